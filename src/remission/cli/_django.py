@@ -1,0 +1,28 @@
+"""Start Django for a command: settings, and the embedded SQLite folder when no DATABASE_URL is set."""
+
+from __future__ import annotations
+
+import os
+
+import django
+
+DEFAULT_SETTINGS = "remission.settings.base"
+
+
+def setup_django(settings: str | None = None) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings or DEFAULT_SETTINGS)
+    from remission.settings.environment import ENV
+
+    if not ENV.database_url:
+        ENV.data_dir.mkdir(parents=True, exist_ok=True)
+    django.setup()
+
+
+def database_label() -> str:
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    engine = db["ENGINE"].rsplit(".", 1)[-1]
+    if engine == "sqlite3":
+        return f"SQLite file {db['NAME']}"
+    return f"{engine} database {db.get('NAME')} on {db.get('HOST') or 'localhost'}:{db.get('PORT') or ''}"

@@ -1,0 +1,45 @@
+"""``remission demo``: build the embedded demo registry (once) and serve it on 127.0.0.1:8000."""
+
+from __future__ import annotations
+
+import argparse
+
+from tqdm import tqdm
+
+from remission.cli._django import database_label, setup_django
+from remission.cli.migrate import migrate_database
+
+
+def run(args: argparse.Namespace) -> int:
+    setup_django()
+    from remission.synth import demo
+
+    seconds = migrate_database()
+    print(f"Database ready: {database_label()} (migrated in {seconds:.1f} s)")
+    if demo.demo_exists():
+        print("Demo registry already built; using it.")
+    else:
+        with tqdm(total=demo.demo_patient_count(), unit="patient", desc="Building demo registry") as bar:
+            written = demo.build_demo(seed=args.seed, progress=bar.update)
+        print(f"Demo registry built: {written} synthetic patients.")
+    print(f"\nDemo logins (password for all: {demo.DEMO_PASSWORD}):")
+    for login in demo.DEMO_LOGINS:
+        where = f" at {login.centre}" if login.centre else " (all centres)"
+        print(f"  {login.username:<14} {login.role}{where}")
+    url = f"http://{args.host}:{args.port}/"
+    print(f"\nRemission demo: {url}")
+    if args.no_serve:
+        return 0
+    from remission.cli.serve import serve
+
+    serve(args.host, args.port)
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("demo", help="build the demo registry (embedded SQLite) and serve it")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--no-serve", action="store_true", help="build and print the logins, then stop")
+    parser.set_defaults(func=run)

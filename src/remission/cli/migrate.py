@@ -1,0 +1,30 @@
+"""``remission migrate``: create or bring the database schema up to date."""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from remission.cli._django import database_label, setup_django
+
+
+def migrate_database(*, verbose: bool = False) -> float:
+    """Apply all migrations; return the seconds it took."""
+    from django.core.management import call_command
+
+    started = time.perf_counter()
+    call_command("migrate", interactive=False, verbosity=1 if verbose else 0)
+    return time.perf_counter() - started
+
+
+def run(args: argparse.Namespace) -> int:
+    setup_django()
+    seconds = migrate_database(verbose=args.verbose)
+    print(f"Database ready ({database_label()}) in {seconds:.1f} s")
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("migrate", help="create or update the database schema")
+    parser.add_argument("--verbose", action="store_true", help="list each migration as it is applied")
+    parser.set_defaults(func=run)

@@ -1,0 +1,56 @@
+"""The registry's tables (DATA-MODEL.md), one module per stage of a patient's course."""
+
+from remission.registry.models.audit import AuditRecord
+from remission.registry.models.centres import Centre, Membership
+from remission.registry.models.disease import Assessment, Diagnosis, PriorTherapy, WorkUp
+from remission.registry.models.followup import AdverseEvent, FollowUp, LabResult, OutcomeEvent
+from remission.registry.models.patients import HospitalIdentifier, Patient
+from remission.registry.models.treatment import (
+    CellProduct,
+    Conditioning,
+    ConditioningAgent,
+    Engraftment,
+    Infusion,
+    Mobilisation,
+)
+
+# Records that belong to a patient, in the order of a patient's course (used by scoping and checks).
+PATIENT_RECORD_MODELS = (
+    Diagnosis,
+    PriorTherapy,
+    Assessment,
+    WorkUp,
+    Mobilisation,
+    CellProduct,
+    Conditioning,
+    ConditioningAgent,
+    Infusion,
+    Engraftment,
+    AdverseEvent,
+    LabResult,
+    FollowUp,
+    OutcomeEvent,
+)
+
+__all__ = [
+    "PATIENT_RECORD_MODELS",
+    "AdverseEvent",
+    "Assessment",
+    "AuditRecord",
+    "CellProduct",
+    "Centre",
+    "Conditioning",
+    "ConditioningAgent",
+    "Diagnosis",
+    "Engraftment",
+    "FollowUp",
+    "HospitalIdentifier",
+    "Infusion",
+    "LabResult",
+    "Membership",
+    "Mobilisation",
+    "OutcomeEvent",
+    "Patient",
+    "PriorTherapy",
+    "WorkUp",
+]

@@ -1,0 +1,80 @@
+"""Plausible ranges of numeric registry fields, in one table.
+
+The services check them and name the record, field and rule when a value falls outside; the
+database holds the same ranges as check constraints (built by :func:`range_constraints`), so a
+value cannot get in by another way either. Ranges are wide on purpose: they catch typing and unit
+errors (a weight in pounds, a height in metres), not unusual patients.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import models
+from django.db.models import Q
+
+
+@dataclass(frozen=True)
+class Range:
+    low: float
+    high: float
+    unit: str
+
+    def contains(self, value: float) -> bool:
+        return self.low <= value <= self.high
+
+    def describe(self) -> str:
+        unit = f" {self.unit}" if self.unit else ""
+        return f"between {self.low:g} and {self.high:g}{unit}"
+
+
+PLAUSIBLE_RANGES: dict[str, dict[str, Range]] = {
+    "workup": {
+        "height_cm": Range(40, 250, "cm"),
+        "weight_kg": Range(2, 350, "kg"),
+        "performance_score": Range(0, 100, ""),
+        "lvef_pct": Range(5, 90, "%"),
+        "pasp_mmhg": Range(5, 150, "mmHg"),
+        "mpap_mmhg": Range(5, 100, "mmHg"),
+        "fvc_pct": Range(10, 200, "% predicted"),
+        "dlco_pct": Range(5, 200, "% predicted"),
+        "creatinine_clearance": Range(1, 250, "mL/min"),
+        "hct_ci_score": Range(0, 29, "points"),
+    },
+    "mobilisation": {
+        "cd34_yield_per_kg": Range(0, 100, "×10^6 CD34+/kg"),
+        "apheresis_count": Range(0, 10, "sessions"),
+    },
+    "cellproduct": {
+        "cd34_dose_per_kg": Range(0, 100, "×10^6 CD34+/kg"),
+        "cell_dose_per_kg": Range(0, 1e10, "cells/kg"),
+        "viability_pct": Range(0, 100, "%"),
+    },
+    "conditioningagent": {
+        "dose": Range(0, 100000, ""),
+        "days": Range(1, 30, "days"),
+    },
+    "conditioning": {
+        "tbi_dose_gy": Range(0, 15, "Gy"),
+    },
+    "infusion": {
+        "sequence": Range(1, 20, ""),
+    },
+    "adverseevent": {
+        "grade": Range(1, 5, ""),
+    },
+}
+
+
+def range_constraints(model_key: str) -> list[models.CheckConstraint]:
+    """Database check constraints for the ranges of one model (``model_key`` is its lower-case name)."""
+    constraints = []
+    for field, plausible in PLAUSIBLE_RANGES[model_key].items():
+        constraints.append(
+            models.CheckConstraint(
+                condition=Q(**{f"{field}__isnull": True})
+                | Q(**{f"{field}__gte": plausible.low, f"{field}__lte": plausible.high}),
+                name=f"{model_key}_{field}_range",
+            )
+        )
+    return constraints

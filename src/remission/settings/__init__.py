@@ -1,0 +1,4 @@
+"""Django settings: ``base`` (shared), ``test`` (the test suite) and ``production``.
+
+The environment is read in one place, :mod:`remission.settings.environment`.
+"""

@@ -1,0 +1,56 @@
+"""Everything Remission reads from the environment, read once, here.
+
+======================  ==================================================================
+variable                meaning
+======================  ==================================================================
+``DATABASE_URL``        database to use, e.g. ``postgres://user@host:5432/remission``;
+                        unset means an SQLite file in ``REMISSION_DATA_DIR``
+``REMISSION_DATA_DIR``  folder for the embedded SQLite registry (default ``./var``)
+``SECRET_KEY``          Django secret key; required in production
+``DEBUG``               ``1``/``true`` turns debug on (refused in production)
+``ALLOWED_HOSTS``       comma-separated host names (production)
+``CI``                  ``true`` on the continuous-integration machine
+======================  ==================================================================
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in TRUE_WORDS
+
+
+@dataclass(frozen=True)
+class Environment:
+    database_url: str | None
+    data_dir: Path
+    secret_key: str | None
+    debug: bool
+    allowed_hosts: tuple[str, ...]
+    ci: bool
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "remission.sqlite3"
+
+
+def read_environment(environ: dict[str, str] | None = None) -> Environment:
+    env = os.environ if environ is None else environ
+    hosts = tuple(h.strip() for h in env.get("ALLOWED_HOSTS", "").split(",") if h.strip())
+    return Environment(
+        database_url=env.get("DATABASE_URL") or None,
+        data_dir=Path(env.get("REMISSION_DATA_DIR", "var")).resolve(),
+        secret_key=env.get("SECRET_KEY") or None,
+        debug=_flag(env.get("DEBUG")),
+        allowed_hosts=hosts,
+        ci=_flag(env.get("CI")),
+    )
+
+
+ENV = read_environment()

@@ -1,0 +1,1 @@
+"""remission.web: the server-rendered web application (thin views over selectors and services)."""

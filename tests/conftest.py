@@ -1,0 +1,52 @@
+"""Suite-wide test setup.
+
+``tests/run.py`` runs the suite twice: everything on SQLite, then every test that touches the
+database again on PostgreSQL (``REMISSION_DB_TESTS_ONLY=1`` with ``DATABASE_URL`` set). Tests marked
+``postgres`` need PostgreSQL itself (row locks between threads, say) and skip on SQLite with the reason.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+DB_FIXTURES = frozenset({"db", "transactional_db", "django_db_setup", "django_db_blocker", "live_server"})
+
+
+def _uses_database(item: pytest.Item) -> bool:
+    if item.get_closest_marker("django_db") is not None:
+        return True
+    return bool(DB_FIXTURES & set(getattr(item, "fixturenames", ())))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    on_postgres = (os.environ.get("DATABASE_URL") or "").startswith(("postgres://", "postgresql://"))
+    if os.environ.get("REMISSION_DB_TESTS_ONLY") == "1":
+        selected = [item for item in items if _uses_database(item)]
+        deselected = [item for item in items if not _uses_database(item)]
+        if deselected:
+            config.hook.pytest_deselected(items=deselected)
+        items[:] = selected
+    if not on_postgres:
+        skip = pytest.mark.skip(reason="needs PostgreSQL: run tests/run.py, or set DATABASE_URL=postgres://…")
+        for item in items:
+            if item.get_closest_marker("postgres") is not None:
+                item.add_marker(skip)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Leave the counts where tests/run.py can add the two passes up."""
+    path = os.environ.get("REMISSION_TEST_SUMMARY")
+    if not path:
+        return
+    stats = terminalreporter.stats
+    counts = {
+        "passed": len([r for r in stats.get("passed", []) if r.when == "call"]),
+        "failed": len(stats.get("failed", [])),
+        "skipped": len(stats.get("skipped", [])),
+        "error": len(stats.get("error", [])),
+    }
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(counts, handle)

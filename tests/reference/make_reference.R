@@ -1,0 +1,19 @@
+# Reference values for remission.survival, computed with R's survival and cmprsk packages.
+#
+# Run from the repository root:   Rscript tests/reference/make_reference.R
+# Needs: r-base-core r-cran-survival r-cran-cmprsk (Debian), installed by scripts/install-r.sh.
+# The data sets are written first by the tests' own generators (see each part's README line below);
+# this script reads them and writes the reference values next to them. Tests read only the files.
+#
+# Parts:
+#   nonparametric/  Kaplan-Meier, Nelson-Aalen, log-rank, Aalen-Johansen (cuminc), Gray's test, RMST, pseudo-values
+#   regression/     Cox (coxph) and Fine-Gray (crr)
+args <- commandArgs(trailingOnly = FALSE)
+here <- dirname(normalizePath(sub("^--file=", "", args[grep("^--file=", args)])))
+for (part in c("nonparametric", "regression")) {
+  script <- file.path(here, part, "make_reference.R")
+  if (file.exists(script)) {
+    message("== ", part)
+    source(script, chdir = TRUE)
+  }
+}
