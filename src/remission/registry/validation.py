@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -76,6 +77,8 @@ WEIGHT_BASIS_MISMATCH = "unit {unit} does not go with weight basis {basis}; use 
 GRADE_BAD = "grade {value} is not a {system} grade for {category}; allowed {allowed}"
 PERFORMANCE_BAD = "{value} is not a {scale} score; allowed {allowed}"
 CONSENT_ORDER = "consent withdrawn on {value} is before consent given on {given}"
+CONSTRAINT_VIOLATED = "breaks the rule {name}"
+DATABASE_REFUSED = "the database refused the write: {detail}"
 CONTRADICTION_ALIVE_AFTER_DEATH = "follow-up on {value} says alive, but the patient died on {death}"
 
 UNITS_FOR_BASIS: dict[str, frozenset[str]] = {
@@ -98,37 +101,53 @@ GRADES: dict[str, tuple[int, ...]] = {
 SCORE_TOLERANCE = 0.011  # scores are stored to two decimals; a hand-entered score may round the last one
 
 
-@dataclass(frozen=True)
 class PatientContext:
-    """What the timeline rules need to know about the patient, read once per write."""
+    """What the timeline rules need to know about the patient, each part read once and only when needed.
 
-    birth: dt.date
-    death: dt.date | None
-    diagnosis: dt.date | None
-    infusions: dict[int, dt.date]
-    today: dt.date
+    ``exclude`` is the record being edited: its stored (old) values do not count.
+    """
+
+    def __init__(self, patient: Any, *, today: dt.date | None = None, exclude: Any = None) -> None:
+        self.patient_id = patient.pk
+        self.birth = dt.date(patient.birth_year, patient.birth_month, 1)
+        self.today = today or dt.date.today()
+        self._exclude = exclude
+
+    def _others(self, model: type[models.Model]) -> models.QuerySet:
+        rows = model.objects.filter(patient_id=self.patient_id)
+        if self._exclude is not None and isinstance(self._exclude, model) and self._exclude.pk:
+            rows = rows.exclude(pk=self._exclude.pk)
+        return rows
+
+    @cached_property
+    def death(self) -> dt.date | None:
+        from remission.registry.models import OutcomeEvent
+
+        return (
+            self._others(OutcomeEvent)
+            .filter(event_type=OutcomeType.DEATH)
+            .values_list("date", flat=True)
+            .first()
+        )
+
+    @cached_property
+    def diagnosis(self) -> dt.date | None:
+        from remission.registry.models import Diagnosis
+
+        return (
+            self._others(Diagnosis).filter(is_primary=True).values_list("diagnosis_date", flat=True).first()
+        )
+
+    @cached_property
+    def infusions(self) -> dict[int, dt.date]:
+        from remission.registry.models import Infusion
+
+        return dict(self._others(Infusion).values_list("pk", "date"))
 
 
 def patient_context(patient: Any, *, today: dt.date | None = None, exclude: Any = None) -> PatientContext:
-    """Read the patient's anchor dates; ``exclude`` is the record under edit (its old values do not count)."""
-    from remission.registry.models import Diagnosis, Infusion, OutcomeEvent
-
-    def others(model: type[models.Model]) -> models.QuerySet:
-        qs = model.objects.filter(patient_id=patient.pk)
-        if exclude is not None and isinstance(exclude, model) and exclude.pk:
-            qs = qs.exclude(pk=exclude.pk)
-        return qs
-
-    death = others(OutcomeEvent).filter(event_type=OutcomeType.DEATH).values_list("date", flat=True).first()
-    diagnosis = others(Diagnosis).filter(is_primary=True).values_list("diagnosis_date", flat=True).first()
-    infusions = dict(others(Infusion).values_list("pk", "date"))
-    return PatientContext(
-        birth=dt.date(patient.birth_year, patient.birth_month, 1),
-        death=death,
-        diagnosis=diagnosis,
-        infusions=infusions,
-        today=today or dt.date.today(),
-    )
+    """The patient's anchor dates (read lazily); ``exclude`` is the record under edit."""
+    return PatientContext(patient, today=today, exclude=exclude)
 
 
 def label(record: models.Model) -> str:
@@ -161,16 +180,59 @@ def _problem(record: models.Model, field: str, rule: str, message: str) -> Probl
 
 
 def _field_problems(record: models.Model) -> list[Problem]:
-    """Django's own field checks (types, choices, lengths, required) and the database constraints."""
+    """Django's field checks (types, choices, lengths, required) and the unique constraints.
+
+    Foreign keys are not looked up again (the services pass the related objects, and the database
+    holds the keys), and check constraints are left to the database: Django would run one query per
+    check constraint; a violation comes back as :func:`constraint_problem`.
+    """
+    foreign_keys = [f.name for f in record._meta.concrete_fields if f.is_relation]
+    problems = []
     try:
-        record.full_clean(validate_unique=True, validate_constraints=True)
+        record.full_clean(exclude=foreign_keys, validate_unique=True, validate_constraints=False)
     except DjangoValidationError as exc:
-        return [
+        problems.extend(
             _problem(record, field if field != "__all__" else "record", RULE_FIELD, message)
             for field, messages in exc.message_dict.items()
             for message in messages
-        ]
-    return []
+        )
+    for constraint in record._meta.constraints:
+        if isinstance(constraint, models.UniqueConstraint):
+            try:
+                constraint.validate(type(record), record)
+            except DjangoValidationError as exc:
+                field = constraint.fields[0] if constraint.fields else "record"
+                problems.extend(_problem(record, field, constraint.name, m) for m in exc.messages)
+    return problems
+
+
+def constraint_problem(record: models.Model, error: Exception) -> Problem:
+    """A database constraint violation as a Problem naming the record, the field and the constraint."""
+    text = str(error)
+    for constraint in record._meta.constraints:
+        if constraint.name in text:
+            fields = _fields_of(getattr(constraint, "condition", None)) or list(
+                getattr(constraint, "fields", ())
+            )
+            message = CONSTRAINT_VIOLATED.format(name=constraint.name)
+            return _problem(record, fields[0] if fields else "record", constraint.name, message)
+    first_line = text.splitlines()[0] if text else type(error).__name__
+    return _problem(record, "record", "database_constraint", DATABASE_REFUSED.format(detail=first_line))
+
+
+def _fields_of(condition: Any) -> list[str]:
+    """The field names a Q condition mentions, in order (``height_cm__gte`` -> ``height_cm``)."""
+    if condition is None:
+        return []
+    names: list[str] = []
+    for child in condition.children:
+        if isinstance(child, tuple):
+            name = child[0].split("__")[0]
+            if name not in names:
+                names.append(name)
+        else:
+            names.extend(n for n in _fields_of(child) if n not in names)
+    return names
 
 
 def _range_problems(record: models.Model) -> list[Problem]:

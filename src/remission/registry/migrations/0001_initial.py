@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,537 +14,1461 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Conditioning',
+            name="Conditioning",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('missing', models.JSONField(blank=True, default=dict)),
-                ('regimen', models.CharField(help_text='A clinical regimen code, e.g. cy200_ratg', max_length=32)),
-                ('intensity', models.CharField(choices=[('high', 'High'), ('intermediate', 'Intermediate'), ('low', 'Low'), ('unknown', 'Unknown')], default='unknown', max_length=16)),
-                ('serotherapy', models.CharField(choices=[('none', 'None'), ('ratg', 'Rabbit ATG'), ('eatg', 'Horse ATG'), ('alemtuzumab', 'Alemtuzumab'), ('other', 'Other')], default='none', max_length=16)),
-                ('tbi_dose_gy', models.FloatField(blank=True, null=True, verbose_name='TBI dose Gy')),
-                ('start_date', models.DateField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("missing", models.JSONField(blank=True, default=dict)),
+                (
+                    "regimen",
+                    models.CharField(help_text="A clinical regimen code, e.g. cy200_ratg", max_length=32),
+                ),
+                (
+                    "intensity",
+                    models.CharField(
+                        choices=[
+                            ("high", "High"),
+                            ("intermediate", "Intermediate"),
+                            ("low", "Low"),
+                            ("unknown", "Unknown"),
+                        ],
+                        default="unknown",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "serotherapy",
+                    models.CharField(
+                        choices=[
+                            ("none", "None"),
+                            ("ratg", "Rabbit ATG"),
+                            ("eatg", "Horse ATG"),
+                            ("alemtuzumab", "Alemtuzumab"),
+                            ("other", "Other"),
+                        ],
+                        default="none",
+                        max_length=16,
+                    ),
+                ),
+                ("tbi_dose_gy", models.FloatField(blank=True, null=True, verbose_name="TBI dose Gy")),
+                ("start_date", models.DateField()),
             ],
         ),
         migrations.CreateModel(
-            name='Mobilisation',
+            name="Mobilisation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('missing', models.JSONField(blank=True, default=dict)),
-                ('date', models.DateField(help_text='First day of mobilisation')),
-                ('regimen', models.CharField(help_text='e.g. mob_cy2_gcsf, mob_gcsf', max_length=32)),
-                ('gcsf', models.BooleanField(blank=True, null=True)),
-                ('cd34_yield_per_kg', models.FloatField(blank=True, null=True, verbose_name='CD34+ yield ×10^6/kg')),
-                ('apheresis_count', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('complications', models.JSONField(blank=True, default=list, help_text="e.g. ['disease_flare', 'infection']")),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("missing", models.JSONField(blank=True, default=dict)),
+                ("date", models.DateField(help_text="First day of mobilisation")),
+                ("regimen", models.CharField(help_text="e.g. mob_cy2_gcsf, mob_gcsf", max_length=32)),
+                ("gcsf", models.BooleanField(blank=True, null=True)),
+                (
+                    "cd34_yield_per_kg",
+                    models.FloatField(blank=True, null=True, verbose_name="CD34+ yield ×10^6/kg"),
+                ),
+                ("apheresis_count", models.PositiveSmallIntegerField(blank=True, null=True)),
+                (
+                    "complications",
+                    models.JSONField(
+                        blank=True, default=list, help_text="e.g. ['disease_flare', 'infection']"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Centre',
+            name="Centre",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('code', models.SlugField(help_text="Short stable code, e.g. 'leiden'", max_length=32, unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('country', models.CharField(help_text='ISO 3166-1 alpha-2 country code', max_length=2)),
-                ('ebmt_cic', models.CharField(blank=True, default='', max_length=10, verbose_name='EBMT CIC')),
-                ('cibmtr_ccn', models.CharField(blank=True, default='', max_length=5, verbose_name='CIBMTR CCN')),
-                ('jacie_accredited', models.BooleanField(default=False, verbose_name='JACIE/FACT accredited')),
-                ('first_procedure_year', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('is_demo', models.BooleanField(default=False, help_text='Synthetic demonstration data, not real patients')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "code",
+                    models.SlugField(
+                        help_text="Short stable code, e.g. 'leiden'", max_length=32, unique=True
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("country", models.CharField(help_text="ISO 3166-1 alpha-2 country code", max_length=2)),
+                (
+                    "ebmt_cic",
+                    models.CharField(blank=True, default="", max_length=10, verbose_name="EBMT CIC"),
+                ),
+                (
+                    "cibmtr_ccn",
+                    models.CharField(blank=True, default="", max_length=5, verbose_name="CIBMTR CCN"),
+                ),
+                (
+                    "jacie_accredited",
+                    models.BooleanField(default=False, verbose_name="JACIE/FACT accredited"),
+                ),
+                ("first_procedure_year", models.PositiveSmallIntegerField(blank=True, null=True)),
+                (
+                    "is_demo",
+                    models.BooleanField(
+                        default=False, help_text="Synthetic demonstration data, not real patients"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('ebmt_cic', ''), _negated=True), fields=('ebmt_cic',), name='centre_ebmt_cic_unique'), models.UniqueConstraint(condition=models.Q(('cibmtr_ccn', ''), _negated=True), fields=('cibmtr_ccn',), name='centre_cibmtr_ccn_unique'), models.CheckConstraint(condition=models.Q(('country__regex', '^[A-Z]{2}$')), name='centre_country_iso2'), models.CheckConstraint(condition=models.Q(('cibmtr_ccn', ''), ('cibmtr_ccn__regex', '^[0-9]{5}$'), _connector='OR'), name='centre_ccn_five_digits'), models.CheckConstraint(condition=models.Q(('first_procedure_year__isnull', True), models.Q(('first_procedure_year__gte', 1970), ('first_procedure_year__lte', 2100)), _connector='OR'), name='centre_first_year_plausible')],
+                "ordering": ["name"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("ebmt_cic", ""), _negated=True),
+                        fields=("ebmt_cic",),
+                        name="centre_ebmt_cic_unique",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("cibmtr_ccn", ""), _negated=True),
+                        fields=("cibmtr_ccn",),
+                        name="centre_cibmtr_ccn_unique",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("country__regex", "^[A-Z]{2}$")), name="centre_country_iso2"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("cibmtr_ccn", ""), ("cibmtr_ccn__regex", "^[0-9]{5}$"), _connector="OR"
+                        ),
+                        name="centre_ccn_five_digits",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("first_procedure_year__isnull", True),
+                            models.Q(
+                                ("first_procedure_year__gte", 1970), ("first_procedure_year__lte", 2100)
+                            ),
+                            _connector="OR",
+                        ),
+                        name="centre_first_year_plausible",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='CellProduct',
+            name="CellProduct",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('missing', models.JSONField(blank=True, default=dict)),
-                ('product_type', models.CharField(choices=[('auto_hsc', 'Autologous HSC'), ('allo_hsc', 'Allogeneic HSC'), ('msc', 'Mesenchymal stromal cells'), ('treg', 'Regulatory T cells'), ('car_t', 'CAR-T cells'), ('other', 'Other cell therapy')], max_length=12)),
-                ('source', models.CharField(choices=[('pb', 'Peripheral blood'), ('bm', 'Bone marrow'), ('uc', 'Umbilical cord'), ('adipose', 'Adipose tissue'), ('other', 'Other')], max_length=12)),
-                ('manipulation', models.CharField(choices=[('none', 'None'), ('cd34_selection', 'CD34+ selection'), ('t_cell_depletion', 'T-cell depletion'), ('gene_modification', 'Gene modification'), ('expansion', 'Ex vivo expansion'), ('other', 'Other')], default='none', max_length=20)),
-                ('collection_date', models.DateField(blank=True, null=True)),
-                ('cd34_dose_per_kg', models.FloatField(blank=True, null=True, verbose_name='CD34+ ×10^6/kg')),
-                ('cell_dose_per_kg', models.FloatField(blank=True, null=True, verbose_name='cells/kg')),
-                ('viability_pct', models.FloatField(blank=True, null=True)),
-                ('mobilisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='products', to='registry.mobilisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("missing", models.JSONField(blank=True, default=dict)),
+                (
+                    "product_type",
+                    models.CharField(
+                        choices=[
+                            ("auto_hsc", "Autologous HSC"),
+                            ("allo_hsc", "Allogeneic HSC"),
+                            ("msc", "Mesenchymal stromal cells"),
+                            ("treg", "Regulatory T cells"),
+                            ("car_t", "CAR-T cells"),
+                            ("other", "Other cell therapy"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("pb", "Peripheral blood"),
+                            ("bm", "Bone marrow"),
+                            ("uc", "Umbilical cord"),
+                            ("adipose", "Adipose tissue"),
+                            ("other", "Other"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "manipulation",
+                    models.CharField(
+                        choices=[
+                            ("none", "None"),
+                            ("cd34_selection", "CD34+ selection"),
+                            ("t_cell_depletion", "T-cell depletion"),
+                            ("gene_modification", "Gene modification"),
+                            ("expansion", "Ex vivo expansion"),
+                            ("other", "Other"),
+                        ],
+                        default="none",
+                        max_length=20,
+                    ),
+                ),
+                ("collection_date", models.DateField(blank=True, null=True)),
+                ("cd34_dose_per_kg", models.FloatField(blank=True, null=True, verbose_name="CD34+ ×10^6/kg")),
+                ("cell_dose_per_kg", models.FloatField(blank=True, null=True, verbose_name="cells/kg")),
+                ("viability_pct", models.FloatField(blank=True, null=True)),
+                (
+                    "mobilisation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="products",
+                        to="registry.mobilisation",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Patient',
+            name="Patient",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('registry_id', models.CharField(max_length=20, unique=True)),
-                ('sex', models.CharField(choices=[('female', 'Female'), ('male', 'Male'), ('unknown', 'Unknown')], max_length=8)),
-                ('birth_year', models.PositiveSmallIntegerField()),
-                ('birth_month', models.PositiveSmallIntegerField()),
-                ('consent_status', models.CharField(choices=[('given', 'Given'), ('refused', 'Refused'), ('withdrawn', 'Withdrawn'), ('not_asked', 'Not yet asked')], max_length=16)),
-                ('consent_version', models.CharField(blank=True, default='', max_length=40)),
-                ('consent_date', models.DateField(blank=True, null=True)),
-                ('consent_withdrawn_date', models.DateField(blank=True, null=True)),
-                ('centre', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='patients', to='registry.centre')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("registry_id", models.CharField(max_length=20, unique=True)),
+                (
+                    "sex",
+                    models.CharField(
+                        choices=[("female", "Female"), ("male", "Male"), ("unknown", "Unknown")], max_length=8
+                    ),
+                ),
+                ("birth_year", models.PositiveSmallIntegerField()),
+                ("birth_month", models.PositiveSmallIntegerField()),
+                (
+                    "consent_status",
+                    models.CharField(
+                        choices=[
+                            ("given", "Given"),
+                            ("refused", "Refused"),
+                            ("withdrawn", "Withdrawn"),
+                            ("not_asked", "Not yet asked"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("consent_version", models.CharField(blank=True, default="", max_length=40)),
+                ("consent_date", models.DateField(blank=True, null=True)),
+                ("consent_withdrawn_date", models.DateField(blank=True, null=True)),
+                (
+                    "centre",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="patients",
+                        to="registry.centre",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['registry_id'],
+                "ordering": ["registry_id"],
             },
         ),
         migrations.CreateModel(
-            name='OutcomeEvent',
+            name="OutcomeEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('missing', models.JSONField(blank=True, default=dict)),
-                ('event_type', models.CharField(choices=[('death', 'Death'), ('relapse', 'Relapse'), ('progression', 'Progression'), ('response', 'Response'), ('secondary_autoimmune', 'Secondary autoimmune disease'), ('malignancy', 'Secondary malignancy')], max_length=24)),
-                ('date', models.DateField()),
-                ('cause_of_death', models.CharField(blank=True, choices=[('disease', 'Progression or persistence of the autoimmune disease'), ('trm_infection', 'Treatment-related: infection'), ('trm_organ_toxicity', 'Treatment-related: organ toxicity'), ('trm_haemorrhage', 'Treatment-related: haemorrhage'), ('trm_graft_failure', 'Treatment-related: graft failure'), ('trm_crs_icans', 'Treatment-related: CRS/ICANS'), ('trm_other', 'Treatment-related: other'), ('secondary_malignancy', 'Secondary malignancy'), ('unrelated', 'Unrelated to disease or treatment'), ('unknown', 'Unknown')], default='', max_length=24)),
-                ('detail', models.CharField(blank=True, default='', max_length=200)),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='outcome_events', to='registry.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("missing", models.JSONField(blank=True, default=dict)),
+                (
+                    "event_type",
+                    models.CharField(
+                        choices=[
+                            ("death", "Death"),
+                            ("relapse", "Relapse"),
+                            ("progression", "Progression"),
+                            ("response", "Response"),
+                            ("secondary_autoimmune", "Secondary autoimmune disease"),
+                            ("malignancy", "Secondary malignancy"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                ("date", models.DateField()),
+                (
+                    "cause_of_death",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("disease", "Progression or persistence of the autoimmune disease"),
+                            ("trm_infection", "Treatment-related: infection"),
+                            ("trm_organ_toxicity", "Treatment-related: organ toxicity"),
+                            ("trm_haemorrhage", "Treatment-related: haemorrhage"),
+                            ("trm_graft_failure", "Treatment-related: graft failure"),
+                            ("trm_crs_icans", "Treatment-related: CRS/ICANS"),
+                            ("trm_other", "Treatment-related: other"),
+                            ("secondary_malignancy", "Secondary malignancy"),
+                            ("unrelated", "Unrelated to disease or treatment"),
+                            ("unknown", "Unknown"),
+                        ],
+                        default="",
+                        max_length=24,
+                    ),
+                ),
+                ("detail", models.CharField(blank=True, default="", max_length=200)),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="outcome_events",
+                        to="registry.patient",
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='mobilisation',
-            name='patient',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='mobilisations', to='registry.patient'),
+            model_name="mobilisation",
+            name="patient",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="mobilisations",
+                to="registry.patient",
+            ),
         ),
         migrations.CreateModel(
-            name='LabResult',
+            name="LabResult",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('missing', models.JSONField(blank=True, default=dict)),
-                ('date', models.DateField()),
-                ('analyte', models.CharField(choices=[('cd3', 'CD3+ T cells'), ('cd4', 'CD4+ T cells'), ('cd8', 'CD8+ T cells'), ('cd4_naive', 'Naive CD4+ (CD45RA+) T cells'), ('cd19', 'CD19+ B cells'), ('nk', 'NK cells (CD56+CD16+)'), ('treg_pct', 'Regulatory T cells (% of CD4+)'), ('igg', 'IgG'), ('iga', 'IgA'), ('igm', 'IgM'), ('trec', 'TRECs'), ('lymphocytes', 'Lymphocytes'), ('neutrophils', 'Neutrophils'), ('platelets', 'Platelets')], max_length=16)),
-                ('value', models.FloatField()),
-                ('unit', models.CharField(max_length=16)),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='lab_results', to='registry.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("missing", models.JSONField(blank=True, default=dict)),
+                ("date", models.DateField()),
+                (
+                    "analyte",
+                    models.CharField(
+                        choices=[
+                            ("cd3", "CD3+ T cells"),
+                            ("cd4", "CD4+ T cells"),
+                            ("cd8", "CD8+ T cells"),
+                            ("cd4_naive", "Naive CD4+ (CD45RA+) T cells"),
+                            ("cd19", "CD19+ B cells"),
+                            ("nk", "NK cells (CD56+CD16+)"),
+                            ("treg_pct", "Regulatory T cells (% of CD4+)"),
+                            ("igg", "IgG"),
+                            ("iga", "IgA"),
+                            ("igm", "IgM"),
+                            ("trec", "TRECs"),
+                            ("lymphocytes", "Lymphocytes"),
+                            ("neutrophils", "Neutrophils"),
+                            ("platelets", "Platelets"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("value", models.FloatField()),
+                ("unit", models.CharField(max_length=16)),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="lab_results",
+                        to="registry.patient",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Infusion',
+            name="Infusion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('missing', models.JSONField(blank=True, default=dict)),
-                ('date', models.DateField(help_text='Day 0')),
-                ('sequence', models.PositiveSmallIntegerField(help_text="1 for the patient's first infusion, 2 for the next…")),
-                ('conditioning', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='infusions', to='registry.conditioning')),
-                ('product', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='infusions', to='registry.cellproduct')),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='infusions', to='registry.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("missing", models.JSONField(blank=True, default=dict)),
+                ("date", models.DateField(help_text="Day 0")),
+                (
+                    "sequence",
+                    models.PositiveSmallIntegerField(
+                        help_text="1 for the patient's first infusion, 2 for the next…"
+                    ),
+                ),
+                (
+                    "conditioning",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="infusions",
+                        to="registry.conditioning",
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="infusions",
+                        to="registry.cellproduct",
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="infusions",
+                        to="registry.patient",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['patient', 'sequence'],
+                "ordering": ["patient", "sequence"],
             },
         ),
         migrations.CreateModel(
-            name='HospitalIdentifier',
+            name="HospitalIdentifier",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('system', models.CharField(help_text="Issuing system, e.g. the hospital's MRN namespace", max_length=100)),
-                ('value', models.CharField(max_length=100)),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='hospital_identifiers', to='registry.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "system",
+                    models.CharField(
+                        help_text="Issuing system, e.g. the hospital's MRN namespace", max_length=100
+                    ),
+                ),
+                ("value", models.CharField(max_length=100)),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="hospital_identifiers",
+                        to="registry.patient",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='FollowUp',
+            name="FollowUp",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('missing', models.JSONField(blank=True, default=dict)),
-                ('date', models.DateField()),
-                ('vital_status', models.CharField(choices=[('alive', 'Alive'), ('dead', 'Dead'), ('unknown', 'Unknown')], max_length=8)),
-                ('disease_status', models.CharField(choices=[('complete_response', 'Complete response / remission'), ('partial_response', 'Partial response'), ('stable', 'Stable disease'), ('progression', 'Progression'), ('relapse', 'Relapse (after response)'), ('not_evaluated', 'Not evaluated'), ('unknown', 'Unknown')], default='unknown', max_length=20)),
-                ('current_therapy', models.CharField(blank=True, default='', max_length=200)),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='follow_ups', to='registry.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("missing", models.JSONField(blank=True, default=dict)),
+                ("date", models.DateField()),
+                (
+                    "vital_status",
+                    models.CharField(
+                        choices=[("alive", "Alive"), ("dead", "Dead"), ("unknown", "Unknown")], max_length=8
+                    ),
+                ),
+                (
+                    "disease_status",
+                    models.CharField(
+                        choices=[
+                            ("complete_response", "Complete response / remission"),
+                            ("partial_response", "Partial response"),
+                            ("stable", "Stable disease"),
+                            ("progression", "Progression"),
+                            ("relapse", "Relapse (after response)"),
+                            ("not_evaluated", "Not evaluated"),
+                            ("unknown", "Unknown"),
+                        ],
+                        default="unknown",
+                        max_length=20,
+                    ),
+                ),
+                ("current_therapy", models.CharField(blank=True, default="", max_length=200)),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="follow_ups",
+                        to="registry.patient",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'follow-up',
+                "verbose_name": "follow-up",
             },
         ),
         migrations.CreateModel(
-            name='Engraftment',
+            name="Engraftment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('missing', models.JSONField(blank=True, default=dict)),
-                ('neutrophil_date', models.DateField(blank=True, null=True)),
-                ('platelet_date', models.DateField(blank=True, null=True)),
-                ('platelets_never_below_20', models.BooleanField(default=False)),
-                ('graft_failure', models.BooleanField(default=False)),
-                ('infusion', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='engraftment', to='registry.infusion')),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='engraftments', to='registry.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("missing", models.JSONField(blank=True, default=dict)),
+                ("neutrophil_date", models.DateField(blank=True, null=True)),
+                ("platelet_date", models.DateField(blank=True, null=True)),
+                ("platelets_never_below_20", models.BooleanField(default=False)),
+                ("graft_failure", models.BooleanField(default=False)),
+                (
+                    "infusion",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="engraftment",
+                        to="registry.infusion",
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="engraftments",
+                        to="registry.patient",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Diagnosis',
+            name="Diagnosis",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('missing', models.JSONField(blank=True, default=dict)),
-                ('disease', models.CharField(max_length=32)),
-                ('subtype', models.CharField(blank=True, default='', max_length=32)),
-                ('icd10', models.CharField(blank=True, default='', max_length=8, verbose_name='ICD-10')),
-                ('first_symptom_date', models.DateField(blank=True, null=True)),
-                ('diagnosis_date', models.DateField(blank=True, null=True)),
-                ('is_primary', models.BooleanField(default=True, help_text='The indication for cell therapy')),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='diagnoses', to='registry.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("missing", models.JSONField(blank=True, default=dict)),
+                ("disease", models.CharField(max_length=32)),
+                ("subtype", models.CharField(blank=True, default="", max_length=32)),
+                ("icd10", models.CharField(blank=True, default="", max_length=8, verbose_name="ICD-10")),
+                ("first_symptom_date", models.DateField(blank=True, null=True)),
+                ("diagnosis_date", models.DateField(blank=True, null=True)),
+                (
+                    "is_primary",
+                    models.BooleanField(default=True, help_text="The indication for cell therapy"),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="diagnoses",
+                        to="registry.patient",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'diagnoses',
+                "verbose_name_plural": "diagnoses",
             },
         ),
         migrations.CreateModel(
-            name='ConditioningAgent',
+            name="ConditioningAgent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('missing', models.JSONField(blank=True, default=dict)),
-                ('drug', models.CharField(max_length=60)),
-                ('dose', models.FloatField(help_text='Dose per day, in ``unit``')),
-                ('unit', models.CharField(choices=[('mg/kg', 'mg/kg'), ('mg/m2', 'mg/m²'), ('g/m2', 'g/m²'), ('mg', 'mg'), ('g', 'g'), ('ug/kg', 'µg/kg'), ('Gy', 'Gy')], max_length=8)),
-                ('days', models.PositiveSmallIntegerField(default=1)),
-                ('weight_basis', models.CharField(choices=[('actual', 'Actual body weight'), ('ideal', 'Ideal body weight'), ('adjusted', 'Adjusted body weight'), ('lesser_ideal_actual', 'Lesser of ideal and actual'), ('bsa', 'Body surface area'), ('fixed', 'Fixed dose')], max_length=24)),
-                ('body_size_value', models.FloatField(blank=True, help_text='The weight (kg) or BSA (m²) the dose was computed on', null=True)),
-                ('conditioning', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='agents', to='registry.conditioning')),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='conditioning_agents', to='registry.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("missing", models.JSONField(blank=True, default=dict)),
+                ("drug", models.CharField(max_length=60)),
+                ("dose", models.FloatField(help_text="Dose per day, in ``unit``")),
+                (
+                    "unit",
+                    models.CharField(
+                        choices=[
+                            ("mg/kg", "mg/kg"),
+                            ("mg/m2", "mg/m²"),
+                            ("g/m2", "g/m²"),
+                            ("mg", "mg"),
+                            ("g", "g"),
+                            ("ug/kg", "µg/kg"),
+                            ("Gy", "Gy"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                ("days", models.PositiveSmallIntegerField(default=1)),
+                (
+                    "weight_basis",
+                    models.CharField(
+                        choices=[
+                            ("actual", "Actual body weight"),
+                            ("ideal", "Ideal body weight"),
+                            ("adjusted", "Adjusted body weight"),
+                            ("lesser_ideal_actual", "Lesser of ideal and actual"),
+                            ("bsa", "Body surface area"),
+                            ("fixed", "Fixed dose"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                (
+                    "body_size_value",
+                    models.FloatField(
+                        blank=True,
+                        help_text="The weight (kg) or BSA (m²) the dose was computed on",
+                        null=True,
+                    ),
+                ),
+                (
+                    "conditioning",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="agents",
+                        to="registry.conditioning",
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="conditioning_agents",
+                        to="registry.patient",
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='conditioning',
-            name='patient',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='conditionings', to='registry.patient'),
+            model_name="conditioning",
+            name="patient",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="conditionings",
+                to="registry.patient",
+            ),
         ),
         migrations.AddField(
-            model_name='cellproduct',
-            name='patient',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cell_products', to='registry.patient'),
+            model_name="cellproduct",
+            name="patient",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="cell_products",
+                to="registry.patient",
+            ),
         ),
         migrations.CreateModel(
-            name='AuditRecord',
+            name="AuditRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('action', models.CharField(choices=[('create', 'Create'), ('update', 'Update'), ('delete', 'Delete'), ('view_identifiers', 'View hospital identifiers'), ('export', 'Export')], max_length=20)),
-                ('entity', models.CharField(help_text="Model label, e.g. 'registry.infusion'", max_length=40)),
-                ('record_id', models.BigIntegerField(null=True)),
-                ('before', models.JSONField(null=True)),
-                ('after', models.JSONField(null=True)),
-                ('reason', models.TextField(blank=True, default='')),
-                ('actor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='audit_records', to=settings.AUTH_USER_MODEL)),
-                ('centre', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.centre')),
-                ('patient', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='registry.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("create", "Create"),
+                            ("update", "Update"),
+                            ("delete", "Delete"),
+                            ("view_identifiers", "View hospital identifiers"),
+                            ("export", "Export"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "entity",
+                    models.CharField(help_text="Model label, e.g. 'registry.infusion'", max_length=40),
+                ),
+                ("record_id", models.BigIntegerField(null=True)),
+                ("before", models.JSONField(null=True)),
+                ("after", models.JSONField(null=True)),
+                ("reason", models.TextField(blank=True, default="")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="audit_records",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "centre",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="registry.centre",
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="registry.patient",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'id'],
+                "ordering": ["at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Assessment',
+            name="Assessment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('missing', models.JSONField(blank=True, default=dict)),
-                ('date', models.DateField()),
-                ('instrument', models.CharField(max_length=32)),
-                ('items', models.JSONField(blank=True, default=dict)),
-                ('score', models.FloatField(blank=True, null=True)),
-                ('timepoint', models.CharField(choices=[('screening', 'Screening / work-up'), ('baseline', 'Baseline (before mobilisation)'), ('d100', 'Day 100'), ('m6', '6 months'), ('y1', '1 year'), ('y2', '2 years'), ('y3', '3 years'), ('y4', '4 years'), ('y5', '5 years'), ('later', 'Later yearly follow-up'), ('unscheduled', 'Unscheduled')], default='unscheduled', max_length=16)),
-                ('during_relapse', models.BooleanField(blank=True, help_text='Assessed within 30 days of a relapse (not used for progression)', null=True)),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assessments', to='registry.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("missing", models.JSONField(blank=True, default=dict)),
+                ("date", models.DateField()),
+                ("instrument", models.CharField(max_length=32)),
+                ("items", models.JSONField(blank=True, default=dict)),
+                ("score", models.FloatField(blank=True, null=True)),
+                (
+                    "timepoint",
+                    models.CharField(
+                        choices=[
+                            ("screening", "Screening / work-up"),
+                            ("baseline", "Baseline (before mobilisation)"),
+                            ("d100", "Day 100"),
+                            ("m6", "6 months"),
+                            ("y1", "1 year"),
+                            ("y2", "2 years"),
+                            ("y3", "3 years"),
+                            ("y4", "4 years"),
+                            ("y5", "5 years"),
+                            ("later", "Later yearly follow-up"),
+                            ("unscheduled", "Unscheduled"),
+                        ],
+                        default="unscheduled",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "during_relapse",
+                    models.BooleanField(
+                        blank=True,
+                        help_text="Assessed within 30 days of a relapse (not used for progression)",
+                        null=True,
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assessments",
+                        to="registry.patient",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='AdverseEvent',
+            name="AdverseEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('missing', models.JSONField(blank=True, default=dict)),
-                ('term', models.CharField(max_length=120)),
-                ('category', models.CharField(choices=[('infection', 'Infection'), ('organ_toxicity', 'Organ toxicity'), ('crs', 'Cytokine release syndrome'), ('icans', 'ICANS'), ('secondary_autoimmunity', 'Secondary autoimmune disease'), ('malignancy', 'Malignancy'), ('disease_flare', 'Flare of the autoimmune disease'), ('other', 'Other')], max_length=24)),
-                ('grading_system', models.CharField(choices=[('ctcae_v5', 'CTCAE v5.0'), ('astct', 'ASTCT consensus (CRS/ICANS)')], default='ctcae_v5', max_length=12)),
-                ('grade', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('onset_date', models.DateField()),
-                ('resolution_date', models.DateField(blank=True, null=True)),
-                ('organism', models.CharField(blank=True, default='', max_length=120)),
-                ('relatedness', models.CharField(choices=[('unrelated', 'Unrelated'), ('unlikely', 'Unlikely'), ('possible', 'Possible'), ('probable', 'Probable'), ('definite', 'Definite'), ('unknown', 'Unknown')], default='unknown', max_length=12)),
-                ('infusion', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='adverse_events', to='registry.infusion')),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='adverse_events', to='registry.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("missing", models.JSONField(blank=True, default=dict)),
+                ("term", models.CharField(max_length=120)),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("infection", "Infection"),
+                            ("organ_toxicity", "Organ toxicity"),
+                            ("crs", "Cytokine release syndrome"),
+                            ("icans", "ICANS"),
+                            ("secondary_autoimmunity", "Secondary autoimmune disease"),
+                            ("malignancy", "Malignancy"),
+                            ("disease_flare", "Flare of the autoimmune disease"),
+                            ("other", "Other"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                (
+                    "grading_system",
+                    models.CharField(
+                        choices=[("ctcae_v5", "CTCAE v5.0"), ("astct", "ASTCT consensus (CRS/ICANS)")],
+                        default="ctcae_v5",
+                        max_length=12,
+                    ),
+                ),
+                ("grade", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("onset_date", models.DateField()),
+                ("resolution_date", models.DateField(blank=True, null=True)),
+                ("organism", models.CharField(blank=True, default="", max_length=120)),
+                (
+                    "relatedness",
+                    models.CharField(
+                        choices=[
+                            ("unrelated", "Unrelated"),
+                            ("unlikely", "Unlikely"),
+                            ("possible", "Possible"),
+                            ("probable", "Probable"),
+                            ("definite", "Definite"),
+                            ("unknown", "Unknown"),
+                        ],
+                        default="unknown",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "infusion",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="adverse_events",
+                        to="registry.infusion",
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="adverse_events",
+                        to="registry.patient",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='PriorTherapy',
+            name="PriorTherapy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('missing', models.JSONField(blank=True, default=dict)),
-                ('agent', models.CharField(help_text="Drug or procedure, e.g. 'mycophenolate', 'rituximab'", max_length=100)),
-                ('agent_class', models.CharField(blank=True, default='', max_length=60)),
-                ('start_date', models.DateField(blank=True, null=True)),
-                ('stop_date', models.DateField(blank=True, null=True)),
-                ('stop_reason', models.CharField(blank=True, choices=[('inefficacy', 'Inefficacy'), ('toxicity', 'Toxicity'), ('other', 'Other'), ('unknown', 'Unknown')], default='', max_length=16)),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='prior_therapies', to='registry.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("missing", models.JSONField(blank=True, default=dict)),
+                (
+                    "agent",
+                    models.CharField(
+                        help_text="Drug or procedure, e.g. 'mycophenolate', 'rituximab'", max_length=100
+                    ),
+                ),
+                ("agent_class", models.CharField(blank=True, default="", max_length=60)),
+                ("start_date", models.DateField(blank=True, null=True)),
+                ("stop_date", models.DateField(blank=True, null=True)),
+                (
+                    "stop_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("inefficacy", "Inefficacy"),
+                            ("toxicity", "Toxicity"),
+                            ("other", "Other"),
+                            ("unknown", "Unknown"),
+                        ],
+                        default="",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="prior_therapies",
+                        to="registry.patient",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'prior therapies',
+                "verbose_name_plural": "prior therapies",
             },
         ),
         migrations.CreateModel(
-            name='WorkUp',
+            name="WorkUp",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('missing', models.JSONField(blank=True, default=dict)),
-                ('date', models.DateField()),
-                ('height_cm', models.FloatField(blank=True, null=True)),
-                ('weight_kg', models.FloatField(blank=True, null=True)),
-                ('performance_scale', models.CharField(blank=True, choices=[('ecog', 'ECOG'), ('karnofsky', 'Karnofsky'), ('lansky', 'Lansky')], default='', max_length=12)),
-                ('performance_score', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('lvef_pct', models.FloatField(blank=True, null=True, verbose_name='LVEF %')),
-                ('pasp_mmhg', models.FloatField(blank=True, null=True, verbose_name='PASP (echo) mmHg')),
-                ('mpap_mmhg', models.FloatField(blank=True, null=True, verbose_name='mPAP (right heart catheter) mmHg')),
-                ('fvc_pct', models.FloatField(blank=True, null=True, verbose_name='FVC % predicted')),
-                ('dlco_pct', models.FloatField(blank=True, null=True, verbose_name='DLCO % predicted')),
-                ('creatinine_clearance', models.FloatField(blank=True, null=True, verbose_name='Creatinine clearance mL/min')),
-                ('hct_ci_items', models.JSONField(blank=True, default=dict, verbose_name='HCT-CI items')),
-                ('hct_ci_score', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='HCT-CI')),
-                ('serology', models.JSONField(blank=True, default=dict, help_text="e.g. {'hbsag': 'negative', 'cmv_igg': 'positive'}")),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='workups', to='registry.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("missing", models.JSONField(blank=True, default=dict)),
+                ("date", models.DateField()),
+                ("height_cm", models.FloatField(blank=True, null=True)),
+                ("weight_kg", models.FloatField(blank=True, null=True)),
+                (
+                    "performance_scale",
+                    models.CharField(
+                        blank=True,
+                        choices=[("ecog", "ECOG"), ("karnofsky", "Karnofsky"), ("lansky", "Lansky")],
+                        default="",
+                        max_length=12,
+                    ),
+                ),
+                ("performance_score", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("lvef_pct", models.FloatField(blank=True, null=True, verbose_name="LVEF %")),
+                ("pasp_mmhg", models.FloatField(blank=True, null=True, verbose_name="PASP (echo) mmHg")),
+                (
+                    "mpap_mmhg",
+                    models.FloatField(blank=True, null=True, verbose_name="mPAP (right heart catheter) mmHg"),
+                ),
+                ("fvc_pct", models.FloatField(blank=True, null=True, verbose_name="FVC % predicted")),
+                ("dlco_pct", models.FloatField(blank=True, null=True, verbose_name="DLCO % predicted")),
+                (
+                    "creatinine_clearance",
+                    models.FloatField(blank=True, null=True, verbose_name="Creatinine clearance mL/min"),
+                ),
+                ("hct_ci_items", models.JSONField(blank=True, default=dict, verbose_name="HCT-CI items")),
+                (
+                    "hct_ci_score",
+                    models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="HCT-CI"),
+                ),
+                (
+                    "serology",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text="e.g. {'hbsag': 'negative', 'cmv_igg': 'positive'}",
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="workups",
+                        to="registry.patient",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'work-up',
+                "verbose_name": "work-up",
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('role', models.CharField(choices=[('centre_data_manager', 'Centre data manager'), ('centre_clinician', 'Centre clinician'), ('centre_viewer', 'Centre viewer'), ('registry_statistician', 'Registry statistician'), ('registry_administrator', 'Registry administrator')], max_length=32)),
-                ('valid_from', models.DateField()),
-                ('valid_to', models.DateField(blank=True, null=True)),
-                ('centre', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='memberships', to='registry.centre')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("centre_data_manager", "Centre data manager"),
+                            ("centre_clinician", "Centre clinician"),
+                            ("centre_viewer", "Centre viewer"),
+                            ("registry_statistician", "Registry statistician"),
+                            ("registry_administrator", "Registry administrator"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("valid_from", models.DateField()),
+                ("valid_to", models.DateField(blank=True, null=True)),
+                (
+                    "centre",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="memberships",
+                        to="registry.centre",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('user', 'centre', 'role'), name='membership_unique'), models.CheckConstraint(condition=models.Q(models.Q(('role__in', ['centre_clinician', 'centre_data_manager', 'centre_viewer']), ('centre__isnull', False)), models.Q(('role__in', ['registry_statistician', 'registry_administrator']), ('centre__isnull', True)), _connector='OR'), name='membership_centre_matches_role'), models.CheckConstraint(condition=models.Q(('valid_to__isnull', True), ('valid_to__gte', models.F('valid_from')), _connector='OR'), name='membership_valid_to_after_from')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("user", "centre", "role"), name="membership_unique"),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("role__in", ["centre_clinician", "centre_data_manager", "centre_viewer"]),
+                                ("centre__isnull", False),
+                            ),
+                            models.Q(
+                                ("role__in", ["registry_statistician", "registry_administrator"]),
+                                ("centre__isnull", True),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="membership_centre_matches_role",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("valid_to__isnull", True),
+                            ("valid_to__gte", models.F("valid_from")),
+                            _connector="OR",
+                        ),
+                        name="membership_valid_to_after_from",
+                    ),
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='patient',
-            index=models.Index(fields=['centre', 'registry_id'], name='registry_pa_centre__8bfef2_idx'),
+            model_name="patient",
+            index=models.Index(fields=["centre", "registry_id"], name="registry_pa_centre__8bfef2_idx"),
         ),
         migrations.AddConstraint(
-            model_name='patient',
-            constraint=models.CheckConstraint(condition=models.Q(('birth_month__gte', 1), ('birth_month__lte', 12)), name='patient_birth_month'),
+            model_name="patient",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("birth_month__gte", 1), ("birth_month__lte", 12)),
+                name="patient_birth_month",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='patient',
-            constraint=models.CheckConstraint(condition=models.Q(('birth_year__gte', 1900), ('birth_year__lte', 2100)), name='patient_birth_year'),
+            model_name="patient",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("birth_year__gte", 1900), ("birth_year__lte", 2100)),
+                name="patient_birth_year",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='patient',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('consent_status', 'withdrawn'), _negated=True), ('consent_withdrawn_date__isnull', False), _connector='OR'), name='patient_withdrawal_dated'),
+            model_name="patient",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("consent_status", "withdrawn"), _negated=True),
+                    ("consent_withdrawn_date__isnull", False),
+                    _connector="OR",
+                ),
+                name="patient_withdrawal_dated",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='patient',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('consent_status', 'given'), _negated=True), ('consent_date__isnull', False), _connector='OR'), name='patient_consent_dated'),
+            model_name="patient",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("consent_status", "given"), _negated=True),
+                    ("consent_date__isnull", False),
+                    _connector="OR",
+                ),
+                name="patient_consent_dated",
+            ),
         ),
         migrations.AddIndex(
-            model_name='outcomeevent',
-            index=models.Index(fields=['patient', 'event_type', 'date'], name='registry_ou_patient_efd1a0_idx'),
+            model_name="outcomeevent",
+            index=models.Index(
+                fields=["patient", "event_type", "date"], name="registry_ou_patient_efd1a0_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='outcomeevent',
-            constraint=models.UniqueConstraint(condition=models.Q(('event_type', 'death')), fields=('patient',), name='outcome_one_death'),
+            model_name="outcomeevent",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("event_type", "death")), fields=("patient",), name="outcome_one_death"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='outcomeevent',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('event_type', 'death'), models.Q(('cause_of_death', ''), _negated=True)), models.Q(models.Q(('event_type', 'death'), _negated=True), ('cause_of_death', '')), _connector='OR'), name='outcome_cause_only_for_death'),
+            model_name="outcomeevent",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("event_type", "death"), models.Q(("cause_of_death", ""), _negated=True)),
+                    models.Q(models.Q(("event_type", "death"), _negated=True), ("cause_of_death", "")),
+                    _connector="OR",
+                ),
+                name="outcome_cause_only_for_death",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='mobilisation',
-            constraint=models.CheckConstraint(condition=models.Q(('cd34_yield_per_kg__isnull', True), models.Q(('cd34_yield_per_kg__gte', 0), ('cd34_yield_per_kg__lte', 100)), _connector='OR'), name='mobilisation_cd34_yield_per_kg_range'),
+            model_name="mobilisation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("cd34_yield_per_kg__isnull", True),
+                    models.Q(("cd34_yield_per_kg__gte", 0), ("cd34_yield_per_kg__lte", 100)),
+                    _connector="OR",
+                ),
+                name="mobilisation_cd34_yield_per_kg_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='mobilisation',
-            constraint=models.CheckConstraint(condition=models.Q(('apheresis_count__isnull', True), models.Q(('apheresis_count__gte', 0), ('apheresis_count__lte', 10)), _connector='OR'), name='mobilisation_apheresis_count_range'),
+            model_name="mobilisation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("apheresis_count__isnull", True),
+                    models.Q(("apheresis_count__gte", 0), ("apheresis_count__lte", 10)),
+                    _connector="OR",
+                ),
+                name="mobilisation_apheresis_count_range",
+            ),
         ),
         migrations.AddIndex(
-            model_name='labresult',
-            index=models.Index(fields=['patient', 'analyte', 'date'], name='registry_la_patient_4d0052_idx'),
+            model_name="labresult",
+            index=models.Index(fields=["patient", "analyte", "date"], name="registry_la_patient_4d0052_idx"),
         ),
         migrations.AddConstraint(
-            model_name='labresult',
-            constraint=models.CheckConstraint(condition=models.Q(('value__gte', 0)), name='lab_value_not_negative'),
+            model_name="labresult",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("value__gte", 0)), name="lab_value_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='infusion',
-            constraint=models.UniqueConstraint(fields=('patient', 'sequence'), name='infusion_sequence_unique'),
+            model_name="infusion",
+            constraint=models.UniqueConstraint(
+                fields=("patient", "sequence"), name="infusion_sequence_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='infusion',
-            constraint=models.CheckConstraint(condition=models.Q(('sequence__isnull', True), models.Q(('sequence__gte', 1), ('sequence__lte', 20)), _connector='OR'), name='infusion_sequence_range'),
+            model_name="infusion",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("sequence__isnull", True),
+                    models.Q(("sequence__gte", 1), ("sequence__lte", 20)),
+                    _connector="OR",
+                ),
+                name="infusion_sequence_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='hospitalidentifier',
-            constraint=models.UniqueConstraint(fields=('patient', 'system'), name='identifier_one_per_system'),
+            model_name="hospitalidentifier",
+            constraint=models.UniqueConstraint(
+                fields=("patient", "system"), name="identifier_one_per_system"
+            ),
         ),
         migrations.AddIndex(
-            model_name='followup',
-            index=models.Index(fields=['patient', 'date'], name='registry_fo_patient_a29634_idx'),
+            model_name="followup",
+            index=models.Index(fields=["patient", "date"], name="registry_fo_patient_a29634_idx"),
         ),
         migrations.AddConstraint(
-            model_name='engraftment',
-            constraint=models.CheckConstraint(condition=models.Q(('graft_failure', True), ('neutrophil_date__isnull', False), ('platelet_date__isnull', False), _negated=True), name='engraftment_failure_not_fully_engrafted'),
+            model_name="engraftment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("graft_failure", True),
+                    ("neutrophil_date__isnull", False),
+                    ("platelet_date__isnull", False),
+                    _negated=True,
+                ),
+                name="engraftment_failure_not_fully_engrafted",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='diagnosis',
-            constraint=models.UniqueConstraint(condition=models.Q(('is_primary', True)), fields=('patient',), name='diagnosis_one_primary'),
+            model_name="diagnosis",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("is_primary", True)), fields=("patient",), name="diagnosis_one_primary"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='diagnosis',
-            constraint=models.CheckConstraint(condition=models.Q(('first_symptom_date__isnull', True), ('diagnosis_date__isnull', True), ('first_symptom_date__lte', models.F('diagnosis_date')), _connector='OR'), name='diagnosis_symptom_before_diagnosis'),
+            model_name="diagnosis",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("first_symptom_date__isnull", True),
+                    ("diagnosis_date__isnull", True),
+                    ("first_symptom_date__lte", models.F("diagnosis_date")),
+                    _connector="OR",
+                ),
+                name="diagnosis_symptom_before_diagnosis",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='conditioningagent',
-            constraint=models.CheckConstraint(condition=models.Q(('dose__isnull', True), models.Q(('dose__gte', 0), ('dose__lte', 100000)), _connector='OR'), name='conditioningagent_dose_range'),
+            model_name="conditioningagent",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("dose__isnull", True), models.Q(("dose__gte", 0), ("dose__lte", 100000)), _connector="OR"
+                ),
+                name="conditioningagent_dose_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='conditioningagent',
-            constraint=models.CheckConstraint(condition=models.Q(('days__isnull', True), models.Q(('days__gte', 1), ('days__lte', 30)), _connector='OR'), name='conditioningagent_days_range'),
+            model_name="conditioningagent",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("days__isnull", True), models.Q(("days__gte", 1), ("days__lte", 30)), _connector="OR"
+                ),
+                name="conditioningagent_days_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='conditioning',
-            constraint=models.CheckConstraint(condition=models.Q(('tbi_dose_gy__isnull', True), models.Q(('tbi_dose_gy__gte', 0), ('tbi_dose_gy__lte', 15)), _connector='OR'), name='conditioning_tbi_dose_gy_range'),
+            model_name="conditioning",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("tbi_dose_gy__isnull", True),
+                    models.Q(("tbi_dose_gy__gte", 0), ("tbi_dose_gy__lte", 15)),
+                    _connector="OR",
+                ),
+                name="conditioning_tbi_dose_gy_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='cellproduct',
-            constraint=models.CheckConstraint(condition=models.Q(('cd34_dose_per_kg__isnull', True), models.Q(('cd34_dose_per_kg__gte', 0), ('cd34_dose_per_kg__lte', 100)), _connector='OR'), name='cellproduct_cd34_dose_per_kg_range'),
+            model_name="cellproduct",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("cd34_dose_per_kg__isnull", True),
+                    models.Q(("cd34_dose_per_kg__gte", 0), ("cd34_dose_per_kg__lte", 100)),
+                    _connector="OR",
+                ),
+                name="cellproduct_cd34_dose_per_kg_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='cellproduct',
-            constraint=models.CheckConstraint(condition=models.Q(('cell_dose_per_kg__isnull', True), models.Q(('cell_dose_per_kg__gte', 0), ('cell_dose_per_kg__lte', 10000000000.0)), _connector='OR'), name='cellproduct_cell_dose_per_kg_range'),
+            model_name="cellproduct",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("cell_dose_per_kg__isnull", True),
+                    models.Q(("cell_dose_per_kg__gte", 0), ("cell_dose_per_kg__lte", 10000000000.0)),
+                    _connector="OR",
+                ),
+                name="cellproduct_cell_dose_per_kg_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='cellproduct',
-            constraint=models.CheckConstraint(condition=models.Q(('viability_pct__isnull', True), models.Q(('viability_pct__gte', 0), ('viability_pct__lte', 100)), _connector='OR'), name='cellproduct_viability_pct_range'),
+            model_name="cellproduct",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("viability_pct__isnull", True),
+                    models.Q(("viability_pct__gte", 0), ("viability_pct__lte", 100)),
+                    _connector="OR",
+                ),
+                name="cellproduct_viability_pct_range",
+            ),
         ),
         migrations.AddIndex(
-            model_name='auditrecord',
-            index=models.Index(fields=['entity', 'record_id'], name='registry_au_entity_a9058e_idx'),
+            model_name="auditrecord",
+            index=models.Index(fields=["entity", "record_id"], name="registry_au_entity_a9058e_idx"),
         ),
         migrations.AddIndex(
-            model_name='auditrecord',
-            index=models.Index(fields=['centre', 'at'], name='registry_au_centre__a23cdf_idx'),
+            model_name="auditrecord",
+            index=models.Index(fields=["centre", "at"], name="registry_au_centre__a23cdf_idx"),
         ),
         migrations.AddIndex(
-            model_name='assessment',
-            index=models.Index(fields=['patient', 'instrument', 'date'], name='registry_as_patient_bbdc88_idx'),
+            model_name="assessment",
+            index=models.Index(
+                fields=["patient", "instrument", "date"], name="registry_as_patient_bbdc88_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='adverseevent',
-            constraint=models.CheckConstraint(condition=models.Q(('grade__isnull', True), models.Q(('grade__gte', 1), ('grade__lte', 5)), _connector='OR'), name='adverseevent_grade_range'),
+            model_name="adverseevent",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("grade__isnull", True), models.Q(("grade__gte", 1), ("grade__lte", 5)), _connector="OR"
+                ),
+                name="adverseevent_grade_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='adverseevent',
-            constraint=models.CheckConstraint(condition=models.Q(('resolution_date__isnull', True), ('resolution_date__gte', models.F('onset_date')), _connector='OR'), name='adverse_event_resolution_after_onset'),
+            model_name="adverseevent",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("resolution_date__isnull", True),
+                    ("resolution_date__gte", models.F("onset_date")),
+                    _connector="OR",
+                ),
+                name="adverse_event_resolution_after_onset",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='adverseevent',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('grading_system', 'astct'), _negated=True), ('category__in', ['crs', 'icans']), _connector='OR'), name='adverse_event_astct_only_crs_icans'),
+            model_name="adverseevent",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("grading_system", "astct"), _negated=True),
+                    ("category__in", ["crs", "icans"]),
+                    _connector="OR",
+                ),
+                name="adverse_event_astct_only_crs_icans",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='adverseevent',
-            constraint=models.CheckConstraint(condition=models.Q(('organism', ''), ('category', 'infection'), _connector='OR'), name='adverse_event_organism_only_infection'),
+            model_name="adverseevent",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("organism", ""), ("category", "infection"), _connector="OR"),
+                name="adverse_event_organism_only_infection",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='priortherapy',
-            constraint=models.CheckConstraint(condition=models.Q(('start_date__isnull', True), ('stop_date__isnull', True), ('stop_date__gte', models.F('start_date')), _connector='OR'), name='prior_therapy_stop_after_start'),
+            model_name="priortherapy",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("start_date__isnull", True),
+                    ("stop_date__isnull", True),
+                    ("stop_date__gte", models.F("start_date")),
+                    _connector="OR",
+                ),
+                name="prior_therapy_stop_after_start",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='workup',
-            constraint=models.CheckConstraint(condition=models.Q(('height_cm__isnull', True), models.Q(('height_cm__gte', 40), ('height_cm__lte', 250)), _connector='OR'), name='workup_height_cm_range'),
+            model_name="workup",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("height_cm__isnull", True),
+                    models.Q(("height_cm__gte", 40), ("height_cm__lte", 250)),
+                    _connector="OR",
+                ),
+                name="workup_height_cm_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='workup',
-            constraint=models.CheckConstraint(condition=models.Q(('weight_kg__isnull', True), models.Q(('weight_kg__gte', 2), ('weight_kg__lte', 350)), _connector='OR'), name='workup_weight_kg_range'),
+            model_name="workup",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("weight_kg__isnull", True),
+                    models.Q(("weight_kg__gte", 2), ("weight_kg__lte", 350)),
+                    _connector="OR",
+                ),
+                name="workup_weight_kg_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='workup',
-            constraint=models.CheckConstraint(condition=models.Q(('performance_score__isnull', True), models.Q(('performance_score__gte', 0), ('performance_score__lte', 100)), _connector='OR'), name='workup_performance_score_range'),
+            model_name="workup",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("performance_score__isnull", True),
+                    models.Q(("performance_score__gte", 0), ("performance_score__lte", 100)),
+                    _connector="OR",
+                ),
+                name="workup_performance_score_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='workup',
-            constraint=models.CheckConstraint(condition=models.Q(('lvef_pct__isnull', True), models.Q(('lvef_pct__gte', 5), ('lvef_pct__lte', 90)), _connector='OR'), name='workup_lvef_pct_range'),
+            model_name="workup",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("lvef_pct__isnull", True),
+                    models.Q(("lvef_pct__gte", 5), ("lvef_pct__lte", 90)),
+                    _connector="OR",
+                ),
+                name="workup_lvef_pct_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='workup',
-            constraint=models.CheckConstraint(condition=models.Q(('pasp_mmhg__isnull', True), models.Q(('pasp_mmhg__gte', 5), ('pasp_mmhg__lte', 150)), _connector='OR'), name='workup_pasp_mmhg_range'),
+            model_name="workup",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("pasp_mmhg__isnull", True),
+                    models.Q(("pasp_mmhg__gte", 5), ("pasp_mmhg__lte", 150)),
+                    _connector="OR",
+                ),
+                name="workup_pasp_mmhg_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='workup',
-            constraint=models.CheckConstraint(condition=models.Q(('mpap_mmhg__isnull', True), models.Q(('mpap_mmhg__gte', 5), ('mpap_mmhg__lte', 100)), _connector='OR'), name='workup_mpap_mmhg_range'),
+            model_name="workup",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("mpap_mmhg__isnull", True),
+                    models.Q(("mpap_mmhg__gte", 5), ("mpap_mmhg__lte", 100)),
+                    _connector="OR",
+                ),
+                name="workup_mpap_mmhg_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='workup',
-            constraint=models.CheckConstraint(condition=models.Q(('fvc_pct__isnull', True), models.Q(('fvc_pct__gte', 10), ('fvc_pct__lte', 200)), _connector='OR'), name='workup_fvc_pct_range'),
+            model_name="workup",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("fvc_pct__isnull", True),
+                    models.Q(("fvc_pct__gte", 10), ("fvc_pct__lte", 200)),
+                    _connector="OR",
+                ),
+                name="workup_fvc_pct_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='workup',
-            constraint=models.CheckConstraint(condition=models.Q(('dlco_pct__isnull', True), models.Q(('dlco_pct__gte', 5), ('dlco_pct__lte', 200)), _connector='OR'), name='workup_dlco_pct_range'),
+            model_name="workup",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("dlco_pct__isnull", True),
+                    models.Q(("dlco_pct__gte", 5), ("dlco_pct__lte", 200)),
+                    _connector="OR",
+                ),
+                name="workup_dlco_pct_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='workup',
-            constraint=models.CheckConstraint(condition=models.Q(('creatinine_clearance__isnull', True), models.Q(('creatinine_clearance__gte', 1), ('creatinine_clearance__lte', 250)), _connector='OR'), name='workup_creatinine_clearance_range'),
+            model_name="workup",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("creatinine_clearance__isnull", True),
+                    models.Q(("creatinine_clearance__gte", 1), ("creatinine_clearance__lte", 250)),
+                    _connector="OR",
+                ),
+                name="workup_creatinine_clearance_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='workup',
-            constraint=models.CheckConstraint(condition=models.Q(('hct_ci_score__isnull', True), models.Q(('hct_ci_score__gte', 0), ('hct_ci_score__lte', 29)), _connector='OR'), name='workup_hct_ci_score_range'),
+            model_name="workup",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("hct_ci_score__isnull", True),
+                    models.Q(("hct_ci_score__gte", 0), ("hct_ci_score__lte", 29)),
+                    _connector="OR",
+                ),
+                name="workup_hct_ci_score_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='workup',
-            constraint=models.CheckConstraint(condition=models.Q(('performance_score__isnull', True), models.Q(('performance_scale', ''), _negated=True), _connector='OR'), name='workup_performance_scale_given'),
+            model_name="workup",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("performance_score__isnull", True),
+                    models.Q(("performance_scale", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="workup_performance_scale_given",
+            ),
         ),
     ]

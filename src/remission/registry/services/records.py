@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F, ProtectedError
 from django.utils import timezone
 
@@ -32,7 +32,7 @@ from remission.registry.errors import (
 )
 from remission.registry.models import Patient
 from remission.registry.services.audit import audit_write, snapshot
-from remission.registry.validation import label, patient_context, record_problems
+from remission.registry.validation import constraint_problem, label, patient_context, record_problems
 
 R = TypeVar("R", bound=models.Model)
 
@@ -41,7 +41,6 @@ READ_ONLY = "your role at this centre does not allow changes ({record})"
 UNKNOWN_FIELDS = "{fields} cannot be set on this record; allowed: {allowed}"
 REASON_REQUIRED = "a reason is required to delete {record}"
 STILL_REFERENCED = "{record} cannot be deleted while other records refer to it: {others}"
-DATABASE_REFUSED = "the database refused the write: {detail}"
 
 
 def centre_id_of(record: models.Model) -> int | None:
@@ -92,19 +91,22 @@ def _validate(record: models.Model, *, exclude_self: bool) -> None:
 
 
 def _lock_patient(record: models.Model) -> None:
-    """Serialise writes to one patient, so that two timeline checks cannot pass side by side."""
+    """Serialise writes to one patient, so that two timeline checks cannot pass side by side.
+
+    SQLite has no row locks; its IMMEDIATE transactions (settings) already let one writer in at a time.
+    """
     patient_id = getattr(record, "patient_id", None)
-    if patient_id is not None:
+    if patient_id is not None and connection.features.has_select_for_update:
         list(Patient.objects.select_for_update().filter(pk=patient_id).values_list("pk", flat=True))
 
 
 def _save(record: models.Model, **kwargs: Any) -> None:
+    """Save inside the caller's transaction; a database constraint violation becomes a named Problem
+    (the exception leaves the transaction, which rolls everything back)."""
     try:
-        with transaction.atomic():
-            record.save(**kwargs)
-    except IntegrityError as exc:  # a constraint the validation could not see (e.g. a concurrent insert)
-        message = DATABASE_REFUSED.format(detail=str(exc).splitlines()[0])
-        raise ValidationFailed([Problem(label(record), "record", "database_constraint", message)]) from exc
+        record.save(**kwargs)
+    except IntegrityError as exc:
+        raise ValidationFailed([constraint_problem(record, exc)]) from exc
 
 
 def record_create(
@@ -162,13 +164,9 @@ def record_update(record: R, *, actor: Any, version: int, changes: Mapping[str, 
         after_fields["version"] = F("version") + 1
         after_fields["updated_at"] = timezone.now()
         try:
-            with transaction.atomic():
-                updated = model.objects.filter(pk=current.pk, version=version).update(**after_fields)
+            updated = model.objects.filter(pk=current.pk, version=version).update(**after_fields)
         except IntegrityError as exc:
-            message = DATABASE_REFUSED.format(detail=str(exc).splitlines()[0])
-            raise ValidationFailed(
-                [Problem(label(current), "record", "database_constraint", message)]
-            ) from exc
+            raise ValidationFailed([constraint_problem(current, exc)]) from exc
         if updated != 1:  # a concurrent writer got there first, between our read and our write
             fresh = model.objects.get(pk=current.pk)
             raise StaleEdit(label(current), version, fresh.version, ())
