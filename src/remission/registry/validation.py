@@ -119,6 +119,26 @@ class PatientContext:
             rows = rows.exclude(pk=self._exclude.pk)
         return rows
 
+    @classmethod
+    def known(
+        cls,
+        *,
+        birth: dt.date,
+        death: dt.date | None,
+        diagnosis: dt.date | None,
+        infusions: dict[int, dt.date] | None = None,
+        today: dt.date | None = None,
+    ) -> PatientContext:
+        """A context from values the caller already holds (a bulk loader building a patient in memory)."""
+        context = cls.__new__(cls)
+        context.patient_id = None
+        context.birth = birth
+        context.today = today or dt.date.today()
+        context._exclude = None
+        # cached_property stores its value in the instance dict; setting it there means "already known"
+        context.__dict__.update(death=death, diagnosis=diagnosis, infusions=dict(infusions or {}))
+        return context
+
     @cached_property
     def death(self) -> dt.date | None:
         from remission.registry.models import OutcomeEvent
