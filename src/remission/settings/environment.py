@@ -53,4 +53,21 @@ def read_environment(environ: dict[str, str] | None = None) -> Environment:
     )
 
 
+NO_SECRET_KEY = "SECRET_KEY must be set in the environment for production"
+DEBUG_IN_PRODUCTION = "DEBUG must be off in production (unset DEBUG or set it to 0)"
+NO_ALLOWED_HOSTS = "ALLOWED_HOSTS must list the host names this registry is served under"
+
+
+def production_problems(env: Environment) -> list[str]:
+    """Why ``env`` is not fit for production (empty when it is)."""
+    problems = []
+    if not env.secret_key:
+        problems.append(NO_SECRET_KEY)
+    if env.debug:
+        problems.append(DEBUG_IN_PRODUCTION)
+    if not env.allowed_hosts:
+        problems.append(NO_ALLOWED_HOSTS)
+    return problems
+
+
 ENV = read_environment()

@@ -1,20 +1,13 @@
-"""Production settings: refuse to start without a secret key or with DEBUG on."""
+"""Production settings: refuse to start without a secret key, with DEBUG on, or without host names."""
 
 from django.core.exceptions import ImproperlyConfigured
 
 from remission.settings.base import *  # noqa: F403
-from remission.settings.base import ENV
+from remission.settings.environment import ENV, production_problems
 
-NO_SECRET_KEY = "SECRET_KEY must be set in the environment for production"
-DEBUG_IN_PRODUCTION = "DEBUG must be off in production (unset DEBUG or set it to 0)"
-NO_ALLOWED_HOSTS = "ALLOWED_HOSTS must list the host names this registry is served under"
-
-if not ENV.secret_key:
-    raise ImproperlyConfigured(NO_SECRET_KEY)
-if ENV.debug:
-    raise ImproperlyConfigured(DEBUG_IN_PRODUCTION)
-if not ENV.allowed_hosts:
-    raise ImproperlyConfigured(NO_ALLOWED_HOSTS)
+_problems = production_problems(ENV)
+if _problems:
+    raise ImproperlyConfigured("; ".join(_problems))
 
 SECRET_KEY = ENV.secret_key
 DEBUG = False
