@@ -10,8 +10,12 @@ from pathlib import Path
 import pytest
 
 from remission.settings.base import database_config
-from remission.settings.environment import read_environment
-from remission.settings.environment import DEBUG_IN_PRODUCTION, NO_ALLOWED_HOSTS, NO_SECRET_KEY
+from remission.settings.environment import (
+    DEBUG_IN_PRODUCTION,
+    NO_ALLOWED_HOSTS,
+    NO_SECRET_KEY,
+    read_environment,
+)
 
 
 def test_no_database_url_means_sqlite_in_wal_mode(tmp_path: Path) -> None:

@@ -346,10 +346,24 @@ def test_not_evaluated_and_unknown_are_kept_apart(world: Any) -> None:
 # --- assessments scored by the clinical layer ------------------------------------------------------------
 
 MRSS_SITES = (
-    "face anterior_chest abdomen fingers_right fingers_left hand_dorsum_right hand_dorsum_left forearm_right "
-    "forearm_left upper_arm_right upper_arm_left thigh_right thigh_left lower_leg_right lower_leg_left "
-    "foot_dorsum_right foot_dorsum_left"
-).split()
+    "face",
+    "anterior_chest",
+    "abdomen",
+    "fingers_right",
+    "fingers_left",
+    "hand_dorsum_right",
+    "hand_dorsum_left",
+    "forearm_right",
+    "forearm_left",
+    "upper_arm_right",
+    "upper_arm_left",
+    "thigh_right",
+    "thigh_left",
+    "lower_leg_right",
+    "lower_leg_left",
+    "foot_dorsum_right",
+    "foot_dorsum_left",
+)
 
 
 def test_complete_mrss_items_are_scored(world: Any) -> None:
@@ -425,6 +439,6 @@ def test_score_outside_the_instrument_range(world: Any) -> None:
 
 def test_conditioning_intensity_comes_from_the_regimen_catalogue(world: Any) -> None:
     conditioning = Conditioning.objects.get(patient=world.patient_a)
-    # Cy 200 mg/kg + ATG is the EBMT ADWP example of an intermediate-intensity regimen (clinical-content.md §2.1)
+    # Cy 200 mg/kg + ATG: intermediate intensity in the EBMT ADWP classification (clinical-content.md §2.1)
     assert conditioning.regimen == "cy200_ratg"
     assert conditioning.intensity == "intermediate"

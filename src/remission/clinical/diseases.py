@@ -1,0 +1,277 @@
+"""The disease catalogue: the autoimmune indications Remission records, with their stable codes.
+
+Sources:
+- EBMT indication categories: Snowden JA, Saccardi R, Allez M, et al. Haematopoietic SCT in severe
+  autoimmune diseases: updated guidelines of the European Society for Blood and Marrow Transplantation.
+  Bone Marrow Transplant 2012;47:770-90, Table 2 ✔ (clinical-content.md §1.1). Codes: S standard,
+  CO clinical option, D developmental, GNR generally not recommended; the Roman numeral is the EBMT
+  evidence grade.
+- Later EBMT indication reports (2019, 2022) moved autologous HSCT for relapsing MS and for SSc to S ◐
+  (``ebmt_autologous_update``, not verified here).
+- Myasthenia gravis and stiff-person syndrome: Sharrack B, et al. BMT 2020;55:283-306 ✔ (abstract) names
+  a possible role for aHSCT; they have no category in the 2012 table.
+- ICD-10: WHO ICD-10 (2019) chapter codes.
+
+The codes are fixed: the registry stores them and the eligibility engine keys its rule sets on them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+
+UNKNOWN_DISEASE = "unknown disease code {code!r}; known codes: {known}"
+
+SNOWDEN_2012 = "Snowden JA et al. Bone Marrow Transplant 2012;47:770-90, Table 2"
+EBMT_LATER = "EBMT indication reports 2019/2022 (Duarte 2019; Snowden 2022) ◐ not verified here"
+
+
+class UnknownDiseaseError(LookupError):
+    """A disease code not in the catalogue."""
+
+
+class EbmtCategory(StrEnum):
+    STANDARD = "S"
+    CLINICAL_OPTION = "CO"
+    DEVELOPMENTAL = "D"
+    NOT_RECOMMENDED = "GNR"
+
+
+@dataclass(frozen=True, slots=True)
+class Indication:
+    """One EBMT indication: category, evidence grade, source, and whether the source was checked."""
+
+    category: EbmtCategory
+    grade: str
+    source: str = SNOWDEN_2012
+    verified: bool = True
+
+    def __str__(self) -> str:
+        mark = "" if self.verified else " ◐"
+        return f"{self.category}/{self.grade}{mark}"
+
+
+@dataclass(frozen=True, slots=True)
+class EbmtIndications:
+    """Autologous, allogeneic (matched sibling) and allogeneic (unrelated donor) categories."""
+
+    autologous: Indication
+    allo_sibling: Indication
+    allo_unrelated: Indication
+
+
+@dataclass(frozen=True, slots=True)
+class Disease:
+    """One indication. ``subtypes`` maps a stable subtype code to its name."""
+
+    code: str
+    name: str
+    icd10: tuple[str, ...]
+    subtypes: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    ebmt_adult: EbmtIndications | None = None
+    ebmt_paediatric: EbmtIndications | None = None
+    ebmt_autologous_update: Indication | None = None
+    instruments: tuple[str, ...] = ()
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        if self.code != self.code.lower() or not self.code.replace("_", "").isalnum():
+            raise ValueError(f"disease code {self.code!r} must be lowercase letters, digits and _")
+        object.__setattr__(self, "subtypes", MappingProxyType(dict(self.subtypes)))
+
+
+def _ind(category: EbmtCategory, grade: str) -> Indication:
+    return Indication(category, grade)
+
+
+S, CO, D, GNR = (
+    EbmtCategory.STANDARD,
+    EbmtCategory.CLINICAL_OPTION,
+    EbmtCategory.DEVELOPMENTAL,
+    EbmtCategory.NOT_RECOMMENDED,
+)
+# Snowden 2012 Table 2 rows ✔
+_MS_SSC_SLE = EbmtIndications(_ind(CO, "II"), _ind(D, "III"), _ind(GNR, "III"))
+_CO_GNR_GNR = EbmtIndications(_ind(CO, "II"), _ind(GNR, "III"), _ind(GNR, "III"))  # Crohn's, RA, vasculitis…
+_CYTOPENIA = EbmtIndications(_ind(CO, "II"), _ind(CO, "II"), _ind(D, "III"))
+_T1D_CELIAC = EbmtIndications(_ind(D, "III"), _ind(GNR, "III"), _ind(GNR, "III"))
+_PAED_JIA_JSSC_JSLE = EbmtIndications(_ind(CO, "II"), _ind(D, "III"), _ind(GNR, "III"))
+_PAED_OTHER = EbmtIndications(
+    _ind(CO, "II"), _ind(GNR, "III"), _ind(GNR, "III")
+)  # Crohn's, vasculitis, PM/DM
+_LATER_STANDARD = Indication(S, "II", EBMT_LATER, verified=False)
+
+_CATALOGUE: tuple[Disease, ...] = (
+    Disease(
+        "ssc",
+        "Systemic sclerosis",
+        ("M34",),
+        {
+            "diffuse": "Diffuse cutaneous SSc",
+            "limited": "Limited cutaneous SSc",
+            "sine": "SSc sine scleroderma",
+            "juvenile": "Juvenile SSc",
+        },
+        _MS_SSC_SLE,
+        _PAED_JIA_JSSC_JSLE,
+        _LATER_STANDARD,
+        ("mrss", "fvc_pct", "dlco_pct", "haq_di"),
+    ),
+    Disease(
+        "ms",
+        "Multiple sclerosis",
+        ("G35",),
+        {
+            "rrms": "Relapsing-remitting MS",
+            "spms": "Secondary progressive MS",
+            "ppms": "Primary progressive MS",
+        },
+        _MS_SSC_SLE,
+        None,
+        _LATER_STANDARD,
+        ("edss",),
+        note="Later EBMT reports (◐) give S for relapsing MS only.",
+    ),
+    Disease(
+        "sle",
+        "Systemic lupus erythematosus",
+        ("M32",),
+        {"adult": "Adult-onset SLE", "juvenile": "Juvenile SLE"},
+        _MS_SSC_SLE,
+        _PAED_JIA_JSSC_JSLE,
+        None,
+        ("sledai2k",),
+    ),
+    Disease(
+        "ra",
+        "Rheumatoid arthritis",
+        ("M05", "M06"),
+        {"seropositive": "Seropositive RA (M05)", "seronegative": "Seronegative RA (M06)"},
+        _CO_GNR_GNR,
+        None,
+        None,
+        ("das28_esr", "das28_crp", "cdai_ra", "sdai", "haq_di"),
+    ),
+    Disease(
+        "jia",
+        "Juvenile idiopathic arthritis",
+        ("M08",),
+        {  # ILAR classification (Petty 2004)
+            "systemic": "Systemic arthritis",
+            "oligo_persistent": "Oligoarthritis, persistent",
+            "oligo_extended": "Oligoarthritis, extended",
+            "poly_rf_negative": "Polyarthritis, RF negative",
+            "poly_rf_positive": "Polyarthritis, RF positive",
+            "psoriatic": "Psoriatic arthritis",
+            "enthesitis_related": "Enthesitis-related arthritis",
+            "undifferentiated": "Undifferentiated arthritis",
+        },
+        None,
+        _PAED_JIA_JSSC_JSLE,
+        None,
+        ("jadas10", "jadas27", "jadas71", "cjadas10"),
+    ),
+    Disease(
+        "crohn",
+        "Crohn's disease",
+        ("K50",),
+        {  # Montreal location
+            "ileal": "Ileal (L1)",
+            "colonic": "Colonic (L2)",
+            "ileocolonic": "Ileocolonic (L3)",
+        },
+        _CO_GNR_GNR,
+        _PAED_OTHER,
+        None,
+        ("cdai_crohn", "hbi"),
+    ),
+    Disease(
+        "cidp",
+        "Chronic inflammatory demyelinating polyneuropathy",
+        ("G61.8",),
+        ebmt_adult=_CO_GNR_GNR,
+    ),
+    Disease(
+        "nmo",
+        "Neuromyelitis optica spectrum disorder",
+        ("G36.0",),
+        {"aqp4_positive": "AQP4-IgG positive", "aqp4_negative": "AQP4-IgG negative"},
+        _CO_GNR_GNR,
+        instruments=("edss",),
+    ),
+    Disease(
+        "vasculitis",
+        "Systemic vasculitis",
+        ("M30", "M31"),
+        {
+            "gpa": "Granulomatosis with polyangiitis",
+            "mpa": "Microscopic polyangiitis",
+            "egpa": "Eosinophilic granulomatosis with polyangiitis",
+            "pan": "Polyarteritis nodosa",
+            "takayasu": "Takayasu arteritis",
+            "behcet": "Behçet's disease",
+            "other": "Other vasculitis",
+        },
+        _CO_GNR_GNR,
+        _PAED_OTHER,
+    ),
+    Disease(
+        "myositis",
+        "Idiopathic inflammatory myopathy (polymyositis/dermatomyositis)",
+        ("M33",),
+        {
+            "polymyositis": "Polymyositis",
+            "dermatomyositis": "Dermatomyositis",
+            "juvenile_dermatomyositis": "Juvenile dermatomyositis",
+        },
+        _CO_GNR_GNR,
+        _PAED_OTHER,
+        instruments=("haq_di", "fvc_pct", "dlco_pct"),
+    ),
+    Disease(
+        "aic",
+        "Autoimmune cytopenia",
+        ("D59.1", "D69.3", "D60"),
+        {
+            "aiha": "Autoimmune haemolytic anaemia",
+            "itp": "Immune thrombocytopenia",
+            "evans": "Evans syndrome",
+            "prca": "Pure red cell aplasia",
+        },
+        _CYTOPENIA,
+    ),
+    Disease("t1d", "Type 1 diabetes mellitus", ("E10",), ebmt_adult=_T1D_CELIAC),
+    Disease(
+        "celiac",
+        "Refractory coeliac disease",
+        ("K90.0",),
+        {"rcd1": "Refractory coeliac disease type I", "rcd2": "Refractory coeliac disease type II"},
+        _T1D_CELIAC,
+        note="The EBMT 2012 category is for refractory coeliac disease type II.",
+    ),
+    Disease(
+        "mg",
+        "Myasthenia gravis",
+        ("G70.0",),
+        note="No EBMT 2012 category; Sharrack 2020 (BMT 55:283) names a possible role for aHSCT.",
+    ),
+    Disease(
+        "stiff_person",
+        "Stiff-person syndrome",
+        ("G25.8",),
+        note="No EBMT 2012 category; Sharrack 2020 (BMT 55:283) names a possible role for aHSCT.",
+    ),
+    Disease("other", "Other autoimmune disease", (), note="Name the disease in the record."),
+)
+
+DISEASES: Mapping[str, Disease] = MappingProxyType({disease.code: disease for disease in _CATALOGUE})
+
+
+def disease_get(code: str) -> Disease:
+    """The disease with ``code``; raises :class:`UnknownDiseaseError` (:data:`UNKNOWN_DISEASE`) otherwise."""
+    disease = DISEASES.get(code)
+    if disease is None:
+        raise UnknownDiseaseError(UNKNOWN_DISEASE.format(code=code, known=", ".join(DISEASES)))
+    return disease

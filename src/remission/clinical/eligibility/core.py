@@ -1,0 +1,626 @@
+"""The machinery of eligibility rule sets: candidate fields, conditions, criteria, rule sets, verdicts.
+
+A rule set is data: a tuple of :class:`Criterion`, each a condition on candidate fields with a kind
+(inclusion / exclusion), a strength (hard / relative), and a named source. Conditions use three-valued
+logic: True, False, or None when a value they need is missing, so a missing value is never read as
+normal.
+
+How criteria combine into the verdict (in this order):
+
+1. any **hard** criterion *failed* → ``not_eligible``;
+2. else any criterion (hard or relative) *missing* → ``insufficient_data``;
+3. else any **relative** criterion *failed* → ``mdt_review`` (the guideline allows it only with a
+   multidisciplinary-team decision, or sources disagree on the threshold);
+4. else → ``eligible``.
+
+A criterion can carry an ``exception``: a condition under which a failed hard criterion counts as
+relative (e.g. EBMT 2025 SSc: "progressive ILD with mRSS < 15, limited SSc or SSc sine scleroderma",
+level III). The criterion then still reads *failed*, with the exception named.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+# --- error messages -------------------------------------------------------------------------------
+UNKNOWN_FIELD = "candidate: unknown field {field!r}"
+FIELD_NOT_BOOLEAN = "candidate: {field} must be true or false, got {value!r}"
+FIELD_NOT_NUMBER = "candidate: {field} must be a number, got {value!r}"
+FIELD_NOT_INTEGER = "candidate: {field} must be a whole number, got {value!r}"
+FIELD_OUT_OF_RANGE = "candidate: {field} = {value!r} is outside the allowed range {low:g}–{high:g} {unit}"
+FIELD_NOT_CHOICE = "candidate: {field} = {value!r} is not one of {choices}"
+RULE_UNKNOWN_FIELD = "rule set {ruleset}: criterion {criterion} uses unknown field {field!r}"
+RULE_BAD_OP = "rule set {ruleset}: criterion {criterion} uses unknown operator {op!r}"
+RULE_THRESHOLD_RANGE = (
+    "rule set {ruleset}: criterion {criterion}: threshold {value!r} for {field} is outside {low:g}–{high:g}"
+)
+RULE_BAD_CHOICE = "rule set {ruleset}: criterion {criterion}: {value!r} is not a choice of {field}"
+RULE_DUPLICATE = "rule set {ruleset}: criterion code {criterion!r} appears twice"
+RULE_BAD_KIND = "rule set {ruleset}: criterion {criterion}: bad kind or strength {value!r}"
+
+VERDICTS = ("eligible", "not_eligible", "mdt_review", "insufficient_data")
+STATUSES = ("met", "failed", "missing")
+
+
+# --- candidate fields: one table ------------------------------------------------------------------
+@dataclass(frozen=True)
+class Field:
+    name: str
+    kind: str  # "number" | "integer" | "bool" | "choice"
+    label: str  # short, for rendered rules
+    description: str
+    unit: str = ""
+    low: float = 0.0
+    high: float = 0.0
+    choices: tuple[str, ...] = ()
+
+
+def _num(name: str, label: str, description: str, unit: str, low: float, high: float) -> Field:
+    return Field(name, "number", label, description, unit, low, high)
+
+
+def _int(name: str, label: str, description: str, low: int, high: int) -> Field:
+    return Field(name, "integer", label, description, "", low, high)
+
+
+def _bool(name: str, label: str, description: str) -> Field:
+    return Field(name, "bool", label, description)
+
+
+FIELDS_TABLE: tuple[Field, ...] = (
+    # general (EBMT 2025 Table 2)
+    _num("age_years", "age", "Age at screening", "years", 0, 120),
+    _bool(
+        "active_despite_standard_therapy",
+        "active or progressive despite standard therapy",
+        "Disease active or progressive despite guideline-based or approved therapy",
+    ),
+    _int("ecog", "ECOG", "ECOG performance status (0–5)", 0, 5),
+    _num("karnofsky", "Karnofsky", "Karnofsky performance status", "%", 0, 100),
+    _bool(
+        "centre_experienced",
+        "experienced centre",
+        "Centre with joint haematology and specialist teams and MDT meetings (JACIE-accredited)",
+    ),
+    _bool(
+        "active_uncontrolled_infection",
+        "active uncontrolled infection",
+        "Active uncontrolled infection (including HIV, HBV, HCV)",
+    ),
+    _bool("pregnant", "pregnancy", "Pregnant"),
+    _bool(
+        "malignancy_within_5y",
+        "malignancy within 5 years",
+        "Malignancy (other than non-melanoma skin cancer) within 5 years",
+    ),
+    _bool(
+        "uncontrolled_psychiatric_illness",
+        "uncontrolled psychiatric illness or poor compliance",
+        "Uncontrolled psychiatric illness or poor compliance",
+    ),
+    _num("bilirubin_x_uln", "bilirubin", "Total bilirubin as a multiple of ULN", "× ULN", 0, 50),
+    _num("ast_x_uln", "AST", "AST as a multiple of ULN", "× ULN", 0, 100),
+    _num("alt_x_uln", "ALT", "ALT as a multiple of ULN", "× ULN", 0, 100),
+    _num("creatinine_clearance_ml_min", "CrCl", "Creatinine clearance", "mL/min", 0, 250),
+    _num("lvef_pct", "LVEF", "Left-ventricular ejection fraction", "%", 5, 90),
+    _num("dlco_pct", "DLCO", "DLCO (haemoglobin-corrected), % predicted", "%", 5, 200),
+    _num("fvc_pct", "FVC", "FVC, % predicted", "%", 5, 200),
+    _num("fev1_pct", "FEV1", "FEV1, % predicted (used by the HCT-CI)", "%", 5, 200),
+    # systemic sclerosis (EBMT 2025 Table 5; EBMT 2017 cardiopulmonary work-up)
+    _bool(
+        "acr_eular_2013",
+        "2013 ACR/EULAR SSc criteria met",
+        "Meets the 2013 ACR/EULAR classification criteria",
+    ),
+    Field("ssc_subset", "choice", "SSc subset", "Cutaneous subset", choices=("diffuse", "limited", "sine")),
+    _int("mrss", "mRSS", "Modified Rodnan skin score (0–51)", 0, 51),
+    _bool(
+        "visceral_organ_involvement",
+        "≥ 1 visceral organ involved",
+        "At least one visceral organ manifestation (lung, heart, kidney)",
+    ),
+    _num("crp_mg_l", "CRP", "C-reactive protein (no other cause)", "mg/L", 0, 500),
+    _bool("progressive_ild", "progressive ILD on CT", "Progressive interstitial lung disease on CT"),
+    _num(
+        "disease_duration_years",
+        "disease duration",
+        "Years since the first non-Raynaud symptom (SSc) or since onset (MS)",
+        "years",
+        0,
+        80,
+    ),
+    _num(
+        "first_line_therapy_months",
+        "first-line therapy",
+        "Months of first-line immunosuppression",
+        "months",
+        0,
+        600,
+    ),
+    _bool(
+        "sustained_activity_on_first_line",
+        "sustained activity on first-line therapy",
+        "Disease activity sustained despite first-line therapy",
+    ),
+    _bool("first_line_intolerance", "intolerance of first-line therapy", "Intolerance of first-line therapy"),
+    _bool("septal_bounce", "septal bounce / D-sign on cardiac MRI", "Septal bounce or D-sign on cardiac MRI"),
+    _bool("constrictive_pericarditis", "constrictive pericarditis", "Constrictive pericarditis"),
+    _bool("tamponade", "cardiac tamponade", "Cardiac tamponade"),
+    _num("pasp_rest_mmhg", "PASP at rest", "Pulmonary artery systolic pressure at rest", "mmHg", 5, 150),
+    _num("pasp_fluid_mmhg", "PASP after fluid challenge", "PASP after fluid challenge", "mmHg", 5, 150),
+    _num(
+        "mpap_rest_mmhg",
+        "mPAP at rest",
+        "Mean pulmonary artery pressure at rest (right-heart catheter)",
+        "mmHg",
+        5,
+        100,
+    ),
+    _num(
+        "mpap_fluid_mmhg",
+        "mPAP after fluid challenge",
+        "mPAP after fluid challenge (right-heart catheter)",
+        "mmHg",
+        5,
+        100,
+    ),
+    _bool(
+        "cardiac_output_no_rise_on_fluid",
+        "fall in, or no rise of, cardiac output after fluid",
+        "Cardiac output falls or fails to rise after fluid challenge",
+    ),
+    _num("pvr_wood_units", "PVR", "Pulmonary vascular resistance", "Wood units", 0, 30),
+    _num("tapse_cm", "TAPSE", "Tricuspid annular plane systolic excursion", "cm", 0.3, 5),
+    _bool(
+        "unrevascularised_severe_cad",
+        "unrevascularised severe coronary disease",
+        "Severe coronary artery disease not revascularised",
+    ),
+    _bool("untreated_severe_arrhythmia", "untreated severe arrhythmia", "Untreated severe arrhythmia"),
+    _bool("symptomatic_cardiac_disease", "symptomatic cardiac disease", "Symptomatic cardiac disease"),
+    # multiple sclerosis (Sharrack 2020 typical rule set)
+    Field("ms_course", "choice", "MS course", "Course of MS", choices=("rrms", "spms", "ppms")),
+    _int("relapses_12m", "relapses in 12 months", "Clinical relapses in the past 12 months", 0, 20),
+    _bool(
+        "mri_activity_12m",
+        "Gd+ or new T2 lesions in 12 months",
+        "Gd-enhancing or new T2 MRI lesions in the past 12 months (at a separate time point)",
+    ),
+    _int(
+        "dmt_failed_count",
+        "full DMT courses failed",
+        "Full courses of disease-modifying therapy failed",
+        0,
+        20,
+    ),
+    _num("edss", "EDSS", "Expanded Disability Status Scale (0–10)", "", 0, 10),
+    # Crohn's disease (ASTIC)
+    _num("cdai", "CDAI", "Crohn's Disease Activity Index", "", 0, 1200),
+    _int(
+        "immunosuppressants_failed_count",
+        "immunosuppressive or biologic agents failed",
+        "Immunosuppressive or biologic agents the disease was refractory to",
+        0,
+        20,
+    ),
+    _bool(
+        "corticosteroids_failed",
+        "refractory to corticosteroids",
+        "Refractory to (or dependent on) corticosteroids",
+    ),
+    _bool("amenable_to_surgery", "amenable to surgery", "Disease amenable to surgery"),
+)
+FIELDS: dict[str, Field] = {f.name: f for f in FIELDS_TABLE}
+
+
+def validate_candidate(candidate: Mapping[str, Any]) -> dict[str, Any]:
+    """Check every given field against :data:`FIELDS`; returns the values (None = missing)."""
+    values: dict[str, Any] = {}
+    for name, value in candidate.items():
+        spec = FIELDS.get(name)
+        if spec is None:
+            raise ValueError(UNKNOWN_FIELD.format(field=name))
+        if value is None:
+            values[name] = None
+            continue
+        if spec.kind == "bool":
+            if not isinstance(value, bool):
+                raise ValueError(FIELD_NOT_BOOLEAN.format(field=name, value=value))
+        elif spec.kind == "choice":
+            if value not in spec.choices:
+                raise ValueError(
+                    FIELD_NOT_CHOICE.format(field=name, value=value, choices=", ".join(spec.choices))
+                )
+        else:
+            if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+                raise ValueError(FIELD_NOT_NUMBER.format(field=name, value=value))
+            if spec.kind == "integer" and value != int(value):
+                raise ValueError(FIELD_NOT_INTEGER.format(field=name, value=value))
+            if not spec.low <= value <= spec.high:
+                raise ValueError(
+                    FIELD_OUT_OF_RANGE.format(
+                        field=name, value=value, low=spec.low, high=spec.high, unit=spec.unit
+                    )
+                )
+        values[name] = value
+    return values
+
+
+# --- conditions (three-valued) --------------------------------------------------------------------
+class Condition(Protocol):
+    def evaluate(self, values: Mapping[str, Any]) -> bool | None: ...
+    def render(self) -> str: ...
+    def fields(self) -> tuple[str, ...]: ...
+
+
+OPS = {
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+    "==": lambda a, b: a == b,
+    "in": lambda a, b: a in b,
+}
+OP_TEXT = {"<": "<", "<=": "≤", ">": ">", ">=": "≥", "==": "=", "in": "in"}
+
+
+@dataclass(frozen=True)
+class Compare:
+    """``field op value`` — e.g. Compare("lvef_pct", "<", 45)."""
+
+    field: str
+    op: str
+    value: Any
+
+    def evaluate(self, values: Mapping[str, Any]) -> bool | None:
+        given = values.get(self.field)
+        return None if given is None else bool(OPS[self.op](given, self.value))
+
+    def render(self) -> str:
+        spec = FIELDS[self.field]
+        if spec.kind == "bool":
+            return spec.label if self.value is True else f"no {spec.label}"
+        if self.op == "in":
+            return f"{spec.label} in {{{', '.join(map(str, self.value))}}}"
+        if spec.kind == "choice":
+            return f"{spec.label} = {self.value}"
+        unit = f" {spec.unit}" if spec.unit else ""
+        return f"{spec.label} {OP_TEXT[self.op]} {self.value:g}{unit}"
+
+    def fields(self) -> tuple[str, ...]:
+        return (self.field,)
+
+
+def Is(field: str) -> Compare:  # reads as a rule: Is("pregnant")
+    return Compare(field, "==", True)
+
+
+@dataclass(frozen=True)
+class AllOf:
+    parts: tuple[Condition, ...]
+
+    def evaluate(self, values: Mapping[str, Any]) -> bool | None:
+        results = [p.evaluate(values) for p in self.parts]
+        if any(r is False for r in results):
+            return False
+        return None if any(r is None for r in results) else True
+
+    def render(self) -> str:
+        return " and ".join(_paren(p) for p in self.parts)
+
+    def fields(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(f for p in self.parts for f in p.fields()))
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    parts: tuple[Condition, ...]
+
+    def evaluate(self, values: Mapping[str, Any]) -> bool | None:
+        results = [p.evaluate(values) for p in self.parts]
+        if any(r is True for r in results):
+            return True
+        return None if any(r is None for r in results) else False
+
+    def render(self) -> str:
+        return " or ".join(_paren(p) for p in self.parts)
+
+    def fields(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(f for p in self.parts for f in p.fields()))
+
+
+@dataclass(frozen=True)
+class AllGiven:
+    """All of the parts whose fields are given must hold; missing only when none is given.
+
+    For alternatives that measure the same thing (ECOG or Karnofsky): give either; if both are given,
+    both must hold.
+    """
+
+    parts: tuple[Condition, ...]
+
+    def evaluate(self, values: Mapping[str, Any]) -> bool | None:
+        results = [p.evaluate(values) for p in self.parts]
+        given = [r for r in results if r is not None]
+        return None if not given else all(given)
+
+    def render(self) -> str:
+        return " / ".join(_paren(p) for p in self.parts) + " (whichever is recorded)"
+
+    def fields(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(f for p in self.parts for f in p.fields()))
+
+
+@dataclass(frozen=True)
+class Never:
+    """A condition that never holds: for "no disease-specific rule set is encoded"."""
+
+    text: str
+
+    def evaluate(self, values: Mapping[str, Any]) -> bool | None:
+        return False
+
+    def render(self) -> str:
+        return self.text
+
+    def fields(self) -> tuple[str, ...]:
+        return ()
+
+
+def _paren(condition: Condition) -> str:
+    text = condition.render()
+    return f"({text})" if isinstance(condition, AllOf | AnyOf) else text
+
+
+def _leaves(condition: Any) -> list[Compare]:
+    if isinstance(condition, Compare):
+        return [condition]
+    return [leaf for part in getattr(condition, "parts", ()) for leaf in _leaves(part)]
+
+
+# --- criteria and results -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Criterion:
+    """One rule. For an *inclusion* the condition must hold; for an *exclusion* it must not."""
+
+    code: str
+    kind: str  # "inclusion" | "exclusion"
+    strength: str  # "hard" | "relative"
+    condition: Condition
+    source: str
+    note: str = ""
+    exception: Condition | None = None  # turns a failed hard criterion into a relative one
+    exception_text: str = ""
+
+    @property
+    def threshold(self) -> str:
+        rendered = self.condition.render()
+        return f"exclusion if {rendered}" if self.kind == "exclusion" else rendered
+
+    @property
+    def text(self) -> str:
+        head = "Exclusion" if self.kind == "exclusion" else "Inclusion"
+        mdt = " (relative: MDT review)" if self.strength == "relative" else ""
+        exception = f"; exception: {self.exception_text or self.exception.render()}" if self.exception else ""
+        return f"{head}{mdt}: {self.condition.render()}{exception} — {self.source}"
+
+    def evaluate(self, values: Mapping[str, Any]) -> CriterionResult:
+        held = self.condition.evaluate(values)
+        met: bool | None = None if held is None else (held if self.kind == "inclusion" else not held)
+        status = "missing" if met is None else ("met" if met else "failed")
+        strength = self.strength
+        note = self.note
+        fields = self.condition.fields()
+        missing_from = fields
+        if status == "failed" and self.exception is not None:
+            exception = self.exception.evaluate(values)
+            if exception is True:
+                strength = "relative"
+                note = f"exception applies: {self.exception_text or self.exception.render()}"
+            elif exception is None:  # cannot tell a hard failure from the exception
+                status = "missing"
+                missing_from = self.exception.fields()
+                note = f"failed unless the exception holds: {self.exception_text or self.exception.render()}"
+        value: Any = values.get(fields[0]) if len(fields) == 1 else {f: values.get(f) for f in fields}
+        missing = tuple(f for f in missing_from if values.get(f) is None) if status == "missing" else ()
+        return CriterionResult(
+            code=self.code,
+            kind=self.kind,
+            strength=strength,
+            status=status,
+            threshold=self.threshold,
+            value=value,
+            source=self.source,
+            text=self.text,
+            note=note,
+            missing_fields=missing,
+        )
+
+
+def include(code: str, condition: Condition, source: str, *, strength: str = "hard", **kw: Any) -> Criterion:
+    """An inclusion criterion: ``condition`` must hold."""
+    return Criterion(code, "inclusion", strength, condition, source, **kw)
+
+
+def exclude(code: str, condition: Condition, source: str, *, strength: str = "hard", **kw: Any) -> Criterion:
+    """An exclusion criterion: the candidate is excluded when ``condition`` holds."""
+    return Criterion(code, "exclusion", strength, condition, source, **kw)
+
+
+@dataclass(frozen=True)
+class CriterionResult:
+    code: str
+    kind: str
+    strength: str
+    status: str  # "met" | "failed" | "missing"
+    threshold: str
+    value: Any
+    source: str
+    text: str
+    note: str = ""
+    missing_fields: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "kind": self.kind,
+            "strength": self.strength,
+            "status": self.status,
+            "threshold": self.threshold,
+            "value": self.value,
+            "source": self.source,
+            "text": self.text,
+            "note": self.note,
+            "missing_fields": list(self.missing_fields),
+        }
+
+    def to_text(self) -> str:
+        mark = {"met": "[met]    ", "failed": "[FAILED] ", "missing": "[missing]"}[self.status]
+        value = _value_text(self.value)
+        note = f" ({self.note})" if self.note else ""
+        return f"{mark} {self.text} | value: {value}{note}"
+
+
+def _value_text(value: Any) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={_value_text(v)}" for k, v in value.items()) or "—"
+    if value is None:
+        return "missing"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    code: str
+    title: str
+    version: str
+    source: str
+    criteria: tuple[Criterion, ...]
+    disease: str | None = None  # None = applies to every disease
+    workup: tuple[str, ...] = ()
+    settings: Any = None
+
+    def __post_init__(self) -> None:
+        seen: set[str] = set()
+        for criterion in self.criteria:
+            if criterion.code in seen:
+                raise ValueError(RULE_DUPLICATE.format(ruleset=self.code, criterion=criterion.code))
+            seen.add(criterion.code)
+            if criterion.kind not in ("inclusion", "exclusion") or criterion.strength not in (
+                "hard",
+                "relative",
+            ):
+                raise ValueError(
+                    RULE_BAD_KIND.format(ruleset=self.code, criterion=criterion.code, value=criterion.kind)
+                )
+            leaves = _leaves(criterion.condition) + (
+                _leaves(criterion.exception) if criterion.exception else []
+            )
+            for leaf in leaves:
+                self._check_leaf(criterion.code, leaf)
+
+    def _check_leaf(self, criterion: str, leaf: Compare) -> None:
+        spec = FIELDS.get(leaf.field)
+        if spec is None:
+            raise ValueError(
+                RULE_UNKNOWN_FIELD.format(ruleset=self.code, criterion=criterion, field=leaf.field)
+            )
+        if leaf.op not in OPS:
+            raise ValueError(RULE_BAD_OP.format(ruleset=self.code, criterion=criterion, op=leaf.op))
+        if spec.kind in ("number", "integer") and leaf.op != "in" and not spec.low <= leaf.value <= spec.high:
+            raise ValueError(
+                RULE_THRESHOLD_RANGE.format(
+                    ruleset=self.code,
+                    criterion=criterion,
+                    value=leaf.value,
+                    field=leaf.field,
+                    low=spec.low,
+                    high=spec.high,
+                )
+            )
+        if spec.kind == "choice":
+            options = leaf.value if leaf.op == "in" else (leaf.value,)
+            for option in options:
+                if option not in spec.choices:
+                    raise ValueError(
+                        RULE_BAD_CHOICE.format(
+                            ruleset=self.code, criterion=criterion, value=option, field=leaf.field
+                        )
+                    )
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(f for c in self.criteria for f in c.condition.fields()))
+
+    def criterion(self, code: str) -> Criterion:
+        for criterion in self.criteria:
+            if criterion.code == code:
+                return criterion
+        raise KeyError(code)
+
+    def to_text(self) -> str:
+        lines = [f"{self.title} (rule set {self.code} v{self.version}) — {self.source}"]
+        lines += [f"  - {c.text}" for c in self.criteria]
+        if self.workup:
+            lines.append("  Work-up to record: " + "; ".join(self.workup))
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class ScreeningResult:
+    disease: str
+    guideline: str
+    verdict: str
+    criteria: tuple[CriterionResult, ...]
+    rulesets: tuple[RuleSet, ...]
+    reasons: tuple[str, ...]
+
+    @property
+    def missing_fields(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(f for c in self.criteria for f in c.missing_fields))
+
+    def criterion(self, code: str) -> CriterionResult:
+        for result in self.criteria:
+            if result.code == code:
+                return result
+        raise KeyError(code)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "disease": self.disease,
+            "guideline": self.guideline,
+            "verdict": self.verdict,
+            "reasons": list(self.reasons),
+            "missing_fields": list(self.missing_fields),
+            "rulesets": [f"{r.code} v{r.version}" for r in self.rulesets],
+            "criteria": [c.to_dict() for c in self.criteria],
+        }
+
+    def to_text(self) -> str:
+        lines = [f"Eligibility ({self.disease}, {self.guideline}): {self.verdict.upper()}"]
+        lines += [f"  because: {reason}" for reason in self.reasons]
+        lines.append("  rule sets: " + ", ".join(f"{r.code} v{r.version}" for r in self.rulesets))
+        lines += [f"  {c.to_text()}" for c in self.criteria]
+        return "\n".join(lines)
+
+
+def combine(results: tuple[CriterionResult, ...]) -> tuple[str, tuple[str, ...]]:
+    """The verdict and the criteria that decided it (see the module docstring for the order)."""
+    hard_failed = [r for r in results if r.status == "failed" and r.strength == "hard"]
+    if hard_failed:
+        return "not_eligible", tuple(r.text for r in hard_failed)
+    missing = [r for r in results if r.status == "missing"]
+    if missing:
+        fields = dict.fromkeys(f for r in missing for f in r.missing_fields)
+        return "insufficient_data", (f"missing: {', '.join(fields)}",)
+    relative_failed = [r for r in results if r.status == "failed"]
+    if relative_failed:
+        return "mdt_review", tuple(r.text + (f" ({r.note})" if r.note else "") for r in relative_failed)
+    return "eligible", ("every criterion met",)

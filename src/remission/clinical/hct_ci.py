@@ -1,0 +1,403 @@
+"""Haematopoietic cell transplantation-specific comorbidity index (HCT-CI) and HCT-CI/age.
+
+References
+----------
+- Sorror ML, Maris MB, Storb R, et al. Hematopoietic cell transplantation (HCT)-specific comorbidity
+  index: a new tool for risk assessment before allogeneic HCT. Blood 2005;106:2912-2919 (item
+  definitions and weights, Table 1; risk groups 0 / 1–2 / ≥3).
+- Sorror ML, Storb RF, Sandmaier BM, et al. Comorbidity-age index: a clinical measure of biologic age
+  before allogeneic hematopoietic cell transplantation. J Clin Oncol 2014;32:3249-3256 (+1 point for
+  age ≥ 40 years).
+- Sorror ML, et al. BBMT 2015 (CIBMTR prospective validation, including autologous HCT).
+- clinical-content.md §1.6 for the definitions as verified for this project.
+
+Variables
+---------
+The input keys are listed, with their kind, unit and allowed range, in :data:`INPUTS` — one table.
+Each item can be given as a boolean (``True`` = present, ``False`` = absent) and several can also be
+derived from raw values: LVEF ≤ 50 % → cardiac; bilirubin > ULN–1.5 × ULN or AST/ALT > ULN–2.5 × ULN →
+hepatic mild, bilirubin > 1.5 × ULN or AST/ALT > 2.5 × ULN → hepatic moderate/severe; BMI > 35 →
+obesity; creatinine > 2 mg/dL (176.8 µmol/L) → renal; FEV1 or DLCO 66–80 % predicted → pulmonary
+moderate, ≤ 65 % → pulmonary severe.
+
+One item per organ
+------------------
+Pulmonary and hepatic have two levels each; an organ scores once, at the worst level any input shows
+(never both levels). A ``True`` at one level grades the organ at that level; the other level need not be
+given. When a boolean says ``False`` but a raw value shows the item, the raw value wins and the evidence
+says so.
+
+Missing values
+--------------
+An organ is *present* when any input shows it, *absent* when its boolean(s) are given ``False`` (for
+obesity a BMI ≤ 35 is enough), and otherwise *missing*. With anything missing the score is not
+computable: ``score`` is None and ``missing`` lists the keys that would settle it; ``minimum_score``
+is the sum over items known to be present (a lower bound), and the risk group is still given as "high"
+when that lower bound already reaches the high-risk cut-off. Nothing missing is scored as zero.
+
+The autoimmune indication
+-------------------------
+Sorror's "rheumatologic" item lists SLE, RA, polymyositis, mixed connective-tissue disease and
+polymyalgia rheumatica; "inflammatory bowel disease" lists Crohn's disease and ulcerative colitis.
+Whether the indication itself scores is not settled by the definition (clinical-content.md §1.6 and §6
+item 9: "record the centre's choice"). The default, ``indication_scores=True``, follows the letter of
+the definitions: the index counts conditions present at transplant, and an SLE, RA, myositis or Crohn's
+candidate has that condition (and its organ burden) at transplant. SSc, MS and the other indications are
+not listed and never score through this route. Set ``indication_scores=False`` to score only
+comorbidities other than the indication; the choice is recorded in the evidence.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+# --- error messages -------------------------------------------------------------------------------
+UNKNOWN_INPUT = "HCT-CI: unknown input {key!r}; known inputs: {allowed}"
+NOT_BOOLEAN = "HCT-CI: {key} must be true or false, got {value!r}"
+NOT_NUMBER = "HCT-CI: {key} must be a number, got {value!r}"
+OUT_OF_RANGE = "HCT-CI: {key} = {value!r} is outside the allowed range {low}–{high} {unit}"
+AGE_OUT_OF_RANGE = "HCT-CI: age = {value!r} is outside the allowed range 0–120 years"
+UNKNOWN_VARIANT = "HCT-CI: variant {value!r} is not one of 'hct_ci', 'hct_ci_age'"
+BAD_INDICATION_ITEM = "HCT-CI: indication {disease!r} maps to {item!r}, which is not an HCT-CI item"
+
+SOURCE = "Sorror, Blood 2005;106:2912, Table 1"
+SOURCE_AGE = "Sorror, J Clin Oncol 2014;32:3249"
+CREATININE_UMOL_PER_MG_DL = 88.4  # creatinine 1 mg/dL = 88.4 µmol/L
+
+
+@dataclass(frozen=True)
+class Item:
+    code: str
+    organ: str
+    label: str
+    weight: int
+    definition: str
+
+
+# Sorror 2005, Table 1 (weights as in clinical-content.md §1.6).
+ITEMS: tuple[Item, ...] = (
+    Item("arrhythmia", "arrhythmia", "Arrhythmia", 1,
+         "atrial fibrillation or flutter, sick sinus syndrome, or ventricular arrhythmia"),
+    Item("cardiac", "cardiac", "Cardiac", 1,
+         "coronary artery disease, congestive heart failure, myocardial infarction, or EF ≤ 50 %"),
+    Item("inflammatory_bowel", "inflammatory_bowel", "Inflammatory bowel disease", 1,
+         "Crohn's disease or ulcerative colitis"),
+    Item("diabetes", "diabetes", "Diabetes", 1,
+         "requiring insulin or an oral hypoglycaemic agent (not diet alone)"),
+    Item("cerebrovascular", "cerebrovascular", "Cerebrovascular disease", 1,
+         "transient ischaemic attack or cerebrovascular accident"),
+    Item("psychiatric", "psychiatric", "Psychiatric disturbance", 1,
+         "depression or anxiety requiring consultation or treatment"),
+    Item("hepatic_mild", "hepatic", "Hepatic, mild", 1,
+         "chronic hepatitis, bilirubin > ULN to 1.5 × ULN, or AST/ALT > ULN to 2.5 × ULN"),
+    Item("obesity", "obesity", "Obesity", 1,
+         "BMI > 35 kg/m² (adults)"),
+    Item("infection", "infection", "Infection", 1,
+         "requiring antimicrobial treatment continued after day 0"),
+    Item("rheumatologic", "rheumatologic", "Rheumatologic", 2,
+         "SLE, RA, polymyositis, mixed connective-tissue disease, or polymyalgia rheumatica"),
+    Item("peptic_ulcer", "peptic_ulcer", "Peptic ulcer", 2,
+         "requiring treatment"),
+    Item("renal", "renal", "Renal, moderate/severe", 2,
+         "creatinine > 2 mg/dL, on dialysis, or prior renal transplantation"),
+    Item("pulmonary_moderate", "pulmonary", "Pulmonary, moderate", 2,
+         "DLCO and/or FEV1 66–80 % predicted, or dyspnoea on slight activity"),
+    Item("prior_solid_tumour", "prior_solid_tumour", "Prior solid tumour", 3,
+         "treated at any time, excluding non-melanoma skin cancer"),
+    Item("heart_valve", "heart_valve", "Heart valve disease", 3,
+         "except mitral valve prolapse"),
+    Item("pulmonary_severe", "pulmonary", "Pulmonary, severe", 3,
+         "DLCO and/or FEV1 ≤ 65 % predicted, dyspnoea at rest, or requiring oxygen"),
+    Item("hepatic_moderate_severe", "hepatic", "Hepatic, moderate/severe", 3,
+         "liver cirrhosis, bilirubin > 1.5 × ULN, or AST/ALT > 2.5 × ULN"),
+)  # fmt: skip
+ITEM_BY_CODE: dict[str, Item] = {item.code: item for item in ITEMS}
+ORGANS: tuple[str, ...] = tuple(dict.fromkeys(item.organ for item in ITEMS))
+
+
+@dataclass(frozen=True)
+class Input:
+    key: str
+    kind: str  # "bool" | "number"
+    organ: str
+    description: str
+    unit: str = ""
+    low: float = 0.0
+    high: float = 1.0
+
+
+# Every key ``hct_ci`` accepts: the 17 item booleans, then the raw values that determine a level.
+INPUTS: tuple[Input, ...] = (
+    *(Input(item.code, "bool", item.organ, f"{item.label}: {item.definition}") for item in ITEMS),
+    Input("lvef_pct", "number", "cardiac", "Left-ventricular ejection fraction", "%", 5, 90),
+    Input("bilirubin_x_uln", "number", "hepatic", "Total bilirubin as a multiple of ULN", "× ULN", 0, 50),
+    Input("ast_x_uln", "number", "hepatic", "AST as a multiple of ULN", "× ULN", 0, 100),
+    Input("alt_x_uln", "number", "hepatic", "ALT as a multiple of ULN", "× ULN", 0, 100),
+    Input("bmi", "number", "obesity", "Body-mass index", "kg/m²", 10, 100),
+    Input("creatinine_mg_dl", "number", "renal", "Serum creatinine", "mg/dL", 0.05, 30),
+    Input("creatinine_umol_l", "number", "renal", "Serum creatinine", "µmol/L", 4, 2650),
+    Input("fev1_pct", "number", "pulmonary", "FEV1, % predicted", "%", 5, 200),
+    Input("dlco_pct", "number", "pulmonary", "DLCO (haemoglobin-corrected), % predicted", "%", 5, 200),
+)
+INPUT_BY_KEY: dict[str, Input] = {i.key: i for i in INPUTS}
+
+RISK_GROUPS = ("low", "intermediate", "high")
+DEFAULT_INDICATION_ITEMS: Mapping[str, str] = {
+    "sle": "rheumatologic",
+    "ra": "rheumatologic",
+    "myositis": "rheumatologic",  # Sorror lists polymyositis
+    "crohn": "inflammatory_bowel",
+}
+
+
+@dataclass(frozen=True)
+class HctCiSettings:
+    """Choices the sources leave open (clinical-content.md §1.6, ⚠ items)."""
+
+    variant: str = "hct_ci"  # "hct_ci" (Sorror 2005) or "hct_ci_age" (Sorror 2014)
+    age_threshold_years: float = 40.0  # Sorror 2014: +1 point for age ≥ 40
+    indication_scores: bool = True  # see the module docstring
+    indication_items: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_INDICATION_ITEMS))
+    # Severe pulmonary: sources differ on ≤ 65 vs < 65 (⚠); default ≤ 65 with moderate 66–80.
+    pulmonary_severe_max_pct: float = 65.0
+    pulmonary_severe_inclusive: bool = True
+    pulmonary_moderate_max_pct: float = 80.0
+    intermediate_from: int = 1  # Sorror 2005: 0 low, 1–2 intermediate, ≥ 3 high
+    high_from: int = 3
+
+    def __post_init__(self) -> None:
+        if self.variant not in ("hct_ci", "hct_ci_age"):
+            raise ValueError(UNKNOWN_VARIANT.format(value=self.variant))
+        for disease, item in self.indication_items.items():
+            if item not in ITEM_BY_CODE:
+                raise ValueError(BAD_INDICATION_ITEM.format(disease=disease, item=item))
+
+
+DEFAULT_SETTINGS = HctCiSettings()
+
+
+@dataclass(frozen=True)
+class ScoredItem:
+    code: str
+    label: str
+    weight: int
+    evidence: tuple[str, ...]
+
+    def to_text(self) -> str:
+        return f"{self.label} (+{self.weight}): {'; '.join(self.evidence)}"
+
+
+@dataclass(frozen=True)
+class HctCiResult:
+    score: int | None  # None when not computable
+    minimum_score: int  # the points of the items known to be present
+    risk_group: str | None  # None when not determinable
+    items: tuple[ScoredItem, ...]  # items present, one per organ
+    absent: tuple[str, ...]  # organs ruled out
+    missing: tuple[str, ...]  # input keys that would settle the undetermined organs
+    variant: str
+    age: float | None
+    settings: HctCiSettings = DEFAULT_SETTINGS
+
+    @property
+    def computable(self) -> bool:
+        return self.score is not None
+
+    @property
+    def name(self) -> str:
+        return "HCT-CI/age" if self.variant == "hct_ci_age" else "HCT-CI"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "instrument": self.name,
+            "source": SOURCE_AGE if self.variant == "hct_ci_age" else SOURCE,
+            "score": self.score,
+            "minimum_score": self.minimum_score,
+            "risk_group": self.risk_group,
+            "items": [
+                {"code": i.code, "label": i.label, "weight": i.weight, "evidence": list(i.evidence)}
+                for i in self.items
+            ],
+            "absent": list(self.absent),
+            "missing": list(self.missing),
+            "indication_scores": self.settings.indication_scores,
+        }
+
+    def to_text(self) -> str:
+        if self.score is not None:
+            head = f"{self.name} = {self.score} — risk group {self.risk_group} ({SOURCE})"
+        else:
+            group = f"; risk group {self.risk_group} already" if self.risk_group else ""
+            head = (
+                f"{self.name} not computable (at least {self.minimum_score}{group}); missing: "
+                + ", ".join(self.missing)
+            )
+        lines = [head]
+        lines += [f"  + {item.to_text()}" for item in self.items]
+        if self.absent:
+            lines.append("  absent: " + ", ".join(self.absent))
+        return "\n".join(lines)
+
+
+def _check(key: str, value: Any) -> Any:
+    spec = INPUT_BY_KEY.get(key)
+    if spec is None:
+        raise ValueError(UNKNOWN_INPUT.format(key=key, allowed=", ".join(INPUT_BY_KEY)))
+    if value is None:
+        return None
+    if spec.kind == "bool":
+        if not isinstance(value, bool):
+            raise ValueError(NOT_BOOLEAN.format(key=key, value=value))
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+        raise ValueError(NOT_NUMBER.format(key=key, value=value))
+    if not spec.low <= value <= spec.high:
+        raise ValueError(
+            OUT_OF_RANGE.format(key=key, value=value, low=spec.low, high=spec.high, unit=spec.unit)
+        )
+    return float(value)
+
+
+def _pulmonary_level(pct: float, s: HctCiSettings) -> str | None:
+    severe = (
+        pct <= s.pulmonary_severe_max_pct
+        if s.pulmonary_severe_inclusive
+        else pct < s.pulmonary_severe_max_pct
+    )
+    if severe:
+        return "pulmonary_severe"
+    if pct <= s.pulmonary_moderate_max_pct:
+        return "pulmonary_moderate"
+    return None
+
+
+def _derived(values: Mapping[str, Any], s: HctCiSettings) -> list[tuple[str, str]]:
+    """(item code, evidence) for every item a raw value shows."""
+    shown: list[tuple[str, str]] = []
+    if (v := values.get("lvef_pct")) is not None and v <= 50:
+        shown.append(("cardiac", f"LVEF {v:g} % ≤ 50 %"))
+    for key, label, mild_top in (
+        ("bilirubin_x_uln", "bilirubin", 1.5),
+        ("ast_x_uln", "AST", 2.5),
+        ("alt_x_uln", "ALT", 2.5),
+    ):
+        v = values.get(key)
+        if v is None:
+            continue
+        if v > mild_top:
+            shown.append(("hepatic_moderate_severe", f"{label} {v:g} × ULN > {mild_top:g} × ULN"))
+        elif v > 1.0:
+            shown.append(("hepatic_mild", f"{label} {v:g} × ULN (> ULN to {mild_top:g} × ULN)"))
+    if (v := values.get("bmi")) is not None and v > 35:
+        shown.append(("obesity", f"BMI {v:.1f} > 35"))
+    if (v := values.get("creatinine_mg_dl")) is not None and v > 2:
+        shown.append(("renal", f"creatinine {v:g} mg/dL > 2 mg/dL"))
+    if (v := values.get("creatinine_umol_l")) is not None and v / CREATININE_UMOL_PER_MG_DL > 2:
+        shown.append(("renal", f"creatinine {v:g} µmol/L > 176.8 µmol/L (2 mg/dL)"))
+    for key, label in (("fev1_pct", "FEV1"), ("dlco_pct", "DLCO")):
+        v = values.get(key)
+        if v is not None and (level := _pulmonary_level(v, s)) is not None:
+            shown.append((level, f"{label} {v:g} % predicted"))
+    return shown
+
+
+def hct_ci(
+    conditions: Mapping[str, Any],
+    *,
+    age: float | None = None,
+    disease: str | None = None,
+    settings: HctCiSettings = DEFAULT_SETTINGS,
+) -> HctCiResult:
+    """The HCT-CI (or, with ``settings.variant == "hct_ci_age"``, HCT-CI/age) of one candidate.
+
+    ``conditions`` maps keys of :data:`INPUTS` to booleans or raw values (None = not known);
+    ``disease`` is the indication's disease code (it scores per ``settings.indication_scores``).
+    """
+    values = {key: _check(key, value) for key, value in conditions.items()}
+    if age is not None and (isinstance(age, bool) or not isinstance(age, int | float) or not 0 <= age <= 120):
+        raise ValueError(AGE_OUT_OF_RANGE.format(value=age))
+
+    evidence: dict[str, list[str]] = {item.code: [] for item in ITEMS}
+    for item in ITEMS:
+        if values.get(item.code) is True:
+            evidence[item.code].append(f"{item.code} = true")
+    for code, text in _derived(values, settings):
+        evidence[code].append(text)
+    if disease is not None and settings.indication_scores and disease in settings.indication_items:
+        code = settings.indication_items[disease]
+        evidence[code].append(f"indication {disease} (setting indication_scores = true)")
+
+    present: list[ScoredItem] = []
+    absent: list[str] = []
+    missing: list[str] = []
+    for organ in ORGANS:
+        levels = [item for item in ITEMS if item.organ == organ]  # ascending weight
+        shown = [item for item in levels if evidence[item.code]]
+        if shown:
+            worst = max(shown, key=lambda item: item.weight)
+            notes = list(evidence[worst.code])
+            notes += [
+                f"{item.code} also shown, organ scored once at its worse level"
+                for item in shown
+                if item != worst
+            ]
+            notes += [
+                f"{item.code} given false, overridden" for item in levels if values.get(item.code) is False
+            ]
+            present.append(ScoredItem(worst.code, worst.label, worst.weight, tuple(notes)))
+        elif all(values.get(item.code) is False for item in levels) or (
+            organ == "obesity" and values.get("bmi") is not None
+        ):
+            absent.append(organ)
+        else:
+            missing += [item.code for item in levels if values.get(item.code) is None]
+
+    if settings.variant == "hct_ci_age":
+        if age is None:
+            missing.append("age")
+        elif age >= settings.age_threshold_years:
+            present.append(
+                ScoredItem(
+                    "age", "Age", 1, (f"age {age:g} ≥ {settings.age_threshold_years:g} years ({SOURCE_AGE})",)
+                )
+            )
+        else:
+            absent.append("age")
+
+    minimum = sum(item.weight for item in present)
+    score = None if missing else minimum
+    if score is not None:
+        risk: str | None = _risk_group(score, settings)
+    else:
+        risk = "high" if minimum >= settings.high_from else None
+    return HctCiResult(
+        score=score,
+        minimum_score=minimum,
+        risk_group=risk,
+        items=tuple(present),
+        absent=tuple(absent),
+        missing=tuple(missing),
+        variant=settings.variant,
+        age=None if age is None else float(age),
+        settings=settings,
+    )
+
+
+def _risk_group(score: int, settings: HctCiSettings) -> str:
+    if score >= settings.high_from:
+        return "high"
+    if score >= settings.intermediate_from:
+        return "intermediate"
+    return "low"
+
+
+def describe_inputs() -> str:
+    """The input table as text (for documentation and ``--help``)."""
+    lines = []
+    for spec in INPUTS:
+        rng = "true/false" if spec.kind == "bool" else f"{spec.low:g}–{spec.high:g} {spec.unit}"
+        lines.append(f"{spec.key:<26} {rng:<22} {spec.description}")
+    return "\n".join(lines)

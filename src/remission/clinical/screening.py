@@ -1,0 +1,304 @@
+"""One candidate's screening report: eligibility, HCT-CI, regimen intensity and the dose tables.
+
+The candidate is a mapping (the CLI reads it from a JSON file validated against
+``candidate.schema.json``; this module does no I/O):
+
+- ``candidate_id`` (required), ``disease`` (required, a disease code), ``guideline`` (optional);
+- ``age_years``, ``sex`` ("female" / "male" / "unknown"), ``height_cm``, ``weight_kg``;
+- ``findings``: the eligibility fields (:data:`remission.clinical.eligibility.FIELDS`, without age);
+- ``hct_ci``: HCT-CI inputs (:data:`remission.clinical.hct_ci.INPUTS`); LVEF, DLCO, FEV1, bilirubin,
+  AST and ALT are taken from ``findings`` when not given here, and BMI is computed from height and weight;
+- ``hct_ci_settings``: ``variant``, ``indication_scores``, ``pulmonary_severe_inclusive``;
+- ``eligibility_settings``: overrides per rule set, e.g. ``{"ms_sharrack2020": {"edss_review_max": 6.0}}``;
+- ``regimen`` and ``mobilisation``: regimen codes; ``regimen_overrides``: ``{agent: {dose, unit, days}}``;
+- ``dosing_policy``: :meth:`remission.clinical.dosing.DosingPolicy.from_dict` fields.
+
+Missing values: a missing height, weight or sex (when the policy needs it) leaves the dose tables "not
+computable" with the list of what is missing; eligibility and HCT-CI report their own missing items.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from remission.clinical import dosing
+from remission.clinical.dosing import DoseTable, DosingPolicy, dose_table
+from remission.clinical.eligibility import ScreeningResult, screen
+from remission.clinical.hct_ci import HctCiResult, HctCiSettings, hct_ci
+from remission.clinical.regimens import IntensityResult, Regimen, assess_intensity, get_regimen
+
+UNKNOWN_KEY = "candidate: unknown top-level field {key!r}; allowed: {allowed}"
+REQUIRED_KEY = "candidate: {key} is required"
+OVERRIDE_WITHOUT_REGIMEN = "candidate: regimen_overrides given without a regimen"
+
+TOP_LEVEL = (
+    "candidate_id",
+    "disease",
+    "guideline",
+    "age_years",
+    "sex",
+    "height_cm",
+    "weight_kg",
+    "findings",
+    "hct_ci",
+    "hct_ci_settings",
+    "eligibility_settings",
+    "regimen",
+    "regimen_overrides",
+    "mobilisation",
+    "dosing_policy",
+)
+SHARED_WITH_HCT_CI = ("lvef_pct", "dlco_pct", "fev1_pct", "bilirubin_x_uln", "ast_x_uln", "alt_x_uln")
+
+
+@dataclass(frozen=True)
+class ScreeningReport:
+    candidate_id: str
+    disease: str
+    eligibility: ScreeningResult
+    hct_ci: HctCiResult
+    regimen: Regimen | None
+    intensity: IntensityResult | None
+    dose_tables: tuple[DoseTable, ...]
+    dosing_missing: tuple[str, ...]  # why the dose tables could not be computed
+
+    @property
+    def verdict(self) -> str:
+        return self.eligibility.verdict
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "candidate_id": self.candidate_id,
+            "disease": self.disease,
+            "verdict": self.verdict,
+            "eligibility": self.eligibility.to_dict(),
+            "hct_ci": self.hct_ci.to_dict(),
+            "regimen": None if self.regimen is None else self.regimen.to_dict(),
+            "intensity": None
+            if self.intensity is None
+            else {
+                "class": self.intensity.intensity.value,
+                "reason": self.intensity.reason,
+                "rule": self.intensity.rule,
+            },
+            "dose_tables": [t.to_dict() for t in self.dose_tables],
+            "dosing_missing": list(self.dosing_missing),
+        }
+
+    def to_text(self) -> str:
+        parts = [
+            f"Candidate {self.candidate_id} — {self.disease}",
+            f"VERDICT: {self.verdict}",
+            "",
+            self.eligibility.to_text(),
+            "",
+            self.hct_ci.to_text(),
+        ]
+        if self.regimen is not None and self.intensity is not None:
+            parts += [
+                "",
+                f"Regimen: {self.regimen.name} [{self.regimen.code}] — intensity "
+                f"{self.intensity.intensity.value} ({self.intensity.reason}; {self.intensity.rule})",
+            ]
+        if self.dosing_missing:
+            parts += ["", "Dose table not computable; missing: " + ", ".join(self.dosing_missing)]
+        for table in self.dose_tables:
+            parts += ["", table.to_text()]
+        return "\n".join(parts)
+
+
+def _hct_ci_conditions(candidate: Mapping[str, Any], findings: Mapping[str, Any]) -> dict[str, Any]:
+    conditions = dict(candidate.get("hct_ci") or {})
+    for key in SHARED_WITH_HCT_CI:
+        if key not in conditions and findings.get(key) is not None:
+            conditions[key] = findings[key]
+    height, weight = candidate.get("height_cm"), candidate.get("weight_kg")
+    if "bmi" not in conditions and height is not None and weight is not None:
+        conditions["bmi"] = dosing.bmi(height, weight)
+    return conditions
+
+
+def _dose_tables(
+    candidate: Mapping[str, Any], regimen: Regimen | None, mobilisation: Regimen | None
+) -> tuple[tuple[DoseTable, ...], tuple[str, ...]]:
+    wanted = [r for r in (mobilisation, regimen) if r is not None]
+    if not wanted:
+        return (), ()
+    policy = DosingPolicy.from_dict(candidate.get("dosing_policy") or {})
+    missing = [key for key in ("height_cm", "weight_kg") if candidate.get(key) is None]
+    sex = candidate.get("sex") or "unknown"
+    needs_sex = {policy.weight_basis, policy.bsa_weight_basis, *policy.agent_weight_basis.values()} - {
+        "actual"
+    }
+    if needs_sex and sex not in dosing.DEVINE_BASE_KG:
+        missing.append("sex (male/female, for ideal body weight)")
+    if missing:
+        return (), tuple(missing)
+    tables = tuple(
+        dose_table(
+            r.prescriptions(),
+            height_cm=candidate["height_cm"],
+            weight_kg=candidate["weight_kg"],
+            sex=sex,
+            policy=policy,
+            title=f"Dose table — {r.name} [{r.code}]",
+        )
+        for r in wanted
+    )
+    return tables, ()
+
+
+def screen_candidate(candidate: Mapping[str, Any]) -> ScreeningReport:
+    """Eligibility, HCT-CI, regimen intensity and dose tables for one candidate."""
+    for key in candidate:
+        if key not in TOP_LEVEL:
+            raise ValueError(UNKNOWN_KEY.format(key=key, allowed=", ".join(TOP_LEVEL)))
+    for key in ("candidate_id", "disease"):
+        if not candidate.get(key):
+            raise ValueError(REQUIRED_KEY.format(key=key))
+    disease = candidate["disease"]
+    findings = dict(candidate.get("findings") or {})
+    eligibility = screen(
+        {**findings, "age_years": candidate.get("age_years")},
+        disease=disease,
+        guideline=candidate.get("guideline"),
+        settings=candidate.get("eligibility_settings"),
+    )
+    hct_settings = HctCiSettings(**dict(candidate.get("hct_ci_settings") or {}))
+    comorbidity = hct_ci(
+        _hct_ci_conditions(candidate, findings),
+        age=candidate.get("age_years"),
+        disease=disease,
+        settings=hct_settings,
+    )
+    regimen = get_regimen(candidate["regimen"]) if candidate.get("regimen") else None
+    if candidate.get("regimen_overrides"):
+        if regimen is None:
+            raise ValueError(OVERRIDE_WITHOUT_REGIMEN)
+        regimen = regimen.with_overrides(candidate["regimen_overrides"])
+    mobilisation = get_regimen(candidate["mobilisation"]) if candidate.get("mobilisation") else None
+    tables, dosing_missing = _dose_tables(candidate, regimen, mobilisation)
+    return ScreeningReport(
+        candidate_id=str(candidate["candidate_id"]),
+        disease=disease,
+        eligibility=eligibility,
+        hct_ci=comorbidity,
+        regimen=regimen,
+        intensity=None if regimen is None else assess_intensity(regimen),
+        dose_tables=tables,
+        dosing_missing=dosing_missing,
+    )
+
+
+# --- the candidate file's JSON schema, built from the tables ----------------------------------------
+SCHEMA_ID = "https://remission.example.org/schemas/candidate.schema.json"
+
+
+def _property(
+    kind: str, description: str, low: float | None = None, high: float | None = None
+) -> dict[str, Any]:
+    if kind == "bool":
+        return {"type": ["boolean", "null"], "description": description}
+    prop: dict[str, Any] = {"type": ["integer", "null"] if kind == "integer" else ["number", "null"]}
+    prop["description"] = description
+    if low is not None:
+        prop["minimum"] = low
+    if high is not None:
+        prop["maximum"] = high
+    return prop
+
+
+def candidate_schema() -> dict[str, Any]:
+    """The JSON schema of a candidate file, generated from the field tables.
+
+    ``candidate.schema.json`` is this schema, committed; a test keeps the two equal.
+    """
+    from remission.clinical.diseases import DISEASES
+    from remission.clinical.eligibility import FIELDS_TABLE, RULESETS
+    from remission.clinical.hct_ci import INPUTS
+    from remission.clinical.regimens import REGIMENS
+
+    findings: dict[str, Any] = {}
+    for f in FIELDS_TABLE:
+        if f.name == "age_years":
+            continue
+        description = f.description + (f" ({f.unit})" if f.unit else "")
+        if f.kind == "choice":
+            findings[f.name] = {"enum": [*f.choices, None], "description": description}
+        else:
+            findings[f.name] = _property(f.kind, description, f.low, f.high)
+    hct: dict[str, Any] = {}
+    for i in INPUTS:
+        description = i.description + (f" ({i.unit})" if i.unit else "")
+        hct[i.key] = _property(i.kind, description, *((i.low, i.high) if i.kind == "number" else ()))
+    conditioning = sorted(code for code, r in REGIMENS.items() if r.purpose != "mobilisation")
+    mobilising = sorted(code for code, r in REGIMENS.items() if r.purpose == "mobilisation")
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": "Remission screening candidate",
+        "type": "object",
+        "required": ["candidate_id", "disease"],
+        "additionalProperties": False,
+        "properties": {
+            "candidate_id": {"type": "string", "minLength": 1, "description": "Pseudonymous candidate id"},
+            "disease": {"enum": sorted(DISEASES), "description": "Disease code"},
+            "guideline": {"type": ["string", "null"], "description": "Guideline code; default per disease"},
+            "age_years": _property("number", "Age at screening (years)", 0, 120),
+            "sex": {"enum": ["female", "male", "unknown", None]},
+            "height_cm": _property("number", "Height (cm)", *dosing.HEIGHT_RANGE_CM),
+            "weight_kg": _property("number", "Actual body weight (kg)", *dosing.WEIGHT_RANGE_KG),
+            "findings": {"type": "object", "additionalProperties": False, "properties": findings},
+            "hct_ci": {"type": "object", "additionalProperties": False, "properties": hct},
+            "hct_ci_settings": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "variant": {"enum": ["hct_ci", "hct_ci_age"]},
+                    "indication_scores": {"type": "boolean"},
+                    "pulmonary_severe_inclusive": {"type": "boolean"},
+                },
+            },
+            "eligibility_settings": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {code: {"type": "object"} for code in RULESETS},
+            },
+            "regimen": {"enum": [*conditioning, None], "description": "Conditioning or lymphodepletion"},
+            "regimen_overrides": {
+                "type": "object",
+                "additionalProperties": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {
+                        "dose": {"type": "number", "exclusiveMinimum": 0},
+                        "unit": {"enum": sorted(dosing.PRESCRIPTION_UNITS)},
+                        "days": {"type": "array", "items": {"type": "integer"}, "minItems": 1},
+                    },
+                },
+            },
+            "mobilisation": {"enum": [*mobilising, None]},
+            "dosing_policy": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "name": {"type": "string"},
+                    "weight_basis": {"enum": list(dosing.WEIGHT_BASES)},
+                    "adjusted_factor": {"type": "number", "minimum": 0, "maximum": 1},
+                    "bsa_formula": {"enum": list(dosing.BSA_FORMULAS)},
+                    "bsa_weight_basis": {"enum": list(dosing.WEIGHT_BASES)},
+                    "bsa_cap_m2": {"type": ["number", "null"], "minimum": 1, "maximum": 3},
+                    "rounding": {
+                        "type": "object",
+                        "additionalProperties": {"type": "number", "exclusiveMinimum": 0},
+                    },
+                    "agent_weight_basis": {
+                        "type": "object",
+                        "additionalProperties": {"enum": list(dosing.WEIGHT_BASES)},
+                    },
+                },
+            },
+        },
+    }
