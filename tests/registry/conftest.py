@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 
 from remission.registry import services
 from remission.registry.access import SYSTEM
@@ -92,11 +94,15 @@ def reload(world: World) -> World:
     )
 
 
-@pytest.fixture(scope="session")
-def stored_world(django_db_setup: None, django_db_blocker: Any) -> World:
-    """Built once per test session; each test runs in a transaction that is rolled back afterwards."""
+@pytest.fixture(scope="module")
+def stored_world(django_db_setup: None, django_db_blocker: Any) -> Iterator[World]:
+    """Built once per test module; each test runs in a transaction that is rolled back afterwards, and
+    the tables are emptied when the module is done, so that no other test module sees this world."""
     with django_db_blocker.unblock():
-        return build_world()
+        world = build_world()
+    yield world
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, verbosity=0)
 
 
 @pytest.fixture
