@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -51,8 +52,16 @@ def run_pass(name: str, extra_env: dict[str, str], args: list[str]) -> tuple[int
     return code, counts
 
 
+def install_test_tools(ci: bool) -> None:
+    """Under CI, install what the browser tests need (Debian's Chromium) with the project's own script."""
+    if ci and shutil.which("chromium") is None:
+        print("Installing Chromium for the browser tests (scripts/install-chromium.sh)", flush=True)
+        subprocess.run(["bash", str(ROOT / "scripts" / "install-chromium.sh")], check=True)
+
+
 def main(args: list[str]) -> int:
     ci = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+    install_test_tools(ci)
     sqlite_env = {"DATABASE_URL": "", "REMISSION_DB_TESTS_ONLY": "0"}
     code, total = run_pass("all tests on SQLite", sqlite_env, args)
     failed = code != 0
