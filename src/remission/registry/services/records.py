@@ -55,6 +55,34 @@ def centre_id_of(record: models.Model) -> int | None:
     return None
 
 
+def _audit(
+    actor: Any,
+    action: AuditAction,
+    record: models.Model,
+    *,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    reason: str,
+    centre_id: int | None = None,
+    patient_id: int | None = None,
+) -> None:
+    """The audit row of one write; the centre and patient are the record's unless given (deletes)."""
+    if centre_id is None:
+        centre_id = centre_id_of(record)
+    if patient_id is None:
+        patient_id = record.pk if isinstance(record, Patient) else getattr(record, "patient_id", None)
+    audit_write(
+        actor=actor,
+        action=action,
+        record=record,
+        centre_id=centre_id,
+        patient_id=patient_id,
+        before=before,
+        after=after,
+        reason=reason,
+    )
+
+
 def require_write(actor: Any, record: models.Model) -> Scope:
     """Raise unless ``actor`` may write ``record``: NotFound if they cannot even read it."""
     scope = scope_for(actor)
@@ -122,17 +150,7 @@ def record_create(
         _lock_patient(record)
         _validate(record, exclude_self=False)
         _save(record, force_insert=True)
-        audit_write(
-            actor=actor,
-            action=AuditAction.CREATE,
-            record=record,
-            centre_id=centre_id_of(record),
-            patient_id=getattr(record, "patient_id", None)
-            or (record.pk if isinstance(record, Patient) else None),
-            before=None,
-            after=snapshot(record),
-            reason=reason,
-        )
+        _audit(actor, AuditAction.CREATE, record, before=None, after=snapshot(record), reason=reason)
     return record
 
 
@@ -171,17 +189,7 @@ def record_update(record: R, *, actor: Any, version: int, changes: Mapping[str, 
             fresh = model.objects.get(pk=current.pk)
             raise StaleEdit(label(current), version, fresh.version, ())
         current.refresh_from_db()
-        audit_write(
-            actor=actor,
-            action=AuditAction.UPDATE,
-            record=current,
-            centre_id=centre_id_of(current),
-            patient_id=getattr(current, "patient_id", None)
-            or (current.pk if isinstance(current, Patient) else None),
-            before=before,
-            after=snapshot(current),
-            reason=reason,
-        )
+        _audit(actor, AuditAction.UPDATE, current, before=before, after=snapshot(current), reason=reason)
     return current
 
 
@@ -218,13 +226,13 @@ def record_delete(record: models.Model, *, actor: Any, version: int, reason: str
             message = STILL_REFERENCED.format(record=label(current), others=", ".join(others))
             raise ValidationFailed([Problem(label(current), "record", "still_referenced", message)]) from exc
         current.pk = record_id
-        audit_write(
-            actor=actor,
-            action=AuditAction.DELETE,
-            record=current,
-            centre_id=centre_id,
-            patient_id=patient_id,
+        _audit(
+            actor,
+            AuditAction.DELETE,
+            current,
             before=before,
             after=None,
             reason=reason,
+            centre_id=centre_id,
+            patient_id=patient_id,
         )
