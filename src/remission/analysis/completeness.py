@@ -1,0 +1,97 @@
+"""How complete follow-up is: median follow-up by reverse Kaplan-Meier, and Clark's completeness index.
+
+- **Reverse Kaplan-Meier** (Schemper M, Smith TL. Control Clin Trials 1996;17:343-6): the Kaplan-Meier
+  estimate with the censoring indicator reversed (censored = "event", death = "censored"); its median is
+  the median potential follow-up.
+- **Clark's completeness index** (Clark TG, Altman DG, De Stavola BL. Quantification of the completeness
+  of follow-up. Lancet 2002;359:1309-10): C = Σ observed person-time / Σ potential person-time, where a
+  patient's potential follow-up runs from day 0 to the cut-off date, or to the death if the death is
+  known and before the cut-off; observed follow-up runs from day 0 to the last contact (the death for
+  those who died). Patients whose day 0 is after the cut-off are left out. 1 = complete follow-up.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from remission.survival import kaplan_meier
+
+NO_PATIENTS = "no patient has day 0 on or before the cut-off {cutoff}"
+
+
+@dataclass(frozen=True)
+class ClarkIndex:
+    """Clark's C with its numerator and denominator (person-days)."""
+
+    observed_days: float
+    potential_days: float
+    index: float
+    n: int
+    cutoff: dt.date
+
+
+def clark_completeness(frame: pd.DataFrame, *, cutoff: dt.date) -> ClarkIndex:
+    """Clark's C of ``frame`` (columns ``infusion_date``, ``os_days``, ``os_event``) at ``cutoff``."""
+    day0 = pd.to_datetime(frame["infusion_date"])
+    to_cutoff = (pd.Timestamp(cutoff) - day0).dt.days.to_numpy(dtype=np.float64)
+    inside = to_cutoff >= 0
+    if not inside.any():
+        raise ValueError(NO_PATIENTS.format(cutoff=cutoff))
+    days = frame["os_days"].to_numpy(dtype=np.float64)[inside]
+    died = frame["os_event"].to_numpy(dtype=np.int64)[inside] == 1
+    to_cutoff = to_cutoff[inside]
+    died_before_cutoff = died & (days <= to_cutoff)
+    observed = np.minimum(days, to_cutoff)
+    potential = np.where(died_before_cutoff, days, to_cutoff)
+    total_potential = float(potential.sum())
+    index = float(observed.sum() / total_potential) if total_potential > 0 else float("nan")
+    return ClarkIndex(float(observed.sum()), total_potential, index, int(inside.sum()), cutoff)
+
+
+@dataclass(frozen=True)
+class MedianFollowUp:
+    """Median follow-up (days) by reverse Kaplan-Meier, with its 95 % limits (NaN when not reached)."""
+
+    estimate: float
+    lower: float
+    upper: float
+    n: int
+
+
+def median_follow_up(
+    frame: pd.DataFrame, *, time: str = "os_days", event: str = "os_event"
+) -> MedianFollowUp:
+    """Reverse Kaplan-Meier median of ``time`` with the event indicator reversed."""
+    reverse = kaplan_meier(frame[time].to_numpy(dtype=np.float64), 1 - frame[event].to_numpy(dtype=np.int64))
+    median = reverse.median
+    return MedianFollowUp(median.estimate, median.lower, median.upper, len(frame))
+
+
+def follow_up_summary(frame: pd.DataFrame, *, cutoff: dt.date, strata: str | None = None) -> pd.DataFrame:
+    """Median follow-up and Clark's C, overall and by ``strata`` (a column), one row each."""
+    parts: list[tuple[str, pd.DataFrame]] = [("all", frame)]
+    if strata is not None:
+        parts += [(str(k), rows) for k, rows in frame.groupby(strata, observed=True, sort=True)]
+    rows = []
+    for label, part in parts:
+        if part.empty:
+            continue
+        median = median_follow_up(part)
+        clark = clark_completeness(part, cutoff=cutoff)
+        rows.append(
+            {
+                "stratum": label,
+                "n": median.n,
+                "median_follow_up_days": median.estimate,
+                "median_lower": median.lower,
+                "median_upper": median.upper,
+                "clark_c": clark.index,
+                "observed_person_days": clark.observed_days,
+                "potential_person_days": clark.potential_days,
+            }
+        )
+    return pd.DataFrame(rows)

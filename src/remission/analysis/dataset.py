@@ -1,0 +1,197 @@
+"""The notebook API: the registry as one tidy analysis data set.
+
+    >>> from remission.analysis import load_cohort
+    >>> df = load_cohort(database_url="postgres://me@db/remission", disease="ms")   # doctest: +SKIP
+
+One row per analysed infusion (by default each patient's first autologous HSCT). ``database_url`` starts
+Django for that database when Django is not running yet (it sets ``DATABASE_URL`` and calls
+``remission.cli._django.setup_django()``); inside a running Django (a test, the web app, ``remission
+shell``) leave it out. ``user=None`` reads as the command line (:data:`~remission.registry.access.SYSTEM`,
+every centre); pass a user to read what that user may read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from remission.analysis.cohorts import (
+    DEFAULT_COHORT_SETTINGS,
+    Choice,
+    Cohort,
+    CohortSettings,
+    add_cohort_columns,
+    select,
+)
+from remission.analysis.endpoints import (
+    DEFAULT_SETTINGS,
+    FIRST_AUTOLOGOUS_HSCT,
+    EndpointSettings,
+    InfusionSelection,
+    derive_endpoints,
+)
+
+OTHER_DATABASE = (
+    "Django is already set up for {current}; load_cohort(database_url=...) cannot switch to {wanted}. "
+    "Leave database_url out to use the running database."
+)
+
+BLANK_IS_MISSING = ("disease", "subtype", "intensity", "regimen", "centre", "country")
+LEADING_COLUMNS = (
+    "registry_id",
+    "centre",
+    "country",
+    "disease",
+    "subtype",
+    "infusion_date",
+    "age",
+    "sex",
+    "era",
+    "intensity",
+    "product_type",
+    "centre_experience",
+    "os_days",
+    "os_event",
+    "pfs_days",
+    "pfs_event",
+    "cr_days",
+    "cr_cause",
+)
+
+
+def ensure_django(database_url: str | None = None) -> None:
+    """Start Django (for ``database_url``, else the environment's database) unless it is running."""
+    from django.apps import apps
+    from django.conf import settings
+
+    if apps.ready:
+        if database_url is not None:
+            import dj_database_url
+
+            wanted = dj_database_url.parse(database_url)
+            current = settings.DATABASES["default"]
+            same = all(
+                str(wanted.get(k) or "") == str(current.get(k) or "") for k in ("NAME", "HOST", "PORT")
+            )
+            if not same:
+                raise RuntimeError(
+                    OTHER_DATABASE.format(current=current.get("NAME"), wanted=wanted.get("NAME"))
+                )
+        return
+    if database_url is not None:
+        os.environ["DATABASE_URL"] = database_url
+        environment = sys.modules.get("remission.settings.environment")
+        if environment is not None and environment.ENV.database_url != database_url:
+            environment.ENV = environment.read_environment()
+    from remission.cli._django import setup_django
+
+    setup_django()
+
+
+@dataclass(frozen=True)
+class AnalysisSet:
+    """The analysis data set with what derivation found wrong and whom it had to leave out."""
+
+    frame: pd.DataFrame
+    findings: pd.DataFrame
+    excluded: tuple[str, ...]
+    cutoff: dt.date | None
+    selection: InfusionSelection = field(default=FIRST_AUTOLOGOUS_HSCT)
+
+
+def load_analysis_set(
+    *,
+    database_url: str | None = None,
+    user: Any = None,
+    cohort: Cohort | None = None,
+    cutoff: dt.date | None = None,
+    selection: InfusionSelection = FIRST_AUTOLOGOUS_HSCT,
+    settings: EndpointSettings = DEFAULT_SETTINGS,
+    cohort_settings: CohortSettings = DEFAULT_COHORT_SETTINGS,
+) -> AnalysisSet:
+    """Load, derive endpoints, add the cohort columns and select ``cohort``; findings included."""
+    ensure_django(database_url)
+    from remission.analysis.loader import load_courses
+    from remission.registry.access import SYSTEM
+
+    extract = load_courses(user=SYSTEM if user is None else user, cutoff=cutoff)
+    endpoints = derive_endpoints(extract.courses, selection=selection, cutoff=cutoff, settings=settings)
+    infusions = pd.DataFrame(
+        {
+            "infusion_id": [r.infusion_id for r in extract.infusions],
+            "centre": [r.centre for r in extract.infusions],
+            "date": pd.to_datetime([r.date for r in extract.infusions]),
+            "product_type": [r.product_type for r in extract.infusions],
+        }
+    )
+    frame = endpoints.to_frame()
+    for name in BLANK_IS_MISSING:  # "" = not recorded: missing, so that Table 1 counts it as such
+        frame[name] = frame[name].replace("", None)
+    frame = add_cohort_columns(frame, infusions, cohort_settings)
+    frame = frame[[*LEADING_COLUMNS, *(c for c in frame.columns if c not in LEADING_COLUMNS)]]
+    if cohort is not None:
+        frame = select(frame, cohort)
+    return AnalysisSet(
+        frame=frame.reset_index(drop=True),
+        findings=endpoints.findings_frame(),
+        excluded=endpoints.excluded,
+        cutoff=cutoff,
+        selection=selection,
+    )
+
+
+def load_cohort(
+    *,
+    database_url: str | None = None,
+    user: Any = None,
+    disease: Choice = None,
+    subtype: Choice = None,
+    centre: Choice = None,
+    country: Choice = None,
+    era: Choice = None,
+    sex: Choice = None,
+    intensity: Choice = None,
+    product_type: Choice = None,
+    age_min: float | None = None,
+    age_max: float | None = None,
+    infusion_from: dt.date | None = None,
+    infusion_to: dt.date | None = None,
+    experienced: bool | None = None,
+    cutoff: dt.date | None = None,
+    selection: InfusionSelection = FIRST_AUTOLOGOUS_HSCT,
+    settings: EndpointSettings = DEFAULT_SETTINGS,
+    cohort_settings: CohortSettings = DEFAULT_COHORT_SETTINGS,
+) -> pd.DataFrame:
+    """The tidy analysis data set: one row per analysed infusion (see :data:`LEADING_COLUMNS` for the
+    first columns; engraftment, secondary events and response columns follow). The filters are those of
+    :class:`~remission.analysis.cohorts.Cohort`; ``cutoff`` is the data cut-off date. Findings: use
+    :func:`load_analysis_set`."""
+    cohort = Cohort(
+        disease=disease,
+        subtype=subtype,
+        centre=centre,
+        country=country,
+        era=era,
+        sex=sex,
+        intensity=intensity,
+        product_type=product_type,
+        age_min=age_min,
+        age_max=age_max,
+        infusion_from=infusion_from,
+        infusion_to=infusion_to,
+        experienced=experienced,
+    )
+    return load_analysis_set(
+        database_url=database_url,
+        user=user,
+        cohort=cohort,
+        cutoff=cutoff,
+        selection=selection,
+        settings=settings,
+        cohort_settings=cohort_settings,
+    ).frame

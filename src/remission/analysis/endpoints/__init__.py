@@ -1,0 +1,57 @@
+"""Endpoint derivation, in one place: registry records → times and events after an infusion.
+
+- :mod:`.records` — the plain per-patient records derivation reads;
+- :mod:`.settings` — which infusion is analysed and the conventions that are settings;
+- :mod:`.derive` — the derivation and its stated rules (module docstring), findings;
+- :mod:`.responses` — disease-specific response from the clinical layer.
+"""
+
+from remission.analysis.endpoints.derive import (
+    COLUMNS,
+    EndpointSet,
+    Finding,
+    InfusionEndpoints,
+    age_at,
+    derive_endpoints,
+    derive_patient,
+)
+from remission.analysis.endpoints.records import (
+    EngraftmentFacts,
+    FollowUpFacts,
+    InfusionFacts,
+    OtherContact,
+    OutcomeFacts,
+    PatientCourse,
+    ScoreFacts,
+)
+from remission.analysis.endpoints.responses import MRI_INSTRUMENT, RESPONSE_INSTRUMENTS, ResponseOutcome
+from remission.analysis.endpoints.settings import (
+    DEFAULT_SETTINGS,
+    FIRST_AUTOLOGOUS_HSCT,
+    EndpointSettings,
+    InfusionSelection,
+)
+
+__all__ = [
+    "COLUMNS",
+    "DEFAULT_SETTINGS",
+    "FIRST_AUTOLOGOUS_HSCT",
+    "MRI_INSTRUMENT",
+    "RESPONSE_INSTRUMENTS",
+    "EndpointSet",
+    "EndpointSettings",
+    "EngraftmentFacts",
+    "Finding",
+    "FollowUpFacts",
+    "InfusionEndpoints",
+    "InfusionFacts",
+    "InfusionSelection",
+    "OtherContact",
+    "OutcomeFacts",
+    "PatientCourse",
+    "ResponseOutcome",
+    "ScoreFacts",
+    "age_at",
+    "derive_endpoints",
+    "derive_patient",
+]

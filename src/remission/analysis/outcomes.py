@@ -1,0 +1,318 @@
+"""The standard outcome analysis of an autoimmune-disease HSCT registry (EBMT/CIBMTR practice).
+
+On an analysis data set (:func:`remission.analysis.load_cohort`), overall and per disease:
+
+- Kaplan-Meier OS and PFS, and the cumulative incidence (Aalen-Johansen) of relapse/progression and of
+  NRM as competing risks, at 100 days and 1, 2, 3 and 5 years (a year is 365.25 days) with 95 % CIs;
+- log-rank tests (OS, PFS) and Gray's tests (relapse/progression, NRM) between the groups of ``by``;
+- multivariable Cox models for OS and PFS, and for NRM a Fine-Gray model and a cause-specific Cox model,
+  on age (per 10 years), sex, disease, era, conditioning intensity and centre experience (≥ threshold),
+  reported as hazard ratios with 95 % CIs; complete cases only (a missing intensity is its own level
+  "unknown"; a patient of unknown sex is left out of the models);
+- follow-up: median by reverse Kaplan-Meier and Clark's completeness index (:mod:`.completeness`);
+- the number of patients per centre and year of infusion.
+
+Every number comes from :mod:`remission.survival`. A model or test that cannot be computed (too few
+events, one group only) is left out and the reason is listed in ``notes``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from remission.analysis.completeness import follow_up_summary
+from remission.survival import (
+    SurvivalInputError,
+    aalen_johansen,
+    cox,
+    fine_gray,
+    gray_test,
+    kaplan_meier,
+    logrank_test,
+)
+
+YEAR = 365.25
+TIMEPOINTS: tuple[tuple[float, str], ...] = (
+    (100.0, "100 days"),
+    (YEAR, "1 year"),
+    (2 * YEAR, "2 years"),
+    (3 * YEAR, "3 years"),
+    (5 * YEAR, "5 years"),
+)
+COVARIATES: tuple[str, ...] = ("age", "sex", "disease", "era", "intensity", "experienced")
+RELAPSE, NRM = 1, 2
+SKIPPED = "{what} ({stratum}): not computed — {reason}"
+
+
+@dataclass(frozen=True)
+class OutcomeAnalysis:
+    """Every table of the standard analysis (fresh DataFrames; nothing is modified after it is built).
+
+    ``estimates``: stratum, group, endpoint, timepoint, time_days, n, estimate, lower, upper.
+    ``tests``: stratum, endpoint, test, statistic, df, p_value.
+    ``models``: stratum, model, endpoint, term, hazard_ratio, lower, upper, p_value, n, n_event.
+    ``follow_up``: stratum, n, median follow-up (reverse KM) with limits, Clark's C.
+    ``patients_per_centre_year``: centre, year, n.
+    """
+
+    estimates: pd.DataFrame
+    tests: pd.DataFrame
+    models: pd.DataFrame
+    follow_up: pd.DataFrame
+    patients_per_centre_year: pd.DataFrame
+    notes: tuple[str, ...]
+    cutoff: dt.date
+
+
+def survival_estimates(
+    frame: pd.DataFrame, *, time: str, event: str, timepoints: Sequence[tuple[float, str]] = TIMEPOINTS
+) -> pd.DataFrame:
+    """Kaplan-Meier estimate of ``time``/``event`` at ``timepoints``: timepoint, time_days, estimate, CI."""
+    fit = kaplan_meier(frame[time].to_numpy(dtype=np.float64), frame[event].to_numpy(dtype=np.int64))
+    points = fit.at([t for t, _ in timepoints])
+    return pd.DataFrame(
+        {
+            "timepoint": [label for _, label in timepoints],
+            "time_days": points.time,
+            "estimate": points.estimate,
+            "lower": points.lower,
+            "upper": points.upper,
+        }
+    )
+
+
+def incidence_estimates(
+    frame: pd.DataFrame,
+    *,
+    time: str = "cr_days",
+    cause: str = "cr_cause",
+    of: int,
+    timepoints: Sequence[tuple[float, str]] = TIMEPOINTS,
+) -> pd.DataFrame:
+    """Aalen-Johansen cumulative incidence of cause ``of`` at ``timepoints`` (0 where no such event)."""
+    times = [t for t, _ in timepoints]
+    labels = [label for _, label in timepoints]
+    causes = frame[cause].to_numpy(dtype=np.int64)
+    if not (causes == of).any():
+        nan = np.full(len(times), np.nan)
+        return pd.DataFrame(
+            {"timepoint": labels, "time_days": times, "estimate": 0.0, "lower": nan, "upper": nan}
+        )
+    fit = aalen_johansen(frame[time].to_numpy(dtype=np.float64), causes)
+    points = fit.at(times, cause=of)
+    return pd.DataFrame(
+        {
+            "timepoint": labels,
+            "time_days": points.time,
+            "estimate": points.estimate,
+            "lower": points.lower,
+            "upper": points.upper,
+        }
+    )
+
+
+def _estimates(
+    frame: pd.DataFrame, stratum: str, group: str, timepoints: Sequence[tuple[float, str]]
+) -> list:
+    tables = [
+        ("OS", survival_estimates(frame, time="os_days", event="os_event", timepoints=timepoints)),
+        ("PFS", survival_estimates(frame, time="pfs_days", event="pfs_event", timepoints=timepoints)),
+        ("relapse/progression", incidence_estimates(frame, of=RELAPSE, timepoints=timepoints)),
+        ("NRM", incidence_estimates(frame, of=NRM, timepoints=timepoints)),
+    ]
+    out = []
+    for endpoint, table in tables:
+        table.insert(0, "n", len(frame))
+        table.insert(0, "endpoint", endpoint)
+        table.insert(0, "group", group)
+        table.insert(0, "stratum", stratum)
+        out.append(table)
+    return out
+
+
+def compare_groups(frame: pd.DataFrame, by: str, *, stratum: str = "all") -> pd.DataFrame:
+    """Log-rank (OS, PFS) and Gray (relapse/progression, NRM) tests between the groups of ``by``."""
+    data = frame.dropna(subset=[by])
+    group = data[by].astype(str).to_numpy()
+    rows = []
+    for endpoint, time, event in (("OS", "os_days", "os_event"), ("PFS", "pfs_days", "pfs_event")):
+        result = logrank_test(
+            data[time].to_numpy(dtype=np.float64), data[event].to_numpy(dtype=np.int64), group
+        )
+        rows.append((stratum, endpoint, "log-rank", result.statistic, result.df, result.p_value))
+    causes = data["cr_cause"].to_numpy(dtype=np.int64)
+    if (causes > 0).any():
+        gray = gray_test(data["cr_days"].to_numpy(dtype=np.float64), causes, group)
+        names = {RELAPSE: "relapse/progression", NRM: "NRM"}
+        for cause, statistic, p in zip(gray.causes, gray.statistic, gray.p_value, strict=True):
+            rows.append(
+                (stratum, names.get(int(cause), str(cause)), "Gray", float(statistic), gray.df, float(p))
+            )
+    return pd.DataFrame(rows, columns=["stratum", "endpoint", "test", "statistic", "df", "p_value"])
+
+
+def model_frame(frame: pd.DataFrame, covariates: Sequence[str] = COVARIATES) -> pd.DataFrame:
+    """The covariates as the models use them (complete cases; index kept to align with ``frame``).
+
+    ``age`` becomes ``age_per_10y``; an empty intensity becomes "unknown"; sex "unknown" is missing;
+    ``experienced`` becomes a factor "yes"/"no".
+    """
+    x = pd.DataFrame(index=frame.index)
+    for name in covariates:
+        column = frame[name]
+        if name == "age":
+            x["age_per_10y"] = column.astype("float64") / 10.0
+        elif name == "sex":
+            x["sex"] = column.where(column.isin(["female", "male"])).astype("object")
+        elif name == "intensity":
+            x["intensity"] = column.replace("", "unknown").fillna("unknown").astype("object")
+        elif name == "experienced":
+            x["experienced"] = column.map({True: "yes", False: "no"}).astype("object")
+        elif name == "era":
+            x["era"] = column.cat.remove_unused_categories() if hasattr(column, "cat") else column
+        else:
+            x[name] = column.astype("object")
+    x = x.dropna()
+    # a factor with one level carries no information in this stratum
+    return x[[c for c in x.columns if c == "age_per_10y" or x[c].nunique() > 1]]
+
+
+def _hazard_table(
+    result: object, stratum: str, model: str, endpoint: str, n: int, n_event: int
+) -> pd.DataFrame:
+    table = result.to_frame().reset_index()  # type: ignore[attr-defined]
+    with np.errstate(over="ignore"):  # an infinite coefficient (noted by the fit) gives an infinite HR
+        hazard_ratio, lower, upper = np.exp(table["coef"]), np.exp(table["lower"]), np.exp(table["upper"])
+    return pd.DataFrame(
+        {
+            "stratum": stratum,
+            "model": model,
+            "endpoint": endpoint,
+            "term": table["term"],
+            "hazard_ratio": hazard_ratio,
+            "lower": lower,
+            "upper": upper,
+            "p_value": table["p"],
+            "n": n,
+            "n_event": n_event,
+        }
+    )
+
+
+def fit_models(
+    frame: pd.DataFrame, *, stratum: str = "all", covariates: Sequence[str] = COVARIATES
+) -> tuple[pd.DataFrame, list[str]]:
+    """Cox OS, Cox PFS, Fine-Gray NRM and cause-specific Cox NRM on ``covariates``."""
+    x = model_frame(frame, covariates)
+    data = frame.loc[x.index]
+    tables: list[pd.DataFrame] = []
+    notes: list[str] = []
+    specs = (
+        ("Cox", "OS", lambda: cox(x, data["os_days"], data["os_event"]), int(data["os_event"].sum())),
+        ("Cox", "PFS", lambda: cox(x, data["pfs_days"], data["pfs_event"]), int(data["pfs_event"].sum())),
+        (
+            "Fine-Gray",
+            "NRM",
+            lambda: fine_gray(x, data["cr_days"], data["cr_cause"], cause_of_interest=NRM),
+            int((data["cr_cause"] == NRM).sum()),
+        ),
+        (
+            "cause-specific Cox",
+            "NRM",
+            lambda: cox(x, data["cr_days"], (data["cr_cause"] == NRM).astype(int)),
+            int((data["cr_cause"] == NRM).sum()),
+        ),
+    )
+    for model, endpoint, fit, n_event in specs:
+        what = f"{model} {endpoint}"
+        if x.shape[1] == 0 or n_event == 0:
+            notes.append(SKIPPED.format(what=what, stratum=stratum, reason="no events or no covariates"))
+            continue
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                result = fit()
+            notes += [f"{what} ({stratum}): {w.message}" for w in caught]
+        except (SurvivalInputError, np.linalg.LinAlgError, ValueError) as exc:
+            notes.append(SKIPPED.format(what=what, stratum=stratum, reason=exc))
+            continue
+        tables.append(_hazard_table(result, stratum, model, endpoint, len(x), n_event))
+    columns = [
+        "stratum",
+        "model",
+        "endpoint",
+        "term",
+        "hazard_ratio",
+        "lower",
+        "upper",
+        "p_value",
+        "n",
+        "n_event",
+    ]
+    return (pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=columns)), notes
+
+
+def patients_per_centre_year(frame: pd.DataFrame) -> pd.DataFrame:
+    """Number of analysed infusions per centre and year of infusion (long format)."""
+    years = pd.to_datetime(frame["infusion_date"]).dt.year.rename("year")
+    counts = frame.groupby([frame["centre"], years]).size().rename("n").reset_index()
+    return counts.sort_values(["centre", "year"]).reset_index(drop=True)
+
+
+def standard_outcomes(
+    frame: pd.DataFrame,
+    *,
+    by: str | None = None,
+    per_disease: bool = True,
+    min_patients: int = 10,
+    timepoints: Sequence[tuple[float, str]] = TIMEPOINTS,
+    covariates: Sequence[str] = COVARIATES,
+    cutoff: dt.date | None = None,
+) -> OutcomeAnalysis:
+    """The standard outcome analysis of ``frame``, overall and (``per_disease``) per disease with at least
+    ``min_patients`` analysed infusions; ``by`` names a column whose groups are estimated and compared.
+    ``cutoff`` (for Clark's index) defaults to the latest last contact in ``frame``."""
+    if cutoff is None:
+        cutoff = pd.to_datetime(frame["last_contact"]).max().date()
+    strata: list[tuple[str, pd.DataFrame]] = [("all", frame)]
+    if per_disease:
+        for disease, rows in frame.groupby("disease", sort=True):
+            if len(rows) >= min_patients:
+                strata.append((str(disease), rows))
+    estimates: list[pd.DataFrame] = []
+    tests: list[pd.DataFrame] = []
+    models: list[pd.DataFrame] = []
+    notes: list[str] = []
+    for stratum, rows in strata:
+        if rows.empty:
+            continue
+        estimates += _estimates(rows, stratum, "all", timepoints)
+        if by is not None:
+            for label, part in rows.dropna(subset=[by]).groupby(by, observed=True, sort=True):
+                estimates += _estimates(part, stratum, str(label), timepoints)
+            if rows[by].dropna().nunique() >= 2:
+                tests.append(compare_groups(rows, by, stratum=stratum))
+            else:
+                notes.append(
+                    SKIPPED.format(what="group comparison", stratum=stratum, reason=f"one {by} group")
+                )
+        use = [c for c in covariates if not (c == "disease" and stratum != "all")]
+        table, found = fit_models(rows, stratum=stratum, covariates=use)
+        models.append(table)
+        notes += found
+    test_columns = ["stratum", "endpoint", "test", "statistic", "df", "p_value"]
+    return OutcomeAnalysis(
+        estimates=pd.concat(estimates, ignore_index=True),
+        tests=pd.concat(tests, ignore_index=True) if tests else pd.DataFrame(columns=test_columns),
+        models=pd.concat(models, ignore_index=True),
+        follow_up=follow_up_summary(frame, cutoff=cutoff, strata="disease" if per_disease else None),
+        patients_per_centre_year=patients_per_centre_year(frame),
+        notes=tuple(notes),
+        cutoff=cutoff,
+    )
