@@ -5,7 +5,8 @@ Two flavours of the same cohort:
 * ``"tied days"`` — times are whole days (as a registry records them), so many patients share a time;
 * ``"continuous"`` — the same hazards on a continuous clock, so no two times tie.
 
-Nine covariates (age, sex, three disease indicators, era, intensity, centre experience, CD34 dose),
+Nine covariates (age, sex, two disease indicators against "other diseases", HCT-CI >= 3, era,
+intensity, centre experience, CD34 dose), none a linear combination of the others,
 an event indicator for overall survival and a competing-risks cause (1 = relapse/progression,
 2 = non-relapse death, 0 = censored). Everything comes from one seed.
 """
@@ -22,7 +23,7 @@ COVARIATES: tuple[str, ...] = (
     "male",
     "ssc",
     "ms",
-    "crohn",
+    "hct_ci_high",
     "era_recent",
     "high_intensity",
     "experienced_centre",
@@ -64,7 +65,7 @@ def registry_like(n: int, flavour: str = "tied days", seed: int = 1) -> Survival
             "male": rng.integers(0, 2, n),
             "ssc": (disease == 0).astype(np.int64),
             "ms": (disease == 1).astype(np.int64),
-            "crohn": (disease == 2).astype(np.int64),
+            "hct_ci_high": (rng.random(n) < 0.15).astype(np.int64),
             "era_recent": rng.integers(0, 2, n),
             "high_intensity": rng.integers(0, 2, n),
             "experienced_centre": rng.integers(0, 2, n),
@@ -72,7 +73,7 @@ def registry_like(n: int, flavour: str = "tied days", seed: int = 1) -> Survival
         }
     )
     beta_relapse = np.array([-0.01, 0.1, 0.3, -0.2, 0.4, -0.2, -0.3, -0.1, 0.0])
-    beta_nrm = np.array([0.03, 0.2, 0.5, -0.4, 0.0, -0.5, 0.4, -0.5, -0.05])
+    beta_nrm = np.array([0.03, 0.2, 0.5, -0.4, 0.5, -0.5, 0.4, -0.5, -0.05])
     Z = X.to_numpy(dtype=float)
     Z[:, 0] = (Z[:, 0] - 42.0) / 10.0
     rate_relapse = 1.0e-4 * np.exp(Z @ beta_relapse)
