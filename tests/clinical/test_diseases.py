@@ -132,7 +132,7 @@ def test_every_listed_instrument_exists() -> None:
 
 def test_disease_instruments() -> None:
     assert "mrss" in DISEASES["ssc"].instruments
-    assert DISEASES["ms"].instruments == ("edss",)
+    assert DISEASES["ms"].instruments == ("edss", "mri_brain")
     assert "sledai2k" in DISEASES["sle"].instruments
     assert {"cdai_crohn", "hbi"} <= set(DISEASES["crohn"].instruments)
 

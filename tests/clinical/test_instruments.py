@@ -39,6 +39,7 @@ REQUIRED = {
     "haq_di",
     "fvc_pct",
     "dlco_pct",
+    "mri_brain",
 }
 
 
@@ -79,7 +80,7 @@ def test_empty_items_are_valid_and_not_computable(code: str) -> None:
 
 def test_item_counts() -> None:
     assert len(INSTRUMENTS["mrss"].items) == 17
-    assert len(INSTRUMENTS["sledai2k"].items) == 24
+    assert len(INSTRUMENTS["sledai2k"].items) == 24 + 2  # the 24 scored items + PGA and prednisone
     assert len(INSTRUMENTS["haq_di"].items) == 20 + 8  # questions + aids flags
 
 

@@ -131,7 +131,7 @@ _CATALOGUE: tuple[Disease, ...] = (
         _MS_SSC_SLE,
         None,
         _LATER_STANDARD,
-        ("edss",),
+        ("edss", "mri_brain"),
         note="Later EBMT reports (◐) give S for relapsing MS only.",
     ),
     Disease(
@@ -199,7 +199,7 @@ _CATALOGUE: tuple[Disease, ...] = (
         ("G36.0",),
         {"aqp4_positive": "AQP4-IgG positive", "aqp4_negative": "AQP4-IgG negative"},
         _CO_GNR_GNR,
-        instruments=("edss",),
+        instruments=("edss", "mri_brain"),
     ),
     Disease(
         "vasculitis",

@@ -26,6 +26,7 @@ from remission.clinical.scores import (
 from remission.clinical.scores import (
     das28,
     lung_function,
+    mri_activity,
     ra_indices,
 )
 from remission.clinical.scores import (
@@ -46,7 +47,14 @@ from remission.clinical.scores import (
 from remission.clinical.scores import (
     sledai2k_gladman2002 as sledai2k,
 )
-from remission.clinical.scores._common import ItemSpec, ScoreResult, item_problems
+from remission.clinical.scores._common import ItemSpec, ScoreResult, float_item, item_problems
+
+# Stored with a SLEDAI-2K assessment but not part of its score: what DORIS and LLDAS also need
+# (van Vollenhoven, Ann Rheum Dis 2021;80:14 — physician global assessment 0–3; prednisone mg/day).
+SLE_CONTEXT_ITEMS = (
+    float_item("pga", 0, 3, "Physician global assessment (0–3)"),
+    float_item("prednisone_mg", 0, 1000, "Prednisone or equivalent, mg/day", "mg/day"),
+)
 
 UNKNOWN_INSTRUMENT = "unknown instrument code {code!r}; known codes: {known}"
 
@@ -114,7 +122,12 @@ def _get(*names: str) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
 _CATALOGUE: tuple[Instrument, ...] = (
     _make("mrss", mrss.TITLE, mrss.SOURCE, mrss.ITEMS, mrss.SCORE_RANGE, mrss.mrss),
     _make(
-        "sledai2k", sledai2k.TITLE, sledai2k.SOURCE, sledai2k.ITEMS, sledai2k.SCORE_RANGE, sledai2k.sledai2k
+        "sledai2k",
+        sledai2k.TITLE,
+        sledai2k.SOURCE,
+        (*sledai2k.ITEMS, *SLE_CONTEXT_ITEMS),
+        sledai2k.SCORE_RANGE,
+        sledai2k.sledai2k,
     ),
     _make(
         "das28_esr",
@@ -182,6 +195,14 @@ _CATALOGUE: tuple[Instrument, ...] = (
         edss.ITEMS,
         edss.SCORE_RANGE,
         lambda items: edss.edss(items.get("edss"), functional_systems=items),
+    ),
+    _make(
+        "mri_brain",
+        mri_activity.TITLE,
+        mri_activity.SOURCE,
+        mri_activity.ITEMS,
+        mri_activity.SCORE_RANGE,
+        mri_activity.mri_activity,
     ),
     _make("haq_di", haq_di.TITLE, haq_di.SOURCE, haq_di.ITEMS, haq_di.SCORE_RANGE, haq_di.haq_di),
     _make(
