@@ -22,6 +22,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "accounts",
     "check",
     "screen",
+    "synth",
+    "report",
 )
 
 

@@ -1,0 +1,126 @@
+"""``remission report``: the standard outcomes report as HTML or PDF, with its tables as CSV.
+
+    remission report --out report.pdf
+    remission report --disease ssc --disease ms --centre demo-north --from 2010-01-01 --out ssc-ms.html
+
+With no ``DATABASE_URL`` the report is made from the embedded demo registry, which is built first if it
+is not there yet (as ``remission demo`` builds it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+from tqdm import tqdm
+
+from remission.cli._django import database_label, setup_django
+from remission.cli.migrate import migrate_database
+
+BAD_DATE = "not a date (YYYY-MM-DD): {value!r}"
+BAD_SUFFIX = "--out must end in .html or .pdf, not {value!r}"
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(BAD_DATE.format(value=value)) from exc
+
+
+def _out(value: str) -> Path:
+    path = Path(value)
+    if path.suffix.lower() not in (".html", ".pdf"):
+        raise argparse.ArgumentTypeError(BAD_SUFFIX.format(value=value))
+    return path
+
+
+def filters_in_words(args: argparse.Namespace) -> tuple[tuple[str, str], ...]:
+    """The cohort's criteria as the report prints them."""
+    from remission.reports.labels import disease_label
+
+    words: list[tuple[str, str]] = []
+    if args.disease:
+        words.append(("Disease", ", ".join(disease_label(d) for d in args.disease)))
+    if args.centre:
+        words.append(("Centre", ", ".join(args.centre)))
+    if args.date_from or args.date_to:
+        start = args.date_from.isoformat() if args.date_from else "…"
+        end = args.date_to.isoformat() if args.date_to else "…"
+        words.append(("Infusion", f"{start} to {end}"))
+    return tuple(words)
+
+
+def _ensure_demo() -> None:
+    """No DATABASE_URL: use the embedded demo registry, building it as ``remission demo`` does."""
+    from remission.settings.environment import ENV
+    from remission.synth import demo
+
+    if ENV.database_url:
+        return
+    migrate_database()
+    if demo.demo_exists():
+        return
+    with tqdm(total=demo.demo_patient_count(), unit="patient", desc="Building demo registry") as bar:
+        demo.build_demo(progress=bar.update)
+
+
+def run(args: argparse.Namespace) -> int:
+    setup_django()
+    from remission.analysis import Cohort
+    from remission.reports.pipeline import STAGES, EmptyCohortError, ReportRequest, produce_report
+
+    _ensure_demo()
+    print(f"Reading {database_label()}")
+    request = ReportRequest(
+        cohort=Cohort(
+            disease=args.disease or None,
+            centre=args.centre or None,
+            infusion_from=args.date_from,
+            infusion_to=args.date_to,
+        ),
+        filters=filters_in_words(args),
+        cutoff=args.cutoff,
+        by=None if args.by == "none" else args.by,
+        **({"title": args.title} if args.title else {}),
+    )
+    bar = tqdm(
+        total=len(STAGES), unit="stage", desc="Report", bar_format="{l_bar}{bar}| {n}/{total} {postfix}"
+    )
+    bar.set_postfix_str(STAGES[0])
+
+    def on_stage(stage: str) -> None:
+        bar.update(1)
+        following = STAGES.index(stage) + 1
+        bar.set_postfix_str(STAGES[following] if following < len(STAGES) else "done")
+
+    try:
+        result = produce_report(request, args.out, on_stage=on_stage)
+    except EmptyCohortError as exc:
+        bar.close()
+        print(f"remission report: {exc}", file=sys.stderr)
+        return 1
+    bar.close()
+    print(f"Report: {result.report} ({result.n_patients:,} patients)")
+    print(f"Tables (CSV): {result.tables}")
+    print(f"Time: {result.split()}")
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "report", help="the standard outcomes report (HTML or PDF) with its tables as CSV"
+    )
+    parser.add_argument("--out", type=_out, required=True, help="report file: .html or .pdf")
+    parser.add_argument("--disease", action="append", default=[], help="disease code (repeatable), e.g. ssc")
+    parser.add_argument("--centre", action="append", default=[], help="centre code (repeatable)")
+    parser.add_argument("--from", dest="date_from", type=_date, help="first infusion date (YYYY-MM-DD)")
+    parser.add_argument("--to", dest="date_to", type=_date, help="last infusion date (YYYY-MM-DD)")
+    parser.add_argument("--cutoff", type=_date, help="data cut-off date (default: the latest contact)")
+    parser.add_argument(
+        "--by", default="disease", help="column whose groups are compared (default disease; 'none' for none)"
+    )
+    parser.add_argument("--title", default="", help="report title")
+    parser.set_defaults(func=run)

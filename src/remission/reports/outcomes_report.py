@@ -1,0 +1,201 @@
+"""The standard outcomes report: what it holds, in which order.
+
+:func:`compute_outcomes` runs the analysis (``remission.analysis``: Table 1, the standard outcome
+analysis) and fits the curves to draw; :func:`build_document` lays the results out as a
+:class:`~.document.Document` for the HTML and PDF renderers. Every estimate printed comes from
+:mod:`remission.analysis.outcomes` (which calls :mod:`remission.survival`); this module only formats.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from remission.analysis import AnalysisSet
+from remission.analysis.cohorts import DEFAULT_COHORT_SETTINGS, CohortSettings
+from remission.analysis.outcomes import (
+    COVARIATES,
+    TIMEPOINTS,
+    OutcomeAnalysis,
+    model_frame,
+    standard_outcomes,
+)
+from remission.analysis.table1 import CATEGORICAL, table1
+from remission.reports.document import Document, KeyValues, Paragraph, Section
+from remission.reports.labels import variable_label
+from remission.reports.methods import methods_text, software_versions
+from remission.reports.report_figures import CurveFits, fit_curves, report_figures
+from remission.reports.tables import (
+    centres_table,
+    estimates_table,
+    findings_tables,
+    follow_up_table,
+    models_table,
+    software_table,
+    table1_table,
+    tests_table,
+)
+
+DEFAULT_TITLE = "Outcomes after autologous HSCT and cell therapy in autoimmune disease"
+MAX_NOTES = 12  # analysis notes printed (all are in notes.txt)
+MAX_TABLE1_GROUPS = 6  # Table 1 by group only up to this many groups (a wider table will not print)
+
+
+@dataclass(frozen=True)
+class OutcomesResults:
+    """Everything the report shows, computed: the analysis set and the analyses on it."""
+
+    analysis_set: AnalysisSet
+    outcomes: OutcomeAnalysis
+    table1: pd.DataFrame
+    table1_by: str | None
+    fits: CurveFits
+    references: dict[str, object]
+    by: str | None
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        return self.analysis_set.frame
+
+
+def model_references(frame: pd.DataFrame, covariates: Sequence[str] = COVARIATES) -> dict[str, object]:
+    """The reference level of each factor in the models (the first level, as the design coding takes it)."""
+    x = model_frame(frame, covariates)
+    references: dict[str, object] = {}
+    for column in x.columns:
+        series = x[column]
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            present = [c for c in series.cat.categories if (series == c).any()]
+            if present:
+                references[column] = present[0]
+        elif series.dtype == object:
+            references[column] = sorted(series.dropna().unique())[0]
+    return references
+
+
+def compute_outcomes(analysis_set: AnalysisSet, *, by: str | None = "disease") -> OutcomesResults:
+    """Table 1, the standard outcome analysis (overall and per disease, groups of ``by`` compared) and
+    the curves to draw."""
+    frame = analysis_set.frame
+    groups = frame[by].dropna().nunique() if by is not None else 0
+    table1_by = by if by is not None and 2 <= groups <= MAX_TABLE1_GROUPS else None
+    categorical = [c for c in CATEGORICAL if c != table1_by]
+    return OutcomesResults(
+        analysis_set=analysis_set,
+        outcomes=standard_outcomes(frame, by=by if groups >= 2 else None, cutoff=analysis_set.cutoff),
+        table1=table1(frame, by=table1_by, categorical=categorical),
+        table1_by=table1_by,
+        fits=fit_curves(frame, by=by),
+        references=model_references(frame),
+        by=by,
+    )
+
+
+def cohort_label(filters: Sequence[tuple[str, str]], n: int) -> str:
+    """For whom, in one line: "Systemic sclerosis · centre demo-north · n = 123"."""
+    parts = [value for _, value in filters]
+    return " · ".join([*parts, f"n = {n:,}"])
+
+
+def _timepoint_words() -> str:
+    labels = [label for _, label in TIMEPOINTS]
+    return ", ".join(labels[:-1]) + " and " + labels[-1]
+
+
+def build_document(
+    results: OutcomesResults,
+    *,
+    filters: Sequence[tuple[str, str]] = (),
+    title: str = DEFAULT_TITLE,
+    generated: dt.date | None = None,
+    selection: str = "each patient's first autologous HSCT",
+    cohort_settings: CohortSettings = DEFAULT_COHORT_SETTINGS,
+) -> Document:
+    """The report: cohort and Table 1, curves, estimates, comparisons, models, follow-up, data quality,
+    methods. ``filters`` are the cohort's criteria in words (("Disease", "Systemic sclerosis"), …)."""
+    frame = results.frame
+    outcomes = results.outcomes
+    n = len(frame)
+    who = cohort_label(filters, n)
+    cutoff = outcomes.cutoff
+    generated = generated or dt.date.today()
+    infusion_dates = pd.to_datetime(frame["infusion_date"])
+    facts = [
+        ("Analysed", f"{n:,} patients ({selection})"),
+        ("Cohort", "; ".join(f"{k}: {v}" for k, v in filters) or "every patient in the registry"),
+        ("Data cut-off", cutoff.isoformat() + ("" if results.analysis_set.cutoff else " (latest contact)")),
+        ("Infusions", f"{infusion_dates.min():%Y-%m-%d} to {infusion_dates.max():%Y-%m-%d}" if n else "none"),
+        ("Centres", f"{frame['centre'].nunique():,}"),
+        ("Left out", f"{len(results.analysis_set.excluded):,} (death recorded before the infusion)"),
+        ("Report generated", generated.isoformat()),
+    ]
+    figures = report_figures(results.fits, outcomes.models, who=who, references=results.references)
+    sections: list[Section] = [
+        Section(
+            "Cohort",
+            (KeyValues(tuple(facts)), table1_table(results.table1, by=results.table1_by)),
+            "cohort",
+        ),
+        Section("Survival", (figures["os"], figures["pfs"]), "survival"),
+    ]
+    by_blocks = [figures[name] for name in ("os-by", "pfs-by") if name in figures]
+    if not outcomes.tests.empty:
+        by_blocks.append(tests_table(outcomes.tests, by=results.by))
+    if by_blocks:
+        sections.append(
+            Section(f"Survival by {variable_label(results.by or '').lower()}", tuple(by_blocks), "by-group")
+        )
+    competing = [figures[name] for name in ("competing", "stacked") if name in figures]
+    if competing:
+        sections.append(Section("Relapse and non-relapse mortality", tuple(competing), "competing-risks"))
+    sections.append(Section("Estimates", (estimates_table(outcomes.estimates, by=results.by),), "estimates"))
+    forests = [block for name, block in figures.items() if name.startswith("forest-")]
+    model_blocks: list = [*forests, models_table(outcomes.models, results.references)]
+    if outcomes.notes:
+        shown = outcomes.notes[:MAX_NOTES]
+        more = len(outcomes.notes) - len(shown)
+        model_blocks.append(
+            Paragraph(
+                f"Notes from the analysis ({len(outcomes.notes)}: models or tests not computed, fit warnings)"
+                + (f"; the first {len(shown)} below, all in notes.txt of the tables archive" if more else "")
+                + ":"
+            )
+        )
+        model_blocks += [Paragraph(f"• {note}", note=True) for note in shown]
+    sections.append(Section("Multivariable models", tuple(model_blocks), "models"))
+    sections.append(
+        Section(
+            "Follow-up and centres",
+            (follow_up_table(outcomes.follow_up), centres_table(outcomes.patients_per_centre_year)),
+            "follow-up",
+        )
+    )
+    sections.append(
+        Section(
+            "Data quality",
+            tuple(findings_tables(results.analysis_set.findings, results.analysis_set.excluded)),
+            "data-quality",
+        )
+    )
+    covariates = ", ".join(variable_label(c if c != "age" else "age_per_10y").lower() for c in COVARIATES)
+    methods = methods_text(
+        selection=selection,
+        timepoints=_timepoint_words(),
+        covariates=covariates,
+        experience_threshold=cohort_settings.experience_threshold,
+    )
+    sections.append(
+        Section(
+            "Methods",
+            (*(Paragraph(text) for text in methods), software_table(software_versions())),
+            "methods",
+        )
+    )
+    return Document(
+        title=title,
+        subtitle=f"{who} · data cut-off {cutoff.isoformat()}",
+        sections=tuple(sections),
+    )

@@ -1,0 +1,220 @@
+"""The outcomes report's figures: curves fitted on the analysis data set, and their plots.
+
+:func:`fit_curves` runs the statistics engine on the analysis data set's endpoint columns (``os_days``/
+``os_event``, ``pfs_days``/``pfs_event``, ``cr_days``/``cr_cause`` of :func:`remission.analysis.load_cohort`)
+— the same columns and the same estimators as :mod:`remission.analysis.outcomes`, so the curves pass through
+the estimates in the report's tables. :func:`report_figures` draws them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from remission.reports.curves import plot_cumulative_incidence, plot_stacked_incidence, plot_survival
+from remission.reports.document import FigureBlock
+from remission.reports.forest import ForestRow, forest_rows_from_table, plot_forest
+from remission.reports.images import REPORT_DPI, figure_png
+from remission.reports.labels import (
+    STRATUM_ALL,
+    endpoint_label,
+    short_level_label,
+    term_factor,
+    term_label,
+    variable_label,
+)
+from remission.reports.tables import model_title
+from remission.survival import AalenJohansenResult, KaplanMeierResult, aalen_johansen, kaplan_meier
+
+RELAPSE, NRM = 1, 2  # cr_cause codes of remission.analysis.endpoints
+MIN_GROUP = 10  # a group curve needs this many patients
+MAX_GROUPS = 6  # the largest groups are drawn; the rest are in the tables
+# curves are drawn up to the last time with this many patients still at risk: 10, or 5% of the cohort
+MIN_AT_RISK = 10
+MIN_AT_RISK_SHARE = 0.05
+
+
+@dataclass(frozen=True)
+class CurveFits:
+    """Every curve the report draws, fitted once."""
+
+    n: int
+    os: KaplanMeierResult
+    pfs: KaplanMeierResult
+    competing: AalenJohansenResult | None  # None when no patient has a relapse or NRM event
+    os_by: Mapping[str, KaplanMeierResult]
+    pfs_by: Mapping[str, KaplanMeierResult]
+    by: str | None
+
+
+def _km(frame: pd.DataFrame, time: str, event: str) -> KaplanMeierResult:
+    return kaplan_meier(frame[time].to_numpy(dtype=np.float64), frame[event].to_numpy(dtype=np.int64))
+
+
+def fit_curves(frame: pd.DataFrame, *, by: str | None = "disease") -> CurveFits:
+    """OS and PFS (Kaplan-Meier), relapse/NRM (Aalen-Johansen), and OS/PFS by the groups of ``by`` with at
+    least :data:`MIN_GROUP` patients (the :data:`MAX_GROUPS` largest)."""
+    causes = frame["cr_cause"].to_numpy(dtype=np.int64)
+    competing = (
+        aalen_johansen(frame["cr_days"].to_numpy(dtype=np.float64), causes) if (causes > 0).any() else None
+    )
+    os_by: dict[str, KaplanMeierResult] = {}
+    pfs_by: dict[str, KaplanMeierResult] = {}
+    if by is not None:
+        sizes = frame[by].dropna().astype(str).value_counts()
+        chosen = [g for g, n in sizes.items() if n >= MIN_GROUP][:MAX_GROUPS]
+        for group in sorted(chosen, key=lambda g: -int(sizes[g])):
+            rows = frame[frame[by].astype(str) == group]
+            label = short_level_label(by, group)
+            os_by[label] = _km(rows, "os_days", "os_event")
+            pfs_by[label] = _km(rows, "pfs_days", "pfs_event")
+    return CurveFits(
+        n=len(frame),
+        os=_km(frame, "os_days", "os_event"),
+        pfs=_km(frame, "pfs_days", "pfs_event"),
+        competing=competing,
+        os_by=os_by,
+        pfs_by=pfs_by,
+        by=by,
+    )
+
+
+def curve_horizon(fits: CurveFits) -> float:
+    """Days up to which the curves are drawn: while at least :data:`MIN_AT_RISK` patients, and
+    :data:`MIN_AT_RISK_SHARE` of the cohort, are at risk (the far tail of a few patients is noise)."""
+    enough = fits.os.time[fits.os.n_risk >= max(MIN_AT_RISK, MIN_AT_RISK_SHARE * fits.n)]
+    return float(enough[-1]) if enough.size else float(fits.os.time[-1]) if fits.os.time.size else 1.0
+
+
+def grouped_forest_rows(table: pd.DataFrame, references: Mapping[str, object]) -> list[ForestRow]:
+    """Forest rows with a heading per factor ("Disease (vs Autoimmune cytopenia)") over its levels."""
+    rows: list[ForestRow] = []
+    current: str | None = None
+    for row in forest_rows_from_table(table):
+        factor, level = term_factor(row.label)
+        if factor is None:
+            rows.append(replace(row, label=term_label(row.label)))
+            current = None
+            continue
+        if factor != current:
+            reference = references.get(factor)
+            vs = f" (vs {short_level_label(factor, reference)})" if reference is not None else ""
+            rows.append(ForestRow(f"{variable_label(factor)}{vs}", is_heading=True))
+            current = factor
+        rows.append(replace(row, label=short_level_label(factor, level)))
+    return rows
+
+
+def _block(fig: Figure, name: str, caption: str, alt: str) -> FigureBlock:
+    png = figure_png(fig)
+    width, height = fig.get_size_inches() * REPORT_DPI
+    return FigureBlock(
+        png=png, caption=caption, alt=alt, width_px=round(width), height_px=round(height), name=name
+    )
+
+
+def report_figures(
+    fits: CurveFits,
+    models: pd.DataFrame,
+    *,
+    who: str,
+    references: Mapping[str, object] | None = None,
+    horizon_days: float | None = None,
+) -> dict[str, FigureBlock]:
+    """The figures by name: ``os``, ``pfs``, ``os-by``, ``pfs-by``, ``competing``, ``stacked``,
+    ``forest-<model>-<endpoint>``. ``who`` says for whom (the cohort, "n = …") in every subtitle.
+    Curves end at ``horizon_days`` (default :func:`curve_horizon`)."""
+    figures: dict[str, FigureBlock] = {}
+    if horizon_days is None:
+        horizon_days = curve_horizon(fits)
+    figures["os"] = _block(
+        plot_survival(
+            {"All patients": fits.os}, title="Overall survival", subtitle=who, horizon_days=horizon_days
+        ),
+        "os",
+        "Overall survival (Kaplan-Meier) with 95% confidence band; ticks mark censored patients.",
+        "Kaplan-Meier curve of overall survival with the numbers at risk below the time axis",
+    )
+    figures["pfs"] = _block(
+        plot_survival(
+            {"All patients": fits.pfs},
+            title="Progression-free survival",
+            subtitle=who,
+            ylabel="Progression-free survival",
+            horizon_days=horizon_days,
+        ),
+        "pfs",
+        "Progression-free survival (Kaplan-Meier): relapse, progression or death.",
+        "Kaplan-Meier curve of progression-free survival with the numbers at risk",
+    )
+    by_word = (fits.by or "group").replace("_", " ")
+    if len(fits.os_by) >= 2:
+        figures["os-by"] = _block(
+            plot_survival(
+                fits.os_by, title=f"Overall survival by {by_word}", subtitle=who, horizon_days=horizon_days
+            ),
+            "os-by",
+            f"Overall survival by {by_word} (groups of at least {MIN_GROUP} patients).",
+            f"Kaplan-Meier curves of overall survival, one per {by_word}",
+        )
+        figures["pfs-by"] = _block(
+            plot_survival(
+                fits.pfs_by,
+                title=f"Progression-free survival by {by_word}",
+                subtitle=who,
+                ylabel="Progression-free survival",
+                horizon_days=horizon_days,
+            ),
+            "pfs-by",
+            f"Progression-free survival by {by_word}.",
+            f"Kaplan-Meier curves of progression-free survival, one per {by_word}",
+        )
+    if fits.competing is not None:
+        labels = {RELAPSE: endpoint_label("relapse/progression"), NRM: endpoint_label("NRM")}
+        figures["competing"] = _block(
+            plot_cumulative_incidence(
+                {label: (fits.competing, cause) for cause, label in labels.items()},
+                title="Relapse or progression and non-relapse mortality",
+                subtitle=who,
+                horizon_days=horizon_days,
+            ),
+            "competing",
+            "Cumulative incidence (Aalen-Johansen) of relapse or progression and of non-relapse mortality, "
+            "each the competing event of the other, with 95% confidence bands.",
+            "Cumulative incidence curves of relapse or progression and of non-relapse mortality",
+        )
+        figures["stacked"] = _block(
+            plot_stacked_incidence(
+                fits.competing,
+                labels,
+                title="Outcome after infusion",
+                subtitle=who,
+                remainder_label="Alive without relapse or progression",
+                horizon_days=horizon_days,
+            ),
+            "stacked",
+            "Stacked cumulative incidence: at each time the layers add up to all patients.",
+            "Stacked areas of relapse or progression, non-relapse mortality and event-free survival",
+        )
+    overall = models[models["stratum"].astype(str) == STRATUM_ALL]
+    for (model, endpoint), table in overall.groupby(["model", "endpoint"], sort=False):
+        slug = f"forest-{str(model).lower().replace(' ', '-')}-{str(endpoint).lower().replace('/', '-')}"
+        first = table.iloc[0]
+        is_fine_gray = "fine-gray" in str(model).lower()
+        figures[slug] = _block(
+            plot_forest(
+                grouped_forest_rows(table, references or {}),
+                title=model_title(str(model), str(endpoint)),
+                subtitle=f"{who}; {int(first['n']):,} in the model, {int(first['n_event']):,} events",
+                xlabel=("Subdistribution hazard ratio" if is_fine_gray else "Hazard ratio") + " (log scale)",
+                ratio_heading="SHR (95% CI)" if is_fine_gray else "HR (95% CI)",
+            ),
+            slug,
+            f"{model_title(str(model), str(endpoint))}: hazard ratios with 95% confidence intervals.",
+            f"Forest plot of the {model} model for {endpoint_label(str(endpoint)).lower()}",
+        )
+    return figures

@@ -1,0 +1,265 @@
+"""The report's tables: analysis results (DataFrames of numbers) -> printable :class:`Table` blocks.
+
+Each function keeps the analysis frame as the table's ``data`` (it becomes the CSV, unrounded) and
+formats the printed cells with :mod:`.numbers`. Nothing is computed here but formatting and layout.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from remission.reports.document import Table
+from remission.reports.labels import (
+    STRATUM_ALL,
+    endpoint_label,
+    level_label,
+    stratum_label,
+    term_label,
+    variable_label,
+)
+from remission.reports.numbers import (
+    MISSING,
+    format_count,
+    format_number,
+    format_p,
+    format_percent,
+    format_percent_ci,
+    format_ratio,
+)
+from remission.reports.timescale import DAYS_PER_YEAR
+
+ENDPOINT_ORDER = ("OS", "PFS", "relapse/progression", "NRM")
+MAX_FINDING_EXAMPLES = 40
+
+
+def _ordered_strata(values: pd.Series) -> list[str]:
+    strata = list(dict.fromkeys(values.astype(str)))
+    return [STRATUM_ALL, *sorted(s for s in strata if s != STRATUM_ALL)] if STRATUM_ALL in strata else strata
+
+
+def table1_table(frame: pd.DataFrame, *, by: str | None) -> Table:
+    """Table 1 (:func:`remission.analysis.table1.table1`) with labels in words."""
+    groups = [c for c in frame.columns if c not in ("variable", "level", "overall", "test", "p_value")]
+    header = ("Characteristic", "", "All patients", *(level_label(by or "", g) for g in groups), "p")
+    rows: list[tuple[str, ...]] = []
+    previous = None
+    for record in frame.to_dict("records"):
+        variable = str(record["variable"])
+        first = variable != previous
+        previous = variable
+        level = str(record["level"])
+        level_text = level if level in ("median (IQR)", "missing", "") else level_label(variable, level)
+        p_value = record["p_value"]
+        rows.append(
+            (
+                variable_label(variable) if first else "",
+                level_text,
+                str(record["overall"]),
+                *(str(record[g]) for g in groups),
+                format_p(p_value) if groups and not pd.isna(p_value) else "",
+            )
+        )
+    test_names = sorted({str(t) for t in frame["test"] if str(t)})
+    note = "n (%) of patients with the value recorded; median (interquartile range)."
+    tests_used = f" Tests: {', '.join(test_names)}."
+    return Table(
+        caption="Table 1. Patient and transplant characteristics",
+        header=header,
+        rows=tuple(rows),
+        csv_name="table1.csv",
+        data=frame,
+        numeric_columns=tuple(range(2, len(header))),
+        note=note + tests_used if test_names else note,
+    )
+
+
+def estimates_table(estimates: pd.DataFrame, *, by: str | None) -> Table:
+    """Estimates with 95 % CIs at each timepoint, per stratum (and group), per endpoint.
+
+    Groups of ``by`` inside the "all" stratum are left out when ``by`` is the disease, since the
+    per-disease strata hold the same numbers.
+    """
+    timepoints = list(dict.fromkeys(estimates["timepoint"]))
+    header = ("Endpoint", "n", *timepoints)
+    rows: list[tuple[str, ...]] = []
+    group_rows: list[int] = []
+    for stratum in _ordered_strata(estimates["stratum"]):
+        part = estimates[estimates["stratum"].astype(str) == stratum]
+        groups = list(dict.fromkeys(part["group"].astype(str)))
+        if by == "disease" or by is None:
+            groups = [g for g in groups if g == STRATUM_ALL]
+        for group in groups:
+            group_rows.append(len(rows))
+            heading = stratum_label(stratum)
+            if group != STRATUM_ALL:
+                heading += f" — {variable_label(by or '')}: {level_label(by or '', group)}"
+            rows.append((heading, "", *([""] * len(timepoints))))
+            cells = part[part["group"].astype(str) == group]
+            for endpoint in ENDPOINT_ORDER:
+                mine = cells[cells["endpoint"] == endpoint].set_index("timepoint")
+                if mine.empty:
+                    continue
+                values = [
+                    format_percent_ci(mine.at[t, "estimate"], mine.at[t, "lower"], mine.at[t, "upper"])
+                    if t in mine.index
+                    else MISSING
+                    for t in timepoints
+                ]
+                rows.append((endpoint_label(endpoint), format_count(mine["n"].iloc[0]), *values))
+    return Table(
+        caption="Table 2. Survival and cumulative incidence at fixed times, % (95% CI)",
+        header=header,
+        rows=tuple(rows),
+        csv_name="estimates.csv",
+        data=estimates,
+        numeric_columns=tuple(range(1, len(header))),
+        group_rows=tuple(group_rows),
+        note="Overall and progression-free survival: Kaplan-Meier, log-log 95% CI. Relapse or progression "
+        "and non-relapse mortality: Aalen-Johansen cumulative incidence with each other as the competing "
+        "event, 95% CI from the cmprsk variance. A year is 365.25 days.",
+    )
+
+
+def tests_table(tests: pd.DataFrame, *, by: str | None) -> Table:
+    rows = tuple(
+        (
+            stratum_label(r.stratum),
+            endpoint_label(str(r.endpoint)),
+            str(r.test),
+            format_number(r.statistic, 2),
+            format_count(r.df),
+            format_p(r.p_value),
+        )
+        for r in tests.itertuples(index=False)
+    )
+    return Table(
+        caption=f"Table 3. Comparison between groups ({variable_label(by or '').lower()})",
+        header=("Patients", "Endpoint", "Test", "Chi-square", "df", "p"),
+        rows=rows,
+        csv_name="tests.csv",
+        data=tests,
+        numeric_columns=(3, 4, 5),
+    )
+
+
+def model_title(model: str, endpoint: str) -> str:
+    return f"{endpoint_label(endpoint)} — {model} model"
+
+
+def models_table(
+    models: pd.DataFrame, references: Mapping[str, object], *, stratum: str = STRATUM_ALL
+) -> Table:
+    """Hazard ratios of every model in ``stratum`` (the CSV holds every stratum)."""
+    part = models[models["stratum"].astype(str) == stratum]
+    rows: list[tuple[str, ...]] = []
+    group_rows: list[int] = []
+    for (model, endpoint), terms in part.groupby(["model", "endpoint"], sort=False):
+        group_rows.append(len(rows))
+        first = terms.iloc[0]
+        rows.append(
+            (
+                f"{model_title(str(model), str(endpoint))} (n = {format_count(first['n'])}, "
+                f"{format_count(first['n_event'])} events)",
+                "",
+                "",
+            )
+        )
+        for r in terms.itertuples(index=False):
+            rows.append(
+                (
+                    term_label(str(r.term), references),
+                    format_ratio(r.hazard_ratio, r.lower, r.upper),
+                    format_p(r.p_value),
+                )
+            )
+    return Table(
+        caption=f"Table 4. Multivariable models, {stratum_label(stratum).lower()}: hazard ratios (95% CI)",
+        header=("Term", "HR (95% CI)", "p"),
+        rows=tuple(rows),
+        csv_name="models.csv",
+        data=models,
+        numeric_columns=(1, 2),
+        group_rows=tuple(group_rows),
+        note="Cox: Efron ties. Fine-Gray: subdistribution hazard ratios (cmprsk::crr). Complete cases.",
+    )
+
+
+def follow_up_table(follow_up: pd.DataFrame) -> Table:
+    rows = []
+    for r in follow_up.itertuples(index=False):
+        median = r.median_follow_up_days / DAYS_PER_YEAR
+        lower, upper = r.median_lower / DAYS_PER_YEAR, r.median_upper / DAYS_PER_YEAR
+        ci = f" ({format_number(lower)}–{format_number(upper)})" if np.isfinite([lower, upper]).all() else ""
+        rows.append(
+            (
+                stratum_label(r.stratum),
+                format_count(r.n),
+                f"{format_number(median)}{ci}" if np.isfinite(median) else "not reached",
+                f"{format_percent(r.clark_c)}%" if np.isfinite(r.clark_c) else MISSING,
+            )
+        )
+    return Table(
+        caption="Table 5. Follow-up and its completeness",
+        header=("Patients", "n", "Median follow-up, years (95% CI)", "Clark's C"),
+        rows=tuple(rows),
+        csv_name="follow_up.csv",
+        data=follow_up,
+        numeric_columns=(1, 2, 3),
+        note="Median follow-up by reverse Kaplan-Meier (Schemper & Smith 1996). Clark's completeness index: "
+        "observed over potential person-time up to the data cut-off (Clark et al., Lancet 2002).",
+    )
+
+
+def centres_table(per_centre_year: pd.DataFrame) -> Table:
+    summary = per_centre_year.groupby("centre", sort=True).agg(
+        n=("n", "sum"), first_year=("year", "min"), last_year=("year", "max"), years=("year", "nunique")
+    )
+    summary = summary.sort_values(["n"], ascending=False)
+    rows = tuple(
+        (str(centre), format_count(r.n), str(r.first_year), str(r.last_year), format_count(r.years))
+        for centre, r in summary.iterrows()
+    )
+    return Table(
+        caption="Table 6. Patients per centre (per year: see patients_per_centre_year.csv)",
+        header=("Centre", "Patients", "First year", "Last year", "Years with infusions"),
+        rows=rows,
+        csv_name="patients_per_centre_year.csv",
+        data=per_centre_year,
+        numeric_columns=(1, 2, 3, 4),
+    )
+
+
+def findings_tables(findings: pd.DataFrame, excluded: Sequence[str]) -> list[Table]:
+    """Data-quality findings: one row per rule with counts, then the first examples."""
+    counts = (
+        findings.groupby("rule", sort=True)
+        .agg(findings=("message", "size"), patients=("registry_id", "nunique"))
+        .reset_index()
+        .sort_values("findings", ascending=False)
+    )
+    summary = Table(
+        caption="Table 7. Data-quality findings by rule",
+        header=("Rule", "Findings", "Patients"),
+        rows=tuple(
+            (str(r.rule), format_count(r.findings), format_count(r.patients)) for r in counts.itertuples()
+        ),
+        csv_name="findings.csv",
+        data=findings,
+        numeric_columns=(1, 2),
+        note=f"{len(excluded):,} patients left out (death recorded before the infusion). Each finding is "
+        "handled as stated in remission.analysis.endpoints; none is silently corrected.",
+    )
+    shown = findings.head(MAX_FINDING_EXAMPLES)
+    examples = Table(
+        caption=f"Table 8. Findings, the first {len(shown)} of {len(findings):,}",
+        header=("Patient", "Rule", "Finding"),
+        rows=tuple((str(r.registry_id), str(r.rule), str(r.message)) for r in shown.itertuples()),
+    )
+    return [summary, examples] if len(findings) else [summary]
+
+
+def software_table(versions: Sequence[tuple[str, str]]) -> Table:
+    return Table(caption="Software", header=("Package", "Version"), rows=tuple(versions))

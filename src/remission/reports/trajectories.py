@@ -1,0 +1,235 @@
+"""Measurements over time since infusion: score trajectories and immune reconstitution.
+
+Both plots bin the visits on a regular grid of time since infusion (a visit belongs to the nearest
+grid point), keep one value per patient and bin (the median of that patient's values there, so a
+patient seen twice in a month does not count twice) and summarise the bin by its median and
+quartiles. Bins with fewer than ``min_patients`` patients are not summarised: a median of two is noise.
+Values recorded before the infusion are pooled into one "before" bin at -1 grid step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import FixedLocator
+
+from remission.reports import style
+from remission.reports.timescale import DAYS_PER_MONTH, MONTHS, TimeScale, time_scale
+
+GID_PATIENT = "patient"
+GID_MEDIAN = "median"
+GID_IQR = "iqr"
+MISSING_COLUMNS = "{what} needs the columns {needed}; got {got}"
+NOTHING_TO_PLOT = "no {what} to plot"
+BEFORE_LABEL = "Before"
+
+
+def _check_columns(frame: pd.DataFrame, needed: tuple[str, ...], what: str) -> None:
+    if not set(needed) <= set(frame.columns):
+        raise ValueError(MISSING_COLUMNS.format(what=what, needed=list(needed), got=list(frame.columns)))
+
+
+def binned_summary(
+    frame: pd.DataFrame, *, value: str, width_days: float, min_patients: int = 5, max_bin: int | None = None
+) -> pd.DataFrame:
+    """Median and quartiles of ``value`` per time bin, one value per patient and bin.
+
+    ``frame`` has the columns ``patient``, ``days`` (since infusion) and ``value``. Returns one row per
+    bin with at least ``min_patients`` patients: ``bin`` (grid index; -1 = before the infusion),
+    ``days`` (the grid point), ``n``, ``median``, ``q1``, ``q3``.
+    """
+    _check_columns(frame, ("patient", "days", value), "binned_summary")
+    data = frame[["patient", "days", value]].dropna()
+    grid = np.rint(data["days"].to_numpy(dtype=np.float64) / width_days).astype(np.int64)
+    grid = np.maximum(grid, -1)
+    data = data.assign(bin=grid)
+    if max_bin is not None:
+        data = data[data["bin"] <= max_bin]
+    per_patient = data.groupby(["bin", "patient"], sort=True)[value].median()
+    grouped = per_patient.groupby(level="bin")
+    summary = pd.DataFrame(
+        {
+            "n": grouped.size(),
+            "median": grouped.median(),
+            "q1": grouped.quantile(0.25),
+            "q3": grouped.quantile(0.75),
+        }
+    ).reset_index()
+    summary = summary[summary["n"] >= min_patients].reset_index(drop=True)
+    summary.insert(1, "days", summary["bin"] * width_days)
+    return summary
+
+
+def _sample_patients(patients: np.ndarray, max_patients: int, seed: int) -> np.ndarray:
+    """At most ``max_patients`` of the patients, the same ones on every run (fixed seed)."""
+    unique = np.unique(patients)
+    if unique.shape[0] <= max_patients:
+        return unique
+    return np.sort(np.random.default_rng(seed).choice(unique, size=max_patients, replace=False))
+
+
+def _before_position(scale: TimeScale, horizon: float) -> float:
+    """Where the pooled pre-infusion bin is drawn: one tick step left of 0, clear of the 0 label."""
+    ticks = scale.ticks(horizon)
+    return -float(ticks[1] - ticks[0]) if ticks.shape[0] > 1 else -1.0
+
+
+def _positions(bins: np.ndarray, days: np.ndarray, scale: TimeScale, horizon: float) -> np.ndarray:
+    """x positions in ``scale``: the grid point, or the "before" position for bin -1."""
+    return np.where(bins < 0, _before_position(scale, horizon), scale.from_days(days))
+
+
+def _gap_after_before(x: np.ndarray, *ys: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Insert a NaN after the "before" point so the line does not join it to the first month."""
+    if x.shape[0] < 2 or not x[0] < 0 <= x[1]:
+        return (x, *ys)
+    return tuple(np.insert(np.asarray(a, dtype=np.float64), 1, np.nan) for a in (x, *ys))
+
+
+def _time_axis(ax: Axes, scale: TimeScale, summary: pd.DataFrame, horizon: float) -> None:
+    ticks = list(scale.ticks(horizon))
+    labels = [f"{t:g}" for t in ticks]
+    if (summary["bin"] < 0).any():
+        ticks = [_before_position(scale, horizon), *ticks]
+        labels = [BEFORE_LABEL, *labels]
+    ax.xaxis.set_major_locator(FixedLocator(ticks))
+    ax.set_xticks(ticks, labels)
+    step = float(ticks[-1] - ticks[-2]) if len(ticks) > 1 else 1.0
+    ax.set_xlim(min(ticks[0], 0.0) - 0.3 * step, horizon + 0.1 * step)
+    ax.set_xlabel(scale.axis_label)
+
+
+def plot_score_trajectories(
+    frame: pd.DataFrame,
+    *,
+    title: str,
+    score_label: str,
+    subtitle: str = "",
+    scale: str | TimeScale = "years",
+    width_days: float = 6 * DAYS_PER_MONTH,
+    horizon_days: float | None = None,
+    max_patients: int = 150,
+    min_patients: int = 5,
+    seed: int = 0,
+    ylim: tuple[float, float] | None = None,
+) -> Figure:
+    """Each patient's scores as a thin grey line, and the median per visit window in colour.
+
+    ``frame``: columns ``patient``, ``days``, ``score`` (one row per assessment). At most
+    ``max_patients`` patient lines are drawn (a fixed random sample, said in the subtitle); the median
+    uses every patient. ``width_days`` is the visit window (default 6 months).
+    """
+    _check_columns(frame, ("patient", "days", "score"), "plot_score_trajectories")
+    data = frame.dropna(subset=["days", "score"])
+    if data.empty:
+        raise ValueError(NOTHING_TO_PLOT.format(what="scores"))
+    unit = time_scale(scale)
+    horizon_d = horizon_days if horizon_days is not None else float(data["days"].max())
+    data = data[data["days"] <= horizon_d]
+    summary = binned_summary(data, value="score", width_days=width_days, min_patients=min_patients)
+    shown = _sample_patients(data["patient"].to_numpy(), max_patients, seed)
+    n_patients = data["patient"].nunique()
+    horizon = unit.from_days(horizon_d).item()
+    with style.house_style():
+        fig = style.new_figure(3.6)
+        ax = fig.add_subplot()
+        lines = data[data["patient"].isin(shown)].sort_values(["patient", "days"])
+        for _, visits in lines.groupby("patient", sort=True):
+            days = visits["days"].to_numpy(dtype=float)
+            x = _positions(np.where(days < -0.5 * width_days, -1, 0), days, unit, horizon)
+            (line,) = ax.plot(
+                x, visits["score"], color=style.MUTED, alpha=style.THIN_ALPHA, linewidth=0.7, marker=None
+            )
+            line.set_gid(GID_PATIENT)
+        (median,) = ax.plot(
+            *_gap_after_before(
+                _positions(summary["bin"].to_numpy(), summary["days"].to_numpy(), unit, horizon),
+                summary["median"].to_numpy(),
+            ),
+            color=style.colour(0),
+            linewidth=2.4,
+            marker="o",
+            markersize=4.5,
+            label="Median per visit window",
+        )
+        median.set_gid(GID_MEDIAN)
+        _time_axis(ax, unit, summary, horizon)
+        ax.set_ylabel(score_label)
+        if ylim:
+            ax.set_ylim(*ylim)
+        ax.legend(loc="upper right")
+        fig.suptitle(title, x=0.0, ha="left", fontsize=11, fontweight="bold", color=style.INK)
+        note = f"{len(shown):,} of {n_patients:,} patients drawn" if len(shown) < n_patients else ""
+        note += ("; " if note else "") + f"medians of windows with at least {min_patients} patients"
+        ax.set_title(
+            f"{subtitle} — {note}" if subtitle else note,
+            fontsize=8.5,
+            fontweight="normal",
+            color=style.MUTED,
+            loc="left",
+        )
+    return fig
+
+
+def plot_immune_reconstitution(
+    frame: pd.DataFrame,
+    analytes: Mapping[str, str],
+    *,
+    title: str,
+    subtitle: str = "",
+    max_months: int = 24,
+    min_patients: int = 5,
+    columns: int = 2,
+) -> Figure:
+    """Median and interquartile range by month since infusion, one panel per analyte.
+
+    ``frame``: columns ``patient``, ``days``, ``analyte``, ``value`` (one row per lab result, in one
+    unit per analyte). ``analytes`` maps analyte codes to panel titles with the unit
+    (``{"cd4": "CD4+ T cells (cells/µL)"}``) and sets the order; analytes with no summarised month
+    are left out.
+    """
+    _check_columns(frame, ("patient", "days", "analyte", "value"), "plot_immune_reconstitution")
+    summaries = {
+        code: binned_summary(
+            frame[frame["analyte"] == code],
+            value="value",
+            width_days=DAYS_PER_MONTH,
+            min_patients=min_patients,
+            max_bin=max_months,
+        )
+        for code in analytes
+    }
+    summaries = {code: s for code, s in summaries.items() if not s.empty}
+    if not summaries:
+        raise ValueError(NOTHING_TO_PLOT.format(what="laboratory values"))
+    rows = -(-len(summaries) // columns)
+    with style.house_style():
+        fig = style.new_figure(0.6 + 2.3 * rows)
+        axes = fig.subplots(rows, columns, squeeze=False)
+        for index, (code, summary) in enumerate(summaries.items()):
+            ax = axes[index // columns][index % columns]
+            colour = style.colour(index)
+            x = _positions(summary["bin"].to_numpy(), summary["days"].to_numpy(), MONTHS, float(max_months))
+            x, q1, q3, middle = _gap_after_before(
+                x, summary["q1"].to_numpy(), summary["q3"].to_numpy(), summary["median"].to_numpy()
+            )
+            band = ax.fill_between(x, q1, q3, color=colour, alpha=0.22, linewidth=0)
+            band.set_gid(GID_IQR)
+            (median,) = ax.plot(x, middle, color=colour, marker="o", markersize=3.5)
+            median.set_gid(GID_MEDIAN)
+            ax.set_title(analytes[code], fontsize=9.5, fontweight="bold", loc="left")
+            _time_axis(ax, MONTHS, summary, float(max_months))
+            ax.set_ylim(bottom=0.0)
+            ax.set_gid(code)
+        for index in range(len(summaries), rows * columns):
+            axes[index // columns][index % columns].set_visible(False)
+        fig.suptitle(title, x=0.0, ha="left", fontsize=11, fontweight="bold", color=style.INK)
+        note = f"Median (line) and interquartile range (band) of months with at least {min_patients} patients"
+        fig.supxlabel(
+            f"{subtitle}. {note}" if subtitle else note, fontsize=8, color=style.MUTED, x=0.0, ha="left"
+        )
+    return fig

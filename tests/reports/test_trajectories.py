@@ -1,0 +1,67 @@
+"""Score trajectories and immune reconstitution: binning by hand, and the plotted artists."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from remission.reports.trajectories import (
+    GID_IQR,
+    GID_MEDIAN,
+    GID_PATIENT,
+    binned_summary,
+    plot_immune_reconstitution,
+    plot_score_trajectories,
+)
+
+# three patients; visits near day 0, 180 and 365 (bins of 180 days), one pre-infusion value each
+SCORES = pd.DataFrame(
+    {
+        "patient": ["a", "a", "a", "a", "b", "b", "b", "c", "c", "c"],
+        "days": [-10, 2, 175, 190, -30, 5, 370, -3, 181, 350],
+        "score": [30.0, 28.0, 20.0, 22.0, 25.0, 24.0, 10.0, 40.0, 30.0, 26.0],
+    }
+)
+
+
+def test_binned_summary_one_value_per_patient_and_bin() -> None:
+    summary = binned_summary(SCORES, value="score", width_days=180, min_patients=2).set_index("bin")
+    # bin 0 (days -90..90): a -> median(30, 28) = 29, b -> median(25, 24) = 24.5, c -> 40 (-10, -30, -3
+    # round to bin 0, none is a whole bin before the infusion) -> median 29
+    assert summary.loc[0, "n"] == 3 and summary.loc[0, "median"] == 29.0
+    # bin 1 (90..270): a -> median(20, 22) = 21, c -> 30 -> median 25.5
+    assert summary.loc[1, "n"] == 2 and summary.loc[1, "median"] == 25.5
+    # bin 2 (270..450): b -> 10, c -> 26 -> median 18
+    assert summary.loc[2, "median"] == 18.0 and summary.loc[2, "q1"] == 14.0
+
+
+def test_score_plot_draws_each_patient_and_the_median() -> None:
+    fig = plot_score_trajectories(SCORES, title="mRSS", score_label="mRSS", width_days=180, min_patients=2)
+    ax = fig.axes[0]
+    assert len([a for a in ax.lines if a.get_gid() == GID_PATIENT]) == 3
+    (median,) = [a for a in ax.lines if a.get_gid() == GID_MEDIAN]
+    assert list(median.get_ydata()) == [29.0, 25.5, 18.0]
+
+
+def test_immune_reconstitution_one_panel_per_analyte_with_data() -> None:
+    labs = pd.DataFrame(
+        {
+            "patient": [1, 2, 3, 1, 2, 3],
+            "days": [30, 31, 29, 30, 30, 30],
+            "analyte": ["cd4"] * 3 + ["cd19"] * 3,
+            "value": [100.0, 200.0, 300.0, 0.0, 10.0, 20.0],
+        }
+    )
+    fig = plot_immune_reconstitution(
+        labs, {"cd4": "CD4 (cells/µL)", "cd19": "CD19 (cells/µL)", "nk": "NK"}, title="IR", min_patients=3
+    )
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_gid() for ax in panels] == ["cd4", "cd19"]
+    (median,) = [a for a in panels[0].lines if a.get_gid() == GID_MEDIAN]
+    assert list(median.get_ydata()) == [200.0]
+    assert any(c.get_gid() == GID_IQR for c in panels[0].collections)
+
+
+def test_missing_columns_are_named() -> None:
+    with pytest.raises(ValueError, match="patient"):
+        plot_score_trajectories(SCORES.drop(columns="patient"), title="x", score_label="y")
