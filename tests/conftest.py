@@ -12,7 +12,10 @@ import os
 
 import pytest
 
-DB_FIXTURES = frozenset({"db", "transactional_db", "django_db_setup", "django_db_blocker", "live_server"})
+# pytest-django puts django_db_blocker on every test (autouse), so only these fixtures mark database use.
+DB_FIXTURES = frozenset(
+    {"db", "transactional_db", "live_server", "django_db_reset_sequences", "django_db_serialized_rollback"}
+)
 
 
 def _uses_database(item: pytest.Item) -> bool:

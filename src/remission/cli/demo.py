@@ -19,6 +19,9 @@ def run(args: argparse.Namespace) -> int:
     if demo.demo_exists():
         print("Demo registry already built; using it.")
     else:
+        from remission.synth.hazards import calibrated
+
+        calibrated()  # solve the outcome model once, before the progress bar starts
         with tqdm(total=demo.demo_patient_count(), unit="patient", desc="Building demo registry") as bar:
             written = demo.build_demo(seed=args.seed, progress=bar.update)
         print(f"Demo registry built: {written} synthetic patients.")

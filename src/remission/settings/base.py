@@ -46,8 +46,10 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "ninja",
     "remission.registry",
     "remission.web",
+    "remission.api",
 ]
 
 MIDDLEWARE = [
@@ -101,3 +103,21 @@ STATIC_ROOT = str(ENV.data_dir / "static")
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+
+# --- web and API ------------------------------------------------------------------------------------
+# Sessions end after 8 hours or when the browser closes; production.py makes the cookies Secure.
+SESSION_COOKIE_AGE = 8 * 60 * 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+# Sign-in throttling (remission/web/signin.py) keeps its counts in this cache; with several server
+# processes configure a shared one (database or Redis) under this name.
+REMISSION_SIGNIN_CACHE = "default"
+# Dosing policies per centre code for the screening page (remission.clinical.dosing.DosingPolicy fields),
+# e.g. {"leiden": {"name": "Leiden 2024", "weight_basis": "adjusted", "bsa_cap_m2": 2.0}}.
+REMISSION_DOSING_POLICIES: dict[str, dict[str, Any]] = {}
+# API pages: at most this many rows per page.
+REMISSION_API_MAX_PAGE_SIZE = 500
+NINJA_PAGINATION_PER_PAGE = 50

@@ -1,14 +1,14 @@
-"""The demo registry behind ``remission demo``.
+"""The demo registry behind ``remission demo``: about 1,500 synthetic patients in 20 synthetic centres.
 
-Until the calibrated synthetic registry exists this builds a clearly labelled *minimal* demo: two
-demonstration centres with a few dozen example courses (``synth/course.py``) and one login per role.
-Every centre is flagged ``is_demo`` and named "Demo …": nothing here is a real patient.
+The patients come from the calibrated generator (:mod:`remission.synth.generate`) through the bulk path
+(:mod:`remission.synth.bulk`, every record checked against the registry's rules, one audit row per
+record); the centres and the logins go through the services. Every centre is flagged ``is_demo`` and
+named "… (synthetic)"; registry ids start with ``DEMO-``: nothing here is a real patient.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -16,10 +16,12 @@ from remission.registry import services
 from remission.registry.access import SYSTEM
 from remission.registry.codes import Role
 from remission.registry.models import Centre
-from remission.synth.course import record_example_course
+from remission.synth.bulk import bulk_load, ensure_centres
 
 DEMO_PASSWORD = "remission-demo"
-MINIMAL_PATIENTS_PER_CENTRE = 20
+DEMO_PATIENTS = 1500
+DEMO_ID_PREFIX = "DEMO-"
+DEMO_BATCH = 250
 
 
 @dataclass(frozen=True)
@@ -30,15 +32,11 @@ class DemoLogin:
 
 
 DEMO_LOGINS = (
-    DemoLogin("datamanager", Role.CENTRE_DATA_MANAGER, "demo-north"),
-    DemoLogin("clinician", Role.CENTRE_CLINICIAN, "demo-south"),
-    DemoLogin("viewer", Role.CENTRE_VIEWER, "demo-north"),
+    DemoLogin("datamanager", Role.CENTRE_DATA_MANAGER, "syn-leiden"),
+    DemoLogin("clinician", Role.CENTRE_CLINICIAN, "syn-genoa"),
+    DemoLogin("viewer", Role.CENTRE_VIEWER, "syn-leiden"),
     DemoLogin("statistician", Role.REGISTRY_STATISTICIAN, None),
     DemoLogin("admin", Role.REGISTRY_ADMINISTRATOR, None),
-)
-DEMO_CENTRES = (
-    ("demo-north", "Demo Centre North (synthetic)", "NL", 2004),
-    ("demo-south", "Demo Centre South (synthetic)", "IT", 2011),
 )
 
 
@@ -48,19 +46,8 @@ def demo_exists() -> bool:
 
 def build_demo(*, seed: int = 1, progress: Callable[[int], None] | None = None) -> int:
     """Create the demo centres, logins and patients; return the number of patients written."""
-    centres = {
-        code: services.centre_create(
-            actor=SYSTEM,
-            code=code,
-            name=name,
-            country=country,
-            first_procedure_year=year,
-            is_demo=True,
-            reason="demo registry",
-        )
-        for code, name, country, year in DEMO_CENTRES
-    }
-    users = {}
+    centre_ids = ensure_centres(is_demo=True, reason="demo registry")
+    centres = {c.code: c for c in Centre.objects.filter(pk__in=centre_ids.values())}
     for login in DEMO_LOGINS:
         user = services.user_create(
             actor=SYSTEM, username=login.username, password=DEMO_PASSWORD, reason="demo"
@@ -72,21 +59,18 @@ def build_demo(*, seed: int = 1, progress: Callable[[int], None] | None = None) 
             centre=centres.get(login.centre or ""),
             valid_from=dt.date(2000, 1, 1),
         )
-        users[login.username] = user
-    rng = random.Random(seed)
-    written = 0
-    for centre in centres.values():
-        for i in range(MINIMAL_PATIENTS_PER_CENTRE):
-            day0 = dt.date(2012, 1, 1) + dt.timedelta(days=rng.randint(0, 12 * 365))
-            disease = "ssc" if i % 3 else "ms"
-            record_example_course(
-                actor=SYSTEM, centre=centre, rng=rng, day0=day0, disease=disease, dies=rng.random() < 0.08
-            )
-            written += 1
-            if progress:
-                progress(1)
-    return written
+    result = bulk_load(
+        seed=seed,
+        count=DEMO_PATIENTS,
+        batch_size=DEMO_BATCH,
+        validate="all",
+        audit="record",
+        id_prefix=DEMO_ID_PREFIX,
+        is_demo=True,
+        progress=progress,
+    )
+    return result.patients
 
 
 def demo_patient_count() -> int:
-    return MINIMAL_PATIENTS_PER_CENTRE * len(DEMO_CENTRES)
+    return DEMO_PATIENTS

@@ -100,6 +100,16 @@ SELECTOR_TABLE: dict[str, tuple[str, Call]] = {
         lambda fn, user, world, which: fn(user=user, patient=_patient(world, which)),
     ),
     "membership_list": ("memberships", lambda fn, user, world, which: fn(user=user)),
+    "centre_quality": ("list", lambda fn, user, world, which: fn(user=user)),
+    "patient_browse": ("list", lambda fn, user, world, which: fn(user=user)),
+    "record_get": (
+        "get",
+        lambda fn, user, world, which: fn(
+            user=user,
+            model=selectors.records.FollowUp,
+            pk=_first(selectors.records.FollowUp, world, which).pk,
+        ),
+    ),
 }
 
 

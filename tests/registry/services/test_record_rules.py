@@ -442,3 +442,33 @@ def test_conditioning_intensity_comes_from_the_regimen_catalogue(world: Any) -> 
     # Cy 200 mg/kg + ATG: intermediate intensity in the EBMT ADWP classification (clinical-content.md §2.1)
     assert conditioning.regimen == "cy200_ratg"
     assert conditioning.intensity == "intermediate"
+
+
+def test_an_empty_json_field_can_be_marked_missing(world: Any) -> None:
+    workup = services.workup_record(
+        actor=dm(world),
+        patient=world.patient_a,
+        date=dt.date(2022, 1, 5),
+        serology={},
+        missing={"serology": "unknown"},
+    )
+    assert workup.missing == {"serology": "unknown"}
+
+
+def test_lab_outcome_and_infusion_take_missing_reasons(world: Any) -> None:
+    lab = services.lab_result_record(
+        actor=dm(world),
+        patient=world.patient_a,
+        date=dt.date(2023, 1, 1),
+        analyte="igg",
+        value=7.5,
+        unit="g/L",
+    )
+    event = services.outcome_event_record(
+        actor=dm(world),
+        patient=world.patient_a,
+        event_type=OutcomeType.RELAPSE,
+        date=dt.date(2023, 2, 1),
+        missing={"detail": "not_evaluated"},
+    )
+    assert lab.missing == {} and event.missing == {"detail": "not_evaluated"}

@@ -2,6 +2,7 @@
 only what that user's centres and role allow (``selectors/scoping.py``); another centre's record is
 "not found", never "forbidden", so that its existence is not revealed."""
 
+from remission.registry.selectors.browse import centre_quality, patient_browse, record_get
 from remission.registry.selectors.centres import audit_trail, centre_get, centre_list, membership_list
 from remission.registry.selectors.patients import (
     hospital_identifier_list,
@@ -35,6 +36,7 @@ __all__ = [
     "cell_product_list",
     "centre_get",
     "centre_list",
+    "centre_quality",
     "conditioning_list",
     "diagnosis_list",
     "engraftment_list",
@@ -46,9 +48,11 @@ __all__ = [
     "membership_list",
     "mobilisation_list",
     "outcome_event_list",
+    "patient_browse",
     "patient_get",
     "patient_get_by_pk",
     "patient_list",
     "prior_therapy_list",
+    "record_get",
     "workup_list",
 ]

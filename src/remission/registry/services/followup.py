@@ -44,10 +44,18 @@ def adverse_event_record(
 
 
 def lab_result_record(
-    *, actor: Any, patient: Patient, date: dt.date, analyte: str, value: float, unit: str, reason: str = ""
+    *,
+    actor: Any,
+    patient: Patient,
+    date: dt.date,
+    analyte: str,
+    value: float,
+    unit: str,
+    missing: Mapping[str, str] | None = None,
+    reason: str = "",
 ) -> LabResult:
     """Record an immune-reconstitution laboratory value (the unit must be one known for the analyte)."""
-    values = {"date": date, "analyte": analyte, "value": value, "unit": unit}
+    values = {"date": date, "analyte": analyte, "value": value, "unit": unit, "missing": dict(missing or {})}
     return record_create(LabResult, actor=actor, values=values, reason=reason, patient=patient)
 
 
@@ -81,8 +89,15 @@ def outcome_event_record(
     date: dt.date,
     cause_of_death: str = "",
     detail: str = "",
+    missing: Mapping[str, str] | None = None,
     reason: str = "",
 ) -> OutcomeEvent:
     """Record an outcome: death (with its cause), relapse, progression, response, secondary disease."""
-    values = {"event_type": event_type, "date": date, "cause_of_death": cause_of_death, "detail": detail}
+    values = {
+        "event_type": event_type,
+        "date": date,
+        "cause_of_death": cause_of_death,
+        "detail": detail,
+        "missing": dict(missing or {}),
+    }
     return record_create(OutcomeEvent, actor=actor, values=values, reason=reason, patient=patient)

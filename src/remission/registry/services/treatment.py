@@ -126,13 +126,20 @@ def infusion_record(
     date: dt.date,
     conditioning: Conditioning | None = None,
     sequence: int | None = None,
+    missing: Mapping[str, str] | None = None,
     reason: str = "",
 ) -> Infusion:
     """Record an infusion (day 0). ``sequence`` defaults to the patient's next number (1, 2, …)."""
     if sequence is None:
         last = Infusion.objects.filter(patient=patient).aggregate(last=Max("sequence"))["last"]
         sequence = (last or 0) + 1
-    values = {"product": product, "conditioning": conditioning, "date": date, "sequence": sequence}
+    values = {
+        "product": product,
+        "conditioning": conditioning,
+        "date": date,
+        "sequence": sequence,
+        "missing": dict(missing or {}),
+    }
     return record_create(Infusion, actor=actor, values=values, reason=reason, patient=patient)
 
 

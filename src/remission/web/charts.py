@@ -1,0 +1,112 @@
+"""Small inline SVG charts drawn on the server: a score or a laboratory value over days from day 0.
+
+No JavaScript and no plotting library: a handful of points per patient, drawn as a polyline with
+markers, axes with a few ticks and a dashed line at day 0. Each chart carries a ``<title>`` and an
+``aria-label`` describing it; the page shows the same numbers in a table for screen readers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+WIDTH, HEIGHT = 340, 150
+LEFT, RIGHT, TOP, BOTTOM = 44, 12, 14, 28
+LINE = "#1f6f8b"
+DAY0 = "#b54708"
+
+
+@dataclass(frozen=True)
+class Point:
+    day: int
+    value: float
+    label: str = ""
+
+
+def _ticks(low: float, high: float, count: int = 4) -> list[float]:
+    if high <= low:
+        return [low]
+    raw = (high - low) / count
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    first = math.ceil(low / step) * step
+    ticks = []
+    value = first
+    while value <= high + step * 1e-9:
+        ticks.append(round(value, 10))
+        value += step
+    return ticks
+
+
+def _fmt(value: float) -> str:
+    return f"{value:g}" if abs(value) < 1e5 else f"{value:.2e}"
+
+
+def line_chart(title: str, points: Sequence[Point], *, unit: str = "") -> SafeString:
+    """An SVG line chart of ``points`` (days from day 0 on x)."""
+    if not points:
+        return mark_safe("")
+    days = [p.day for p in points] + [0]
+    values = [p.value for p in points]
+    x_low, x_high = min(days), max(days)
+    if x_high == x_low:
+        x_high = x_low + 1
+    y_low, y_high = min(0.0, min(values)), max(values)
+    if y_high == y_low:
+        y_high = y_low + 1
+    y_high += (y_high - y_low) * 0.08
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+
+    def x(day: float) -> float:
+        return LEFT + (day - x_low) / (x_high - x_low) * plot_w
+
+    def y(value: float) -> float:
+        return TOP + plot_h - (value - y_low) / (y_high - y_low) * plot_h
+
+    description = f"{title}: " + "; ".join(f"day {p.day}: {_fmt(p.value)} {unit}".strip() for p in points)
+    parts = [
+        f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(description)}" '
+        f'xmlns="http://www.w3.org/2000/svg">',
+        f"<title>{escape(title)}</title>",
+        f'<line x1="{LEFT}" y1="{TOP + plot_h}" x2="{LEFT + plot_w}" y2="{TOP + plot_h}" stroke="#8a99a6"/>',
+        f'<line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{TOP + plot_h}" stroke="#8a99a6"/>',
+    ]
+    for tick in _ticks(y_low, y_high):
+        ty = y(tick)
+        parts.append(
+            f'<line x1="{LEFT - 3}" y1="{ty:.1f}" x2="{LEFT + plot_w}" y2="{ty:.1f}" stroke="#e4e9ed"/>'
+        )
+        parts.append(
+            f'<text x="{LEFT - 6}" y="{ty + 3.5:.1f}" text-anchor="end" font-size="10" fill="#44525e">'
+            f"{_fmt(tick)}</text>"
+        )
+    for tick in _ticks(x_low, x_high):
+        tx = x(tick)
+        parts.append(
+            f'<text x="{tx:.1f}" y="{TOP + plot_h + 14}" text-anchor="middle" font-size="10" fill="#44525e">'
+            f"{int(tick)}</text>"
+        )
+    parts.append(
+        f'<text x="{LEFT + plot_w}" y="{HEIGHT - 2}" text-anchor="end" font-size="10" fill="#44525e">'
+        "days from day 0</text>"
+    )
+    if x_low <= 0 <= x_high:
+        zx = x(0)
+        parts.append(
+            f'<line x1="{zx:.1f}" y1="{TOP}" x2="{zx:.1f}" y2="{TOP + plot_h}" stroke="{DAY0}" '
+            'stroke-dasharray="4 3"/>'
+        )
+    ordered = sorted(points, key=lambda p: p.day)
+    path = " ".join(f"{x(p.day):.1f},{y(p.value):.1f}" for p in ordered)
+    parts.append(f'<polyline points="{path}" fill="none" stroke="{LINE}" stroke-width="2"/>')
+    for p in ordered:
+        parts.append(
+            f'<circle cx="{x(p.day):.1f}" cy="{y(p.value):.1f}" r="3.5" fill="{LINE}">'
+            f"<title>day {p.day}: {escape(_fmt(p.value))} {escape(unit)} {escape(p.label)}</title></circle>"
+        )
+    parts.append("</svg>")
+    return mark_safe("".join(parts))

@@ -1,0 +1,151 @@
+"""A patient's course for the patient page: every record through the selectors, as a timeline anchored
+on day 0 of each infusion, plus the score and immune-reconstitution series for the charts.
+
+Day numbers here are for display only (the analysis layer derives intervals for analysis): an event is
+counted from the latest infusion on or before it, and anything before the first infusion from the first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from remission.registry.codes import Analyte
+from remission.web.charts import Point, line_chart
+from remission.web.kinds import KINDS
+
+# Immune-reconstitution analytes drawn as charts, in this order.
+CHART_ANALYTES = ("cd4", "cd8", "cd19", "nk", "cd3", "igg")
+
+
+@dataclass(frozen=True)
+class Event:
+    date: dt.date
+    day: int | None
+    infusion_seq: int | None
+    slug: str
+    pk: int
+    title: str
+    detail: str
+    stage: str  # for the colour band: disease, pretreatment, treatment, post
+
+    @property
+    def day_label(self) -> str:
+        if self.day is None:
+            return ""
+        sign = "+" if self.day > 0 else ("−" if self.day < 0 else "")
+        return f"D{sign}{abs(self.day)}"
+
+
+@dataclass
+class Course:
+    patient: Any
+    records: dict[str, list[Any]] = field(default_factory=dict)
+    events: list[Event] = field(default_factory=list)
+    infusions: list[Any] = field(default_factory=list)
+    sections: list[tuple[Any, list[tuple[Any, str, dt.date | None]]]] = field(default_factory=list)
+    score_charts: list[tuple[str, Any, list[Point]]] = field(default_factory=list)
+    lab_charts: list[tuple[str, Any, list[Point]]] = field(default_factory=list)
+
+
+def _anchor(day: dt.date, infusions: list[tuple[dt.date, int]]) -> tuple[int | None, int | None]:
+    if not infusions:
+        return None, None
+    before = [(d, s) for d, s in infusions if d <= day]
+    anchor, seq = before[-1] if before else infusions[0]
+    return (day - anchor).days, seq
+
+
+STAGES = {
+    "diagnosis": "disease",
+    "prior-therapy": "disease",
+    "assessment": "disease",
+    "workup": "pretreatment",
+    "mobilisation": "pretreatment",
+    "cell-product": "pretreatment",
+    "conditioning": "treatment",
+    "infusion": "treatment",
+    "engraftment": "treatment",
+    "adverse-event": "post",
+    "lab-result": "post",
+    "follow-up": "post",
+    "outcome-event": "post",
+}
+DATES = {
+    "diagnosis": (("first_symptom_date", "First symptoms"), ("diagnosis_date", "Diagnosis")),
+    "prior-therapy": (("start_date", "Prior therapy started"), ("stop_date", "Prior therapy stopped")),
+    "assessment": (("date", "Assessment"),),
+    "workup": (("date", "Work-up"),),
+    "mobilisation": (("date", "Mobilisation"),),
+    "cell-product": (("collection_date", "Collection"),),
+    "conditioning": (("start_date", "Conditioning started"),),
+    "infusion": (("date", "Infusion"),),
+    "engraftment": (("neutrophil_date", "Neutrophil engraftment"), ("platelet_date", "Platelet engraftment")),
+    "adverse-event": (("onset_date", "Adverse event"),),
+    "follow-up": (("date", "Follow-up"),),
+    "outcome-event": (("date", "Outcome"),),
+}
+
+
+def patient_course(*, user: Any, patient: Any) -> Course:
+    """Everything the patient page shows, read through the centre-scoped selectors."""
+    course = Course(patient=patient)
+    for slug, kind in KINDS.items():
+        if slug == "conditioning-agent":
+            continue
+        course.records[slug] = list(kind.list_selector(user=user, patient=patient))
+    course.infusions = course.records["infusion"]
+    course.sections = [
+        (KINDS[slug], [(r, KINDS[slug].summary(r), _when(slug, r)) for r in rows])
+        for slug, rows in course.records.items()
+    ]
+    anchors = sorted((i.date, i.sequence) for i in course.infusions)
+    for slug, fields in DATES.items():
+        kind = KINDS[slug]
+        for record in course.records[slug]:
+            for name, title in fields:
+                day = getattr(record, name, None)
+                if not isinstance(day, dt.date):
+                    continue
+                offset, seq = _anchor(day, anchors)
+                course.events.append(
+                    Event(day, offset, seq, slug, record.pk, title, kind.summary(record), STAGES[slug])
+                )
+    course.events.sort(key=lambda e: (e.date, list(STAGES).index(e.slug)))
+    first = anchors[0][0] if anchors else None
+
+    def day_of(when: dt.date) -> int:
+        return (when - first).days if first else (when - patient_birth(patient)).days
+
+    by_instrument: dict[str, list[Point]] = defaultdict(list)
+    for a in course.records["assessment"]:
+        if a.score is not None:
+            by_instrument[a.instrument].append(Point(day_of(a.date), a.score, a.get_timepoint_display()))
+    from remission.clinical.instruments import INSTRUMENTS
+
+    for code, points in by_instrument.items():
+        title = INSTRUMENTS[code].title if code in INSTRUMENTS else code
+        course.score_charts.append((title, line_chart(title, points), points))
+    by_analyte: dict[tuple[str, str], list[Point]] = defaultdict(list)
+    for lab in course.records["lab-result"]:
+        by_analyte[(lab.analyte, lab.unit)].append(Point(day_of(lab.date), lab.value))
+    order = {code: i for i, code in enumerate(CHART_ANALYTES)}
+    for (analyte, unit), points in sorted(by_analyte.items(), key=lambda kv: order.get(kv[0][0], 99)):
+        title = f"{Analyte(analyte).label} ({unit})" if analyte in Analyte.values else analyte
+        course.lab_charts.append((title, line_chart(title, points, unit=unit), points))
+    return course
+
+
+def _when(slug: str, record: Any) -> dt.date | None:
+    """The record's first date, for the records table."""
+    for name, _ in DATES.get(slug, ()):
+        value = getattr(record, name, None)
+        if isinstance(value, dt.date):
+            return value
+    return getattr(record, "date", None)
+
+
+def patient_birth(patient: Any) -> dt.date:
+    return dt.date(patient.birth_year, patient.birth_month, 1)

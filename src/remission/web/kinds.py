@@ -1,0 +1,247 @@
+"""The kinds of record a person (web) or a program (API) can enter, in one table.
+
+Each :class:`Kind` names its model, the service that creates it, the selector that lists it, the fields
+one may set (the model's ``EDITABLE_FIELDS``), which of them refer to other records of the same patient
+and whether its service takes missing-value reasons. The web forms and the API schemas are both built
+from this table, so the two faces offer the same fields and call the same services.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import models
+
+from remission.registry import models as registry_models
+from remission.registry import selectors, services
+
+
+def _complete(service: Callable[..., Any], values: dict[str, Any], given: tuple[str, ...]) -> dict[str, Any]:
+    """Values for every keyword the service requires: one left out is None (the service then names it)."""
+    for name, param in inspect.signature(service).parameters.items():
+        if param.kind is param.KEYWORD_ONLY and param.default is param.empty and name not in given:
+            values.setdefault(name, None)
+    return values
+
+
+def _create_with_patient(service: Callable[..., Any], *, missing: bool = True) -> Callable[..., Any]:
+    def create(*, actor: Any, patient: Any, values: Mapping[str, Any], reason: str) -> Any:
+        values = _complete(service, dict(values), ("actor", "patient", "reason"))
+        if not missing:
+            values.pop("missing", None)
+        return service(actor=actor, patient=patient, reason=reason, **values)
+
+    return create
+
+
+def _create_engraftment(*, actor: Any, patient: Any, values: Mapping[str, Any], reason: str) -> Any:
+    values = _complete(services.engraftment_record, dict(values), ("actor", "reason"))
+    return services.engraftment_record(actor=actor, reason=reason, **values)
+
+
+@dataclass(frozen=True, eq=False)
+class Kind:
+    """One kind of patient record, as the web and the API offer it."""
+
+    slug: str
+    model: type[models.Model]
+    title: str
+    create: Callable[..., Any] | None
+    list_selector: Callable[..., Any]
+    refs: Mapping[str, str] = field(default_factory=dict)  # FK field -> slug of the kind it points to
+    takes_missing: bool = True
+    summary: Callable[[Any], str] = lambda r: ""
+    create_only: tuple[str, ...] = ()  # fields set on creation only (owner links)
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        editable = tuple(f for f in getattr(self.model, "EDITABLE_FIELDS", ()) if f != "missing")
+        return (*self.create_only, *editable)
+
+    @property
+    def editable(self) -> tuple[str, ...]:
+        return tuple(f for f in getattr(self.model, "EDITABLE_FIELDS", ()) if f != "missing")
+
+    @property
+    def entity(self) -> str:
+        return self.model._meta.label_lower
+
+    @property
+    def plural(self) -> str:
+        return str(self.model._meta.verbose_name_plural).capitalize()
+
+
+def _d(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+KINDS: dict[str, Kind] = {
+    k.slug: k
+    for k in (
+        Kind(
+            "diagnosis",
+            registry_models.Diagnosis,
+            "Diagnosis",
+            _create_with_patient(services.diagnosis_record),
+            selectors.diagnosis_list,
+            summary=lambda r: f"{r.disease} {r.subtype}".strip(),
+        ),
+        Kind(
+            "prior-therapy",
+            registry_models.PriorTherapy,
+            "Prior therapy",
+            _create_with_patient(services.prior_therapy_record),
+            selectors.prior_therapy_list,
+            summary=lambda r: r.agent,
+        ),
+        Kind(
+            "assessment",
+            registry_models.Assessment,
+            "Assessment",
+            _create_with_patient(services.assessment_record),
+            selectors.assessment_list,
+            summary=lambda r: f"{r.instrument} {_d(r.score)}",
+        ),
+        Kind(
+            "workup",
+            registry_models.WorkUp,
+            "Work-up",
+            _create_with_patient(services.workup_record),
+            selectors.workup_list,
+            summary=lambda r: f"HCT-CI {_d(r.hct_ci_score)}" if r.hct_ci_score is not None else "",
+        ),
+        Kind(
+            "mobilisation",
+            registry_models.Mobilisation,
+            "Mobilisation",
+            _create_with_patient(services.mobilisation_record),
+            selectors.mobilisation_list,
+            summary=lambda r: r.regimen,
+        ),
+        Kind(
+            "cell-product",
+            registry_models.CellProduct,
+            "Cell product",
+            _create_with_patient(services.cell_product_record),
+            selectors.cell_product_list,
+            refs={"mobilisation": "mobilisation"},
+            summary=lambda r: r.get_product_type_display(),
+        ),
+        Kind(
+            "conditioning",
+            registry_models.Conditioning,
+            "Conditioning",
+            _create_with_patient(services.conditioning_record),
+            selectors.conditioning_list,
+            summary=lambda r: f"{r.regimen} ({r.intensity})",
+        ),
+        Kind(
+            "conditioning-agent",
+            registry_models.ConditioningAgent,
+            "Conditioning agent",
+            None,  # created with its conditioning
+            selectors.conditioning_list,
+            summary=lambda r: f"{r.drug} {r.dose:g} {r.unit} × {r.days}",
+        ),
+        Kind(
+            "infusion",
+            registry_models.Infusion,
+            "Infusion",
+            _create_with_patient(services.infusion_record, missing=False),
+            selectors.infusion_list,
+            refs={"product": "cell-product", "conditioning": "conditioning"},
+            takes_missing=False,
+            summary=lambda r: f"infusion {r.sequence} (day 0)",
+        ),
+        Kind(
+            "engraftment",
+            registry_models.Engraftment,
+            "Engraftment",
+            _create_engraftment,
+            selectors.engraftment_list,
+            refs={"infusion": "infusion"},
+            create_only=("infusion",),
+            summary=lambda r: "graft failure" if r.graft_failure else "",
+        ),
+        Kind(
+            "adverse-event",
+            registry_models.AdverseEvent,
+            "Adverse event",
+            _create_with_patient(services.adverse_event_record),
+            selectors.adverse_event_list,
+            refs={"infusion": "infusion"},
+            summary=lambda r: f"{r.term} (grade {_d(r.grade)})",
+        ),
+        Kind(
+            "lab-result",
+            registry_models.LabResult,
+            "Laboratory result",
+            _create_with_patient(services.lab_result_record, missing=False),
+            selectors.lab_result_list,
+            takes_missing=False,
+            summary=lambda r: f"{r.analyte} {r.value:g} {r.unit}",
+        ),
+        Kind(
+            "follow-up",
+            registry_models.FollowUp,
+            "Follow-up",
+            _create_with_patient(services.follow_up_record),
+            selectors.follow_up_list,
+            summary=lambda r: f"{r.vital_status}, {r.get_disease_status_display().lower()}",
+        ),
+        Kind(
+            "outcome-event",
+            registry_models.OutcomeEvent,
+            "Outcome event",
+            _create_with_patient(services.outcome_event_record, missing=False),
+            selectors.outcome_event_list,
+            takes_missing=False,
+            summary=lambda r: (
+                r.get_event_type_display()
+                + (f": {r.get_cause_of_death_display()}" if r.cause_of_death else "")
+            ),
+        ),
+    )
+}
+# Kinds a person creates from the patient page (conditioning agents come with their conditioning).
+CREATABLE = tuple(slug for slug, k in KINDS.items() if k.create is not None)
+KIND_OF_MODEL: dict[type[models.Model], Kind] = {k.model: k for k in KINDS.values()}
+KIND_OF_MODEL_NAME: dict[str, Kind] = {k.model._meta.model_name: k for k in KINDS.values()}
+
+# Choices drawn from the clinical catalogue for fields the models keep as free codes.
+CATALOGUE_FIELDS = {("diagnosis", "disease"), ("assessment", "instrument"), ("mobilisation", "regimen")}
+CATALOGUE_FIELDS |= {("conditioning", "regimen")}
+
+
+def catalogue_choices(slug: str, name: str) -> list[tuple[str, str]] | None:
+    """The choices of a catalogue-coded field (disease, instrument, regimen), or None."""
+    if (slug, name) not in CATALOGUE_FIELDS:
+        return None
+    if name == "disease":
+        from remission.clinical.diseases import DISEASES
+
+        return [(code, d.name) for code, d in DISEASES.items()]
+    if name == "instrument":
+        from remission.clinical.instruments import INSTRUMENTS
+
+        return [(code, i.title) for code, i in INSTRUMENTS.items()]
+    from remission.clinical.regimens import REGIMENS
+
+    wanted = {"mobilisation"} if slug == "mobilisation" else {"conditioning", "lymphodepletion"}
+    return [(code, r.name) for code, r in REGIMENS.items() if r.purpose in wanted]
+
+
+# The patient's own record (demographics and consent) is edited like any other record.
+PATIENT_KIND = Kind(
+    "patient",
+    registry_models.Patient,
+    "Patient",
+    None,
+    selectors.patient_list,
+    takes_missing=False,
+    summary=lambda r: r.registry_id,
+)
+EDITABLE_KINDS: dict[str, Kind] = {**KINDS, "patient": PATIENT_KIND}

@@ -1,0 +1,63 @@
+"""Data quality: the structural flags counted per centre, and every validation rule run over a page of
+patients, each finding linking to the record to fix."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+
+from remission.registry import selectors
+from remission.registry.selectors.browse import QUALITY_FLAGS
+from remission.registry.validation import patient_findings
+from remission.web.kinds import KIND_OF_MODEL_NAME
+from remission.web.views.common import paginate, query_without_page
+
+PATIENTS_PER_PAGE = 25
+
+
+def _record_url(finding: Any) -> str:
+    if finding.entity == "patient":
+        return reverse("record_edit", args=["patient", finding.patient_id])
+    kind = KIND_OF_MODEL_NAME.get(finding.entity)
+    if kind is None or finding.record_id is None:
+        return reverse("patient_detail", args=[finding.registry_id])
+    return reverse("record_edit", args=[kind.slug, finding.record_id])
+
+
+@login_required
+def quality(request: HttpRequest) -> HttpResponse:
+    centres = list(selectors.centre_quality(user=request.user))
+    chosen = request.GET.get("centre") or ""
+    centre = next((c for c in centres if str(c.pk) == chosen), None)
+    flag = request.GET.get("flag") if request.GET.get("flag") in QUALITY_FLAGS else None
+    counts = [
+        {
+            "centre": c,
+            "flags": [
+                {"code": code, "label": label, "count": getattr(c, f"flag_{code}")}
+                for code, label in QUALITY_FLAGS.items()
+            ],
+        }
+        for c in (centres if centre is None else [centre])
+    ]
+    patients = selectors.patient_browse(user=request.user, centre_id=centre.pk if centre else None, flag=flag)
+    page = paginate(patients, request, PATIENTS_PER_PAGE)
+    findings = []
+    for patient in page.object_list:
+        for finding in patient_findings(patient):
+            findings.append({"finding": finding, "url": _record_url(finding), "patient": patient})
+    context = {
+        "centres": centres,
+        "centre": centre,
+        "flag": flag,
+        "flags": QUALITY_FLAGS,
+        "counts": counts,
+        "page": page,
+        "findings": findings,
+        "query": query_without_page(request),
+    }
+    return render(request, "web/quality.html", context)

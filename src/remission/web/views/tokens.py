@@ -1,0 +1,44 @@
+"""API tokens of the signed-in user: create (shown once), list, revoke."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from remission.api import tokens
+from remission.registry.errors import ValidationFailed
+from remission.web.forms import attach_problems
+from remission.web.views.common import registry_errors
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(label="What is the token for?", max_length=100)
+
+
+@login_required
+def token_page(request: HttpRequest) -> HttpResponse:
+    form = TokenForm(request.POST or None)
+    created = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            token, raw = tokens.token_create(actor=request.user, name=form.cleaned_data["name"])
+        except ValidationFailed as exc:
+            attach_problems(form, exc.problems)
+        else:
+            created = {"token": token, "raw": raw}
+            form = TokenForm()
+    rows = tokens.token_list(user=request.user)
+    return render(request, "web/tokens.html", {"form": form, "tokens": rows, "created": created})
+
+
+@login_required
+@require_POST
+@registry_errors
+def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    token = tokens.token_revoke(actor=request.user, pk=pk)
+    messages.success(request, f"Token {token.name!r} revoked.")
+    return redirect("tokens")

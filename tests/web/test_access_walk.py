@@ -1,0 +1,322 @@
+"""Every URL of the web application and every operation of the API, for every role: who may, who may not.
+
+The routes are enumerated from Django's URL resolver and from the OpenAPI document, and each must have
+a rule below, so a new route cannot be forgotten. Another centre's record is always a 404, never a 403;
+a 403 means "you may see this, but your role may not change it".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import typing
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from remission.api import schemas
+from remission.api.api import PLURALS, api
+from remission.api.tokens import token_create
+from remission.web.kinds import EDITABLE_KINDS, KINDS
+
+# centres each user may read / write ("a", "b"), by the role table in remission/registry/access.py
+READS = {
+    "dm_a": "a",
+    "clin_a": "a",
+    "viewer_a": "a",
+    "dm_b": "b",
+    "stat": "ab",
+    "admin": "ab",
+    "nobody": "",
+    "former_a": "",
+}
+WRITES = {
+    "dm_a": "a",
+    "clin_a": "a",
+    "viewer_a": "",
+    "dm_b": "b",
+    "stat": "",
+    "admin": "ab",
+    "nobody": "",
+    "former_a": "",
+}
+USERS = sorted(READS)
+
+# web route name -> rule; "read"/"write" routes are walked for a record of centre a and of centre b
+WEB_ROUTES = {
+    "home": "redirect",
+    "login": "signin",
+    "logout": "post_redirect",
+    "patient_list": "any",
+    "patient_register": "writes_somewhere",
+    "patient_detail": "read",
+    "record_new": "write",
+    "record_edit": "read",
+    "record_delete": "write",
+    "record_history": "read",
+    "screening": "any",
+    "outcomes": "any",
+    "outcomes_report": "report",
+    "quality": "any",
+    "tokens": "any",
+    "token_revoke": "own_token",
+    "static": "public",
+}
+API_PUBLIC = {"openapi-json", "openapi-view"}  # the OpenAPI document and the docs page
+
+
+def _names(patterns: list[Any], namespace: str = "") -> Iterator[tuple[str, str]]:
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            yield from _names(p.url_patterns, p.namespace or namespace)
+        elif isinstance(p, URLPattern):
+            yield namespace, p.name or ""
+
+
+def test_every_web_route_has_a_rule() -> None:
+    names = {name for ns, name in _names(get_resolver().url_patterns) if ns != "api"}
+    assert names == set(WEB_ROUTES), "add the new route to WEB_ROUTES with who may reach it"
+    api_names = {name for ns, name in _names(get_resolver().url_patterns) if ns == "api"}
+    assert api_names >= API_PUBLIC
+
+
+def _first(model: Any, patient: Any) -> Any:
+    if model._meta.model_name == "patient":
+        return patient
+    return model.objects.filter(patient=patient).order_by("pk").first()
+
+
+def _expect_web(rule: str, user: str | None, centre: str) -> set[int]:
+    if user is None:
+        return {200} if rule in ("signin", "public") else {302}
+    reads, writes = centre in READS[user], centre in WRITES[user]
+    if rule in ("any", "public"):
+        return {200}
+    if rule in ("redirect", "signin", "post_redirect"):
+        return {302}
+    if rule == "report":  # an empty cohort has no report
+        return {200} if READS[user] else {404}
+    if rule == "writes_somewhere":
+        return {200} if WRITES[user] else {403}
+    if rule == "read":
+        return {200} if reads else {404}
+    if rule == "write":
+        return {200} if writes else ({403} if reads else {404})
+    raise AssertionError(rule)
+
+
+def _web_requests(world: Any, user: str | None) -> Iterator[tuple[str, str, str, str]]:
+    """(rule, method, url, centre) for every web route."""
+    patients = {"a": world.patient_a, "b": world.patient_b}
+    for name, rule in WEB_ROUTES.items():
+        if name == "token_revoke":
+            continue  # walked in test_token_revoke_walk
+        if name == "static":
+            yield rule, "get", "/static/web/app.css", "a"
+        elif name == "logout":
+            yield rule, "post", reverse(name), "a"
+        elif name == "outcomes_report":
+            for fmt in ("html", "pdf"):
+                yield rule, "get", reverse(name, args=[fmt]), "a"
+        elif name == "patient_detail":
+            for c, p in patients.items():
+                yield rule, "get", reverse(name, args=[p.registry_id]), c
+        elif name == "record_new":
+            for c, p in patients.items():
+                for slug in KINDS:
+                    if KINDS[slug].create is not None:
+                        yield rule, "get", reverse(name, args=[p.registry_id, slug]), c
+        elif name in ("record_edit", "record_delete", "record_history"):
+            for c, p in patients.items():
+                for slug, kind in EDITABLE_KINDS.items():
+                    if name == "record_delete" and slug == "patient":
+                        continue
+                    record = _first(kind.model, p)
+                    yield rule, "get", reverse(name, args=[slug, record.pk]), c
+        else:
+            yield rule, "get", reverse(name), "a"
+
+
+@pytest.mark.parametrize("username", [*USERS, None])
+def test_web_walk(world: Any, username: str | None) -> None:
+    client = Client()
+    if username is not None:
+        client.force_login(world.users[username])
+    wrong = []
+    for rule, method, url, centre in _web_requests(world, username):
+        status = getattr(client, method)(url).status_code
+        if username is not None and rule == "post_redirect":
+            client.force_login(world.users[username])  # signed out by the walk: sign in again
+        expected = _expect_web(rule, username, centre)
+        if status not in expected:
+            wrong.append(f"{method.upper()} {url}: {status}, expected {sorted(expected)}")
+    assert not wrong, f"{username}:\n" + "\n".join(wrong)
+
+
+@pytest.mark.parametrize("username", USERS)
+def test_token_revoke_walk(world: Any, username: str) -> None:
+    client = Client()
+    client.force_login(world.users[username])
+    mine, _ = token_create(actor=world.users[username], name="mine")
+    other = "dm_b" if username != "dm_b" else "dm_a"
+    theirs, _ = token_create(actor=world.users[other], name="theirs")
+    assert client.post(reverse("token_revoke", args=[theirs.pk])).status_code == 404
+    assert client.post(reverse("token_revoke", args=[mine.pk])).status_code == 302
+
+
+# --- the API -----------------------------------------------------------------------------------------
+
+KIND_OF_PLURAL = {plural: KINDS[slug] for slug, plural in PLURALS.items()}
+
+
+def _operations() -> Iterator[tuple[str, str, str]]:
+    for path, methods in api.get_openapi_schema()["paths"].items():
+        for method, operation in methods.items():
+            yield method, path, operation["operationId"]
+
+
+def _classify(operation_id: str) -> str:
+    if operation_id in ("me", "token_list", "token_create", "screen_candidate", "patient_list"):
+        return "any"
+    if operation_id == "token_revoke":
+        return "own_token"
+    for suffix, rule in (
+        ("_get", "read"),
+        ("_list", "read"),
+        ("_create", "create"),
+        ("_update", "change"),
+        ("_delete", "change"),
+    ):
+        if operation_id.endswith(suffix):
+            return rule
+    raise AssertionError(f"no access rule for API operation {operation_id!r}: add one to _classify")
+
+
+def test_every_api_operation_has_a_rule() -> None:
+    for _, _, operation_id in _operations():
+        _classify(operation_id)
+
+
+def _example(annotation: Any, name: str) -> Any:
+    """A schema-valid value for a required body field (the registry may still refuse it: 422)."""
+    args = typing.get_args(annotation)
+    base = args[0] if typing.get_origin(annotation) is typing.Annotated else annotation
+    if base is dt.date:
+        return "2023-01-15"
+    if base is bool:
+        return False
+    if base is int:
+        return 1
+    if base is float:
+        return 1.0
+    return {
+        "sex": "female",
+        "vital_status": "alive",
+        "event_type": "response",
+        "category": "other",
+        "analyte": "cd4",
+        "unit": "cells/uL",
+        "product_type": "auto_hsc",
+        "source": "pb",
+    }.get(name, "x")
+
+
+def _body(world: Any, operation_id: str, path: str, centre: str) -> dict[str, Any] | None:
+    patient = world.patient_a if centre == "a" else world.patient_b
+    if operation_id == "token_create":
+        return {"name": "walk"}
+    if operation_id == "screen_candidate":
+        return {"candidate_id": "W1", "disease": "ms"}
+    if operation_id == "patient_create":
+        centre_obj = world.centre_a if centre == "a" else world.centre_b
+        return {
+            "centre": centre_obj.code,
+            "sex": "female",
+            "birth_year": 1980,
+            "birth_month": 2,
+            "consent_status": "not_asked",
+        }
+    if operation_id.endswith("_update"):
+        return {"version": 999_999}
+    if operation_id.endswith("_create"):
+        kind = KIND_OF_PLURAL[path.rstrip("/").rsplit("/", 1)[1]]
+        body: dict[str, Any] = {}
+        for name, field in schemas.create_schema(kind).model_fields.items():
+            if field.is_required():
+                if name.endswith("_id"):
+                    target = KINDS[kind.refs[name[:-3]]]
+                    body[name] = _first(target.model, patient).pk
+                else:
+                    body[name] = _example(field.annotation, name)
+        return body
+    return None
+
+
+def _url(world: Any, path: str, centre: str, user: Any) -> str:
+    patient = world.patient_a if centre == "a" else world.patient_b
+    url = path.replace("{registry_id}", patient.registry_id)
+    if "{record_id}" in url:
+        kind = KIND_OF_PLURAL[path.split("/")[2]]
+        url = url.replace("{record_id}", str(_first(kind.model, patient).pk))
+    if "{token_id}" in url:
+        url = url.replace("{token_id}", str(token_create(actor=user, name="to revoke")[0].pk))
+    return url
+
+
+def _expect_api(rule: str, user: str | None, centre: str, method: str) -> set[int]:
+    if user is None:
+        return {401}
+    reads, writes = centre in READS[user], centre in WRITES[user]
+    if rule == "any":
+        return {201} if method == "post" else {200}
+    if rule == "own_token":
+        return {200}
+    if rule == "read":
+        return {200} if reads else {404}
+    if rule == "create":
+        return {201, 422} if writes else ({403} if reads else {404})
+    if rule == "change":
+        return {409} if writes else ({403} if reads else {404})
+    raise AssertionError(rule)
+
+
+@pytest.mark.parametrize("username", [*USERS, None])
+def test_api_walk(world: Any, username: str | None) -> None:
+    user = world.users.get(username) if username else world.users["dm_a"]
+    headers = {}
+    if username is not None:
+        headers["HTTP_AUTHORIZATION"] = "Bearer " + token_create(actor=user, name="walk")[1]
+    client = Client(**headers)
+    wrong = []
+    for method, path, operation_id in _operations():
+        rule = _classify(operation_id)
+        if operation_id == "screen_candidate":
+            rule = "screen"
+        for centre in (
+            ("a", "b")
+            if "{registry_id}" in path or "{record_id}" in path or operation_id == "patient_create"
+            else ("a",)
+        ):
+            url = _url(world, path, centre, user)
+            body = _body(world, operation_id, path, centre)
+            if method == "delete" and "{record_id}" in path:
+                url += "?version=999999&reason=walk"
+            call = getattr(client, method)
+            response = call(url, body, content_type="application/json") if body is not None else call(url)
+            if rule == "screen":
+                expected = {401} if username is None else {200}
+            else:
+                expected = _expect_api(rule, username, centre, method)
+            if response.status_code not in expected:
+                wrong.append(f"{method.upper()} {url}: {response.status_code}, expected {sorted(expected)}")
+            elif response.status_code >= 400:
+                assert "errors" in response.json(), f"{method.upper()} {url}: error without the error shape"
+    assert not wrong, f"{username}:\n" + "\n".join(wrong)
+
+
+def test_api_documents_are_public(world: Any) -> None:
+    client = Client()
+    assert client.get(reverse("api:openapi-json")).status_code == 200
+    assert client.get(reverse("api:openapi-view")).status_code == 200
