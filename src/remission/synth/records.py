@@ -21,27 +21,9 @@ from django.db import models
 from remission.registry import models as registry_models
 from remission.registry.errors import Problem
 from remission.registry.validation import PatientContext, record_problems
-from remission.synth.plan import PatientPlan
+from remission.synth.plan import MODEL_ORDER, PatientPlan
 
-MODELS: dict[str, type[models.Model]] = {
-    name: getattr(registry_models, name)
-    for name in (
-        "Diagnosis",
-        "PriorTherapy",
-        "WorkUp",
-        "Assessment",
-        "Mobilisation",
-        "CellProduct",
-        "Conditioning",
-        "ConditioningAgent",
-        "Infusion",
-        "Engraftment",
-        "AdverseEvent",
-        "LabResult",
-        "FollowUp",
-        "OutcomeEvent",
-    )
-}
+MODELS: dict[str, type[models.Model]] = {name: getattr(registry_models, name) for name in MODEL_ORDER}
 INVALID_RECORD = "synthetic patient {registry_id} breaks the registry's rules: {problems}"
 
 
