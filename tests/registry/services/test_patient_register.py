@@ -136,3 +136,16 @@ def test_system_actor_is_audited_as_command_line(world: Any) -> None:
     )
     row = AuditRecord.objects.get(entity="registry.patient", record_id=patient.pk)
     assert row.actor is None and row.reason == "command line"
+
+
+@pytest.mark.parametrize("username", ["dm_a", "stat", "viewer_a"])
+def test_only_administrators_create_accounts(world: Any, username: str) -> None:
+    with pytest.raises(PermissionDenied):
+        services.user_create(actor=world.users[username], username="newcomer", password="a-long-pass-phrase")
+
+
+def test_administrator_creates_an_audited_account(world: Any) -> None:
+    admin = world.users["admin"]
+    user = services.user_create(actor=admin, username="newcomer", password="a-long-pass-phrase")
+    row = AuditRecord.objects.get(entity="auth.user", record_id=user.pk)
+    assert row.actor == admin and row.after["username"] == "newcomer"

@@ -15,7 +15,7 @@ from remission.registry.codes import AuditAction
 from remission.registry.errors import Problem, ValidationFailed
 from remission.registry.models import Centre, Membership
 from remission.registry.services.audit import audit_write
-from remission.registry.services.records import record_create, record_update, require_write
+from remission.registry.services.records import record_create, record_update, require_administrator
 
 USERNAME_TAKEN = "the user name {username!r} is taken"
 
@@ -56,7 +56,7 @@ def user_create(
 ) -> Any:
     """Create a personal account (registry administrators only). The password must pass the validators."""
     User = get_user_model()
-    require_write(actor, Membership(role="registry_administrator"))
+    require_administrator(actor, f"User {username}")
     problems = []
     if User.objects.filter(username=username).exists():
         problems.append(

@@ -83,14 +83,20 @@ def _audit(
     )
 
 
+def require_administrator(actor: Any, what: str) -> Scope:
+    """Raise unless ``actor`` administers the registry (centres, users, memberships)."""
+    scope = scope_for(actor)
+    if not scope.administers:
+        raise PermissionDenied(READ_ONLY.format(record=what))
+    return scope
+
+
 def require_write(actor: Any, record: models.Model) -> Scope:
     """Raise unless ``actor`` may write ``record``: NotFound if they cannot even read it."""
-    scope = scope_for(actor)
     centre_id = centre_id_of(record)
     if centre_id is None:
-        if not scope.administers:
-            raise PermissionDenied(READ_ONLY.format(record=label(record)))
-        return scope
+        return require_administrator(actor, label(record))
+    scope = scope_for(actor)
     if not scope.can_read(centre_id):
         raise NotFound(NOT_FOUND.format(record=label(record)))
     if not scope.can_write(centre_id):
