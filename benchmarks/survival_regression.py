@@ -9,10 +9,13 @@ as "> timeout s".
 Every tool fits the generator's nine covariates.
 
     python3 benchmarks/survival_regression.py [n ...]
+    python3 benchmarks/survival_regression.py 1000000 --analysis cox --data "tied days" \
+        --tool remission --tool lifelines         # only those cells (see --help)
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import resource
@@ -125,15 +128,28 @@ def _cell(analysis: str, flavour: str, n: int, tool: str) -> dict:
     return {**row, **json.loads(out.stdout.strip().splitlines()[-1])}
 
 
-def run(sizes: list[int]) -> list[dict]:
-    """One row per cell: analysis, data, n, tool, seconds, peak_mb, note."""
+ANALYSES: tuple[str, ...] = ("cox", "fine-gray")
+FLAVOURS: tuple[str, ...] = ("tied days", "continuous")
+TOOLS: dict[str, tuple[str, ...]] = {
+    "cox": ("remission", "lifelines", "scikit-survival", "R coxph"),
+    "fine-gray": ("remission", "R crr"),
+}
+
+
+def run(
+    sizes: list[int],
+    analyses: tuple[str, ...] = ANALYSES,
+    flavours: tuple[str, ...] = FLAVOURS,
+    tools: tuple[str, ...] | None = None,
+) -> list[dict]:
+    """One row per cell: analysis, data, n, tool, seconds, peak_mb, note. ``tools=None``: every tool."""
     rows = []
     for n in sizes:
-        for flavour in ("tied days", "continuous"):
-            for tool in ("remission", "lifelines", "scikit-survival", "R coxph"):
-                rows.append(_cell("cox", flavour, n, tool))
-            for tool in ("remission", "R crr"):
-                rows.append(_cell("fine-gray", flavour, n, tool))
+        for flavour in flavours:
+            for analysis in analyses:
+                for tool in TOOLS[analysis]:
+                    if tools is None or tool in tools:
+                        rows.append(_cell(analysis, flavour, n, tool))
     return rows
 
 
@@ -161,5 +177,21 @@ if __name__ == "__main__":
         tool_key = "R" if tool.startswith("R ") else tool
         print(json.dumps(_worker(analysis, flavour, n, tool_key)))
     else:
-        sizes = [int(a) for a in sys.argv[1:]] or [10_000, 100_000, 1_000_000]
-        print(_table(run(sizes)))
+        parser = argparse.ArgumentParser(description="Cox (Efron) and Fine-Gray against their peers.")
+        parser.add_argument("sizes", nargs="*", type=int, default=[10_000, 100_000, 1_000_000])
+        parser.add_argument("--analysis", action="append", choices=ANALYSES, help="repeatable; default all")
+        parser.add_argument("--data", action="append", choices=FLAVOURS, help="repeatable; default both")
+        parser.add_argument(
+            "--tool",
+            action="append",
+            choices=sorted({tool for tools in TOOLS.values() for tool in tools}),
+            help="repeatable; default every tool",
+        )
+        args = parser.parse_args()
+        chosen = run(
+            args.sizes,
+            tuple(args.analysis or ANALYSES),
+            tuple(args.data or FLAVOURS),
+            tuple(args.tool) if args.tool else None,
+        )
+        print(_table(chosen))

@@ -193,6 +193,46 @@ def test_tiny_tied_data_give_finite_results_or_a_clear_error(rows, ties: str) ->
     assert np.isnan(c) or -1e-12 <= c <= 1.0 + 1e-12  # rounding only
 
 
+def test_running_out_of_iterations_while_halving_keeps_the_best_step() -> None:
+    # Monotone likelihood (found by hypothesis): the coefficient runs off towards infinity, a step
+    # overflows and the 20th iteration is a step halving from a non-finite log-likelihood.
+    rows = [
+        (5, 0, -5.960464477539063e-08, 1.4414850806539954),
+        (3, 1, 2.3248403960856727, 2.0488799330608076),
+        (4, 0, -2.220446049250313e-16, 1.9040410291155887),
+        (2, 0, 1e-07, 1.8169247317586055),
+        (4, 0, 7.479581057271167e-26, 0.5),
+        (4, 1, 1.518352480865309e-05, 2.6955204516116753),
+        (4, 0, -2.220446049250313e-16, 1.9040410291155887),
+        (3, 1, 2.3248403960856727, 2.0488799330608076),
+    ]
+    time, event, x, w = (np.array(v, dtype=float) for v in zip(*rows, strict=True))
+    with pytest.warns(ConvergenceWarning):
+        fit = cox(x, time, event, weights=w, ties="efron", robust=True)
+    assert fit.iterations == 20 and not fit.converged
+    assert np.isfinite(fit.coef).all() and np.isfinite(fit.se).all() and np.isfinite(fit.robust_se).all()
+    assert fit.loglik[1] > fit.loglik[0]
+
+
+def test_information_overflow_is_a_failed_step() -> None:
+    # The one death has the largest x of its risk set: beta runs off until the hazard's square overflows
+    # (found by hypothesis); the fit keeps the last finite step.
+    with pytest.warns(ConvergenceWarning):
+        fit = cox([1.0, 0.0, 0.015625], [1, 2, 2], [0, 0, 1], robust=True)
+    assert np.isfinite(fit.coef).all() and np.isfinite(fit.se).all() and np.isfinite(fit.robust_se).all()
+    assert fit.loglik[1] > fit.loglik[0]
+
+
+def test_covariate_whose_spread_underflows_has_no_variance() -> None:
+    # two distinct values, 0 and the smallest subnormal: their centred squares underflow to 0
+    d = _sim(9, n=30)
+    x = np.where(np.arange(30) % 2 == 0, 0.0, 5e-324)
+    X = pd.DataFrame({"a": d.a, "tiny": x})
+    with pytest.raises(SurvivalInputError) as err:
+        cox(X, d.time, d.event)
+    assert str(err.value) == NO_VARIANCE.format(name="tiny")
+
+
 def test_collinear_covariate_is_named() -> None:
     from remission.survival.regression_checks import COLLINEAR
 

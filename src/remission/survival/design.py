@@ -140,6 +140,7 @@ def design_matrix(X: ArrayLike | pd.DataFrame) -> tuple[NDArray[np.float64], lis
     Returns
     -------
     matrix : ndarray, shape (n, q)
+        Column-major (Fortran order) when built from a data frame; an array is passed through.
     names : list of str
         Column names as R's ``model.matrix`` would give them.
     spec : DesignSpec
@@ -150,10 +151,12 @@ def design_matrix(X: ArrayLike | pd.DataFrame) -> tuple[NDArray[np.float64], lis
     if isinstance(X, pd.DataFrame):
         terms = tuple(_term_for(str(column), X[column]) for column in X.columns)
         spec = DesignSpec(terms=terms, from_frame=True)
-        if terms:
-            matrix = np.column_stack([_encode_term(term, X[term.column]) for term in terms])
-        else:
-            matrix = np.empty((len(X), 0))
+        matrix = np.empty((len(X), len(spec.names)), order="F")  # column by column: contiguous writes
+        column = 0
+        for term in terms:
+            encoded = _encode_term(term, X[term.column])
+            matrix[:, column : column + encoded.shape[1]] = encoded
+            column += encoded.shape[1]
     else:
         matrix = _as_2d(X)
         spec = DesignSpec(
@@ -165,4 +168,4 @@ def design_matrix(X: ArrayLike | pd.DataFrame) -> tuple[NDArray[np.float64], lis
         if name in seen:
             raise SurvivalInputError(DUPLICATE_NAME.format(name=name))
         seen.add(name)
-    return np.ascontiguousarray(matrix, dtype=np.float64), names, spec
+    return np.asarray(matrix, dtype=np.float64), names, spec

@@ -116,7 +116,7 @@ class _FineGrayData:
         self.status = status[order]  # 1 = cause of interest, 2 = competing, 0 = censored
         self.group = group[order]
         self.w = w[order]
-        self.X = np.ascontiguousarray(X[order])
+        self.X = np.take(X, order, axis=0)  # C-ordered
         self.n, self.p = self.X.shape
         self.n_groups = int(self.group.max()) + 1
 

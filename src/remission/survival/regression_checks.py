@@ -59,12 +59,12 @@ def check_design_values(X: NDArray[np.float64], names: list[str], n: int) -> Non
         raise SurvivalInputError(X_ROWS.format(got=X.shape[0], expected=n))
     if X.shape[1] == 0:
         raise SurvivalInputError(X_NO_COLUMNS)
-    bad = ~np.isfinite(X)
-    if bad.any():
+    if not np.isfinite(X).all():
+        bad = ~np.isfinite(X)
         column = int(np.flatnonzero(bad.any(axis=0))[0])
         rows = np.flatnonzero(bad[:, column])
         raise SurvivalInputError(X_NOT_FINITE.format(name=names[column], count=rows.size, row=int(rows[0])))
-    constant = np.all(X[:1] == X, axis=0)
+    constant = X.min(axis=0) == X.max(axis=0)
     if constant.any():
         raise SurvivalInputError(NO_VARIANCE.format(name=names[int(np.flatnonzero(constant)[0])]))
     _check_collinear(X, names)
@@ -73,9 +73,11 @@ def check_design_values(X: NDArray[np.float64], names: list[str], n: int) -> Non
 def _check_collinear(X: NDArray[np.float64], names: list[str]) -> None:
     """Sequential Cholesky of the correlation matrix: a column whose residual variance, given the
     columns before it, is below 1e-9 of its own is aliased (the idea of R's ``cholesky2`` tolerance)."""
-    centred = X - X.mean(axis=0)
-    scale = np.sqrt(np.einsum("ij,ij->j", centred, centred))
-    gram = (centred.T @ centred) / np.outer(scale, scale)
+    gram = _centred_cross_product(X)
+    scale = np.sqrt(np.diag(gram))
+    if not scale.all():  # distinct values whose spread underflows (subnormal numbers): no variance
+        raise SurvivalInputError(NO_VARIANCE.format(name=names[int(np.flatnonzero(scale == 0.0)[0])]))
+    gram = gram / np.outer(scale, scale)
     p = gram.shape[0]
     L = np.zeros((p, p))
     for j in range(p):
@@ -84,6 +86,16 @@ def _check_collinear(X: NDArray[np.float64], names: list[str]) -> None:
             raise SurvivalInputError(COLLINEAR.format(name=names[j]))
         L[j, j] = np.sqrt(residual)
         L[j + 1 :, j] = (gram[j + 1 :, j] - L[j + 1 :, :j] @ L[j, :j]) / L[j, j]
+
+
+def _centred_cross_product(X: NDArray[np.float64], block_rows: int = 4096) -> NDArray[np.float64]:
+    """(X - mean)' (X - mean), centred block by block (no n x p temporary)."""
+    mean = X.mean(axis=0)
+    out = np.zeros((X.shape[1], X.shape[1]))
+    for start in range(0, X.shape[0], block_rows):
+        block = X[start : start + block_rows] - mean
+        out += block.T @ block
+    return out
 
 
 def check_events(n_event: int, p: int) -> None:
