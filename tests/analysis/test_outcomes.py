@@ -16,6 +16,7 @@ from remission.analysis.outcomes import (
     incidence_estimates,
     model_frame,
     patients_per_centre_year,
+    reference_levels,
     standard_outcomes,
 )
 from remission.survival import aalen_johansen, cox, fine_gray, gray_test, kaplan_meier, logrank_test
@@ -146,3 +147,55 @@ def test_one_group_only_is_noted_not_raised(cohort: pd.DataFrame) -> None:
     result = standard_outcomes(cohort[cohort["experienced"]], by="experienced", per_disease=False)
     assert result.tests.empty
     assert any("group comparison" in note for note in result.notes)
+
+
+def test_reference_level_is_the_most_common_level() -> None:
+    frame = pd.DataFrame(
+        {
+            "age": [30.0, 40.0, 50.0, 60.0, 35.0, 45.0, 55.0],
+            "sex": ["female", "male", "male", "female", "male", "unknown", "female"],
+            "disease": ["aic", "ms", "ssc", "ms", "ssc", "ms", "ms"],
+            "intensity": ["high", "", "low", "low", "high", "high", "low"],
+            "experienced": [True, False, True, True, False, True, True],
+        }
+    )
+    frame["era"] = era_of(pd.Series([1998, 2005, 2005, 2012, 2012, 2021, 2021]), (2000, 2010, 2020))
+    covariates = ("age", "sex", "disease", "era", "intensity", "experienced")
+    # complete cases: row 5 (sex unknown) is left out
+    references = reference_levels(frame, covariates)
+    assert references == {
+        "sex": "female",  # female 3, male 3: a tie, the first alphabetically
+        "disease": "ms",  # ms 3 (not the alphabetical first, aic)
+        "era": "2000–2009",  # 2000–2009 2, 2010–2019 2: a tie, the earlier era
+        "intensity": "low",  # low 3, high 2, unknown 1
+        "experienced": "yes",
+    }
+    x = model_frame(frame, covariates)
+    assert [x[c].cat.categories[0] for c in ("sex", "disease", "era", "intensity", "experienced")] == [
+        "female",
+        "ms",
+        "2000–2009",
+        "low",
+        "yes",
+    ]
+    assert list(x["era"].cat.categories) == ["2000–2009", "≤1999", "2010–2019", "≥2020"]
+    assert list(x["disease"].cat.categories) == ["ms", "aic", "ssc"]
+    # stated references are kept; one absent from the frame leaves the first present level
+    given = model_frame(frame, covariates, references={"disease": "ssc", "sex": "other"})
+    assert list(given["disease"].cat.categories) == ["ssc", "aic", "ms"]
+    assert list(given["sex"].cat.categories) == ["female", "male"]
+
+
+def test_models_use_the_overall_references_in_every_stratum(cohort: pd.DataFrame) -> None:
+    frame = cohort.copy()
+    frame["disease"] = ["aic" if i < 20 else "ms" if i % 3 else "ssc" for i in range(len(frame))]
+    result = standard_outcomes(frame)
+    terms = set(result.models.loc[result.models["stratum"] == "all", "term"])
+    assert "diseaseaic" in terms and "diseasessc" in terms and "diseasems" not in terms
+    counts = frame["intensity"].value_counts()
+    reference = counts.index[0]
+    assert counts.iloc[0] > counts.iloc[1]  # the fixture has one most common intensity
+    for stratum in ("all", "ms", "ssc"):
+        stratum_terms = set(result.models.loc[result.models["stratum"] == stratum, "term"])
+        assert f"intensity{reference}" not in stratum_terms
+        assert {f"intensity{level}" for level in counts.index[1:]} <= stratum_terms

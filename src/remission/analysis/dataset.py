@@ -8,6 +8,9 @@ Django for that database when Django is not running yet (it sets ``DATABASE_URL`
 ``remission.cli._django.setup_django()``); inside a running Django (a test, the web app, ``remission
 shell``) leave it out. ``user=None`` reads as the command line (:data:`~remission.registry.access.SYSTEM`,
 every centre); pass a user to read what that user may read.
+
+:func:`load_analysis_set` is the query (:func:`~remission.analysis.loader.load_courses`) followed by
+:func:`derive_analysis_set`, the derivation step on the loader's extract (the report times them apart).
 """
 
 from __future__ import annotations
@@ -16,8 +19,9 @@ import datetime as dt
 import os
 import sys
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from remission.analysis.cohorts import (
@@ -35,6 +39,9 @@ from remission.analysis.endpoints import (
     InfusionSelection,
     derive_endpoints,
 )
+
+if TYPE_CHECKING:
+    from remission.analysis.loader import RegistryExtract
 
 OTHER_DATABASE = (
     "Django is already set up for {current}; load_cohort(database_url=...) cannot switch to {wanted}. "
@@ -104,6 +111,50 @@ class AnalysisSet:
     selection: InfusionSelection = field(default=FIRST_AUTOLOGOUS_HSCT)
 
 
+def derive_analysis_set(
+    extract: RegistryExtract,
+    *,
+    cohort: Cohort | None = None,
+    cutoff: dt.date | None = None,
+    selection: InfusionSelection = FIRST_AUTOLOGOUS_HSCT,
+    settings: EndpointSettings = DEFAULT_SETTINGS,
+    cohort_settings: CohortSettings = DEFAULT_COHORT_SETTINGS,
+) -> AnalysisSet:
+    """The derivation step on what the loader read: endpoints, the cohort columns, ``cohort`` selected.
+
+    ``cutoff`` must be the one the extract was read with (:func:`~remission.analysis.loader.load_courses`).
+    """
+    endpoints = derive_endpoints(extract.courses, selection=selection, cutoff=cutoff, settings=settings)
+    frame = endpoints.to_frame()
+    for name in BLANK_IS_MISSING:  # "" = not recorded: missing, so that Table 1 counts it as such
+        frame[name] = frame[name].replace("", None)
+    frame = add_cohort_columns(frame, infusions_frame(extract), cohort_settings)
+    frame = frame[[*LEADING_COLUMNS, *(c for c in frame.columns if c not in LEADING_COLUMNS)]]
+    if cohort is not None:
+        frame = select(frame, cohort)
+    return AnalysisSet(
+        frame=frame.reset_index(drop=True),
+        findings=endpoints.findings_frame(),
+        excluded=endpoints.excluded,
+        cutoff=cutoff,
+        selection=selection,
+    )
+
+
+def infusions_frame(extract: RegistryExtract) -> pd.DataFrame:
+    """Every infusion the loader read (``infusion_id``, ``centre``, ``date``, ``product_type``): the input
+    of centre experience."""
+    rows = extract.infusions
+    return pd.DataFrame(
+        {
+            "infusion_id": np.array([r.infusion_id for r in rows], dtype=np.int64),
+            "centre": np.array([r.centre for r in rows], dtype=object),
+            "date": pd.to_datetime(np.array([r.date for r in rows], dtype="datetime64[D]")),
+            "product_type": np.array([r.product_type for r in rows], dtype=object),
+        }
+    )
+
+
 def load_analysis_set(
     *,
     database_url: str | None = None,
@@ -114,34 +165,19 @@ def load_analysis_set(
     settings: EndpointSettings = DEFAULT_SETTINGS,
     cohort_settings: CohortSettings = DEFAULT_COHORT_SETTINGS,
 ) -> AnalysisSet:
-    """Load, derive endpoints, add the cohort columns and select ``cohort``; findings included."""
+    """Load (:func:`~remission.analysis.loader.load_courses`), then :func:`derive_analysis_set`."""
     ensure_django(database_url)
     from remission.analysis.loader import load_courses
     from remission.registry.access import SYSTEM
 
     extract = load_courses(user=SYSTEM if user is None else user, cutoff=cutoff)
-    endpoints = derive_endpoints(extract.courses, selection=selection, cutoff=cutoff, settings=settings)
-    infusions = pd.DataFrame(
-        {
-            "infusion_id": [r.infusion_id for r in extract.infusions],
-            "centre": [r.centre for r in extract.infusions],
-            "date": pd.to_datetime([r.date for r in extract.infusions]),
-            "product_type": [r.product_type for r in extract.infusions],
-        }
-    )
-    frame = endpoints.to_frame()
-    for name in BLANK_IS_MISSING:  # "" = not recorded: missing, so that Table 1 counts it as such
-        frame[name] = frame[name].replace("", None)
-    frame = add_cohort_columns(frame, infusions, cohort_settings)
-    frame = frame[[*LEADING_COLUMNS, *(c for c in frame.columns if c not in LEADING_COLUMNS)]]
-    if cohort is not None:
-        frame = select(frame, cohort)
-    return AnalysisSet(
-        frame=frame.reset_index(drop=True),
-        findings=endpoints.findings_frame(),
-        excluded=endpoints.excluded,
+    return derive_analysis_set(
+        extract,
+        cohort=cohort,
         cutoff=cutoff,
         selection=selection,
+        settings=settings,
+        cohort_settings=cohort_settings,
     )
 
 

@@ -8,7 +8,10 @@ On an analysis data set (:func:`remission.analysis.load_cohort`), overall and pe
 - multivariable Cox models for OS and PFS, and for NRM a Fine-Gray model and a cause-specific Cox model,
   on age (per 10 years), sex, disease, era, conditioning intensity and centre experience (≥ threshold),
   reported as hazard ratios with 95 % CIs; complete cases only (a missing intensity is its own level
-  "unknown"; a patient of unknown sex is left out of the models);
+  "unknown"; a patient of unknown sex is left out of the models). Each factor's reference level is its
+  most common level in the analysed cohort (ties: the first in the factor's own order), the same in the
+  overall and the per-disease models (:func:`reference_levels`); the covariates are coded once per
+  stratum and the four models of that stratum share the design;
 - follow-up: median by reverse Kaplan-Meier and Clark's completeness index (:mod:`.completeness`);
 - the number of patients per centre and year of infusion.
 
@@ -20,7 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,6 +34,7 @@ from remission.survival import (
     SurvivalInputError,
     aalen_johansen,
     cox,
+    design_matrix,
     fine_gray,
     gray_test,
     kaplan_meier,
@@ -48,6 +52,10 @@ TIMEPOINTS: tuple[tuple[float, str], ...] = (
 COVARIATES: tuple[str, ...] = ("age", "sex", "disease", "era", "intensity", "experienced")
 RELAPSE, NRM = 1, 2
 SKIPPED = "{what} ({stratum}): not computed — {reason}"
+REFERENCE_RULE = (
+    "Each factor's reference level is its most common level in the analysed cohort (ties: the first "
+    "level in order), the same in the overall and the per-disease models."
+)
 
 
 @dataclass(frozen=True)
@@ -157,27 +165,69 @@ def compare_groups(frame: pd.DataFrame, by: str, *, stratum: str = "all") -> pd.
     return pd.DataFrame(rows, columns=["stratum", "endpoint", "test", "statistic", "df", "p_value"])
 
 
-def model_frame(frame: pd.DataFrame, covariates: Sequence[str] = COVARIATES) -> pd.DataFrame:
+def _factor(column: pd.Series, name: str) -> pd.Series:
+    """A covariate column as the models read it: ``age_per_10y`` numeric, every other one a factor."""
+    if name == "sex":
+        return column.where(column.isin(["female", "male"])).astype("object")
+    if name == "intensity":
+        return column.replace("", "unknown").fillna("unknown").astype("object")
+    if name == "experienced":
+        return column.map({True: "yes", False: "no"}).astype("object")
+    return column.astype("object")
+
+
+def _natural_levels(column: pd.Series, values: pd.Series) -> list[object]:
+    """A factor's levels in their own order: an ordered Categorical's (era) or sorted."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return [level for level in column.cat.categories if level in set(values.dropna())]
+    return sorted(values.dropna().unique(), key=str)
+
+
+def reference_levels(frame: pd.DataFrame, covariates: Sequence[str] = COVARIATES) -> dict[str, object]:
+    """Each factor's reference level: its most common level in ``frame`` (complete cases), ties broken by
+    the factor's own order (era chronological, other factors alphabetical). Deterministic."""
+    columns = {name: _factor(frame[name], name) for name in covariates if name != "age"}
+    complete = pd.DataFrame(columns, index=frame.index)
+    if "age" in covariates:
+        complete = complete[frame["age"].notna()]
+    complete = complete.dropna()
+    references: dict[str, object] = {}
+    for name, values in complete.items():
+        levels = _natural_levels(frame[name], values)
+        if levels:
+            counts = values.value_counts()
+            order = {level: i for i, level in enumerate(levels)}
+            references[str(name)] = max(levels, key=lambda level: (counts.get(level, 0), -order[level]))
+    return references
+
+
+def model_frame(
+    frame: pd.DataFrame,
+    covariates: Sequence[str] = COVARIATES,
+    *,
+    references: Mapping[str, object] | None = None,
+) -> pd.DataFrame:
     """The covariates as the models use them (complete cases; index kept to align with ``frame``).
 
     ``age`` becomes ``age_per_10y``; an empty intensity becomes "unknown"; sex "unknown" is missing;
-    ``experienced`` becomes a factor "yes"/"no".
+    ``experienced`` becomes a factor "yes"/"no". Every factor is a Categorical whose first category is
+    its reference level (``references``, by default :func:`reference_levels` of ``frame``), the other
+    levels after it in their own order; a reference absent from ``frame`` leaves the first present level
+    as the reference. A factor with one level is left out.
     """
+    if references is None:
+        references = reference_levels(frame, covariates)
     x = pd.DataFrame(index=frame.index)
     for name in covariates:
-        column = frame[name]
         if name == "age":
-            x["age_per_10y"] = column.astype("float64") / 10.0
-        elif name == "sex":
-            x["sex"] = column.where(column.isin(["female", "male"])).astype("object")
-        elif name == "intensity":
-            x["intensity"] = column.replace("", "unknown").fillna("unknown").astype("object")
-        elif name == "experienced":
-            x["experienced"] = column.map({True: "yes", False: "no"}).astype("object")
-        elif name == "era":
-            x["era"] = column.cat.remove_unused_categories() if hasattr(column, "cat") else column
-        else:
-            x[name] = column.astype("object")
+            x["age_per_10y"] = frame[name].astype("float64") / 10.0
+            continue
+        values = _factor(frame[name], name)
+        levels = _natural_levels(frame[name], values)
+        reference = references.get(name)
+        if reference in levels:
+            levels = [reference, *(level for level in levels if level != reference)]
+        x[name] = pd.Categorical(values, categories=levels)
     x = x.dropna()
     # a factor with one level carries no information in this stratum
     return x[[c for c in x.columns if c == "age_per_10y" or x[c].nunique() > 1]]
@@ -206,11 +256,24 @@ def _hazard_table(
 
 
 def fit_models(
-    frame: pd.DataFrame, *, stratum: str = "all", covariates: Sequence[str] = COVARIATES
+    frame: pd.DataFrame,
+    *,
+    stratum: str = "all",
+    covariates: Sequence[str] = COVARIATES,
+    references: Mapping[str, object] | None = None,
 ) -> tuple[pd.DataFrame, list[str]]:
-    """Cox OS, Cox PFS, Fine-Gray NRM and cause-specific Cox NRM on ``covariates``."""
-    x = model_frame(frame, covariates)
-    data = frame.loc[x.index]
+    """Cox OS, Cox PFS, Fine-Gray NRM and cause-specific Cox NRM on ``covariates`` (factor reference
+    levels: ``references``, by default :func:`reference_levels` of ``frame``).
+
+    The covariates are coded once (:func:`remission.survival.design_matrix`, treatment contrasts) and the
+    four models are fitted on that numeric design, whose column names are the terms."""
+    factors = model_frame(frame, covariates, references=references)
+    data = frame.loc[factors.index]
+    if factors.shape[1]:
+        matrix, names, _ = design_matrix(factors)
+        x = pd.DataFrame(matrix, columns=names, index=factors.index)
+    else:
+        x = factors
     tables: list[pd.DataFrame] = []
     notes: list[str] = []
     specs = (
@@ -280,6 +343,7 @@ def standard_outcomes(
     ``cutoff`` (for Clark's index) defaults to the latest last contact in ``frame``."""
     if cutoff is None:
         cutoff = pd.to_datetime(frame["last_contact"]).max().date()
+    references = reference_levels(frame, covariates)
     strata: list[tuple[str, pd.DataFrame]] = [("all", frame)]
     if per_disease:
         for disease, rows in frame.groupby("disease", sort=True):
@@ -303,7 +367,7 @@ def standard_outcomes(
                     SKIPPED.format(what="group comparison", stratum=stratum, reason=f"one {by} group")
                 )
         use = [c for c in covariates if not (c == "disease" and stratum != "all")]
-        table, found = fit_models(rows, stratum=stratum, covariates=use)
+        table, found = fit_models(rows, stratum=stratum, covariates=use, references=references)
         models.append(table)
         notes += found
     test_columns = ["stratum", "endpoint", "test", "statistic", "df", "p_value"]

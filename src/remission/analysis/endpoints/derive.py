@@ -68,6 +68,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from itertools import pairwise
+from operator import attrgetter
 
 import numpy as np
 import pandas as pd
@@ -229,12 +230,12 @@ class EndpointSet:
     def to_frame(self) -> pd.DataFrame:
         """One row per analysed infusion, columns :data:`COLUMNS` (dates as ``datetime64``; optional
         integers as ``Int64``; text as ``object``)."""
-        rows = self.rows
+        by_column = zip(*map(attrgetter(*COLUMNS), self.rows), strict=True) if self.rows else None
         data: dict[str, object] = {}
         for name in COLUMNS:
-            values = [getattr(row, name) for row in rows]
-            if name in _DATE_COLUMNS:
-                data[name] = pd.to_datetime(pd.Series(values, dtype="object"))
+            values = list(next(by_column)) if by_column is not None else []
+            if name in _DATE_COLUMNS:  # None -> NaT
+                data[name] = np.array(values, dtype="datetime64[D]").astype("datetime64[ns]")
             elif name in _OPTIONAL_INT_COLUMNS:
                 data[name] = pd.array(values, dtype="Int64")
             elif name in _INT_COLUMNS:
