@@ -36,6 +36,8 @@ def test_report_command_builds_the_demo_and_writes_html(
     assert Patient.objects.count() == SMALL_DEMO
     text = out.read_text(encoding="utf-8")
     assert "<h1>Outcomes after autologous HSCT" in text and "Data cut-off" in text
+    # the pipeline reads the cohort's scores and laboratory values: the activity section is there
+    assert "Disease activity and immune reconstitution" in text
     assert (tmp_path / "report-tables.zip").exists()
     printed = capsys.readouterr().out
     assert "query" in printed and "rendering" in printed

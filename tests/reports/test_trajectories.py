@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -26,9 +27,10 @@ SCORES = pd.DataFrame(
 
 def test_binned_summary_one_value_per_patient_and_bin() -> None:
     summary = binned_summary(SCORES, value="score", width_days=180, min_patients=2).set_index("bin")
-    # bin 0 (days -90..90): a -> median(30, 28) = 29, b -> median(25, 24) = 24.5, c -> 40 (-10, -30, -3
-    # round to bin 0, none is a whole bin before the infusion) -> median 29
-    assert summary.loc[0, "n"] == 3 and summary.loc[0, "median"] == 29.0
+    # before the infusion (-10, -30, -3: every day before day 0 is "before"): 30, 25, 40 -> median 30
+    assert summary.loc[-1, "n"] == 3 and summary.loc[-1, "median"] == 30.0
+    # bin 0 (days 0..90): a -> 28, b -> 24 -> median 26
+    assert summary.loc[0, "n"] == 2 and summary.loc[0, "median"] == 26.0
     # bin 1 (90..270): a -> median(20, 22) = 21, c -> 30 -> median 25.5
     assert summary.loc[1, "n"] == 2 and summary.loc[1, "median"] == 25.5
     # bin 2 (270..450): b -> 10, c -> 26 -> median 18
@@ -40,7 +42,8 @@ def test_score_plot_draws_each_patient_and_the_median() -> None:
     ax = fig.axes[0]
     assert len([a for a in ax.lines if a.get_gid() == GID_PATIENT]) == 3
     (median,) = [a for a in ax.lines if a.get_gid() == GID_MEDIAN]
-    assert list(median.get_ydata()) == [29.0, 25.5, 18.0]
+    # the "before" point, a gap (not joined to day 0), then the windows after the infusion
+    np.testing.assert_array_equal(median.get_ydata(), [30.0, np.nan, 26.0, 25.5, 18.0])
 
 
 def test_immune_reconstitution_one_panel_per_analyte_with_data() -> None:

@@ -190,7 +190,6 @@ def plot_curves(
     at_risk_days: ArrayLike | None = None,
     censor_marks: bool | None = None,
     ylim: tuple[float, float] | None = None,
-    legend_loc: str = "best",
     bands: bool | None = None,
 ) -> Figure:
     """Draw step curves with bands, censoring marks and a numbers-at-risk table; return the figure.
@@ -198,7 +197,8 @@ def plot_curves(
     ``horizon_days`` limits the time axis (default: the longest follow-up); ``at_risk_days`` sets the
     table's times (default: the axis ticks). ``censor_marks`` None shows them when a curve has at most
     :data:`MAX_CENSOR_MARKS` censoring times; ``bands`` None draws confidence bands for up to
-    :data:`MAX_BANDED` curves (more overlapping bands hide the curves).
+    :data:`MAX_BANDED` curves (more overlapping bands hide the curves). With two curves or more the
+    legend stands to the right of the plot, where it cannot hide a curve.
     """
     if not series:
         raise ValueError(NO_CURVES)
@@ -228,7 +228,8 @@ def plot_curves(
         ax.set_ylim(*(ylim or (0.0, 1.02)))
         ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
         if len(series) > 1:
-            ax.legend(loc=legend_loc)
+            # beside the plot, never over the curves (curves fill any corner of a 100% axis)
+            ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
         fig.suptitle(title, x=0.0, ha="left", fontsize=11, fontweight="bold", color=style.INK)
         if subtitle:
             ax.set_title(subtitle, fontsize=8.5, fontweight="normal", color=style.MUTED, loc="left")
@@ -262,7 +263,6 @@ def plot_survival(
         at_risk=at_risk,
         at_risk_days=at_risk_days,
         censor_marks=censor_marks,
-        legend_loc="lower left",
     )
 
 
@@ -309,7 +309,6 @@ def plot_cumulative_incidence(
         at_risk_days=at_risk_days,
         censor_marks=censor_marks,
         ylim=ylim or _incidence_ylim(series, horizon_days),
-        legend_loc="upper left",
     )
 
 

@@ -8,12 +8,19 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
+from remission.reports.document import FigureBlock
+
 REPORT_DPI = 160  # ~1100 px across: sharp on screen and on paper at 17 cm, quick to encode
+
+
+PNG_COMPRESS_LEVEL = 1  # zlib level: plots of flat colours compress well even at 1, and 1 is fast
 
 
 def figure_png(fig: Figure, dpi: int = REPORT_DPI) -> bytes:
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi, facecolor="white")
+    fig.savefig(
+        buffer, format="png", dpi=dpi, facecolor="white", pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL}
+    )
     return buffer.getvalue()
 
 
@@ -32,3 +39,12 @@ def save_figure(fig: Figure, path: str | Path, dpi: int = REPORT_DPI) -> Path:
     target = Path(path)
     fig.savefig(target, dpi=dpi, facecolor="white")
     return target
+
+
+def figure_block(fig: Figure, name: str, caption: str, alt: str) -> FigureBlock:
+    """A report block of ``fig``: its PNG at :data:`REPORT_DPI`, the caption and the alternative text."""
+    png = figure_png(fig)
+    width, height = fig.get_size_inches() * REPORT_DPI
+    return FigureBlock(
+        png=png, caption=caption, alt=alt, width_px=round(width), height_px=round(height), name=name
+    )

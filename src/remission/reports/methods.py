@@ -55,3 +55,37 @@ def methods_text(*, selection: str, timepoints: str, covariates: str, experience
         f"against R survival and cmprsk), NumPy {versions['numpy']}, SciPy {versions['scipy']}, pandas "
         f"{versions['pandas']}, Matplotlib {versions['matplotlib']}, Python {versions['Python']}.",
     ]
+
+
+def activity_methods(*, min_patients: int) -> str:
+    """How score trajectories and immune reconstitution are summarised."""
+    return (
+        "Disease activity and immune reconstitution: every recorded score and laboratory value is placed by "
+        "its days since the patient's index infusion. Scores are summarised in windows of 6 months, "
+        "laboratory values by month up to 24 months; in each window a patient counts once (the median of "
+        "their values there) and the window's median and interquartile range are over patients, for "
+        f"windows with at least {min_patients} patients. Values before the infusion are pooled as "
+        "'Before'. A score counts only the patients whose disease it measures (mRSS for systemic sclerosis, "
+        "EDSS for multiple sclerosis and NMOSD, SLEDAI-2K for SLE, DAS28 and CDAI for rheumatoid arthritis, "
+        "JADAS for JIA, CDAI and Harvey-Bradshaw for Crohn's disease). Laboratory values are converted to "
+        "one unit per analyte where the conversion is exact; the CD4/CD8 ratio is computed per patient and "
+        "day. These are descriptive: patients with more visits are not followed for longer, and the "
+        "patients measured in a window are those still followed and tested then."
+    )
+
+
+def benchmarking_methods(*, endpoints: str, covariates: str, min_centres: int) -> str:
+    """How centres are benchmarked (remission.analysis.benchmarking)."""
+    return (
+        f"Centre benchmarking (shown with at least {min_centres} centres): for {endpoints}, each patient's "
+        "time is truncated at the horizon and the expected number of events of a centre is the sum, over its "
+        "patients, of the cumulative hazard up to their own time from a Cox model of the case mix without "
+        f'centre ({covariates}; Efron ties; R predict(coxph, type = "expected")). For non-relapse '
+        "mortality the model is cause-specific (a relapse or progression ends the time at risk). Over the "
+        "cohort observed and expected events are equal. Each centre's observed/expected ratio (O/E) has an "
+        "exact Poisson 95% confidence interval, and the funnel plot draws O/E against the expected events "
+        "with 95% and 99.8% control limits (Spiegelhalter, Stat Med 2005; exact Poisson limits with "
+        "interpolation). Conditioning intensity and centre experience are not adjusted for: they are part "
+        "of the centre practice that is compared. A centre outside the 99.8% limits warrants a look at its "
+        "data and practice; with many centres, about 1 in 20 lies outside the 95% limits by chance."
+    )

@@ -1,9 +1,11 @@
 """The standard outcomes report: what it holds, in which order.
 
 :func:`compute_outcomes` runs the analysis (``remission.analysis``: Table 1, the standard outcome
-analysis) and fits the curves to draw; :func:`build_document` lays the results out as a
+analysis, centre benchmarking with at least three centres) and fits the curves to draw; given the
+patients' :class:`~remission.analysis.longitudinal.Measurements` it also summarises disease activity and
+immune reconstitution (:mod:`.activity`). :func:`build_document` lays the results out as a
 :class:`~.document.Document` for the HTML and PDF renderers. Every estimate printed comes from
-:mod:`remission.analysis.outcomes` (which calls :mod:`remission.survival`); this module only formats.
+:mod:`remission.analysis` (which calls :mod:`remission.survival`); this module only formats.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from dataclasses import dataclass
 import pandas as pd
 
 from remission.analysis import AnalysisSet
+from remission.analysis.benchmarking import CASE_MIX, MIN_CENTRES, Benchmarking, centre_benchmarks
 from remission.analysis.cohorts import DEFAULT_COHORT_SETTINGS, CohortSettings
+from remission.analysis.longitudinal import Measurements
 from remission.analysis.outcomes import (
     COVARIATES,
     TIMEPOINTS,
@@ -24,11 +28,22 @@ from remission.analysis.outcomes import (
     standard_outcomes,
 )
 from remission.analysis.table1 import CATEGORICAL, table1
-from remission.reports.document import Document, KeyValues, Paragraph, Section
+from remission.reports.activity import (
+    MIN_PATIENTS,
+    ActivitySummaries,
+    activity_figures,
+    immune_table,
+    scores_table,
+    summarise_measurements,
+)
+from remission.reports.document import Block, Document, KeyValues, Paragraph, Section
+from remission.reports.funnel import plot_funnel
+from remission.reports.images import figure_block
 from remission.reports.labels import variable_label
-from remission.reports.methods import methods_text, software_versions
+from remission.reports.methods import activity_methods, benchmarking_methods, methods_text, software_versions
 from remission.reports.report_figures import CurveFits, fit_curves, report_figures
 from remission.reports.tables import (
+    benchmarking_table,
     centres_table,
     estimates_table,
     findings_tables,
@@ -42,6 +57,7 @@ from remission.reports.tables import (
 DEFAULT_TITLE = "Outcomes after autologous HSCT and cell therapy in autoimmune disease"
 MAX_NOTES = 12  # analysis notes printed (all are in notes.txt)
 MAX_TABLE1_GROUPS = 6  # Table 1 by group only up to this many groups (a wider table will not print)
+ACTIVITY_TITLE = "Disease activity and immune reconstitution"
 
 
 @dataclass(frozen=True)
@@ -55,6 +71,8 @@ class OutcomesResults:
     fits: CurveFits
     references: dict[str, object]
     by: str | None
+    activity: ActivitySummaries | None = None  # None: no measurements were given
+    benchmarks: Benchmarking | None = None  # None: fewer than MIN_CENTRES centres
 
     @property
     def frame(self) -> pd.DataFrame:
@@ -76,9 +94,13 @@ def model_references(frame: pd.DataFrame, covariates: Sequence[str] = COVARIATES
     return references
 
 
-def compute_outcomes(analysis_set: AnalysisSet, *, by: str | None = "disease") -> OutcomesResults:
-    """Table 1, the standard outcome analysis (overall and per disease, groups of ``by`` compared) and
-    the curves to draw."""
+def compute_outcomes(
+    analysis_set: AnalysisSet, *, by: str | None = "disease", measurements: Measurements | None = None
+) -> OutcomesResults:
+    """Table 1, the standard outcome analysis (overall and per disease, groups of ``by`` compared), the
+    curves to draw, centre benchmarking (with at least three centres) and, when ``measurements`` are
+    given (:func:`remission.analysis.longitudinal.load_measurements`), the summaries of disease activity
+    and immune reconstitution."""
     frame = analysis_set.frame
     groups = frame[by].dropna().nunique() if by is not None else 0
     table1_by = by if by is not None and 2 <= groups <= MAX_TABLE1_GROUPS else None
@@ -91,6 +113,8 @@ def compute_outcomes(analysis_set: AnalysisSet, *, by: str | None = "disease") -
         fits=fit_curves(frame, by=by),
         references=model_references(frame),
         by=by,
+        activity=summarise_measurements(measurements) if measurements is not None else None,
+        benchmarks=centre_benchmarks(frame),
     )
 
 
@@ -114,8 +138,10 @@ def build_document(
     selection: str = "each patient's first autologous HSCT",
     cohort_settings: CohortSettings = DEFAULT_COHORT_SETTINGS,
 ) -> Document:
-    """The report: cohort and Table 1, curves, estimates, comparisons, models, follow-up, data quality,
-    methods. ``filters`` are the cohort's criteria in words (("Disease", "Systemic sclerosis"), …)."""
+    """The report: cohort and Table 1, curves, estimates, disease activity and immune reconstitution
+    (when measurements were given), comparisons, models, follow-up, centre benchmarking (with at least
+    three centres), data quality, methods. ``filters`` are the cohort's criteria in words (("Disease",
+    "Systemic sclerosis"), …)."""
     frame = results.frame
     outcomes = results.outcomes
     n = len(frame)
@@ -152,6 +178,8 @@ def build_document(
     if competing:
         sections.append(Section("Relapse and non-relapse mortality", tuple(competing), "competing-risks"))
     sections.append(Section("Estimates", (estimates_table(outcomes.estimates, by=results.by),), "estimates"))
+    if results.activity is not None:
+        sections.append(_activity_section(results.activity, who))
     forests = [block for name, block in figures.items() if name.startswith("forest-")]
     model_blocks: list = [*forests, models_table(outcomes.models, results.references)]
     if outcomes.notes:
@@ -173,6 +201,8 @@ def build_document(
             "follow-up",
         )
     )
+    if results.benchmarks is not None and not results.benchmarks.centres.empty:
+        sections.append(_benchmarking_section(results.benchmarks, who))
     sections.append(
         Section(
             "Data quality",
@@ -187,6 +217,19 @@ def build_document(
         covariates=covariates,
         experience_threshold=cohort_settings.experience_threshold,
     )
+    if results.activity is not None:
+        methods.append(activity_methods(min_patients=MIN_PATIENTS))
+    if results.benchmarks is not None and not results.benchmarks.centres.empty:
+        labels = list(dict.fromkeys(results.benchmarks.centres["label"]))
+        methods.append(
+            benchmarking_methods(
+                endpoints=", ".join(labels[:-1]) + " and " + labels[-1] if len(labels) > 1 else labels[0],
+                covariates=", ".join(
+                    variable_label(c if c != "age" else "age_per_10y").lower() for c in CASE_MIX
+                ),
+                min_centres=MIN_CENTRES,
+            )
+        )
     sections.append(
         Section(
             "Methods",
@@ -199,3 +242,45 @@ def build_document(
         subtitle=f"{who} · data cut-off {cutoff.isoformat()}",
         sections=tuple(sections),
     )
+
+
+def _activity_section(activity: ActivitySummaries, who: str) -> Section:
+    """Disease activity and immune reconstitution: trajectories, the immune panels, their tables."""
+    if activity.empty:
+        return Section(
+            ACTIVITY_TITLE,
+            (Paragraph("No disease-activity score or laboratory value is recorded for these patients."),),
+            "activity",
+        )
+    blocks: list[Block] = list(activity_figures(activity, who=who))
+    if not activity.scores.empty:
+        blocks.append(scores_table(activity))
+    if not activity.immune.empty:
+        blocks.append(immune_table(activity))
+    return Section(ACTIVITY_TITLE, tuple(blocks), "activity")
+
+
+def _benchmarking_section(benchmarks: Benchmarking, who: str) -> Section:
+    """One funnel plot per endpoint, then the table of observed and expected events."""
+    blocks: list[Block] = []
+    for label, part in benchmarks.centres.groupby("label", sort=False):
+        first = part.iloc[0]
+        model = benchmarks.models[benchmarks.models["endpoint"] == first["endpoint"]].iloc[0]
+        blocks.append(
+            figure_block(
+                plot_funnel(
+                    part,
+                    title=f"Centre benchmarking: {str(label).lower()}",
+                    subtitle=f"{who}; {int(model['n']):,} patients in the case-mix model, "
+                    f"{int(model['n_event']):,} events",
+                ),
+                f"funnel-{first['endpoint']}",
+                f"Funnel plot of {str(label).lower()}: observed/expected events per centre against its "
+                "expected events, with 95% (dashed) and 99.8% (dotted) control limits.",
+                f"Funnel plot of {str(label).lower()} by centre",
+            )
+        )
+    blocks.append(benchmarking_table(benchmarks.centres))
+    if benchmarks.notes:
+        blocks += [Paragraph(f"• {note}", note=True) for note in benchmarks.notes]
+    return Section("Centre benchmarking", tuple(blocks), "benchmarking")

@@ -1,7 +1,10 @@
 """Produce the outcomes report end to end, in four timed stages.
 
-1. **query** — read the registry (:func:`remission.analysis.loader.load_courses`, centre-scoped);
-2. **derivation** — endpoints and cohort columns, then the cohort filter (:func:`analysis_set_from`);
+1. **query** — read the registry (:func:`remission.analysis.loader.load_courses`, centre-scoped), and
+   the cohort's scores and laboratory values (:func:`remission.analysis.longitudinal.load_measurements`,
+   which needs the derived cohort, so it runs after step 2; its time is counted here);
+2. **derivation** — endpoints and cohort columns, then the cohort filter
+   (:func:`remission.analysis.dataset.derive_analysis_set`);
 3. **models** — Table 1, the standard outcome analysis and the curves
    (:func:`.outcomes_report.compute_outcomes`);
 4. **rendering** — plots, HTML or PDF, and the CSV archive.
@@ -16,18 +19,17 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
-from remission.analysis import AnalysisSet, Cohort, derive_endpoints, select
-from remission.analysis.cohorts import DEFAULT_COHORT_SETTINGS, add_cohort_columns
-from remission.analysis.dataset import BLANK_IS_MISSING, LEADING_COLUMNS
-from remission.analysis.endpoints import FIRST_AUTOLOGOUS_HSCT
+from remission.analysis import AnalysisSet, Cohort
+from remission.analysis.dataset import derive_analysis_set
 from remission.reports.bundle import tables_path, write_tables
 from remission.reports.html import render_html
 from remission.reports.outcomes_report import DEFAULT_TITLE, build_document, compute_outcomes
 from remission.reports.pdf import render_pdf
+
+if TYPE_CHECKING:
+    from remission.analysis.loader import RegistryExtract
 
 STAGES: tuple[str, ...] = ("query", "derivation", "models", "rendering")
 FORMATS = (".html", ".pdf")
@@ -54,12 +56,14 @@ class ReportRequest:
 
 @dataclass(frozen=True)
 class ReportRun:
-    """What was written and how long each stage took (seconds)."""
+    """What was written and how long each stage took: wall-clock seconds, and the CPU seconds of this
+    process (on a busy machine the wall clock also counts waiting for a core and for the database)."""
 
     report: Path
     tables: Path
     seconds: dict[str, float]
     n_patients: int
+    cpu_seconds: dict[str, float] = field(default_factory=dict)
 
     def split(self) -> str:
         total = sum(self.seconds.values())
@@ -67,34 +71,10 @@ class ReportRun:
         return f"{total:.1f} s ({parts})"
 
 
-def analysis_set_from(extract: Any, request: ReportRequest) -> AnalysisSet:
-    """Derivation: endpoints, cohort columns and the cohort filter, from the loader's extract.
-
-    The steps of :func:`remission.analysis.load_analysis_set` after its query, taken one by one so that the
-    query and the derivation can be timed apart (a test checks the two give the same data set).
-    """
-    endpoints = derive_endpoints(extract.courses, selection=FIRST_AUTOLOGOUS_HSCT, cutoff=request.cutoff)
-    infusions = pd.DataFrame(
-        {
-            "infusion_id": [r.infusion_id for r in extract.infusions],
-            "centre": [r.centre for r in extract.infusions],
-            "date": pd.to_datetime([r.date for r in extract.infusions]),
-            "product_type": [r.product_type for r in extract.infusions],
-        }
-    )
-    frame = endpoints.to_frame()
-    for name in BLANK_IS_MISSING:
-        frame[name] = frame[name].replace("", None)
-    frame = add_cohort_columns(frame, infusions, DEFAULT_COHORT_SETTINGS)
-    frame = frame[[*LEADING_COLUMNS, *(c for c in frame.columns if c not in LEADING_COLUMNS)]]
-    frame = select(frame, request.cohort)
-    return AnalysisSet(
-        frame=frame.reset_index(drop=True),
-        findings=endpoints.findings_frame(),
-        excluded=endpoints.excluded,
-        cutoff=request.cutoff,
-        selection=FIRST_AUTOLOGOUS_HSCT,
-    )
+def analysis_set_from(extract: RegistryExtract, request: ReportRequest) -> AnalysisSet:
+    """Derivation for ``request`` from the loader's extract
+    (:func:`remission.analysis.dataset.derive_analysis_set`)."""
+    return derive_analysis_set(extract, cohort=request.cohort, cutoff=request.cutoff)
 
 
 def produce_report(
@@ -112,26 +92,36 @@ def produce_report(
     if path.suffix.lower() not in FORMATS:
         raise ValueError(UNKNOWN_FORMAT.format(path=path))
     from remission.analysis.loader import load_courses
+    from remission.analysis.longitudinal import load_measurements
     from remission.registry.access import SYSTEM
 
     seconds: dict[str, float] = {}
+    cpu_seconds: dict[str, float] = {}
+    cpu_started = time.process_time()
 
-    def finished(stage: str, started: float) -> float:
-        now = time.perf_counter()
-        seconds[stage] = now - started
+    def finished(stage: str, started: float, *, add: bool = False) -> float:
+        nonlocal cpu_started
+        now, cpu_now = time.perf_counter(), time.process_time()
+        before, cpu_before = (seconds[stage], cpu_seconds[stage]) if add else (0.0, 0.0)
+        seconds[stage], cpu_seconds[stage] = before + now - started, cpu_before + cpu_now - cpu_started
+        cpu_started = cpu_now
         if on_stage is not None:
             on_stage(stage)
         return now
 
+    user = SYSTEM if request.user is None else request.user
     started = time.perf_counter()
-    extract = load_courses(user=SYSTEM if request.user is None else request.user, cutoff=request.cutoff)
+    extract = load_courses(user=user, cutoff=request.cutoff)
     started = finished("query", started)
     analysis_set = analysis_set_from(extract, request)
     del extract
     if analysis_set.frame.empty:
         raise EmptyCohortError(EMPTY_COHORT.format(filters=_filter_words(request.filters)))
     started = finished("derivation", started)
-    results = compute_outcomes(analysis_set, by=request.by)
+    measurements = load_measurements(analysis_set, user=user)
+    # reading the scores and laboratory values is query time, though it needs the derived cohort first
+    started = finished("query", started, add=True)
+    results = compute_outcomes(analysis_set, by=request.by, measurements=measurements)
     started = finished("models", started)
     document = build_document(results, filters=request.filters, title=request.title, generated=generated)
     tables = write_tables(document, tables_path(path), notes=results.outcomes.notes)
@@ -140,7 +130,13 @@ def produce_report(
     else:
         path.write_text(render_html(document, tables_file=tables.name), encoding="utf-8")
     finished("rendering", started)
-    return ReportRun(report=path, tables=tables, seconds=seconds, n_patients=len(analysis_set.frame))
+    return ReportRun(
+        report=path,
+        tables=tables,
+        seconds=seconds,
+        n_patients=len(analysis_set.frame),
+        cpu_seconds=cpu_seconds,
+    )
 
 
 def _filter_words(filters: Sequence[tuple[str, str]]) -> str:

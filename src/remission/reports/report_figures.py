@@ -13,12 +13,11 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
 from remission.reports.curves import plot_cumulative_incidence, plot_stacked_incidence, plot_survival
 from remission.reports.document import FigureBlock
 from remission.reports.forest import ForestRow, forest_rows_from_table, plot_forest
-from remission.reports.images import REPORT_DPI, figure_png
+from remission.reports.images import figure_block
 from remission.reports.labels import (
     STRATUM_ALL,
     endpoint_label,
@@ -109,14 +108,6 @@ def grouped_forest_rows(table: pd.DataFrame, references: Mapping[str, object]) -
     return rows
 
 
-def _block(fig: Figure, name: str, caption: str, alt: str) -> FigureBlock:
-    png = figure_png(fig)
-    width, height = fig.get_size_inches() * REPORT_DPI
-    return FigureBlock(
-        png=png, caption=caption, alt=alt, width_px=round(width), height_px=round(height), name=name
-    )
-
-
 def report_figures(
     fits: CurveFits,
     models: pd.DataFrame,
@@ -131,7 +122,7 @@ def report_figures(
     figures: dict[str, FigureBlock] = {}
     if horizon_days is None:
         horizon_days = curve_horizon(fits)
-    figures["os"] = _block(
+    figures["os"] = figure_block(
         plot_survival(
             {"All patients": fits.os}, title="Overall survival", subtitle=who, horizon_days=horizon_days
         ),
@@ -139,7 +130,7 @@ def report_figures(
         "Overall survival (Kaplan-Meier) with 95% confidence band; ticks mark censored patients.",
         "Kaplan-Meier curve of overall survival with the numbers at risk below the time axis",
     )
-    figures["pfs"] = _block(
+    figures["pfs"] = figure_block(
         plot_survival(
             {"All patients": fits.pfs},
             title="Progression-free survival",
@@ -153,7 +144,7 @@ def report_figures(
     )
     by_word = (fits.by or "group").replace("_", " ")
     if len(fits.os_by) >= 2:
-        figures["os-by"] = _block(
+        figures["os-by"] = figure_block(
             plot_survival(
                 fits.os_by, title=f"Overall survival by {by_word}", subtitle=who, horizon_days=horizon_days
             ),
@@ -161,7 +152,7 @@ def report_figures(
             f"Overall survival by {by_word} (groups of at least {MIN_GROUP} patients).",
             f"Kaplan-Meier curves of overall survival, one per {by_word}",
         )
-        figures["pfs-by"] = _block(
+        figures["pfs-by"] = figure_block(
             plot_survival(
                 fits.pfs_by,
                 title=f"Progression-free survival by {by_word}",
@@ -175,7 +166,7 @@ def report_figures(
         )
     if fits.competing is not None:
         labels = {RELAPSE: endpoint_label("relapse/progression"), NRM: endpoint_label("NRM")}
-        figures["competing"] = _block(
+        figures["competing"] = figure_block(
             plot_cumulative_incidence(
                 {label: (fits.competing, cause) for cause, label in labels.items()},
                 title="Relapse or progression and non-relapse mortality",
@@ -187,7 +178,7 @@ def report_figures(
             "each the competing event of the other, with 95% confidence bands.",
             "Cumulative incidence curves of relapse or progression and of non-relapse mortality",
         )
-        figures["stacked"] = _block(
+        figures["stacked"] = figure_block(
             plot_stacked_incidence(
                 fits.competing,
                 labels,
@@ -205,7 +196,7 @@ def report_figures(
         slug = f"forest-{str(model).lower().replace(' ', '-')}-{str(endpoint).lower().replace('/', '-')}"
         first = table.iloc[0]
         is_fine_gray = "fine-gray" in str(model).lower()
-        figures[slug] = _block(
+        figures[slug] = figure_block(
             plot_forest(
                 grouped_forest_rows(table, references or {}),
                 title=model_title(str(model), str(endpoint)),

@@ -263,3 +263,44 @@ def findings_tables(findings: pd.DataFrame, excluded: Sequence[str]) -> list[Tab
 
 def software_table(versions: Sequence[tuple[str, str]]) -> Table:
     return Table(caption="Software", header=("Package", "Version"), rows=tuple(versions))
+
+
+VERDICTS = {2: "above the 99.8% limit", 1: "above the 95% limit", 0: "within", -1: "below the 95% limit"}
+VERDICTS[-2] = "below the 99.8% limit"
+
+
+def funnel_verdict(outside_95: int, outside_998: int) -> str:
+    """Where a centre lies against the funnel's limits, in words."""
+    return VERDICTS[int(outside_998) * 2 if outside_998 else int(outside_95)]
+
+
+def benchmarking_table(centres: pd.DataFrame) -> Table:
+    """Observed and expected events per centre and endpoint, O/E (95% CI) and the funnel verdict."""
+    rows: list[tuple[str, ...]] = []
+    group_rows: list[int] = []
+    for label, part in centres.groupby("label", sort=False):
+        group_rows.append(len(rows))
+        rows.append((str(label), "", "", "", "", ""))
+        for r in part.sort_values("centre").itertuples(index=False):
+            rows.append(
+                (
+                    str(r.centre),
+                    format_count(r.n),
+                    format_count(r.observed),
+                    format_number(r.expected, 1),
+                    format_ratio(r.ratio, r.lower, r.upper),
+                    funnel_verdict(r.outside_95, r.outside_998),
+                )
+            )
+    return Table(
+        caption="Centre benchmarking: observed and case-mix-expected events",
+        header=("Centre", "Patients", "Observed", "Expected", "O/E (95% CI)", "Funnel plot"),
+        rows=tuple(rows),
+        csv_name="benchmarking.csv",
+        data=centres,
+        numeric_columns=(1, 2, 3, 4),
+        group_rows=tuple(group_rows),
+        note="Expected: the sum over the centre's patients of the cumulative hazard up to the horizon from "
+        "a Cox model of the case mix without centre. O/E 95% CI: exact Poisson. Funnel plot: where O/E lies "
+        "against the 95% and 99.8% control limits for the centre's expected events.",
+    )

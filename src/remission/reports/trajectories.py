@@ -10,6 +10,7 @@ Values recorded before the infusion are pooled into one "before" bin at -1 grid 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -26,6 +27,7 @@ GID_IQR = "iqr"
 MISSING_COLUMNS = "{what} needs the columns {needed}; got {got}"
 NOTHING_TO_PLOT = "no {what} to plot"
 BEFORE_LABEL = "Before"
+PANEL_MONTHS = replace(MONTHS, tick_step=6.0)  # a small panel has room for a tick every 6 months
 
 
 def _check_columns(frame: pd.DataFrame, needed: tuple[str, ...], what: str) -> None:
@@ -39,17 +41,17 @@ def binned_summary(
     """Median and quartiles of ``value`` per time bin, one value per patient and bin.
 
     ``frame`` has the columns ``patient``, ``days`` (since infusion) and ``value``. Returns one row per
-    bin with at least ``min_patients`` patients: ``bin`` (grid index; -1 = before the infusion),
+    bin with at least ``min_patients`` patients: ``bin`` (grid index; -1 = every day before the infusion),
     ``days`` (the grid point), ``n``, ``median``, ``q1``, ``q3``.
     """
     _check_columns(frame, ("patient", "days", value), "binned_summary")
     data = frame[["patient", "days", value]].dropna()
-    grid = np.rint(data["days"].to_numpy(dtype=np.float64) / width_days).astype(np.int64)
-    grid = np.maximum(grid, -1)
+    days = data["days"].to_numpy(dtype=np.float64)
+    grid = np.where(days < 0, -1, np.rint(days / width_days)).astype(np.int64)
     data = data.assign(bin=grid)
     if max_bin is not None:
         data = data[data["bin"] <= max_bin]
-    per_patient = data.groupby(["bin", "patient"], sort=True)[value].median()
+    per_patient = data.groupby(["bin", "patient"], sort=True, observed=True)[value].median()
     grouped = per_patient.groupby(level="bin")
     summary = pd.DataFrame(
         {
@@ -116,12 +118,14 @@ def plot_score_trajectories(
     min_patients: int = 5,
     seed: int = 0,
     ylim: tuple[float, float] | None = None,
+    summary: pd.DataFrame | None = None,
 ) -> Figure:
     """Each patient's scores as a thin grey line, and the median per visit window in colour.
 
     ``frame``: columns ``patient``, ``days``, ``score`` (one row per assessment). At most
     ``max_patients`` patient lines are drawn (a fixed random sample, said in the subtitle); the median
-    uses every patient. ``width_days`` is the visit window (default 6 months).
+    uses every patient. ``width_days`` is the visit window (default 6 months). ``summary``: the
+    :func:`binned_summary` of ``frame`` when the caller has it already (it is computed otherwise).
     """
     _check_columns(frame, ("patient", "days", "score"), "plot_score_trajectories")
     data = frame.dropna(subset=["days", "score"])
@@ -130,17 +134,21 @@ def plot_score_trajectories(
     unit = time_scale(scale)
     horizon_d = horizon_days if horizon_days is not None else float(data["days"].max())
     data = data[data["days"] <= horizon_d]
-    summary = binned_summary(data, value="score", width_days=width_days, min_patients=min_patients)
-    shown = _sample_patients(data["patient"].to_numpy(), max_patients, seed)
-    n_patients = data["patient"].nunique()
+    if summary is None:
+        summary = binned_summary(data, value="score", width_days=width_days, min_patients=min_patients)
+    summary = summary[summary["days"] <= horizon_d]
+    patients = pd.Categorical(data["patient"])
+    present = np.unique(patients.codes[patients.codes >= 0])
+    shown = _sample_patients(patients.categories[present].to_numpy(), max_patients, seed)
+    n_patients = len(present)
     horizon = unit.from_days(horizon_d).item()
     with style.house_style():
         fig = style.new_figure(3.6)
         ax = fig.add_subplot()
         lines = data[data["patient"].isin(shown)].sort_values(["patient", "days"])
-        for _, visits in lines.groupby("patient", sort=True):
+        for _, visits in lines.groupby("patient", sort=True, observed=True):
             days = visits["days"].to_numpy(dtype=float)
-            x = _positions(np.where(days < -0.5 * width_days, -1, 0), days, unit, horizon)
+            x = _positions(np.where(days < 0, -1, 0), days, unit, horizon)
             (line,) = ax.plot(
                 x, visits["score"], color=style.MUTED, alpha=style.THIN_ALPHA, linewidth=0.7, marker=None
             )
@@ -154,19 +162,19 @@ def plot_score_trajectories(
             linewidth=2.4,
             marker="o",
             markersize=4.5,
-            label="Median per visit window",
+            label=f"Median per visit window (at least {min_patients} patients)",
         )
         median.set_gid(GID_MEDIAN)
         _time_axis(ax, unit, summary, horizon)
         ax.set_ylabel(score_label)
         if ylim:
             ax.set_ylim(*ylim)
-        ax.legend(loc="upper right")
+        # under the plot: the patients' lines fill every corner
+        ax.legend(loc="upper right", bbox_to_anchor=(1.0, -0.2), borderaxespad=0.0)
         fig.suptitle(title, x=0.0, ha="left", fontsize=11, fontweight="bold", color=style.INK)
         note = f"{len(shown):,} of {n_patients:,} patients drawn" if len(shown) < n_patients else ""
-        note += ("; " if note else "") + f"medians of windows with at least {min_patients} patients"
         ax.set_title(
-            f"{subtitle} — {note}" if subtitle else note,
+            f"{subtitle} — {note}" if subtitle and note else subtitle or note,
             fontsize=8.5,
             fontweight="normal",
             color=style.MUTED,
@@ -184,36 +192,42 @@ def plot_immune_reconstitution(
     max_months: int = 24,
     min_patients: int = 5,
     columns: int = 2,
+    summaries: Mapping[str, pd.DataFrame] | None = None,
 ) -> Figure:
     """Median and interquartile range by month since infusion, one panel per analyte.
 
     ``frame``: columns ``patient``, ``days``, ``analyte``, ``value`` (one row per lab result, in one
     unit per analyte). ``analytes`` maps analyte codes to panel titles with the unit
     (``{"cd4": "CD4+ T cells (cells/µL)"}``) and sets the order; analytes with no summarised month
-    are left out.
+    are left out. ``summaries``: each analyte's monthly :func:`binned_summary` when the caller has
+    them already (computed otherwise).
     """
     _check_columns(frame, ("patient", "days", "analyte", "value"), "plot_immune_reconstitution")
-    summaries = {
-        code: binned_summary(
-            frame[frame["analyte"] == code],
-            value="value",
-            width_days=DAYS_PER_MONTH,
-            min_patients=min_patients,
-            max_bin=max_months,
-        )
-        for code in analytes
-    }
+    if summaries is None:
+        summaries = {
+            code: binned_summary(
+                frame[(frame["analyte"] == code).to_numpy()],
+                value="value",
+                width_days=DAYS_PER_MONTH,
+                min_patients=min_patients,
+                max_bin=max_months,
+            )
+            for code in analytes
+        }
+    summaries = {code: summaries[code] for code in analytes if code in summaries}
     summaries = {code: s for code, s in summaries.items() if not s.empty}
     if not summaries:
         raise ValueError(NOTHING_TO_PLOT.format(what="laboratory values"))
     rows = -(-len(summaries) // columns)
     with style.house_style():
-        fig = style.new_figure(0.6 + 2.3 * rows)
+        fig = style.new_figure(0.6 + (2.3 if columns < 3 else 2.1) * rows)
         axes = fig.subplots(rows, columns, squeeze=False)
         for index, (code, summary) in enumerate(summaries.items()):
             ax = axes[index // columns][index % columns]
             colour = style.colour(index)
-            x = _positions(summary["bin"].to_numpy(), summary["days"].to_numpy(), MONTHS, float(max_months))
+            x = _positions(
+                summary["bin"].to_numpy(), summary["days"].to_numpy(), PANEL_MONTHS, float(max_months)
+            )
             x, q1, q3, middle = _gap_after_before(
                 x, summary["q1"].to_numpy(), summary["q3"].to_numpy(), summary["median"].to_numpy()
             )
@@ -222,7 +236,7 @@ def plot_immune_reconstitution(
             (median,) = ax.plot(x, middle, color=colour, marker="o", markersize=3.5)
             median.set_gid(GID_MEDIAN)
             ax.set_title(analytes[code], fontsize=9.5, fontweight="bold", loc="left")
-            _time_axis(ax, MONTHS, summary, float(max_months))
+            _time_axis(ax, PANEL_MONTHS, summary, float(max_months))
             ax.set_ylim(bottom=0.0)
             ax.set_gid(code)
         for index in range(len(summaries), rows * columns):

@@ -1,0 +1,349 @@
+"""Disease activity and immune reconstitution: the report's summaries, plots and tables of
+:class:`~remission.analysis.longitudinal.Measurements`.
+
+Scores: each instrument is summarised over the patients whose disease it measures (the disease
+catalogue's instruments: mRSS for systemic sclerosis, EDSS for MS and NMOSD, …), by visit windows of
+6 months since infusion; the plots show each disease's main instrument (the first the catalogue lists
+that has data, with at least :data:`MIN_PLOT_PATIENTS` patients), the table every instrument with data.
+Laboratory values: by month since infusion up to 24 months, one panel per analyte. Summaries are
+:func:`~.trajectories.binned_summary`: one value per patient and window (the median of that patient's
+values there), then the median and quartiles over patients, for windows with at least
+:data:`MIN_PATIENTS` patients.
+
+No normal reference ranges are drawn: the clinical reference (clinical-content.md §5.2) gives the
+expected time course of each population after aHSCT, not laboratory reference intervals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from remission.analysis.longitudinal import CD4_CD8_RATIO, UNITS, Measurements
+from remission.clinical.diseases import DISEASES
+from remission.clinical.instruments import INSTRUMENTS
+from remission.registry.codes import Analyte
+from remission.reports.document import FigureBlock, Table
+from remission.reports.images import figure_block
+from remission.reports.labels import SHORT_DISEASES
+from remission.reports.numbers import MISSING, format_count, format_number
+from remission.reports.timescale import DAYS_PER_MONTH, DAYS_PER_YEAR
+from remission.reports.trajectories import binned_summary, plot_immune_reconstitution, plot_score_trajectories
+
+MIN_PATIENTS = 10  # a window's median needs this many patients
+MIN_PLOT_PATIENTS = 50  # a trajectory plot needs this many patients with the score (fewer: the table only)
+SCORE_WINDOW_DAYS = 6 * DAYS_PER_MONTH
+SCORE_HORIZON_DAYS = 5 * DAYS_PER_YEAR
+IMMUNE_MONTHS = 24
+NOT_TRAJECTORIES = frozenset({"mri_brain"})  # lesion counts, not a score to follow
+IMMUNE_ORDER: tuple[str, ...] = (
+    Analyte.CD4.value,
+    Analyte.CD8.value,
+    CD4_CD8_RATIO,
+    Analyte.CD19.value,
+    Analyte.NK.value,
+    Analyte.CD3.value,
+    Analyte.CD4_NAIVE.value,
+    Analyte.TREG_PCT.value,
+    Analyte.IGG.value,
+    Analyte.IGA.value,
+    Analyte.IGM.value,
+    Analyte.TREC.value,
+)
+SHORT_SCORE_LABELS = {
+    "mrss": "mRSS",
+    "edss": "EDSS",
+    "sledai2k": "SLEDAI-2K",
+    "cdai_ra": "CDAI (RA)",
+    "cdai_crohn": "CDAI (Crohn's)",
+    "hbi": "Harvey-Bradshaw index",
+    "haq_di": "HAQ-DI",
+    "fvc_pct": "FVC, % predicted",
+    "dlco_pct": "DLCO, % predicted",
+}
+# panel titles: short enough for a third of the page width
+SHORT_ANALYTES = {
+    "cd3": "CD3+ T cells",
+    "cd4": "CD4+ T cells",
+    "cd8": "CD8+ T cells",
+    "cd4_naive": "Naive CD4+ T cells",
+    "cd19": "CD19+ B cells",
+    "nk": "NK cells",
+    "treg_pct": "Tregs, % of CD4+",
+    "trec": "TRECs",
+    CD4_CD8_RATIO: "CD4/CD8 ratio",
+}
+UNIT_WORDS = {"cells/uL": "cells/µL", "10^9/L": "×10⁹/L", "copies/ug DNA": "copies/µg DNA", "ratio": ""}
+# printed columns: (window bin, heading); bin -1 pools every value before the infusion
+SCORE_COLUMNS: tuple[tuple[int, str], ...] = (
+    (-1, "Before"),
+    (1, "6 months"),
+    (2, "1 year"),
+    (4, "2 years"),
+    (6, "3 years"),
+    (10, "5 years"),
+)
+IMMUNE_COLUMNS: tuple[tuple[int, str], ...] = (
+    (-1, "Before"),
+    (1, "1 month"),
+    (3, "3 months"),
+    (6, "6 months"),
+    (12, "12 months"),
+    (24, "24 months"),
+)
+
+
+@dataclass(frozen=True)
+class ActivitySummaries:
+    """What the section shows, computed once.
+
+    ``scores``: instrument, bin, days, n, median, q1, q3 (windows of 6 months; bin -1 = before).
+    ``immune``: analyte, unit, bin, days, n, median, q1, q3 (months; bin -1 = before).
+    ``patients``: patients with a value per instrument and per analyte.
+    ``plotted``: instruments drawn, in order (each disease's main instrument with data).
+    ``score_data``: per plotted instrument, the scores of the patients whose disease it measures.
+    ``immune_data``: the laboratory values up to :data:`IMMUNE_MONTHS` (for the panels).
+    """
+
+    scores: pd.DataFrame
+    immune: pd.DataFrame
+    patients: Mapping[str, int]
+    plotted: tuple[str, ...]
+    score_data: Mapping[str, pd.DataFrame]
+    immune_data: pd.DataFrame
+    diseases: Mapping[str, tuple[str, ...]]  # instrument -> disease codes with its scores
+
+    @property
+    def empty(self) -> bool:
+        return self.scores.empty and self.immune.empty
+
+
+def _instrument_order() -> list[str]:
+    """Every instrument, each disease's main one first (the catalogue's order of diseases)."""
+    main = [d.instruments[0] for d in DISEASES.values() if d.instruments]
+    rest = [code for d in DISEASES.values() for code in d.instruments]
+    order = list(dict.fromkeys([*main, *rest, *INSTRUMENTS]))
+    return [code for code in order if code not in NOT_TRAJECTORIES]
+
+
+def _relevant(scores: pd.DataFrame, instrument: str) -> pd.DataFrame:
+    """The instrument's scores of patients whose disease it measures (all, for an unknown instrument)."""
+    rows = scores[(scores["instrument"] == instrument).to_numpy()]
+    known = INSTRUMENTS.get(instrument)
+    if known is None or not known.diseases:
+        return rows
+    return rows[rows["disease"].isin(known.diseases).to_numpy()]
+
+
+def _summary(frame: pd.DataFrame, *, value: str, width: float, max_bin: int | None) -> pd.DataFrame:
+    return binned_summary(frame, value=value, width_days=width, min_patients=MIN_PATIENTS, max_bin=max_bin)
+
+
+def summarise_measurements(measurements: Measurements) -> ActivitySummaries:
+    """Window summaries of every instrument and analyte with data, and the data of the plots."""
+    score_parts: list[pd.DataFrame] = []
+    patients: dict[str, int] = {}
+    score_data: dict[str, pd.DataFrame] = {}
+    diseases: dict[str, tuple[str, ...]] = {}
+    plotted: list[str] = []
+    covered: set[str] = set()
+    present = set(measurements.instruments())
+    max_score_bin = round(SCORE_HORIZON_DAYS / SCORE_WINDOW_DAYS)
+    for instrument in [*_instrument_order(), *sorted(present - set(_instrument_order()))]:
+        if instrument not in present or instrument in NOT_TRAJECTORIES:
+            continue
+        rows = _relevant(measurements.scores, instrument)
+        summary = _summary(
+            rows[["patient", "days", "score"]], value="score", width=SCORE_WINDOW_DAYS, max_bin=max_score_bin
+        )
+        if summary.empty:
+            continue
+        score_parts.append(summary.assign(instrument=instrument))
+        patients[instrument] = int(rows["patient"].nunique())
+        measured = tuple(sorted(str(d) for d in rows["disease"].dropna().unique()))
+        diseases[instrument] = measured
+        enough = patients[instrument] >= MIN_PLOT_PATIENTS and (summary["bin"] >= 0).sum() >= 2
+        if set(measured) - covered and enough:
+            plotted.append(instrument)
+            covered |= set(measured)
+            score_data[instrument] = rows[["patient", "days", "score"]]
+    labs = measurements.labs
+    labs = labs[(labs["days"] <= (IMMUNE_MONTHS + 0.5) * DAYS_PER_MONTH).to_numpy()]
+    immune_parts: list[pd.DataFrame] = []
+    for analyte in [*IMMUNE_ORDER, *sorted(set(measurements.analytes()) - set(IMMUNE_ORDER))]:
+        rows = labs[(labs["analyte"] == analyte).to_numpy()]
+        if rows.empty:
+            continue
+        summary = _summary(
+            rows[["patient", "days", "value"]], value="value", width=DAYS_PER_MONTH, max_bin=IMMUNE_MONTHS
+        )
+        if summary.empty:
+            continue
+        unit = str(rows["unit"].iloc[0]) if len(rows) else UNITS.get(analyte, "")
+        immune_parts.append(summary.assign(analyte=analyte, unit=unit))
+        patients[analyte] = int(rows["patient"].nunique())
+    score_columns = ["instrument", "bin", "days", "n", "median", "q1", "q3"]
+    immune_columns = ["analyte", "unit", "bin", "days", "n", "median", "q1", "q3"]
+    return ActivitySummaries(
+        scores=pd.concat(score_parts, ignore_index=True)[score_columns]
+        if score_parts
+        else pd.DataFrame(columns=score_columns),
+        immune=pd.concat(immune_parts, ignore_index=True)[immune_columns]
+        if immune_parts
+        else pd.DataFrame(columns=immune_columns),
+        patients=patients,
+        plotted=tuple(plotted),
+        score_data=score_data,
+        immune_data=labs[["patient", "days", "analyte", "value"]],
+        diseases=diseases,
+    )
+
+
+def instrument_label(code: str) -> str:
+    known = INSTRUMENTS.get(code)
+    return known.title if known is not None else code
+
+
+def analyte_label(code: str, unit: str, *, short: bool = False) -> str:
+    """The analyte with its unit, "CD4+ T cells (cells/µL)"; ``short`` for a panel title."""
+    names = {str(a.value): str(a.label) for a in Analyte}
+    names[CD4_CD8_RATIO] = "CD4/CD8 ratio"
+    name = SHORT_ANALYTES.get(code, names.get(code, code)) if short else names.get(code, code)
+    words = UNIT_WORDS.get(unit, unit)
+    return f"{name} ({words})" if words and not (short and words == "%") else name
+
+
+def _disease_words(codes: tuple[str, ...]) -> str:
+    return ", ".join(SHORT_DISEASES.get(code, code) for code in codes)
+
+
+def activity_figures(summaries: ActivitySummaries, *, who: str) -> list[FigureBlock]:
+    """The trajectory plots (one per plotted instrument) and the immune-reconstitution panels."""
+    figures: list[FigureBlock] = []
+    for instrument in summaries.plotted:
+        label = instrument_label(instrument)
+        known = INSTRUMENTS.get(instrument)
+        data = summaries.score_data[instrument]
+        summary = summaries.scores[summaries.scores["instrument"] == instrument]
+        horizon = min(float(data["days"].max()), float(summary["days"].max()) + SCORE_WINDOW_DAYS / 2)
+        bottom = 0.0 if known is not None and known.score_range[0] >= 0 else float(data["score"].min())
+        top = float(data["score"].max())
+        figures.append(
+            figure_block(
+                plot_score_trajectories(
+                    data,
+                    title=f"{label}: {_disease_words(summaries.diseases[instrument])}",
+                    score_label=SHORT_SCORE_LABELS.get(instrument, label if len(label) <= 24 else instrument),
+                    subtitle=f"{who}; {summaries.patients[instrument]:,} patients with a score",
+                    horizon_days=horizon,
+                    min_patients=MIN_PATIENTS,
+                    ylim=(bottom, top + 0.05 * (top - bottom)),
+                    summary=summary,
+                ),
+                f"trajectory-{instrument}",
+                f"{label} over time since infusion: each line one patient (a fixed sample), the median "
+                f"per 6-month window in colour (windows with at least {MIN_PATIENTS} patients).",
+                f"Line plot of {label} by years since infusion, per patient and median",
+            )
+        )
+    if not summaries.immune.empty:
+        analytes = {
+            code: analyte_label(code, unit, short=True)
+            for code, unit in summaries.immune[["analyte", "unit"]].drop_duplicates().itertuples(index=False)
+        }
+        panels = {code: summaries.immune[summaries.immune["analyte"] == code] for code in analytes}
+        figures.append(
+            figure_block(
+                plot_immune_reconstitution(
+                    summaries.immune_data,
+                    analytes,
+                    title="Immune reconstitution",
+                    subtitle=who,
+                    max_months=IMMUNE_MONTHS,
+                    min_patients=MIN_PATIENTS,
+                    summaries=panels,
+                    columns=3 if len(panels) > 6 else 2,
+                ),
+                "immune-reconstitution",
+                "Laboratory values by month since infusion: median and interquartile range over patients "
+                f"(months with at least {MIN_PATIENTS} patients); 'Before' pools the values before the "
+                "infusion. No normal ranges are drawn.",
+                "Panels of median and interquartile range of lymphocyte subsets and immunoglobulins by "
+                "month since infusion",
+            )
+        )
+    return figures
+
+
+def _cell(row: pd.Series | None, decimals: int) -> str:
+    if row is None:
+        return MISSING
+    return (
+        f"{format_number(row['median'], decimals)} ({format_number(row['q1'], decimals)}–"
+        f"{format_number(row['q3'], decimals)}), n {format_count(row['n'])}"
+    )
+
+
+def _decimals(values: pd.Series) -> int:
+    top = float(np.nanmax(np.abs(values.to_numpy(dtype=np.float64)))) if len(values) else 0.0
+    return 0 if top >= 100 else 1 if top >= 3 else 2
+
+
+def _window_rows(
+    summary: pd.DataFrame, key: str, codes: list[str], columns: tuple[tuple[int, str], ...], label: object
+) -> list[tuple[str, ...]]:
+    rows: list[tuple[str, ...]] = []
+    for code in codes:
+        mine = summary[summary[key] == code].set_index("bin")
+        decimals = _decimals(mine["median"])
+        cells = [_cell(mine.loc[b] if b in mine.index else None, decimals) for b, _ in columns]
+        rows.append((label(code), *cells))  # type: ignore[operator]
+    return rows
+
+
+def scores_table(summaries: ActivitySummaries) -> Table:
+    """Median (IQR) and patients per window, every instrument with data (CSV: every window)."""
+    codes = list(dict.fromkeys(summaries.scores["instrument"]))
+    rows = _window_rows(
+        summaries.scores,
+        "instrument",
+        codes,
+        SCORE_COLUMNS,
+        lambda c: f"{instrument_label(c)} ({_disease_words(summaries.diseases[c])})",
+    )
+    return Table(
+        caption="Disease-activity scores by time since infusion: median (IQR), n patients",
+        header=("Score (patients' diseases)", *(heading for _, heading in SCORE_COLUMNS)),
+        rows=tuple(rows),
+        csv_name="score_trajectories.csv",
+        data=summaries.scores,
+        numeric_columns=tuple(range(1, len(SCORE_COLUMNS) + 1)),
+        note="Windows of 6 months centred on each time; one value per patient and window (the median of "
+        "that patient's values); 'Before' pools every value before the infusion. Windows with fewer than "
+        f"{MIN_PATIENTS} patients are left empty. Each score counts only patients whose disease it measures.",
+    )
+
+
+def immune_table(summaries: ActivitySummaries) -> Table:
+    units = dict(summaries.immune[["analyte", "unit"]].drop_duplicates().itertuples(index=False))
+    rows = _window_rows(
+        summaries.immune,
+        "analyte",
+        list(units),
+        IMMUNE_COLUMNS,
+        lambda c: analyte_label(c, str(units[c])),
+    )
+    return Table(
+        caption="Immune reconstitution by month since infusion: median (IQR), n patients",
+        header=("Analyte (unit)", *(heading for _, heading in IMMUNE_COLUMNS)),
+        rows=tuple(rows),
+        csv_name="immune_reconstitution.csv",
+        data=summaries.immune,
+        numeric_columns=tuple(range(1, len(IMMUNE_COLUMNS) + 1)),
+        note="Months centred on each time (month 1 = days 15–45). Values entered in another unit were "
+        "converted (10⁹/L × 1000 = cells/µL; mg/dL ÷ 100 = g/L); the CD4/CD8 ratio is computed for each "
+        "patient and day with both counts.",
+    )

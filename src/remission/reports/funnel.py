@@ -1,0 +1,94 @@
+"""The funnel plot of centre benchmarking: each centre's O/E against its expected events.
+
+The target (O/E = 1) is a solid line; the 95 % and 99.8 % control limits
+(:func:`remission.analysis.benchmarking.funnel_limits`) narrow as the expected count grows. A centre
+outside the 95 % limits is drawn in colour and named by its code; the others are grey and unnamed
+unless there are at most :data:`NAME_ALL_BELOW` centres. The legend sits under the plot, clear of
+the points.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+from remission.analysis.benchmarking import funnel_limits
+from remission.reports import style
+
+NAME_ALL_BELOW = 12  # with this few centres every point is named
+GID_CENTRE = "centre"
+GID_LIMIT = "limit"
+ABOVE, BELOW = style.PALETTE[1], style.PALETTE[0]  # vermillion: more events than expected; blue: fewer
+NOTHING_TO_PLOT = "no centre with expected events to plot"
+
+
+def plot_funnel(centres: pd.DataFrame, *, title: str, subtitle: str = "") -> Figure:
+    """O/E against expected events, one point per centre, with the 95 % and 99.8 % limits.
+
+    ``centres``: one endpoint's rows of :attr:`remission.analysis.benchmarking.Benchmarking.centres`
+    (``centre``, ``expected``, ``ratio``, ``outside_95``, ``outside_998``).
+    """
+    data = centres[centres["expected"] > 0]
+    if data.empty:
+        raise ValueError(NOTHING_TO_PLOT)
+    expected = data["expected"].to_numpy(dtype=np.float64)
+    ratio = data["ratio"].to_numpy(dtype=np.float64)
+    low, high = float(expected.min()), float(expected.max())
+    # at least a tenfold range of expected events, so that the funnel's narrowing shows
+    middle = np.sqrt(low * high)
+    low, high = min(low * 0.8, middle / np.sqrt(10.0)), max(high * 1.15, middle * np.sqrt(10.0))
+    grid = np.geomspace(max(low, 0.05), high, 300)
+    limits = funnel_limits(grid)
+    top = max(2.0, float(np.nanmax(ratio)) * 1.15, float(limits["upper_95"].iloc[-1]) * 1.1)
+    top = min(top, max(4.0, float(np.nanmax(ratio)) * 1.15))
+    with style.house_style():
+        fig = style.new_figure(3.6)
+        ax = fig.add_subplot()
+        ax.axhline(1.0, color=style.INK, linewidth=1.0, label="O/E = 1 (as expected for the case mix)")
+        for key, dash, words in (("95", (4, 3), "95% limits"), ("998", (1, 2), "99.8% limits")):
+            for side in ("lower", "upper"):
+                (line,) = ax.plot(
+                    grid,
+                    limits[f"{side}_{key}"],
+                    color=style.MUTED,
+                    linewidth=1.1,
+                    dashes=dash,
+                    label=words if side == "upper" else None,
+                )
+                line.set_gid(GID_LIMIT)
+        outside = data["outside_95"].to_numpy()
+        colours = np.where(outside > 0, ABOVE, np.where(outside < 0, BELOW, "#9A9A9A"))
+        points = ax.scatter(expected, np.minimum(ratio, top), s=30, c=colours, zorder=3, linewidths=0)
+        points.set_gid(GID_CENTRE)
+        name_all = len(data) <= NAME_ALL_BELOW
+        named = [
+            (x, y, code, flag)
+            for x, y, code, flag in zip(expected, ratio, data["centre"].astype(str), outside, strict=True)
+            if name_all or flag != 0
+        ]
+        # neighbours along the axis take turns: above right, below left of their point (no collision)
+        for k, (x, y, code, flag) in enumerate(sorted(named)):
+            ax.annotate(
+                code,
+                (x, min(y, top)),
+                xytext=(4, 3) if k % 2 == 0 else (-4, -10),
+                ha="left" if k % 2 == 0 else "right",
+                textcoords="offset points",
+                fontsize=7.5,
+                color=style.INK if flag == 0 else (ABOVE if flag > 0 else BELOW),
+            )
+        ax.set_xscale("log")
+        ax.set_xlim(grid[0], grid[-1])
+        ax.xaxis.set_major_locator(LogLocator(base=10.0, subs=(1.0, 2.0, 5.0)))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.10g}"))
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.set_ylim(0.0, top)
+        ax.set_xlabel("Expected events (case-mix adjusted, log scale)")
+        ax.set_ylabel("Observed / expected events")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3, frameon=False)
+        fig.suptitle(title, x=0.0, ha="left", fontsize=11, fontweight="bold", color=style.INK)
+        if subtitle:
+            ax.set_title(subtitle, fontsize=8.5, fontweight="normal", color=style.MUTED, loc="left")
+    return fig

@@ -1,0 +1,43 @@
+"""The funnel plot: a point per centre, four control limits, names on the centres outside the 95% limits."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from remission.reports.funnel import GID_CENTRE, GID_LIMIT, NAME_ALL_BELOW, plot_funnel
+
+
+def _centres(n: int) -> pd.DataFrame:
+    expected = np.linspace(1.0, 30.0, n)
+    outside = np.zeros(n, dtype=int)
+    outside[0], outside[-1] = 1, -1
+    return pd.DataFrame(
+        {
+            "centre": [f"c{i:02d}" for i in range(n)],
+            "expected": expected,
+            "ratio": np.where(outside > 0, 4.0, np.where(outside < 0, 0.2, 1.0)),
+            "outside_95": outside,
+            "outside_998": 0,
+        }
+    )
+
+
+def test_points_limits_and_names() -> None:
+    fig = plot_funnel(_centres(NAME_ALL_BELOW + 5), title="NRM")
+    ax = fig.axes[0]
+    (points,) = [c for c in ax.collections if c.get_gid() == GID_CENTRE]
+    assert len(points.get_offsets()) == NAME_ALL_BELOW + 5
+    assert len([line for line in ax.lines if line.get_gid() == GID_LIMIT]) == 4
+    assert sorted(t.get_text() for t in ax.texts) == ["c00", f"c{NAME_ALL_BELOW + 4:02d}"]
+
+
+def test_few_centres_are_all_named() -> None:
+    ax = plot_funnel(_centres(4), title="NRM").axes[0]
+    assert sorted(t.get_text() for t in ax.texts) == ["c00", "c01", "c02", "c03"]
+
+
+def test_nothing_to_plot() -> None:
+    with pytest.raises(ValueError, match="no centre"):
+        plot_funnel(_centres(3).assign(expected=0.0), title="NRM")
