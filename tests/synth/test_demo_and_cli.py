@@ -14,7 +14,10 @@ pytestmark = pytest.mark.django_db
 
 def test_synth_command_is_registered_with_its_options() -> None:
     args = build_parser().parse_args(["synth", "--patients", "100000", "--seed", "1", "--validate", "sample"])
-    assert (args.patients, args.seed, args.validate, args.audit) == (100000, 1, "sample", "record")
+    assert (args.patients, args.seed, args.validate, args.audit) == (100000, 1, "sample", "patient")
+    assert args.workers is None
+    args = build_parser().parse_args(["synth", "--audit", "record", "--workers", "0"])
+    assert (args.audit, args.workers) == ("record", 0)
 
 
 @pytest.mark.slow

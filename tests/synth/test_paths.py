@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from remission.registry.access import SYSTEM
-from remission.registry.models import AuditRecord, Centre, Patient
+from remission.registry.models import AuditRecord, Centre, FollowUp, Patient
 from remission.registry.validation import patient_findings
 from remission.synth import bulk
 from remission.synth.export import export_text
@@ -128,3 +128,54 @@ def test_copy_writer_needs_postgresql(settings: object) -> None:
         pytest.skip("on PostgreSQL the copy writer is available")
     with pytest.raises(ValueError, match="needs PostgreSQL"):
         bulk.bulk_load(seed=33, count=1, writer="copy")
+
+
+@pytest.mark.postgres
+def test_copy_writer_gives_the_same_registry_whatever_the_batches_and_workers() -> None:
+    bulk.bulk_load(seed=34, count=40, batch_size=40, validate="none", writer="copy", workers=0)
+    in_one_batch = export_text()
+    wipe_patients()
+    bulk.bulk_load(seed=34, count=40, batch_size=7, validate="none", writer="copy", workers=2)
+    assert export_text() == in_one_batch
+
+
+@pytest.mark.postgres
+def test_copy_writer_patient_audit_lists_every_row_created() -> None:
+    result = bulk.bulk_load(seed=35, count=25, batch_size=10, validate="none", writer="copy", audit="patient")
+    audits = AuditRecord.objects.filter(patient__isnull=False)
+    assert audits.count() == result.audit_rows == 25
+    listed = 0
+    for audit in audits:
+        assert audit.entity == "registry.patient" and audit.record_id == audit.patient_id
+        assert audit.after["patient"]["registry_id"] == Patient.objects.get(pk=audit.patient_id).registry_id
+        for label, ids in audit.after["created"].items():
+            model = next(m for m in MODELS.values() if m._meta.label_lower == label)
+            assert model.objects.filter(pk__in=ids, patient_id=audit.patient_id).count() == len(ids)
+            listed += len(ids)
+    assert listed + 25 == result.rows
+
+
+@pytest.mark.postgres
+def test_copy_writer_escapes_tabs_backslashes_newlines_and_unicode(monkeypatch: pytest.MonkeyPatch) -> None:
+    from remission.synth import copy_text, generate
+
+    original = generate.generate_patient
+    awkward = "tab\there, back\\slash, new\nline, Müller ✔"
+
+    def with_awkward_text(seed: int, index: int, **kwargs: object):
+        plan = original(seed, index, **kwargs)
+        for rec in plan.records:
+            if rec.model == "FollowUp":
+                rec.fields["current_therapy"] = awkward
+            if rec.model == "Diagnosis":
+                rec.fields["missing"] = {"first_symptom_date": "unknown", "note": awkward}
+        return plan
+
+    monkeypatch.setattr(bulk, "generate_patient", with_awkward_text)
+    monkeypatch.setattr(copy_text, "generate_patient", with_awkward_text)
+    bulk.bulk_load(seed=36, count=5, validate="none", writer="orm")
+    through_orm = export_text()
+    wipe_patients()
+    bulk.bulk_load(seed=36, count=5, validate="none", writer="copy", workers=0)
+    assert export_text() == through_orm
+    assert FollowUp.objects.filter(current_therapy=awkward).exists()

@@ -1,10 +1,10 @@
-"""The bulk path: a large synthetic registry written with ``bulk_create``, batch by batch.
+"""The bulk path: a large synthetic registry written batch by batch (``bulk_create`` or ``COPY``).
 
 Memory stays flat in the number of patients: a batch of patients is generated, checked, written and
-dropped before the next one is generated. Ids are reserved per batch (PostgreSQL: from each table's own
+dropped before much more is generated. Ids are reserved per batch (PostgreSQL: from each table's own
 sequence, so concurrent writers are safe; SQLite: after the table's largest id, SQLite having one writer),
-so a patient's rows can point at each other before they are written and every table is written with one
-``bulk_create`` per batch. Each batch is one transaction: it lands whole or not at all.
+so a patient's rows can point at each other before they are written and every table is written in one
+statement per batch. Each batch is one transaction: it lands whole or not at all.
 
 Checks: with ``validate="all"`` every record passes :func:`remission.registry.validation.record_problems`
 with the patient's known context before it is written (:mod:`remission.synth.records`), the rules the
@@ -13,21 +13,26 @@ services apply. ``"sample"`` checks the first :data:`SAMPLE_HEAD` patients and e
 passes the rules; see ``docs/synth.md``). The database still holds its check constraints either way.
 
 Writers: ``writer="orm"`` inserts with Django's ``bulk_create`` (any database); ``writer="copy"`` streams
-the same rows into PostgreSQL with ``COPY … FROM STDIN`` (:mod:`remission.synth.copy_writer`) —
-several times faster, since building model instances and compiling every value to SQL is most of
-``bulk_create``'s cost. The tests check that both store the same registry.
+the same rows into PostgreSQL with ``COPY … FROM STDIN``: worker processes (``workers``, forked from this
+one) generate each batch and lay it out as ``COPY`` text (:mod:`remission.synth.copy_text`) while this
+process numbers and writes the previous one (:mod:`remission.synth.copy_writer`). A patient depends only
+on ``(seed, index)`` and batches are written in order, so the registry does not depend on the batch size
+or the number of workers. The tests check that both writers store the same registry.
 
 Audit: ``audit="record"`` writes one audit row per row created (as the services do, with the same
-snapshot of the values); ``audit="patient"`` writes one row per patient that lists what was created
-(ids by table) — half the rows, for very large loads.
+snapshot of the values); ``audit="patient"`` writes one row per patient with the patient's snapshot and
+the ids of every record created for it, by table — every write is still audited, in 1/55 of the rows.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
+import multiprocessing
+import os
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -40,8 +45,10 @@ from remission.registry.codes import AuditAction
 from remission.registry.models import AuditRecord, Centre, Patient
 from remission.registry.services.audit import snapshot
 from remission.synth.centres import CENTRES
+from remission.synth.copy_text import BatchText, batch_text
 from remission.synth.copy_writer import copy_batch
 from remission.synth.generate import generate_patient, registry_id
+from remission.synth.hazards import calibrated
 from remission.synth.plan import MODEL_ORDER, PatientPlan
 from remission.synth.records import MODELS, PatientRows, patient_rows
 
@@ -50,8 +57,9 @@ WRITERS = ("orm", "copy")
 COPY_NEEDS_POSTGRES = "writer 'copy' needs PostgreSQL (this database is {vendor}); use writer 'orm'"
 AUDIT_MODES = ("record", "patient")
 SAMPLE_HEAD = 200
-SAMPLE_EVERY = 50
+SAMPLE_EVERY = 500
 DEFAULT_BATCH = 500
+MAX_WORKERS = 2
 ALREADY_LOADED = (
     "patient {registry_id} already exists: this seed (or id prefix) is already loaded; "
     "use another seed or --id-prefix"
@@ -134,6 +142,10 @@ class IdReserver:
     def __call__(self, name: str) -> int:
         return next(self._pools[name])
 
+    def take(self, name: str, count: int) -> list[int]:
+        """``count`` fresh ids for model ``name``, in increasing order."""
+        return self._take(self.model(name), count)
+
 
 def _should_validate(mode: str, index: int) -> bool:
     if mode == "all":
@@ -179,30 +191,13 @@ def write_batch(
     validate: str,
     audit: str,
     reason: str,
-    writer: str = "orm",
     today: dt.date | None = None,
 ) -> tuple[int, int, int]:
-    """Check and write one batch in one transaction; return (rows, audit rows, patients validated)."""
+    """Check and ``bulk_create`` one batch in one transaction; return (rows, audit rows, checked)."""
     counts: Counter[str] = Counter({"Patient": len(plans)})
     for plan in plans:
         counts.update(rec.model for rec in plan.records)
     validated = sum(1 for plan in plans if _should_validate(validate, plan.index))
-    if writer == "copy":
-        for plan in plans:
-            if _should_validate(validate, plan.index):
-                _check_only(plan, centre_ids[plan.centre], today)
-        with transaction.atomic():
-            ids.reserve(counts)
-            audited = copy_batch(
-                plans,
-                centre_ids=centre_ids,
-                next_id=ids,
-                audit=audit,
-                reason=reason,
-                now=timezone.now(),
-                reserve_audit=lambda n: ids.reserve(Counter({"AuditRecord": n})),
-            )
-        return sum(counts.values()), audited, validated
     with transaction.atomic():
         ids.reserve(counts)
         built = [
@@ -232,6 +227,68 @@ def write_batch(
     return sum(counts.values()), len(audit_rows), validated
 
 
+def prepared_batches(
+    prepare: Callable[[int, int], BatchText], ranges: list[tuple[int, int]], workers: int
+) -> Iterator[BatchText]:
+    """``prepare(first, count)`` for each range, in order; with ``workers`` > 0 in that many processes.
+
+    At most ``workers + 1`` batches are prepared ahead of the one being written, so memory stays flat.
+    The workers are forked from this process (they inherit the solved outcome model and never touch the
+    database connection); each batch depends only on its range, so the split does not change the result.
+    """
+    if workers <= 0:
+        for first, count in ranges:
+            yield prepare(first, count)
+        return
+    todo = iter(ranges)
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        pending = deque(pool.apply_async(prepare, r) for r in itertools.islice(todo, workers + 1))
+        while pending:
+            batch = pending.popleft().get()
+            following = next(todo, None)
+            if following is not None:
+                pending.append(pool.apply_async(prepare, following))
+            yield batch
+
+
+def _copy_load(
+    *,
+    seed: int,
+    ranges: list[tuple[int, int]],
+    id_prefix: str | None,
+    centre_ids: dict[str, int],
+    validate: str,
+    audit: str,
+    reason: str,
+    workers: int,
+    today: dt.date | None,
+    progress: Callable[[int], None] | None,
+) -> tuple[int, int, int]:
+    """The ``COPY`` writer: batches prepared (in workers) while the previous one is written."""
+    prepare = functools.partial(
+        batch_text, seed, id_prefix=id_prefix, centre_ids=centre_ids, snapshots=audit == "record"
+    )
+    ids = IdReserver()
+    rows = audit_rows = validated = 0
+    for batch in prepared_batches(prepare, ranges, workers):
+        for index in range(batch.first, batch.first + batch.patients):
+            if _should_validate(validate, index):
+                plan = generate_patient(seed, index, id_prefix=id_prefix)
+                _check_only(plan, centre_ids[plan.centre], today)
+                validated += 1
+        with transaction.atomic():
+            audit_rows += copy_batch(batch, take_ids=ids.take, audit=audit, reason=reason, now=timezone.now())
+        rows += batch.rows()
+        if progress is not None:
+            progress(batch.patients)
+    return rows, audit_rows, validated
+
+
+def default_workers() -> int:
+    """Processes preparing ``COPY`` batches: one per core, at most :data:`MAX_WORKERS`."""
+    return max(1, min(MAX_WORKERS, os.cpu_count() or 1))
+
+
 def bulk_load(
     *,
     seed: int,
@@ -241,12 +298,17 @@ def bulk_load(
     validate: str = "all",
     audit: str = "record",
     writer: str = "orm",
+    workers: int | None = None,
     id_prefix: str | None = None,
     is_demo: bool = False,
     progress: Callable[[int], None] | None = None,
     today: dt.date | None = None,
 ) -> LoadResult:
-    """Generate and write patients ``start`` … ``start + count − 1`` of the registry with ``seed``."""
+    """Generate and write patients ``start`` … ``start + count − 1`` of the registry with ``seed``.
+
+    ``workers`` (``COPY`` writer only): processes preparing batches while this one writes; ``0`` prepares
+    them here; ``None`` = :func:`default_workers`, or ``0`` for a single batch.
+    """
     if validate not in VALIDATE_MODES:
         raise ValueError(f"validate must be one of {VALIDATE_MODES}, not {validate!r}")
     if audit not in AUDIT_MODES:
@@ -261,20 +323,31 @@ def bulk_load(
     reason = audit_reason(seed)
     began = time.perf_counter()
     centre_ids = ensure_centres(is_demo=is_demo, reason=reason)
-    ids = IdReserver()
-    rows = audit_rows = validated = 0
-    for batch_start in range(start, start + count, batch_size):
-        batch_end = min(start + count, batch_start + batch_size)
-        plans = [generate_patient(seed, i, id_prefix=id_prefix) for i in range(batch_start, batch_end)]
-        written, audited, checked = write_batch(
-            plans,
+    calibrated()  # solved once here, inherited by the workers
+    ranges = [(b, min(start + count, b + batch_size) - b) for b in range(start, start + count, batch_size)]
+    if writer == "copy":
+        if workers is None:
+            workers = default_workers() if len(ranges) > 1 else 0
+        rows, audit_rows, validated = _copy_load(
+            seed=seed,
+            ranges=ranges,
+            id_prefix=id_prefix,
             centre_ids=centre_ids,
-            ids=ids,
             validate=validate,
             audit=audit,
             reason=reason,
-            writer=writer,
+            workers=workers,
             today=today,
+            progress=progress,
+        )
+        return LoadResult(count, rows, audit_rows, time.perf_counter() - began, validated)
+    ids = IdReserver()
+    rows = audit_rows = validated = 0
+    for batch_start, batch_count in ranges:
+        indices = range(batch_start, batch_start + batch_count)
+        plans = [generate_patient(seed, i, id_prefix=id_prefix) for i in indices]
+        written, audited, checked = write_batch(
+            plans, centre_ids=centre_ids, ids=ids, validate=validate, audit=audit, reason=reason, today=today
         )
         rows += written
         audit_rows += audited
