@@ -180,6 +180,8 @@ def _operations() -> Iterator[tuple[str, str, str]]:
 def _classify(operation_id: str) -> str:
     if operation_id in ("me", "token_list", "token_create", "screen_candidate", "patient_list"):
         return "any"
+    if operation_id == "cohort_outcomes":  # every user: the estimates of the centres they read (or none)
+        return "any"
     if operation_id == "token_revoke":
         return "own_token"
     for suffix, rule in (

@@ -39,6 +39,12 @@ def test_filters(world: Any, signed_in: Any) -> None:
     assert bad.status_code == 200  # an unusable filter is shown at the field, not a server error
 
 
+def test_list_shows_day_0_and_status(world: Any, signed_in: Any) -> None:
+    text = signed_in("dm_b").get(reverse("patient_list")).content.decode()
+    assert "<td>2021-09-01</td>" in text  # patient B's first infusion, as an ISO date
+    assert '<span class="pill">alive</span>' in text
+
+
 def test_list_queries_do_not_grow_with_the_page(world: Any, signed_in: Any) -> None:
     client = signed_in("dm_a")
     with CaptureQueriesContext(connection) as few:
@@ -64,6 +70,25 @@ def test_patient_page(world: Any, signed_in: Any) -> None:
     assert "Timeline" in text and ">D0<" in text and "D+100" in text
     assert "<svg" in text and "days from day 0" in text  # score and immune-reconstitution charts
     assert reverse("record_new", args=[world.patient_a.registry_id, "assessment"]) in text
+
+
+def test_patient_page_links_every_record(world: Any, signed_in: Any) -> None:
+    """Each record's row links to its edit page and history, and the timeline to the edit page."""
+    from remission.registry.models import FollowUp, LabResult
+
+    lab = LabResult.objects.filter(patient=world.patient_a).order_by("pk").first()
+    url = reverse("patient_detail", args=[world.patient_a.registry_id])
+    text = signed_in("clin_a").get(url).content.decode()
+    edit = reverse("record_edit", args=["lab-result", lab.pk])
+    history = reverse("record_history", args=["lab-result", lab.pk])
+    assert f'<tr id="lab-result-{lab.pk}">' in text
+    assert f'<a href="{edit}">Edit</a>' in text and f'<a href="{history}">History</a>' in text
+    follow_up = FollowUp.objects.filter(patient=world.patient_a).order_by("pk").first()
+    follow_up_edit = reverse("record_edit", args=["follow-up", follow_up.pk])
+    assert text.count(f'href="{follow_up_edit}"') == 2  # the records table and the timeline
+    assert f'<td style="width:7rem">{lab.date.isoformat()}</td>' in text
+    viewer = signed_in("viewer_a").get(url).content.decode()
+    assert f'<a href="{edit}">View</a>' in viewer
 
 
 def test_another_centres_patient_is_not_found(world: Any, signed_in: Any) -> None:

@@ -1,17 +1,28 @@
-"""Sign-in, sign-out, throttling after repeated failures, CSRF, and who-am-I on every page."""
+"""Sign-in, sign-out, throttling after repeated failures (counted in the database, shared by every server
+process), CSRF, and who-am-I on every page."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
 from typing import Any
 
+import pytest
+from django.conf import settings
+from django.core.cache import caches
+from django.core.cache.backends.db import DatabaseCache
+from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
 
-from remission.web.signin import LOCKOUT, MAX_FAILURES, WINDOW, Throttle
+from remission.web.signin import LOCKOUT, MAX_FAILURES, THROTTLE, WINDOW, Throttle
 from tests.registry.conftest import PASSWORD
 
 
-def test_throttle_locks_after_max_failures_and_unlocks_after_lockout() -> None:
+def test_throttle_locks_after_max_failures_and_unlocks_after_lockout(db: None) -> None:
     throttle = Throttle()
     now = 1_000_000.0
     for i in range(MAX_FAILURES - 1):
@@ -25,7 +36,7 @@ def test_throttle_locks_after_max_failures_and_unlocks_after_lockout() -> None:
     assert throttle.locked_for("alice", "10.0.0.1", now=after) == 0
 
 
-def test_failures_outside_the_window_do_not_count() -> None:
+def test_failures_outside_the_window_do_not_count(db: None) -> None:
     throttle = Throttle()
     now = 2_000_000.0
     for i in range(MAX_FAILURES - 1):
@@ -34,12 +45,78 @@ def test_failures_outside_the_window_do_not_count() -> None:
     assert throttle.failed("carol", "10.0.0.1", now=later) is False
 
 
-def test_success_clears_the_count() -> None:
+def test_success_clears_the_count(db: None) -> None:
     throttle = Throttle()
     for i in range(MAX_FAILURES - 1):
         throttle.failed("dave", "10.0.0.1", now=100.0 + i)
     throttle.succeeded("dave", "10.0.0.1")
     assert throttle.failed("dave", "10.0.0.1", now=200.0) is False
+
+
+def test_the_counts_are_kept_in_the_database() -> None:
+    """Not in one process's memory: a cache every server process reads (``remission migrate`` makes it)."""
+    assert isinstance(caches[settings.REMISSION_SIGNIN_CACHE], DatabaseCache)
+
+
+def _in_another_connection(work: Callable[[], Any]) -> tuple[Any, int]:
+    """Run ``work`` in another thread: its own database connection and its own cache object, as in
+    another server process. Returns what it returned and the id of the cache object it used."""
+    out: list[Any] = []
+
+    def run() -> None:
+        try:
+            out.append((work(), id(caches[settings.REMISSION_SIGNIN_CACHE])))
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    return out[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_connections_share_the_count() -> None:
+    now = 3_000_000.0
+    try:
+        for i in range(MAX_FAILURES - 1):
+            assert THROTTLE.failed("erin", "10.0.0.9", now=now + i) is False
+        locked, other_cache = _in_another_connection(lambda: THROTTLE.failed("erin", "10.0.0.9", now=now + 9))
+        assert other_cache != id(caches[settings.REMISSION_SIGNIN_CACHE])
+        assert locked is True  # the other connection counted this connection's four failures
+        assert THROTTLE.locked_for("erin", "10.0.0.9", now=now + 10) > 0
+        wait, _ = _in_another_connection(lambda: THROTTLE.locked_for("erin", "10.0.0.9", now=now + 10))
+        assert wait > 0
+    finally:
+        caches[settings.REMISSION_SIGNIN_CACHE].clear()
+
+
+FAIL_IN_ANOTHER_PROCESS = """
+import django
+django.setup()
+from remission.web.signin import THROTTLE
+print(THROTTLE.failed("frank", "10.0.0.10", now=4_000_000.0 + {i}))
+"""
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_server_processes_share_the_count() -> None:
+    """Failures counted by other operating-system processes (on the test database) lock this one out."""
+    db = connection.settings_dict
+    url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "remission.settings.test"}
+    try:
+        answers = []
+        for i in range(MAX_FAILURES):
+            script = FAIL_IN_ANOTHER_PROCESS.format(i=i)
+            done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
+            assert done.returncode == 0, done.stderr
+            answers.append(done.stdout.strip())
+        assert answers == ["False"] * (MAX_FAILURES - 1) + ["True"]
+        assert THROTTLE.locked_for("frank", "10.0.0.10", now=4_000_000.0 + MAX_FAILURES) > 0
+    finally:
+        caches[settings.REMISSION_SIGNIN_CACHE].clear()
 
 
 def _sign_in(client: Client, username: str, password: str) -> Any:

@@ -24,11 +24,12 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
 from pydantic import Field, create_model
 
+from remission.api import outcomes as estimates
 from remission.api import schemas, tokens
 from remission.api.schemas import Errors, Id
 from remission.registry import selectors, services
 from remission.registry.access import scope_for
-from remission.registry.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
+from remission.registry.errors import NotFound, PermissionDenied, Problem, StaleEdit, ValidationFailed
 from remission.registry.selectors.browse import PATIENT_STATUSES, QUALITY_FLAGS
 from remission.web import screening
 from remission.web.kinds import KINDS, PATIENT_KIND, Kind
@@ -535,6 +536,51 @@ def screen_candidate(request: HttpRequest, candidate: dict[str, Any] = CANDIDATE
         ]
         return _errors(request, 422, items)
     return report
+
+
+# --- cohort outcome estimates ------------------------------------------------------------------------
+
+ORDER_OF_DATES = "infusion_to ({to}) is before infusion_from ({start})"
+
+
+@api.get(
+    "/outcomes",
+    response={200: schemas.OutcomesOut, **ERRORS},
+    tags=["outcomes"],
+    operation_id="cohort_outcomes",
+    summary="Outcome estimates of a cohort (the numbers of the outcomes report)",
+    description=(
+        "OS and PFS (Kaplan-Meier), relapse/progression and NRM (cumulative incidence) at 100 days and "
+        "1, 2, 3 and 5 years with 95 % CIs, overall, per disease and per group of `by`; the group "
+        "comparisons (log-rank, Gray); on request the multivariable models (hazard ratios); median "
+        "follow-up and Clark's completeness. Computed by the analysis layer over the patients you may "
+        "read (a centre: its own patients; a statistician: every centre, de-identified: no registry ID "
+        "in the answer). An empty cohort answers 200 with `n_patients` 0 and `empty` saying so. "
+        "Answers are cached for 15 minutes per cohort and day; `refresh=true` recomputes."
+    ),
+)
+def outcomes(request: HttpRequest, filters: Query[schemas.OutcomeFilters]) -> dict[str, Any]:
+    if filters.centre is not None:
+        readable = {c.code for c in selectors.centre_list(user=request.user)}
+        if filters.centre not in readable:
+            raise _bad_filter("centre", f"no centre {filters.centre!r} that you can read")
+    start, to = filters.infusion_from, filters.infusion_to
+    if start is not None and to is not None and to < start:
+        message = ORDER_OF_DATES.format(to=to, start=start)
+        raise ValidationFailed([Problem("query", "infusion_to", "date_order", message)])
+    query = estimates.CohortQuery(
+        disease=filters.disease,
+        centre=filters.centre,
+        sex=filters.sex,
+        intensity=filters.intensity,
+        product_type=filters.product_type,
+        infusion_from=start,
+        infusion_to=to,
+        by=None if filters.by == "none" else filters.by,
+        cutoff=filters.cutoff,
+    )
+    answer = estimates.cohort_outcomes(user=request.user, query=query, refresh=filters.refresh)
+    return answer if filters.models else {**answer, "models": None}
 
 
 __all__ = ["api"]

@@ -1,4 +1,5 @@
-"""Request and response schemas, built from the record-kind table (``remission.web.kinds``).
+"""Request and response schemas: the record kinds', built from the record-kind table
+(``remission.web.kinds``), and the cohort outcome estimates'.
 
 Each kind gets ``<Kind>In`` (create), ``<Kind>Patch`` (edit: the version read, a reason, and any of the
 fields) and ``<Kind>Out``. References to other records are ``<field>_id`` integers. Bounds that the
@@ -11,11 +12,14 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import cache
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from django.db import models
+from ninja import Schema
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
 
+from remission.clinical.diseases import DISEASES
+from remission.registry.codes import Intensity, ProductType, Sex
 from remission.web.kinds import Kind
 
 NUL_REFUSED = "text must not contain NUL characters"
@@ -186,3 +190,94 @@ def dump(kind: Kind, record: Any) -> dict[str, Any]:
     if hasattr(record, "missing"):
         data["missing"] = dict(record.missing or {})
     return data
+
+
+# --- cohort outcome estimates (GET /api/outcomes) -----------------------------------------------------
+
+GROUPINGS = ("disease", "era", "intensity", "none")
+NOT_ESTIMABLE = "null when it cannot be estimated (no event, or an infinite bound)"
+
+
+class OutcomeFilters(Schema):
+    """The cohort filters of the web outcomes page, the grouping, and the data cut-off."""
+
+    disease: Literal[tuple(DISEASES)] | None = Field(None, description="disease code")  # type: ignore[valid-type]
+    centre: str | None = Field(None, max_length=32, description="centre code (one you can read)")
+    sex: Literal[tuple(Sex.values)] | None = None  # type: ignore[valid-type]
+    intensity: Literal[tuple(Intensity.values)] | None = Field(  # type: ignore[valid-type]
+        None, description="conditioning regimen intensity"
+    )
+    product_type: Literal[tuple(ProductType.values)] | None = None  # type: ignore[valid-type]
+    infusion_from: dt.date | None = Field(None, description="infused on or after this day")
+    infusion_to: dt.date | None = Field(None, description="infused on or before this day")
+    by: Literal[GROUPINGS] = Field(  # type: ignore[valid-type]
+        "disease", description="compare the groups of this column; none: no grouping"
+    )
+    cutoff: dt.date | None = Field(
+        None, description="data cut-off: events and contacts after it are not counted (default: none)"
+    )
+    models: bool = Field(False, description="also return the hazard ratios of the multivariable models")
+    refresh: bool = Field(False, description="recompute instead of answering from the cache")
+
+
+class Estimate(BaseModel):
+    stratum: str = Field(description="all, or a disease with enough patients")
+    group: str = Field(description="all, or a group of `by`")
+    endpoint: str = Field(
+        description="OS, PFS (Kaplan-Meier), relapse/progression, NRM (cumulative incidence)"
+    )
+    timepoint: str
+    time_days: float
+    n: int = Field(description="patients in the stratum and group (not the number still at risk)")
+    estimate: float | None = Field(description="survival or cumulative incidence, 0 to 1")
+    lower: float | None = Field(description="95 % confidence limit; " + NOT_ESTIMABLE)
+    upper: float | None = Field(description="95 % confidence limit; " + NOT_ESTIMABLE)
+
+
+class GroupTest(BaseModel):
+    stratum: str
+    endpoint: str
+    test: str = Field(description="log-rank (OS, PFS) or Gray (cumulative incidence)")
+    statistic: float | None
+    df: float | None
+    p_value: float | None
+
+
+class HazardRatio(BaseModel):
+    stratum: str
+    model: str = Field(description="Cox, Fine-Gray or cause-specific Cox")
+    endpoint: str
+    term: str
+    hazard_ratio: float | None = Field(description=NOT_ESTIMABLE)
+    lower: float | None
+    upper: float | None
+    p_value: float | None
+    n: int
+    n_event: int
+
+
+class FollowUp(BaseModel):
+    stratum: str
+    n: int
+    median_follow_up_days: float | None = Field(description="reverse Kaplan-Meier median")
+    median_lower: float | None
+    median_upper: float | None
+    clark_c: float | None = Field(description="Clark's completeness index")
+    observed_person_days: float | None
+    potential_person_days: float | None
+
+
+class OutcomesOut(BaseModel):
+    filters: dict[str, str] = Field(description="the filters that were applied")
+    by: str | None = Field(description="the grouping compared (null: none)")
+    n_patients: int = Field(description="analysed patients (each one's first autologous HSCT)")
+    n_excluded: int = Field(description="patients left out: death recorded before the infusion")
+    cutoff: dt.date | None = Field(description="the data cut-off used (null: empty cohort, none given)")
+    cutoff_is_latest_contact: bool = Field(description="true when no cut-off was given")
+    computed_at: dt.datetime
+    empty: str = Field(description="why there are no estimates (empty cohort), else empty")
+    estimates: list[Estimate]
+    tests: list[GroupTest]
+    models: list[HazardRatio] | None = Field(description="null unless models=true")
+    follow_up: list[FollowUp]
+    notes: list[str] = Field(description="what could not be computed, and why")

@@ -1,4 +1,5 @@
-"""``remission demo``: build the embedded demo registry (once) and serve it on 127.0.0.1:8000."""
+"""``remission demo``: build the embedded demo registry (once), then serve it with ``remission serve``'s
+waitress server and options (127.0.0.1:8000 by default)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from tqdm import tqdm
 
 from remission.cli._django import database_label, setup_django
 from remission.cli.migrate import migrate_database
+from remission.cli.serve import add_server_options, serve
 
 
 def run(args: argparse.Namespace) -> int:
@@ -33,16 +35,13 @@ def run(args: argparse.Namespace) -> int:
     print(f"\nRemission demo: {url}")
     if args.no_serve:
         return 0
-    from remission.cli.serve import serve
-
-    serve(args.host, args.port)
+    serve(args.host, args.port, args.threads)
     return 0
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("demo", help="build the demo registry (embedded SQLite) and serve it")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8000)
+    add_server_options(parser)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-serve", action="store_true", help="build and print the logins, then stop")
     parser.set_defaults(func=run)

@@ -1,4 +1,8 @@
-"""``remission migrate``: create or bring the database schema up to date."""
+"""``remission migrate``: create or bring the database schema up to date, and the cache tables.
+
+The cache tables (``settings.CACHES`` entries with the database backend: the sign-in throttle's) are not
+models, so Django's migrations do not make them; ``createcachetable`` does, and leaves existing ones be.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +13,12 @@ from remission.cli._django import database_label, setup_django
 
 
 def migrate_database(*, verbose: bool = False) -> float:
-    """Apply all migrations; return the seconds it took."""
+    """Apply all migrations and make any missing cache table; return the seconds it took."""
     from django.core.management import call_command
 
     started = time.perf_counter()
     call_command("migrate", interactive=False, verbosity=1 if verbose else 0)
+    call_command("createcachetable", verbosity=1 if verbose else 0)
     return time.perf_counter() - started
 
 

@@ -1,7 +1,10 @@
 """``remission synth``: write a large synthetic registry calibrated to published outcomes (bulk path).
 
 remission synth --patients 100000 --seed 1 [--database-url postgres://…] [--validate all|sample|none]
-                [--audit record|patient] [--writer auto|orm|copy]
+                [--audit patient|record] [--writer auto|orm|copy] [--workers N]
+
+The default audit is one row per patient describing the bulk load (see docs/synth.md); ``--audit record``
+writes one per row, as the services do.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ def run(args: argparse.Namespace) -> int:
             validate=args.validate,
             audit=args.audit,
             writer=writer,
+            workers=args.workers,
             id_prefix=args.id_prefix,
             progress=bar.update,
         )
@@ -68,15 +72,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--audit",
-        choices=("record", "patient"),
-        default="record",
-        help="one audit row per record written (as the services do) or one per patient",
+        choices=("patient", "record"),
+        default="patient",
+        help="one audit row per patient listing what was created (default), or one per record written",
     )
     parser.add_argument(
         "--writer",
         choices=("auto", "orm", "copy"),
         default="auto",
         help="bulk_create (orm) or PostgreSQL COPY (copy); auto = copy on PostgreSQL, else orm",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="processes preparing COPY batches while one writes (default: one per core, at most 2; 0: none)",
     )
     parser.add_argument("--id-prefix", default=None, help="registry-id prefix (default S<seed>-)")
     parser.set_defaults(func=run)

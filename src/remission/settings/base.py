@@ -112,9 +112,20 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-# Sign-in throttling (remission/web/signin.py) keeps its counts in this cache; with several server
-# processes configure a shared one (database or Redis) under this name.
-REMISSION_SIGNIN_CACHE = "default"
+# Caches: "default" (computed outcome pages and API answers) is each process's own memory; "signin", the
+# sign-in throttle's failure counts (remission/web/signin.py), is a table in the registry's database, so
+# that every server process shares the counts. ``remission migrate`` makes the table (createcachetable).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "signin": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "remission_signin_cache",
+        # Culling drops entries when the table is full; room for a million (user name, address) pairs
+        # means a lockout cannot be evicted by failing from a few thousand other addresses.
+        "OPTIONS": {"MAX_ENTRIES": 1_000_000, "CULL_FREQUENCY": 10},
+    },
+}
+REMISSION_SIGNIN_CACHE = "signin"
 # Dosing policies per centre code for the screening page (remission.clinical.dosing.DosingPolicy fields),
 # e.g. {"leiden": {"name": "Leiden 2024", "weight_basis": "adjusted", "bsa_cap_m2": 2.0}}.
 REMISSION_DOSING_POLICIES: dict[str, dict[str, Any]] = {}

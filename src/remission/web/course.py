@@ -3,6 +3,9 @@ on day 0 of each infusion, plus the score and immune-reconstitution series for t
 
 Day numbers here are for display only (the analysis layer derives intervals for analysis): an event is
 counted from the latest infusion on or before it, and anything before the first infusion from the first.
+
+A long course has hundreds of rows, so every row arrives at the template ready to print: its links are
+made from one ``reverse`` per kind of record (``record_links``), not one per row, and its dates are text.
 """
 
 from __future__ import annotations
@@ -12,12 +15,51 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.urls import reverse
+
 from remission.registry.codes import Analyte
 from remission.web.charts import Point, line_chart
 from remission.web.kinds import KINDS
 
 # Immune-reconstitution analytes drawn as charts, in this order.
 CHART_ANALYTES = ("cd4", "cd8", "cd19", "nk", "cd3", "igg")
+
+
+PK_MARKER = 2_147_483_647  # stands for a record's id in a reversed URL (no real id is this large)
+
+
+@dataclass(frozen=True)
+class RecordLinks:
+    """The edit and history URLs of every record of one kind, from one ``reverse`` each."""
+
+    edit: str  # with "{pk}" where the record's id goes
+    history: str
+
+    def edit_url(self, pk: int) -> str:
+        return self.edit.format(pk=pk)
+
+    def history_url(self, pk: int) -> str:
+        return self.history.format(pk=pk)
+
+
+def record_links(slug: str) -> RecordLinks:
+    def pattern(name: str) -> str:
+        return reverse(name, args=[slug, PK_MARKER]).replace(str(PK_MARKER), "{pk}")
+
+    return RecordLinks(edit=pattern("record_edit"), history=pattern("record_history"))
+
+
+@dataclass(frozen=True)
+class Row:
+    """One record in the records table, ready to print."""
+
+    pk: int
+    anchor: str  # the row's HTML id, e.g. "lab-result-12"
+    when: str  # the record's first date, ISO, or ""
+    summary: str
+    version: str
+    edit_url: str
+    history_url: str
 
 
 @dataclass(frozen=True)
@@ -30,6 +72,11 @@ class Event:
     title: str
     detail: str
     stage: str  # for the colour band: disease, pretreatment, treatment, post
+    url: str = ""  # the record's edit page
+
+    @property
+    def date_text(self) -> str:
+        return self.date.isoformat()
 
     @property
     def day_label(self) -> str:
@@ -45,7 +92,7 @@ class Course:
     records: dict[str, list[Any]] = field(default_factory=dict)
     events: list[Event] = field(default_factory=list)
     infusions: list[Any] = field(default_factory=list)
-    sections: list[tuple[Any, list[tuple[Any, str, dt.date | None]]]] = field(default_factory=list)
+    sections: list[tuple[Any, list[Row]]] = field(default_factory=list)
     score_charts: list[tuple[str, Any, list[Point]]] = field(default_factory=list)
     lab_charts: list[tuple[str, Any, list[Point]]] = field(default_factory=list)
 
@@ -97,21 +144,24 @@ def patient_course(*, user: Any, patient: Any) -> Course:
             continue
         course.records[slug] = list(kind.list_selector(user=user, patient=patient))
     course.infusions = course.records["infusion"]
+    links = {slug: record_links(slug) for slug in course.records}
+    summaries = {(slug, r.pk): KINDS[slug].summary(r) for slug, rows in course.records.items() for r in rows}
     course.sections = [
-        (KINDS[slug], [(r, KINDS[slug].summary(r), _when(slug, r)) for r in rows])
+        (KINDS[slug], [_row(slug, r, summaries[(slug, r.pk)], links[slug]) for r in rows])
         for slug, rows in course.records.items()
     ]
     anchors = sorted((i.date, i.sequence) for i in course.infusions)
     for slug, fields in DATES.items():
-        kind = KINDS[slug]
         for record in course.records[slug]:
             for name, title in fields:
                 day = getattr(record, name, None)
                 if not isinstance(day, dt.date):
                     continue
                 offset, seq = _anchor(day, anchors)
+                detail = summaries[(slug, record.pk)]
+                url = links[slug].edit_url(record.pk)
                 course.events.append(
-                    Event(day, offset, seq, slug, record.pk, title, kind.summary(record), STAGES[slug])
+                    Event(day, offset, seq, slug, record.pk, title, detail, STAGES[slug], url)
                 )
     course.events.sort(key=lambda e: (e.date, list(STAGES).index(e.slug)))
     first = anchors[0][0] if anchors else None
@@ -136,6 +186,19 @@ def patient_course(*, user: Any, patient: Any) -> Course:
         title = f"{Analyte(analyte).label} ({unit})" if analyte in Analyte.values else analyte
         course.lab_charts.append((title, line_chart(title, points, unit=unit), points))
     return course
+
+
+def _row(slug: str, record: Any, summary: str, links: RecordLinks) -> Row:
+    when = _when(slug, record)
+    return Row(
+        pk=record.pk,
+        anchor=f"{slug}-{record.pk}",
+        when=when.isoformat() if when else "",
+        summary=summary,
+        version=f"v{record.version}",
+        edit_url=links.edit_url(record.pk),
+        history_url=links.history_url(record.pk),
+    )
 
 
 def _when(slug: str, record: Any) -> dt.date | None:

@@ -146,6 +146,7 @@ def outcomes_page(*, user: Any, data: dict[str, Any], refresh: bool = False) -> 
         if cached is not None:
             return cached
     from remission.analysis.loader import load_courses
+    from remission.analysis.longitudinal import load_measurements
     from remission.reports.outcomes_report import build_document, compute_outcomes
     from remission.reports.pipeline import analysis_set_from
 
@@ -155,7 +156,8 @@ def outcomes_page(*, user: Any, data: dict[str, Any], refresh: bool = False) -> 
     if analysis_set.frame.empty:
         page = OutcomesPage("Outcomes", "", [], 0, now, EMPTY)
     else:
-        results = compute_outcomes(analysis_set, by=request.by)
+        measurements = load_measurements(analysis_set, user=user)
+        results = compute_outcomes(analysis_set, by=request.by, measurements=measurements)
         document = build_document(results, filters=request.filters, title=request.title)
         page = OutcomesPage(
             document.title, document.subtitle, _sections(document), len(analysis_set.frame), now

@@ -2,9 +2,12 @@
 
 ``MAX_FAILURES`` failed sign-ins for the same (user name, IP address) within ``WINDOW`` lock that pair
 out for ``LOCKOUT``; a successful sign-in clears the count. The counts live in Django's cache
-(``settings.REMISSION_SIGNIN_CACHE``, default ``"default"``): configure a cache shared by every server
-process (database or Redis) when the registry runs more than one. The user name is lower-cased and
-hashed in the key, so the cache never holds user names.
+``settings.REMISSION_SIGNIN_CACHE`` (``"signin"``): a database cache in the registry's own database
+(table ``remission_signin_cache``, made by ``remission migrate``), so every server process sees the same
+counts. Failures arriving at the same instant in two processes may be counted once (the cache reads, then
+writes): a burst of simultaneous attempts may get a few more tries, but the limit is no longer multiplied
+by the number of processes. The user name is lower-cased and hashed in the key, so the cache never holds
+user names.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import caches
+from django.core.cache import BaseCache, caches
 
 MAX_FAILURES = 5
 WINDOW = dt.timedelta(minutes=15)
@@ -38,8 +41,8 @@ class Throttle:
         return f"remission:signin:{digest[:40]}"
 
     @staticmethod
-    def _cache():  # type: ignore[no-untyped-def]
-        return caches[getattr(settings, "REMISSION_SIGNIN_CACHE", "default")]
+    def _cache() -> BaseCache:
+        return caches[getattr(settings, "REMISSION_SIGNIN_CACHE", "signin")]
 
     def locked_for(self, username: str, address: str, *, now: float | None = None) -> float:
         """Seconds until this pair may try again (0 when it may try now)."""

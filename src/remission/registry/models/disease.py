@@ -34,6 +34,12 @@ class Diagnosis(PatientRecord):
 
     class Meta:
         verbose_name_plural = "diagnoses"
+        # the patient list's disease filter reads the primary diagnoses of one disease
+        indexes = [
+            models.Index(
+                fields=["disease", "patient"], condition=Q(is_primary=True), name="diagnosis_primary_disease"
+            )
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["patient"], condition=Q(is_primary=True), name="diagnosis_one_primary"

@@ -135,6 +135,7 @@ class Infusion(PatientRecord):
 
     class Meta:
         ordering = ["patient", "sequence"]
+        indexes = [models.Index(fields=["date", "patient"], name="infusion_date")]  # infusion-year filter
         constraints = [
             models.UniqueConstraint(fields=["patient", "sequence"], name="infusion_sequence_unique"),
             *range_constraints("infusion"),

@@ -22,3 +22,10 @@ def get_item(mapping: Any, key: Any) -> Any:
 def label_of(code: str) -> str:
     """``some_code`` as words."""
     return str(code).replace("_", " ")
+
+
+@register.filter
+def iso(value: Any) -> str:
+    """``{{ day|iso }}``: a date as ``2024-05-31`` (empty for none); cheaper than ``|date:"Y-m-d"``, which
+    goes through the localisation machinery for every cell of a long table."""
+    return value.isoformat() if value else ""

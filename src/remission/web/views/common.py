@@ -7,11 +7,11 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as HttpForbidden
-from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 
 from remission.registry.access import scope_for
 from remission.registry.errors import NotFound, PermissionDenied
+from remission.web.paging import ListPage, page_number, page_of
 
 PAGE_SIZE = 50
 READ_ONLY = "Your role does not allow changes at this centre."
@@ -43,9 +43,9 @@ def require_write(user: Any, centre_id: int) -> None:
         raise HttpForbidden(READ_ONLY)
 
 
-def paginate(rows: Any, request: HttpRequest, per_page: int = PAGE_SIZE) -> Page:
-    paginator = Paginator(rows, per_page)
-    return paginator.get_page(request.GET.get("page"))
+def paginate(rows: Any, request: HttpRequest, per_page: int = PAGE_SIZE) -> ListPage:
+    """The page of ``rows`` named by ``?page=`` (``remission.web.paging``: counts at most 1,000 rows)."""
+    return page_of(rows, page_number(request.GET.get("page")), per_page)
 
 
 def query_without_page(request: HttpRequest) -> str:

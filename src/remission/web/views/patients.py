@@ -68,12 +68,14 @@ def patient_list(request: HttpRequest) -> HttpResponse:
 def patient_detail(request: HttpRequest, registry_id: str) -> HttpResponse:
     patient = selectors.patient_get(user=request.user, registry_id=registry_id)
     course = patient_course(user=request.user, patient=patient)
+    writable = can_write(request.user, patient.centre_id)
     context = {
         "patient": patient,
         "course": course,
         "kinds": KINDS,
         "creatable": [KINDS[s] for s in CREATABLE],
-        "can_write": can_write(request.user, patient.centre_id),
+        "can_write": writable,
+        "edit_label": "Edit" if writable else "View",
         "disease_names": {code: d.name for code, d in DISEASES.items()},
     }
     return render(request, "web/patient_detail.html", context)

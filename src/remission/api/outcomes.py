@@ -1,0 +1,175 @@
+"""Cohort outcome estimates for the API: the analysis layer's standard outcome analysis as plain data.
+
+Nothing is computed here. The cohort is read with the requesting user's scope
+(:func:`remission.analysis.load_analysis_set`: a centre user reads their own centre, a statistician every
+centre) and :func:`remission.analysis.outcomes.standard_outcomes` is called as the outcomes report calls it
+(``remission.reports.outcomes_report.compute_outcomes``: the groups of ``by`` are estimated and compared
+only when the cohort has at least two of them), so the API and the report give the same numbers. The answer
+holds tables of estimates only, never a patient's row or registry ID. Loading and fitting take seconds on a
+large registry, so an answer is cached for ``CACHE_SECONDS`` per (what the user may read, query, day),
+as the web outcomes page is; ``refresh`` recomputes it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import pandas as pd
+from django.core.cache import cache
+
+from remission.registry.access import scope_for
+
+CACHE_SECONDS = 15 * 60
+CACHE_PREFIX = "remission:api-outcomes:"
+EMPTY = "No patient you can see matches this cohort."
+
+
+@dataclass(frozen=True)
+class CohortQuery:
+    """The cohort filters of the web outcomes page, the grouping and the data cut-off."""
+
+    disease: str | None = None
+    centre: str | None = None
+    sex: str | None = None
+    intensity: str | None = None
+    product_type: str | None = None
+    infusion_from: dt.date | None = None
+    infusion_to: dt.date | None = None
+    by: str | None = "disease"
+    cutoff: dt.date | None = None
+
+    def cohort(self) -> Any:
+        from remission.analysis import Cohort
+
+        return Cohort(
+            disease=self.disease,
+            centre=self.centre,
+            sex=self.sex,
+            intensity=self.intensity,
+            product_type=self.product_type,
+            infusion_from=self.infusion_from,
+            infusion_to=self.infusion_to,
+        )
+
+    def filters(self) -> dict[str, str]:
+        """The filters that are set, as text (``by`` and ``cutoff`` are not filters)."""
+        chosen = {k: v for k, v in asdict(self).items() if k not in ("by", "cutoff") and v is not None}
+        return {k: v.isoformat() if isinstance(v, dt.date) else str(v) for k, v in chosen.items()}
+
+
+def _key(user: Any, query: CohortQuery) -> str:
+    scope = scope_for(user)
+    readable = "all" if scope.readable is None else sorted(scope.readable)
+    raw = json.dumps([readable, asdict(query), dt.date.today().isoformat()], default=str, sort_keys=True)
+    return CACHE_PREFIX + hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+def _plain(value: Any) -> Any:
+    """A JSON value: numpy scalars as Python numbers, NaN and infinity (not estimable) as None."""
+    if value is None or isinstance(value, str | bool):
+        return value
+    if hasattr(value, "item"):  # a numpy scalar
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, pd.Timestamp | dt.date):
+        return value.isoformat()
+    return value
+
+
+def records(table: pd.DataFrame, columns: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The rows of ``table`` as dictionaries of plain values, ``columns`` only, in order."""
+    return [
+        {name: _plain(value) for name, value in zip(columns, row, strict=True)}
+        for row in table.loc[:, list(columns)].itertuples(index=False, name=None)
+    ]
+
+
+ESTIMATE_COLUMNS = (
+    "stratum",
+    "group",
+    "endpoint",
+    "timepoint",
+    "time_days",
+    "n",
+    "estimate",
+    "lower",
+    "upper",
+)
+TEST_COLUMNS = ("stratum", "endpoint", "test", "statistic", "df", "p_value")
+MODEL_COLUMNS = (
+    "stratum",
+    "model",
+    "endpoint",
+    "term",
+    "hazard_ratio",
+    "lower",
+    "upper",
+    "p_value",
+    "n",
+    "n_event",
+)
+FOLLOW_UP_COLUMNS = (
+    "stratum",
+    "n",
+    "median_follow_up_days",
+    "median_lower",
+    "median_upper",
+    "clark_c",
+    "observed_person_days",
+    "potential_person_days",
+)
+
+
+def compute(*, user: Any, query: CohortQuery) -> dict[str, Any]:
+    """The standard outcome analysis of the cohort ``user`` may read, as plain data (not cached)."""
+    from remission.analysis import load_analysis_set
+    from remission.analysis.outcomes import standard_outcomes
+
+    analysis_set = load_analysis_set(user=user, cohort=query.cohort(), cutoff=query.cutoff)
+    frame = analysis_set.frame
+    answer: dict[str, Any] = {
+        "filters": query.filters(),
+        "by": query.by,
+        "n_patients": len(frame),
+        "n_excluded": len(analysis_set.excluded),
+        "cutoff": query.cutoff,
+        "cutoff_is_latest_contact": query.cutoff is None,
+        "computed_at": dt.datetime.now(dt.UTC),
+        "empty": "",
+        "estimates": [],
+        "tests": [],
+        "models": [],
+        "follow_up": [],
+        "notes": [],
+    }
+    if frame.empty:
+        return {**answer, "empty": EMPTY}
+    groups = frame[query.by].dropna().nunique() if query.by is not None else 0
+    outcomes = standard_outcomes(frame, by=query.by if groups >= 2 else None, cutoff=analysis_set.cutoff)
+    return {
+        **answer,
+        "cutoff": outcomes.cutoff,
+        "estimates": records(outcomes.estimates, ESTIMATE_COLUMNS),
+        "tests": records(outcomes.tests, TEST_COLUMNS),
+        "models": records(outcomes.models, MODEL_COLUMNS),
+        "follow_up": records(outcomes.follow_up, FOLLOW_UP_COLUMNS),
+        "notes": list(outcomes.notes),
+    }
+
+
+def cohort_outcomes(*, user: Any, query: CohortQuery, refresh: bool = False) -> dict[str, Any]:
+    """:func:`compute`, cached (see the module docstring); ``refresh`` recomputes."""
+    key = _key(user, query)
+    if not refresh:
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
+    answer = compute(user=user, query=query)
+    cache.set(key, answer, CACHE_SECONDS)
+    return answer
