@@ -383,8 +383,9 @@ def load_average() -> str:
         return "unknown"
 
 
-def report(title: str, results: Results, load_before: str, load_after: str) -> bool:
-    """Print one run; True when page views met the target with no errors."""
+def report(title: str, results: Results, load_before: str, load_after: str, *, judged: bool = True) -> bool:
+    """Print one run; True when page views met the target with no errors. A run that is not ``judged``
+    against the latency target (the saturated capacity run) only has to be free of errors."""
     total = sum(len(v) for v in results.client.values())
     errors = sum(results.errors.values())
     print(f"\n== {title}")
@@ -419,6 +420,9 @@ def report(title: str, results: Results, load_before: str, load_after: str) -> b
         print(f"(the server's log: {SERVER_LOG})")
     views = [v for k, vs in results.client.items() if k != "entry-save" for v in vs]
     p95 = percentile(views, 95) * 1000 if views else float("inf")
+    if not judged:
+        print(f"page views (all but the save) p95: {p95:.0f} ms (saturated, so queueing: not judged)")
+        return not errors
     met = p95 < TARGET_P95_MS and not errors
     print(
         f"page views (all but the save) p95: {p95:.0f} ms; target p95 < {TARGET_P95_MS} ms, no errors: "
@@ -473,8 +477,7 @@ def main() -> int:
             before = load_average()
             results = run(base, patients, users, args.seconds, 0.0)
             title = f"capacity: no think time, {setting} (saturated: latency is queueing)"
-            report(title, results, before, load_average())
-            outcome.append(not results.errors)
+            outcome.append(report(title, results, before, load_average(), judged=False))
     finally:
         server.terminate()
         server.wait(timeout=30)

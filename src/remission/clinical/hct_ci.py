@@ -116,6 +116,10 @@ ITEMS: tuple[Item, ...] = (
 )  # fmt: skip
 ITEM_BY_CODE: dict[str, Item] = {item.code: item for item in ITEMS}
 ORGANS: tuple[str, ...] = tuple(dict.fromkeys(item.organ for item in ITEMS))
+# each organ's items, ascending weight as ITEMS lists them
+ORGAN_ITEMS: dict[str, tuple[Item, ...]] = {
+    organ: tuple(item for item in ITEMS if item.organ == organ) for organ in ORGANS
+}
 
 
 @dataclass(frozen=True)
@@ -334,7 +338,7 @@ def hct_ci(
     absent: list[str] = []
     missing: list[str] = []
     for organ in ORGANS:
-        levels = [item for item in ITEMS if item.organ == organ]  # ascending weight
+        levels = ORGAN_ITEMS[organ]  # ascending weight
         shown = [item for item in levels if evidence[item.code]]
         if shown:
             worst = max(shown, key=lambda item: item.weight)

@@ -2,9 +2,11 @@
 
 Memory stays flat in the number of patients: a batch of patients is generated, checked, written and
 dropped before much more is generated. Ids are reserved per batch (PostgreSQL: from each table's own
-sequence, so concurrent writers are safe; SQLite: after the table's largest id, SQLite having one writer),
+sequence, so concurrent writers are safe, or counted from it in a first load, which locks its tables;
+SQLite: after the table's largest id, SQLite having one writer; see :class:`IdReserver`),
 so a patient's rows can point at each other before they are written and every table is written in one
-statement per batch. Each batch is one transaction: it lands whole or not at all.
+statement per batch. Each batch is one transaction (a savepoint in a first load): it lands whole or not at
+all.
 
 Checks: with ``validate="all"`` every record passes :func:`remission.registry.validation.record_problems`
 with the patient's known context before it is written (:mod:`remission.synth.records`), the rules the
@@ -15,9 +17,11 @@ passes the rules; see ``docs/synth.md``). The database still holds its check con
 Writers: ``writer="orm"`` inserts with Django's ``bulk_create`` (any database); ``writer="copy"`` streams
 the same rows into PostgreSQL with ``COPY … FROM STDIN``: worker processes (``workers``, forked from this
 one) generate each batch and lay it out as ``COPY`` text (:mod:`remission.synth.copy_text`) while this
-process numbers and writes the previous one (:mod:`remission.synth.copy_writer`). A patient depends only
-on ``(seed, index)`` and batches are written in order, so the registry does not depend on the batch size
-or the number of workers. The tests check that both writers store the same registry.
+process numbers and writes the previous one (:mod:`remission.synth.copy_writer`). Into a registry with no
+patient yet, the ``COPY`` writer loads everything in one transaction with the foreign keys and plain
+indexes built once at the end (:mod:`remission.synth.first_load`): it lands whole or not at all. A
+patient depends only on ``(seed, index)`` and batches are written in order, so the registry does not
+depend on the batch size or the number of workers. The tests check that both writers store the same registry.
 
 Audit: ``audit="record"`` writes one audit row per row created (as the services do, with the same
 snapshot of the values); ``audit="patient"`` writes one row per patient with the patient's snapshot and
@@ -26,6 +30,7 @@ the ids of every record created for it, by table — every write is still audite
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import itertools
@@ -47,6 +52,7 @@ from remission.registry.services.audit import snapshot
 from remission.synth.centres import CENTRES
 from remission.synth.copy_text import BatchText, batch_text
 from remission.synth.copy_writer import copy_batch
+from remission.synth.first_load import keys_and_indexes_after
 from remission.synth.generate import generate_patient, registry_id
 from remission.synth.hazards import calibrated
 from remission.synth.plan import MODEL_ORDER, PatientPlan
@@ -102,12 +108,20 @@ def ensure_centres(*, is_demo: bool = False, actor: object = SYSTEM, reason: str
 
 
 class IdReserver:
-    """Hands out primary keys that no other writer will use."""
+    """Hands out primary keys that no other writer will use.
 
-    def __init__(self) -> None:
+    PostgreSQL: from each table's own sequence (``nextval`` per id), safe beside other writers. With
+    ``tables_locked`` (a first load holds its tables exclusively, :mod:`remission.synth.first_load`) the
+    ids are counted here from one ``nextval`` per table, and :meth:`continue_sequences` moves each
+    sequence past the last id used: no other writer can insert into a locked table meanwhile. SQLite: after
+    the table's largest id (SQLite has one writer).
+    """
+
+    def __init__(self, *, tables_locked: bool = False) -> None:
         self._pools: dict[str, Iterator[int]] = {}
         self._next: dict[str, int] = {}
         self._postgres = connection.vendor == "postgresql"
+        self._count_here = tables_locked or not self._postgres
 
     @staticmethod
     def model(name: str) -> type[models.Model]:
@@ -121,13 +135,16 @@ class IdReserver:
     def _take(self, model: type[models.Model], count: int) -> list[int]:
         table = model._meta.db_table
         with connection.cursor() as cursor:
-            if self._postgres:
+            if not self._count_here:
                 cursor.execute(
                     "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
                     [table, count],
                 )
                 return sorted(row[0] for row in cursor.fetchall())
-            if table not in self._next:
+            if table not in self._next and self._postgres:
+                cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [table])
+                self._next[table] = cursor.fetchone()[0]
+            elif table not in self._next:
                 cursor.execute(f'SELECT COALESCE(MAX(id), 0) FROM "{table}"')
                 start = cursor.fetchone()[0]
                 if connection.vendor == "sqlite":
@@ -138,6 +155,14 @@ class IdReserver:
         first = self._next[table]
         self._next[table] = first + count
         return list(range(first, first + count))
+
+    def continue_sequences(self) -> None:
+        """PostgreSQL, ids counted here: set each sequence to the last id handed out."""
+        if not (self._postgres and self._count_here):
+            return
+        with connection.cursor() as cursor:
+            for table, following in self._next.items():
+                cursor.execute("SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)", [table, following - 1])
 
     def __call__(self, name: str) -> int:
         return next(self._pools[name])
@@ -268,19 +293,24 @@ def _copy_load(
     prepare = functools.partial(
         batch_text, seed, id_prefix=id_prefix, centre_ids=centre_ids, snapshots=audit == "record"
     )
-    ids = IdReserver()
     rows = audit_rows = validated = 0
-    for batch in prepared_batches(prepare, ranges, workers):
-        for index in range(batch.first, batch.first + batch.patients):
-            if _should_validate(validate, index):
-                plan = generate_patient(seed, index, id_prefix=id_prefix)
-                _check_only(plan, centre_ids[plan.centre], today)
-                validated += 1
-        with transaction.atomic():
-            audit_rows += copy_batch(batch, take_ids=ids.take, audit=audit, reason=reason, now=timezone.now())
-        rows += batch.rows()
-        if progress is not None:
-            progress(batch.patients)
+    first = not Patient.objects.exists()
+    tables = [Patient, *(MODELS[name] for name in MODEL_ORDER), AuditRecord]
+    ids = IdReserver(tables_locked=first)
+    with keys_and_indexes_after(tables) if first else contextlib.nullcontext():
+        for batch in prepared_batches(prepare, ranges, workers):
+            for index in range(batch.first, batch.first + batch.patients):
+                if _should_validate(validate, index):
+                    plan = generate_patient(seed, index, id_prefix=id_prefix)
+                    _check_only(plan, centre_ids[plan.centre], today)
+                    validated += 1
+            with transaction.atomic():  # a savepoint inside a first load's transaction
+                stamp = timezone.now()
+                audit_rows += copy_batch(batch, take_ids=ids.take, audit=audit, reason=reason, now=stamp)
+            rows += batch.rows()
+            if progress is not None:
+                progress(batch.patients)
+        ids.continue_sequences()
     return rows, audit_rows, validated
 
 

@@ -55,6 +55,11 @@ class ItemSpec:
     steps: tuple[float, ...] | None = None
     choices: tuple[str, ...] | None = None
     unit: str = ""
+    # the steps as a set, for the common exact match before the tolerant comparison
+    exact_steps: frozenset[float] = field(default=frozenset(), init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "exact_steps", frozenset(self.steps or ()))
 
     def problem(self, value: Any) -> str | None:
         """The message for ``value`` if this item does not allow it, else None (None values are allowed)."""
@@ -82,7 +87,11 @@ class ItemSpec:
             low = -math.inf if self.min is None else self.min
             high = math.inf if self.max is None else self.max
             return OUT_OF_RANGE.format(item=self.name, value=value, low=low, high=high)
-        if self.steps is not None and not any(math.isclose(value, s, abs_tol=1e-9) for s in self.steps):
+        if (
+            self.steps is not None
+            and value not in self.exact_steps
+            and not any(math.isclose(value, s, abs_tol=1e-9) for s in self.steps)
+        ):
             return NOT_AN_ALLOWED_STEP.format(
                 item=self.name, value=value, steps=", ".join(f"{s:g}" for s in self.steps)
             )
