@@ -178,9 +178,11 @@ def _factor(column: pd.Series, name: str) -> pd.Series:
 
 def _natural_levels(column: pd.Series, values: pd.Series) -> list[object]:
     """A factor's levels in their own order: an ordered Categorical's (era) or sorted."""
+    present = values.dropna().unique()
     if isinstance(column.dtype, pd.CategoricalDtype):
-        return [level for level in column.cat.categories if level in set(values.dropna())]
-    return sorted(values.dropna().unique(), key=str)
+        found = set(present)
+        return [level for level in column.cat.categories if level in found]
+    return sorted(present, key=str)
 
 
 def reference_levels(frame: pd.DataFrame, covariates: Sequence[str] = COVARIATES) -> dict[str, object]:

@@ -49,6 +49,16 @@ def test_confirmed_progression_is_activity() -> None:
     assert result.event_date == day(300)
 
 
+def test_a_cdp_given_by_the_caller_is_used_as_it_is() -> None:
+    from remission.clinical.responses import confirmed_disability_progression
+
+    edss = [Measurement(day(0), 3.0), Measurement(day(300), 4.0), Measurement(day(480), 4.0)]
+    computed = confirmed_disability_progression(edss, [], start=D0, end=END)
+    assert run(edss=edss, cdp=computed) == run(edss=edss)
+    # the given result is what counts: a CDP of other ratings changes the verdict
+    assert run(edss=STABLE_EDSS, cdp=computed).decision == ACTIVITY
+
+
 @pytest.mark.parametrize(("t2", "gd"), [(1, 0), (0, 1), (2, 3)])
 def test_mri_activity(t2: int, gd: int) -> None:
     result = run(mri=[MriScan(day(180), 0, 0), MriScan(day(540), t2, gd)])

@@ -164,6 +164,8 @@ def _ms(
                 mri=mri,
                 edss_baseline=baseline,
                 settings=settings.neda,
+                # the CDP above when it was computed on the same ratings under the same settings
+                cdp=cdp if cdp is not None and settings.neda.cdp == settings.cdp else None,
             ),
         )
     neda_decision = _decision(neda)

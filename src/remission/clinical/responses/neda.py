@@ -54,8 +54,13 @@ def neda3(
     mri: Sequence[MriScan],
     edss_baseline: Measurement | None = None,
     settings: NedaSettings = DEFAULT_SETTINGS,
+    cdp: ResponseResult | None = None,
 ) -> ResponseResult:
-    """NEDA-3 over ``start`` to ``end``."""
+    """NEDA-3 over ``start`` to ``end``.
+
+    ``cdp``: the confirmed disability progression of these same ``edss``, ``relapses``, ``edss_baseline``,
+    ``start`` and ``end`` under ``settings.cdp``, when the caller has it already (it is not computed twice).
+    """
     events: list[Evidence] = []
     unknown: list[str] = []
     quiet: list[Evidence] = []
@@ -64,9 +69,10 @@ def neda3(
         if start < onset <= end:
             events.append(Evidence(onset, "relapse", "relapse"))
 
-    cdp = confirmed_disability_progression(
-        edss, relapses, baseline=edss_baseline, start=start, end=end, settings=settings.cdp
-    )
+    if cdp is None:
+        cdp = confirmed_disability_progression(
+            edss, relapses, baseline=edss_baseline, start=start, end=end, settings=settings.cdp
+        )
     if cdp.decision == PROGRESSION:
         events.append(
             Evidence(cdp.event_date, "progression", f"confirmed disability progression: {cdp.reason}")
