@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from remission.reports.funnel import GID_CENTRE, GID_LIMIT, NAME_ALL_BELOW, plot_funnel
 
@@ -41,3 +42,28 @@ def test_few_centres_are_all_named() -> None:
 def test_nothing_to_plot() -> None:
     with pytest.raises(ValueError, match="no centre"):
         plot_funnel(_centres(3).assign(expected=0.0), title="NRM")
+
+
+def test_names_of_crowded_centres_do_not_overlap_or_leave_the_plot() -> None:
+    # five centres above the limits within a narrow band of expected events (as in a real registry),
+    # and one far right whose name would run past the plot's right edge
+    crowded = pd.DataFrame(
+        {
+            "centre": ["syn-prague", "syn-barcelona", "syn-hamburg", "syn-moscow", "syn-x", "syn-chicago"],
+            "expected": [31.0, 36.0, 44.0, 46.0, 75.0, 450.0],
+            "ratio": [1.51, 1.67, 1.43, 1.40, 1.51, 0.85],
+            "outside_95": [1, 1, 1, 1, 1, -1],
+            "outside_998": 0,
+        }
+    )
+    fig = plot_funnel(crowded, title="NRM")
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()  # after the layout, as it is saved
+    renderer = canvas.get_renderer()
+    ax = fig.axes[0]
+    boxes = [t.get_window_extent(renderer) for t in ax.texts]
+    assert len(boxes) == 6
+    for i, a in enumerate(boxes):
+        assert ax.bbox.x0 <= a.x0 and a.x1 <= ax.bbox.x1, ax.texts[i].get_text()
+        for j in range(i + 1, len(boxes)):
+            assert not a.overlaps(boxes[j]), (ax.texts[i].get_text(), ax.texts[j].get_text())

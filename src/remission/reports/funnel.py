@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
@@ -68,17 +69,6 @@ def plot_funnel(centres: pd.DataFrame, *, title: str, subtitle: str = "") -> Fig
             for x, y, code, flag in zip(expected, ratio, data["centre"].astype(str), outside, strict=True)
             if name_all or flag != 0
         ]
-        # neighbours along the axis take turns: above right, below left of their point (no collision)
-        for k, (x, y, code, flag) in enumerate(sorted(named)):
-            ax.annotate(
-                code,
-                (x, min(y, top)),
-                xytext=(4, 3) if k % 2 == 0 else (-4, -10),
-                ha="left" if k % 2 == 0 else "right",
-                textcoords="offset points",
-                fontsize=7.5,
-                color=style.INK if flag == 0 else (ABOVE if flag > 0 else BELOW),
-            )
         ax.set_xscale("log")
         ax.set_xlim(grid[0], grid[-1])
         ax.xaxis.set_major_locator(LogLocator(base=10.0, subs=(1.0, 2.0, 5.0)))
@@ -87,8 +77,53 @@ def plot_funnel(centres: pd.DataFrame, *, title: str, subtitle: str = "") -> Fig
         ax.set_ylim(0.0, top)
         ax.set_xlabel("Expected events (case-mix adjusted, log scale)")
         ax.set_ylabel("Observed / expected events")
+        _name_points(ax, [(x, min(y, top), code, flag) for x, y, code, flag in named])
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3, frameon=False)
         fig.suptitle(title, x=0.0, ha="left", fontsize=11, fontweight="bold", color=style.INK)
         if subtitle:
             ax.set_title(subtitle, fontsize=8.5, fontweight="normal", color=style.MUTED, loc="left")
     return fig
+
+
+LABEL_SIZE = 7.5  # points
+# where a name may go, in points from its point: right above, right below, left above, left below, …
+LABEL_PLACES: tuple[tuple[float, float, str], ...] = (
+    (4, 3, "left"),
+    (4, -10, "left"),
+    (-4, 3, "right"),
+    (-4, -10, "right"),
+    (4, 12, "left"),
+    (4, -19, "left"),
+    (-4, 12, "right"),
+    (-4, -19, "right"),
+)
+
+
+def _name_points(ax: Axes, named: list[tuple[float, float, str, int]]) -> None:
+    """Name each point at the first of :data:`LABEL_PLACES` whose box (estimated from the text length)
+    stays within the plot's width and overlaps no name placed before it; the last place when none is."""
+    fig = ax.figure
+    to_px = fig.dpi / 72.0
+    placed: list[tuple[float, float, float, float]] = []
+    for x, y, code, flag in sorted(named):
+        px, py = ax.transData.transform((x, y))
+        width, height = len(code) * LABEL_SIZE * 0.6 * to_px, LABEL_SIZE * to_px
+        for dx, dy, ha in LABEL_PLACES:
+            left = px + dx * to_px - (width if ha == "right" else 0.0)
+            bottom = py + dy * to_px
+            box = (left, bottom, left + width, bottom + height)
+            inside = ax.bbox.x0 <= box[0] and box[2] <= ax.bbox.x1  # not past the plot's left or right
+            if inside and not any(
+                box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed
+            ):
+                break
+        placed.append(box)
+        ax.annotate(
+            code,
+            (x, y),
+            xytext=(dx, dy),
+            ha=ha,
+            textcoords="offset points",
+            fontsize=LABEL_SIZE,
+            color=style.INK if flag == 0 else (ABOVE if flag > 0 else BELOW),
+        )
