@@ -52,6 +52,19 @@ TIMEPOINTS: tuple[tuple[float, str], ...] = (
 COVARIATES: tuple[str, ...] = ("age", "sex", "disease", "era", "intensity", "experienced")
 RELAPSE, NRM = 1, 2
 SKIPPED = "{what} ({stratum}): not computed — {reason}"
+# the columns of the models table (one row per model term)
+MODEL_COLUMNS: tuple[str, ...] = (
+    "stratum",
+    "model",
+    "endpoint",
+    "term",
+    "hazard_ratio",
+    "lower",
+    "upper",
+    "p_value",
+    "n",
+    "n_event",
+)
 REFERENCE_RULE = (
     "Each factor's reference level is its most common level in the analysed cohort (ties: the first "
     "level in order), the same in the overall and the per-disease models."
@@ -308,19 +321,8 @@ def fit_models(
             notes.append(SKIPPED.format(what=what, stratum=stratum, reason=exc))
             continue
         tables.append(_hazard_table(result, stratum, model, endpoint, len(x), n_event))
-    columns = [
-        "stratum",
-        "model",
-        "endpoint",
-        "term",
-        "hazard_ratio",
-        "lower",
-        "upper",
-        "p_value",
-        "n",
-        "n_event",
-    ]
-    return (pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=columns)), notes
+    empty = pd.DataFrame(columns=list(MODEL_COLUMNS))
+    return (pd.concat(tables, ignore_index=True) if tables else empty), notes
 
 
 def patients_per_centre_year(frame: pd.DataFrame) -> pd.DataFrame:

@@ -102,18 +102,6 @@ ESTIMATE_COLUMNS = (
     "upper",
 )
 TEST_COLUMNS = ("stratum", "endpoint", "test", "statistic", "df", "p_value")
-MODEL_COLUMNS = (
-    "stratum",
-    "model",
-    "endpoint",
-    "term",
-    "hazard_ratio",
-    "lower",
-    "upper",
-    "p_value",
-    "n",
-    "n_event",
-)
 FOLLOW_UP_COLUMNS = (
     "stratum",
     "n",
@@ -129,7 +117,7 @@ FOLLOW_UP_COLUMNS = (
 def compute(*, user: Any, query: CohortQuery) -> dict[str, Any]:
     """The standard outcome analysis of the cohort ``user`` may read, as plain data (not cached)."""
     from remission.analysis import load_analysis_set
-    from remission.analysis.outcomes import standard_outcomes
+    from remission.analysis.outcomes import MODEL_COLUMNS, standard_outcomes
 
     analysis_set = load_analysis_set(user=user, cohort=query.cohort(), cutoff=query.cutoff)
     frame = analysis_set.frame
