@@ -108,7 +108,8 @@ def test_the_numbers_are_the_outcomes_reports(registry: World) -> None:
     """The same cohort through the report's own path (pipeline and compute_outcomes) gives the same tables."""
     from remission.analysis import Cohort
     from remission.analysis.loader import load_courses
-    from remission.api.outcomes import ESTIMATE_COLUMNS, MODEL_COLUMNS, TEST_COLUMNS, records
+    from remission.analysis.outcomes import MODEL_COLUMNS
+    from remission.api.outcomes import ESTIMATE_COLUMNS, TEST_COLUMNS, records
     from remission.reports.outcomes_report import compute_outcomes
     from remission.reports.pipeline import ReportRequest, analysis_set_from
 
