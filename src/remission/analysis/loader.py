@@ -73,7 +73,7 @@ def _upto(rows: QuerySet, field: str, cutoff: dt.date | None) -> QuerySet:
     return rows if cutoff is None else rows.filter(**{f"{field}__lte": cutoff})
 
 
-def _intensity(stored: str | None, regimen: str | None) -> str:
+def effective_intensity(stored: str | None, regimen: str | None) -> str:
     """The stored intensity, or the clinical catalogue's classification of the regimen when unknown."""
     if stored and stored != Intensity.UNKNOWN:
         return stored
@@ -143,7 +143,7 @@ def load_courses(
                 product_type=product_type,
                 infusion_id=pk,
                 regimen=regimen or "",
-                intensity=_intensity(intensity, regimen),
+                intensity=effective_intensity(intensity, regimen),
                 engraftment=engraftments.get(pk),
             )
         )

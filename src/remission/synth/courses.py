@@ -25,17 +25,9 @@ from remission.analysis.endpoints import (
     PatientCourse,
     ScoreFacts,
 )
-from remission.analysis.loader import ITEMS_NEEDED
-from remission.registry.catalogue import regimen_intensity
+from remission.analysis.loader import ITEMS_NEEDED, effective_intensity
 from remission.synth.centres import CENTRE_BY_CODE
 from remission.synth.plan import PatientPlan
-
-
-def _intensity(stored: str, regimen: str) -> str:
-    """As the loader: the stored intensity, else the catalogue's classification of the regimen."""
-    if stored and stored != "unknown":
-        return stored
-    return (regimen_intensity(regimen) or stored) if regimen else stored
 
 
 def course_of(plan: PatientPlan) -> PatientCourse:
@@ -59,7 +51,9 @@ def course_of(plan: PatientPlan) -> PatientCourse:
                 sequence=rec.fields["sequence"],
                 product_type=product["product_type"],
                 regimen=conditioning.get("regimen", ""),
-                intensity=_intensity(conditioning.get("intensity", ""), conditioning.get("regimen", "")),
+                intensity=effective_intensity(
+                    conditioning.get("intensity", ""), conditioning.get("regimen", "")
+                ),
                 engraftment=None
                 if graft is None
                 else EngraftmentFacts(
