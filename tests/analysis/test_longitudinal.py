@@ -7,6 +7,7 @@ Every expected value is worked out by hand from the dates and values written her
 from __future__ import annotations
 
 import datetime as dt
+import pickle
 from typing import Any
 
 import numpy as np
@@ -257,3 +258,15 @@ def test_no_readable_patient_gives_empty_frames(two_centres: dict[str, Any]) -> 
     measurements = load_measurements(_analysis_set(), user=stranger)
     assert isinstance(measurements, Measurements)
     assert measurements.scores.empty and measurements.labs.empty
+
+
+def test_measurements_travel_between_processes_read_only() -> None:
+    sent = measurements_from(_patients(), _raw_scores(), _raw_labs())
+    arrived = pickle.loads(pickle.dumps(sent))
+    pd.testing.assert_frame_equal(arrived.scores, sent.scores)
+    pd.testing.assert_frame_equal(arrived.labs, sent.labs)
+    assert dict(arrived.left_out) == dict(sent.left_out)
+    with pytest.raises(ValueError, match="read-only"):
+        arrived.labs.loc[0, "value"] = 0.0
+    with pytest.raises(TypeError):
+        arrived.left_out["cd4 in %"] = 1  # type: ignore[index]

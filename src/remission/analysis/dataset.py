@@ -32,6 +32,7 @@ from remission.analysis.cohorts import (
     add_cohort_columns,
     select,
 )
+from remission.analysis.dates import as_days
 from remission.analysis.endpoints import (
     DEFAULT_SETTINGS,
     FIRST_AUTOLOGOUS_HSCT,
@@ -149,7 +150,7 @@ def infusions_frame(extract: RegistryExtract) -> pd.DataFrame:
         {
             "infusion_id": np.array([r.infusion_id for r in rows], dtype=np.int64),
             "centre": np.array([r.centre for r in rows], dtype=object),
-            "date": pd.to_datetime(np.array([r.date for r in rows], dtype="datetime64[D]")),
+            "date": pd.to_datetime(as_days([r.date for r in rows])),
             "product_type": np.array([r.product_type for r in rows], dtype=object),
         }
     )

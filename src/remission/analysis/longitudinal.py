@@ -29,9 +29,8 @@ values of each), when the CD8 count is above 0.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from operator import itemgetter
 from types import MappingProxyType
 from typing import Any
 
@@ -85,6 +84,10 @@ class Measurements:
     labs: pd.DataFrame
     left_out: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Pickled (to another process) as its frames and counts; arrives read-only again."""
+        return (_arrived, (self.scores, self.labs, dict(self.left_out)))
+
     def instruments(self) -> tuple[str, ...]:
         """Instrument codes with at least one score."""
         return tuple(sorted(str(code) for code in self.scores["instrument"].unique()))
@@ -92,6 +95,24 @@ class Measurements:
     def analytes(self) -> tuple[str, ...]:
         """Analyte codes with at least one value (``cd4_cd8_ratio`` included)."""
         return tuple(sorted(str(code) for code in self.labs["analyte"].unique()))
+
+
+def _read_only(frame: pd.DataFrame) -> pd.DataFrame:
+    """The same columns, each its own array, the numeric and date ones read-only."""
+    columns: dict[str, Any] = {}
+    for name in frame.columns:
+        values = frame[name]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            columns[name] = values.array
+        else:
+            array = values.to_numpy().copy()
+            array.flags.writeable = False
+            columns[name] = array
+    return pd.DataFrame(columns, index=pd.RangeIndex(len(frame)), copy=False)
+
+
+def _arrived(scores: pd.DataFrame, labs: pd.DataFrame, left_out: dict[str, int]) -> Measurements:
+    return Measurements(_read_only(scores), _read_only(labs), MappingProxyType(left_out))
 
 
 @dataclass(frozen=True)
@@ -278,85 +299,105 @@ def measurements_from(
 
 # -- the query part --------------------------------------------------------------------------------------
 
-_EPOCH = dt.date(1970, 1, 1).toordinal()
+
+@dataclass(frozen=True)
+class RawMeasurements:
+    """Scores and laboratory values as read, before :func:`measurements_from` dates them against the
+    index infusions: ``scores`` (``patient`` registry id, ``date``, ``instrument``, ``score``) and ``labs``
+    (``patient``, ``date``, ``analyte``, ``value``, ``unit``)."""
+
+    scores: pd.DataFrame
+    labs: pd.DataFrame
 
 
-def _dates(values: list[dt.date]) -> np.ndarray:
-    """datetime.date objects -> datetime64[D], without numpy's slow per-object date parsing."""
-    ordinals = np.fromiter(map(dt.date.toordinal, values), dtype=np.int64, count=len(values))
-    return (ordinals - _EPOCH).astype("datetime64[D]")
+def read_measurements(
+    *, user: Any, cutoff: dt.date | None = None, registry_ids: Collection[str] | None = None
+) -> RawMeasurements:
+    """Every score and laboratory value ``user`` may read, dated on or before ``cutoff``; only those of
+    the patients ``registry_ids`` names, when given (below :data:`NAME_PATIENTS_BELOW` patients the query
+    names them; above, every readable patient's records are read and the others dropped here).
 
+    Four queries whatever the number of patients (patients, assessments, work-ups, laboratory results),
+    each read as columns (:func:`remission.analysis.columns.read_columns`). Django must be set up.
+    """
+    from remission.analysis.columns import read_columns
+    from remission.registry.models import Assessment, LabResult, WorkUp
+    from remission.registry.selectors.scoping import readable_patients, readable_records
 
-def _columns(rows: list[tuple], count: int) -> list[list[Any]]:
-    """Rows -> columns (``itemgetter`` per column: far quicker than ``zip(*rows)`` on millions of rows)."""
-    return [list(map(itemgetter(i), rows)) for i in range(count)]
+    readable = list(readable_patients(user).values_list("pk", "registry_id"))
+    if registry_ids is not None:
+        wanted = set(registry_ids)
+        readable = [(pk, registry_id) for pk, registry_id in readable if registry_id in wanted]
+    pks = np.asarray([pk for pk, _ in readable], dtype=np.int64)
+    ids = pd.Index(np.asarray([registry_id for _, registry_id in readable], dtype=object), dtype=object)
+    lookup = np.full(int(pks.max()) + 1 if pks.size else 1, -1, dtype=np.int64)
+    lookup[pks] = np.arange(pks.size)
+    name_them = registry_ids is not None and pks.size < NAME_PATIENTS_BELOW
+
+    def records(model: type) -> Any:
+        rows = readable_records(model, user)
+        if cutoff is not None:
+            rows = rows.filter(date__lte=cutoff)
+        return rows.filter(patient_id__in=pks.tolist()) if name_them else rows
+
+    def patient_column(patient_ids: np.ndarray) -> pd.Categorical:
+        inside = patient_ids < lookup.shape[0]
+        codes = np.where(inside, lookup[np.where(inside, patient_ids, 0)], -1)
+        return pd.Categorical.from_codes(codes, categories=ids)
+
+    assessed = read_columns(
+        records(Assessment).filter(score__isnull=False),
+        {"patient_id": "int", "date": "date", "instrument": "text", "score": "float"},
+    )
+    work_ups = read_columns(
+        records(WorkUp), {"patient_id": "int", "date": "date", **dict.fromkeys(WORKUP_SCORES, "float")}
+    )
+    parts = [assessed]
+    for name in WORKUP_SCORES:
+        given = ~np.isnan(work_ups[name])
+        parts.append(
+            {
+                "patient_id": work_ups["patient_id"][given],
+                "date": work_ups["date"][given],
+                "instrument": np.full(int(given.sum()), name, dtype=object),
+                "score": work_ups[name][given],
+            }
+        )
+    scores = {name: np.concatenate([part[name] for part in parts]) for name in assessed}
+    labs = read_columns(
+        records(LabResult),
+        {"patient_id": "int", "date": "date", "analyte": "text", "value": "float", "unit": "text"},
+    )
+    return RawMeasurements(
+        scores=pd.DataFrame(
+            {
+                "patient": patient_column(scores["patient_id"]),
+                "date": scores["date"],
+                "instrument": scores["instrument"],
+                "score": scores["score"],
+            }
+        ),
+        labs=pd.DataFrame(
+            {
+                "patient": patient_column(labs["patient_id"]),
+                "date": labs["date"],
+                "analyte": labs["analyte"],
+                "value": labs["value"],
+                "unit": labs["unit"],
+            }
+        ),
+    )
 
 
 def load_measurements(analysis_set: Any, *, user: Any) -> Measurements:
     """Scores and laboratory values of ``analysis_set``'s patients that ``user`` may read.
 
     ``analysis_set`` is a :class:`~remission.analysis.dataset.AnalysisSet` (its ``frame`` gives each
-    patient's index infusion date and disease, its ``cutoff`` the data cut-off). Four queries, whatever
-    the number of patients. Django must be set up.
+    patient's index infusion date and disease, its ``cutoff`` the data cut-off): :func:`read_measurements`
+    then :func:`measurements_from`. Django must be set up.
     """
-    from remission.registry.models import Assessment, LabResult, WorkUp
-    from remission.registry.selectors.scoping import readable_patients, readable_records
-
     patients = analysis_set.frame[list(PATIENT_COLUMNS)]
-    wanted = set(patients["registry_id"].astype(str))
-    readable = [
-        (pk, registry_id)
-        for pk, registry_id in readable_patients(user).values_list("pk", "registry_id")
-        if registry_id in wanted
-    ]
-    pks = np.asarray([pk for pk, _ in readable], dtype=np.int64)
-    ids = np.asarray([registry_id for _, registry_id in readable], dtype=object)
-    lookup = np.full(int(pks.max()) + 1 if pks.size else 1, -1, dtype=np.int64)
-    lookup[pks] = np.arange(pks.size)
-
-    def records(model: type) -> Any:
-        rows = readable_records(model, user)
-        if analysis_set.cutoff is not None:
-            rows = rows.filter(date__lte=analysis_set.cutoff)
-        return rows.filter(patient_id__in=pks.tolist()) if pks.size < NAME_PATIENTS_BELOW else rows
-
-    def patient_column(patient_ids: list[int]) -> pd.Categorical:
-        raw = np.fromiter(patient_ids, dtype=np.int64, count=len(patient_ids))
-        inside = raw < lookup.shape[0]
-        codes = np.where(inside, lookup[np.where(inside, raw, 0)], -1)
-        return pd.Categorical.from_codes(codes, categories=pd.Index(ids, dtype=object)) if ids.size else []
-
-    score_rows = list(
-        records(Assessment)
-        .filter(score__isnull=False)
-        .values_list("patient_id", "date", "instrument", "score")
+    raw = read_measurements(
+        user=user, cutoff=analysis_set.cutoff, registry_ids=set(patients["registry_id"].astype(str))
     )
-    for patient_id, day, *values in records(WorkUp).values_list("patient_id", "date", *WORKUP_SCORES):
-        score_rows += [
-            (patient_id, day, name, value)
-            for name, value in zip(WORKUP_SCORES, values, strict=True)
-            if value is not None
-        ]
-    s_patient, s_date, s_instrument, s_score = _columns(score_rows, 4)
-    del score_rows
-    raw_scores = pd.DataFrame(
-        {
-            "patient": patient_column(s_patient),
-            "date": _dates(s_date),
-            "instrument": np.asarray(s_instrument, dtype=object),
-            "score": np.asarray(s_score, dtype=np.float64),
-        }
-    )
-    lab_rows = list(records(LabResult).values_list("patient_id", "date", "analyte", "value", "unit"))
-    l_patient, l_date, l_analyte, l_value, l_unit = _columns(lab_rows, 5)
-    del lab_rows
-    raw_labs = pd.DataFrame(
-        {
-            "patient": patient_column(l_patient),
-            "date": _dates(l_date),
-            "analyte": np.asarray(l_analyte, dtype=object),
-            "value": np.asarray(l_value, dtype=np.float64),
-            "unit": np.asarray(l_unit, dtype=object),
-        }
-    )
-    return measurements_from(patients, raw_scores, raw_labs)
+    return measurements_from(patients, raw.scores, raw.labs)

@@ -137,11 +137,14 @@ def build_document(
     generated: dt.date | None = None,
     selection: str = "each patient's first autologous HSCT",
     cohort_settings: CohortSettings = DEFAULT_COHORT_SETTINGS,
+    activity: Section | None = None,
 ) -> Document:
     """The report: cohort and Table 1, curves, estimates, disease activity and immune reconstitution
     (when measurements were given), comparisons, models, follow-up, centre benchmarking (with at least
     three centres), data quality, methods. ``filters`` are the cohort's criteria in words (("Disease",
-    "Systemic sclerosis"), …)."""
+    "Systemic sclerosis"), …). ``activity``: the disease-activity section when it was built elsewhere
+    (:func:`activity_section`, in another process: :mod:`.activity_alongside`); by default it is built
+    here from ``results.activity``."""
     frame = results.frame
     outcomes = results.outcomes
     n = len(frame)
@@ -178,8 +181,10 @@ def build_document(
     if competing:
         sections.append(Section("Relapse and non-relapse mortality", tuple(competing), "competing-risks"))
     sections.append(Section("Estimates", (estimates_table(outcomes.estimates, by=results.by),), "estimates"))
-    if results.activity is not None:
-        sections.append(_activity_section(results.activity, who))
+    if activity is None and results.activity is not None:
+        activity = activity_section(results.activity, who)
+    if activity is not None:
+        sections.append(activity)
     forests = [block for name, block in figures.items() if name.startswith("forest-")]
     model_blocks: list = [*forests, models_table(outcomes.models, results.references)]
     if outcomes.notes:
@@ -217,7 +222,7 @@ def build_document(
         covariates=covariates,
         experience_threshold=cohort_settings.experience_threshold,
     )
-    if results.activity is not None:
+    if activity is not None:
         methods.append(activity_methods(min_patients=MIN_PATIENTS))
     if results.benchmarks is not None and not results.benchmarks.centres.empty:
         labels = list(dict.fromkeys(results.benchmarks.centres["label"]))
@@ -244,7 +249,7 @@ def build_document(
     )
 
 
-def _activity_section(activity: ActivitySummaries, who: str) -> Section:
+def activity_section(activity: ActivitySummaries, who: str) -> Section:
     """Disease activity and immune reconstitution: trajectories, the immune panels, their tables."""
     if activity.empty:
         return Section(

@@ -7,7 +7,13 @@
    (:func:`remission.analysis.dataset.derive_analysis_set`);
 3. **models** — Table 1, the standard outcome analysis and the curves
    (:func:`.outcomes_report.compute_outcomes`);
-4. **rendering** — plots, HTML or PDF, and the CSV archive.
+4. **rendering** — plots, HTML or PDF, and the CSV archive; the disease-activity section's summaries
+   and plots count here.
+
+On PostgreSQL the disease-activity section (its measurements read, dated, summarised and drawn) is built
+by a forked process on another core while this one does the rest (:mod:`.activity_alongside`); the stages
+then count only this process's work and its wait for the section, and :attr:`ReportRun.alongside` gives
+the forked process's own seconds by stage.
 
 Django must be set up (the command line does it). Only ``remission.analysis`` touches the database.
 """
@@ -27,7 +33,7 @@ from remission.analysis import AnalysisSet, Cohort
 from remission.analysis.dataset import derive_analysis_set
 from remission.reports.bundle import tables_path, write_tables
 from remission.reports.html import render_html
-from remission.reports.outcomes_report import DEFAULT_TITLE, build_document, compute_outcomes
+from remission.reports.outcomes_report import DEFAULT_TITLE, build_document, cohort_label, compute_outcomes
 from remission.reports.pdf import render_pdf
 
 if TYPE_CHECKING:
@@ -66,6 +72,7 @@ class ReportRun:
     seconds: dict[str, float]
     n_patients: int
     cpu_seconds: dict[str, float] = field(default_factory=dict)
+    alongside: dict[str, float] | None = None  # the forked process's own seconds by stage (activity section)
 
     def split(self) -> str:
         total = sum(self.seconds.values())
@@ -113,8 +120,8 @@ def produce_report(
     if path.suffix.lower() not in FORMATS:
         raise ValueError(UNKNOWN_FORMAT.format(path=path))
     from remission.analysis.loader import load_courses
-    from remission.analysis.longitudinal import load_measurements
     from remission.registry.access import SYSTEM
+    from remission.reports.activity_alongside import activity_alongside
 
     seconds: dict[str, float] = {}
     cpu_seconds: dict[str, float] = {}
@@ -131,21 +138,28 @@ def produce_report(
         return now
 
     user = SYSTEM if request.user is None else request.user
-    with cycle_collection_paused():
+    with cycle_collection_paused(), activity_alongside(user=user, cutoff=request.cutoff) as pending:
         started = time.perf_counter()
         extract = load_courses(user=user, cutoff=request.cutoff)
+        pending.read()
         started = finished("query", started)
         analysis_set = analysis_set_from(extract, request)
         del extract
         if analysis_set.frame.empty:
             raise EmptyCohortError(EMPTY_COHORT.format(filters=_filter_words(request.filters)))
         started = finished("derivation", started)
-        measurements = load_measurements(analysis_set, user=user)
+        pending.begin(analysis_set, cohort_label(request.filters, len(analysis_set.frame)))
         # reading the scores and laboratory values is query time, though it needs the derived cohort first
         started = finished("query", started, add=True)
-        results = compute_outcomes(analysis_set, by=request.by, measurements=measurements)
+        results = compute_outcomes(analysis_set, by=request.by)
         started = finished("models", started)
-        document = build_document(results, filters=request.filters, title=request.title, generated=generated)
+        document = build_document(
+            results,
+            filters=request.filters,
+            title=request.title,
+            generated=generated,
+            activity=pending.section(),
+        )
         tables = write_tables(document, tables_path(path), notes=results.outcomes.notes)
         if path.suffix.lower() == ".pdf":
             path.write_bytes(render_pdf(document))
@@ -158,6 +172,7 @@ def produce_report(
         seconds=seconds,
         n_patients=len(analysis_set.frame),
         cpu_seconds=cpu_seconds,
+        alongside=pending.seconds if pending.alongside else None,
     )
 
 

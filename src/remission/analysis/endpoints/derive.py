@@ -73,6 +73,7 @@ from operator import attrgetter
 import numpy as np
 import pandas as pd
 
+from remission.analysis.dates import as_days
 from remission.analysis.endpoints.records import OutcomeFacts, PatientCourse
 from remission.analysis.endpoints.responses import ResponseOutcome, derive_response
 from remission.analysis.endpoints.settings import (
@@ -235,7 +236,7 @@ class EndpointSet:
         for name in COLUMNS:
             values = list(next(by_column)) if by_column is not None else []
             if name in _DATE_COLUMNS:  # None -> NaT
-                data[name] = np.array(values, dtype="datetime64[D]").astype("datetime64[ns]")
+                data[name] = as_days(values).astype("datetime64[ns]")
             elif name in _OPTIONAL_INT_COLUMNS:
                 data[name] = pd.array(values, dtype="Int64")
             elif name in _INT_COLUMNS:

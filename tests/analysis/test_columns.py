@@ -1,0 +1,92 @@
+"""Reading querysets as typed columns: the same values on SQLite (values_list) and PostgreSQL (COPY as CSV).
+
+Every expected value is written here by hand; the suite runs this file on both databases.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from remission.analysis.columns import read_columns
+from remission.registry import services
+from remission.registry.access import SYSTEM
+from remission.registry.codes import ConsentStatus, Sex
+from remission.registry.models import Centre, WorkUp
+
+AWKWARD_NAMES = ('Leiden, "LUMC"', "two\nlines", "", "Ünïcödé — São Paulo", "plain")
+
+
+@pytest.fixture
+def centres(db: None) -> None:
+    for number, name in enumerate(AWKWARD_NAMES):
+        Centre.objects.create(
+            code=f"c{number}",
+            name=name,
+            country="NL",
+            first_procedure_year=None if number % 2 else 1990 + number,
+        )
+
+
+def test_text_survives_commas_quotes_newlines_and_empty_strings(centres: None) -> None:
+    columns = read_columns(Centre.objects.order_by("code"), {"code": "text", "name": "text"})
+    assert columns["name"].tolist() == list(AWKWARD_NAMES)
+    assert columns["code"].tolist() == ["c0", "c1", "c2", "c3", "c4"]
+    assert columns["name"].dtype == object
+
+
+def test_null_numbers_read_as_nan_and_integers_stay_integers(centres: None) -> None:
+    columns = read_columns(Centre.objects.order_by("code"), {"id": "int", "first_procedure_year": "float"})
+    assert columns["id"].dtype == np.int64
+    years = columns["first_procedure_year"]
+    assert years.dtype == np.float64
+    assert years[[0, 2, 4]].tolist() == [1990.0, 1992.0, 1994.0]
+    assert np.isnan(years[[1, 3]]).all()
+
+
+def test_a_null_in_an_integer_column_is_named(centres: None) -> None:
+    with pytest.raises(ValueError, match=r"Centre\.first_procedure_year: NULL in an integer column"):
+        read_columns(Centre.objects.all(), {"first_procedure_year": "int"})
+
+
+def test_an_unknown_kind_is_named(centres: None) -> None:
+    with pytest.raises(ValueError, match="field name: kind 'str' is not one of"):
+        read_columns(Centre.objects.all(), {"name": "str"})  # type: ignore[dict-item]
+
+
+def test_dates_and_null_floats(db: None) -> None:
+    centre = services.centre_create(actor=SYSTEM, code="north", name="North", country="NL")
+    patient = services.patient_register(
+        actor=SYSTEM,
+        centre=centre,
+        sex=Sex.FEMALE,
+        birth_year=1940,  # the work-up before 1970 is after birth
+        birth_month=3,
+        consent_status=ConsentStatus.GIVEN,
+        consent_date=dt.date(2019, 1, 1),
+        registry_id="P-1",
+    )
+    services.workup_record(actor=SYSTEM, patient=patient, date=dt.date(2019, 12, 1), fvc_pct=78.5)
+    services.workup_record(actor=SYSTEM, patient=patient, date=dt.date(1969, 12, 31))
+    columns = read_columns(
+        WorkUp.objects.order_by("date"), {"patient_id": "int", "date": "date", "fvc_pct": "float"}
+    )
+    assert columns["date"].dtype == np.dtype("datetime64[D]")
+    assert columns["date"].tolist() == [dt.date(1969, 12, 31), dt.date(2019, 12, 1)]
+    assert np.isnan(columns["fvc_pct"][0]) and columns["fvc_pct"][1] == 78.5
+    assert columns["patient_id"].tolist() == [patient.pk, patient.pk]
+
+
+def test_no_rows_give_empty_typed_columns(centres: None) -> None:
+    kinds = {"id": "int", "name": "text", "first_procedure_year": "float"}
+    for rows in (Centre.objects.filter(code="nowhere"), Centre.objects.filter(pk__in=[])):
+        columns = read_columns(rows, kinds)  # type: ignore[arg-type]
+        assert [columns[f].dtype for f in kinds] == [np.int64, object, np.float64]
+        assert all(len(columns[f]) == 0 for f in kinds)
+
+
+def test_the_queryset_filter_is_kept(centres: None) -> None:
+    columns = read_columns(Centre.objects.filter(code__in=["c1", "c3"]).order_by("-code"), {"code": "text"})
+    assert columns["code"].tolist() == ["c3", "c1"]
