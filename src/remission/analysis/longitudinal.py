@@ -8,11 +8,12 @@ one row per value, with the days since that patient's index infusion (the analys
 
 The work is in two parts:
 
-- the query part (:func:`load_measurements`) starts from the registry's scoping helpers with the reading
-  user, as :mod:`.loader` does — a centre user reads only their own centre's patients, even when the
-  analysis set names others — and reads everything in four ``values_list`` queries whatever the number
-  of patients (patients, assessments, work-ups, laboratory results); records dated after the analysis
-  set's cut-off stay in the database;
+- the query part (:func:`read_measurements`, which :func:`load_measurements` calls with the analysis
+  set's patients) starts from the registry's scoping helpers with the reading user, as :mod:`.loader`
+  does — a centre user reads only their own centre's patients, even when the analysis set names others —
+  and reads everything in four queries whatever the number of patients (patients, assessments, work-ups,
+  laboratory results), as columns (:func:`remission.analysis.columns.read_columns`: on PostgreSQL through
+  COPY); records dated after the analysis set's cut-off stay in the database;
 - the pure part (:func:`tidy_scores`, :func:`tidy_labs`, :func:`canonical_values`,
   :func:`cd4_cd8_ratios`) turns plain frames into :class:`Measurements`: days since infusion, one unit per
   analyte, the CD4/CD8 ratio.
