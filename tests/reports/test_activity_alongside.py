@@ -83,3 +83,35 @@ def test_the_section_needs_the_cohort_first() -> None:
     pending = alongside.PendingActivity(user=SYSTEM, cutoff=None)
     with pytest.raises(RuntimeError, match="needs the cohort first"):
         pending.section()
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_the_report_command_builds_the_section_alongside(
+    registry: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import dataclasses
+
+    from remission.cli import main
+    from remission.settings import environment
+
+    monkeypatch.setattr("remission.cli.report.setup_django", lambda settings=None: None)
+    monkeypatch.setattr(environment, "ENV", dataclasses.replace(environment.ENV, database_url="postgres://"))
+    assert main(["report", "--out", str(tmp_path / "report.pdf")]) == 0
+    assert "Disease-activity section built alongside, in a forked process: query" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_inside_a_transaction_the_same_steps_run_here(registry: None) -> None:
+    from django.db import transaction
+
+    analysis_set = load_analysis_set()
+    with transaction.atomic(), alongside.activity_alongside(user=SYSTEM, cutoff=None) as pending:
+        assert not pending.alongside
+        pending.read()  # nothing to do here
+        pending.begin(analysis_set, WHO)  # reads the measurements
+        section = pending.section()
+        assert pending.section() is section  # built once
+    measurements = load_measurements(analysis_set, user=SYSTEM)
+    assert section == activity_section(summarise_measurements(measurements), WHO)
+    assert pending.seconds == {}  # no forked process to time

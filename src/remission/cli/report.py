@@ -86,6 +86,9 @@ def run(args: argparse.Namespace) -> int:
         by=None if args.by == "none" else args.by,
         **({"title": args.title} if args.title else {}),
     )
+    # no tqdm monitor thread: the report forks a process for the disease-activity section only when this
+    # process runs one thread (remission.reports.activity_alongside)
+    tqdm.monitor_interval = 0
     bar = tqdm(
         total=len(STAGES), unit="stage", desc="Report", bar_format="{l_bar}{bar}| {n}/{total} {postfix}"
     )
@@ -106,6 +109,9 @@ def run(args: argparse.Namespace) -> int:
     print(f"Report: {result.report} ({result.n_patients:,} patients)")
     print(f"Tables (CSV): {result.tables}")
     print(f"Time: {result.split()}")
+    if result.alongside is not None:
+        parts = ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in result.alongside.items())
+        print(f"Disease-activity section built alongside, in a forked process: {parts}")
     return 0
 
 

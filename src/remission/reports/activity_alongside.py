@@ -107,6 +107,7 @@ class PendingActivity:
     _process: Any = None
     _measurements: Measurements | None = None
     _who: str | None = None
+    _built: Section | None = None
 
     def read(self) -> None:
         """Tell the forked process to read the measurements now (without one: nothing to do yet)."""
@@ -129,12 +130,14 @@ class PendingActivity:
 
     def section(self) -> Section:
         """The section: from the forked process (waiting for it if need be), or built here."""
+        if self._built is not None:
+            return self._built
         if self._who is None:
             raise RuntimeError(NOT_BEGUN)
-        if self._pipe is None:
-            assert self._measurements is not None
-            section, self._measurements = _section(self._measurements, self._who, {}), None
-            return section
+        if self._measurements is not None:  # no forked process: read in begin(), built here
+            self._built, self._measurements = _section(self._measurements, self._who, {}), None
+            return self._built
+        assert self._pipe is not None
         try:
             status, payload, seconds = self._pipe.recv()
         except EOFError:
@@ -142,7 +145,7 @@ class PendingActivity:
             raise RuntimeError(ENDED_WITHOUT_ANSWER.format(code=self._process.exitcode)) from None
         if status != "ok":
             raise RuntimeError(FAILED.format(trace=payload))
-        self.seconds = seconds
+        self.seconds, self._built = seconds, payload
         return payload
 
     def close(self) -> None:
