@@ -86,9 +86,6 @@ def run(args: argparse.Namespace) -> int:
         by=None if args.by == "none" else args.by,
         **({"title": args.title} if args.title else {}),
     )
-    # no tqdm monitor thread: the report forks a process for the disease-activity section only when this
-    # process runs one thread (remission.reports.activity_alongside)
-    tqdm.monitor_interval = 0
     bar = tqdm(
         total=len(STAGES), unit="stage", desc="Report", bar_format="{l_bar}{bar}| {n}/{total} {postfix}"
     )

@@ -74,8 +74,9 @@ def why_not_alongside() -> str | None:
         return f"the database is {connection.vendor}, not PostgreSQL"
     if connection.in_atomic_block:
         return "inside a transaction (a second connection would not see its uncommitted rows)"
-    if threading.active_count() > 1:
-        return "more than one thread runs in this process"
+    others = [t.name for t in threading.enumerate() if t is not threading.current_thread()]
+    if others:
+        return f"other threads run in this process ({', '.join(others)})"
     return None
 
 
