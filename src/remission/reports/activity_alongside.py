@@ -70,13 +70,13 @@ def why_not_alongside() -> str | None:
         return "this platform cannot fork"
     if (os.cpu_count() or 1) < 2:
         return "one core"
+    others = [t.name for t in threading.enumerate() if t is not threading.current_thread()]
+    if others:
+        return f"other threads run in this process ({', '.join(others)})"
     if connection.vendor != "postgresql":
         return f"the database is {connection.vendor}, not PostgreSQL"
     if connection.in_atomic_block:
         return "inside a transaction (a second connection would not see its uncommitted rows)"
-    others = [t.name for t in threading.enumerate() if t is not threading.current_thread()]
-    if others:
-        return f"other threads run in this process ({', '.join(others)})"
     return None
 
 
@@ -160,11 +160,18 @@ class PendingActivity:
 
 
 @contextmanager
-def activity_alongside(*, user: Any, cutoff: dt.date | None) -> Iterator[PendingActivity]:
+def activity_alongside(
+    *, user: Any, cutoff: dt.date | None, fork: bool | None = None
+) -> Iterator[PendingActivity]:
     """Start building the disease-activity section of what ``user`` may read up to ``cutoff`` in a forked
-    process when :func:`why_not_alongside` allows, and yield the :class:`PendingActivity`."""
+    process when :func:`why_not_alongside` allows, and yield the :class:`PendingActivity`.
+
+    ``fork`` overrides the decision: False never forks; True forks whatever :func:`why_not_alongside`
+    says, for a caller that knows its other threads hold nothing the forked process needs (a test
+    process's idle live server) and that its rows are committed.
+    """
     pending = PendingActivity(user=user, cutoff=cutoff)
-    if why_not_alongside() is None:
+    if fork if fork is not None else why_not_alongside() is None:
         connections.close_all()  # the forked process must open its own connection, not share this socket
         context = multiprocessing.get_context("fork")
         here, there = context.Pipe()

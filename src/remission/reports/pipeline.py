@@ -111,10 +111,13 @@ def produce_report(
     *,
     on_stage: Callable[[str], None] | None = None,
     generated: dt.date | None = None,
+    fork: bool | None = None,
 ) -> ReportRun:
     """Write the report to ``out`` (.html or .pdf) and its tables to ``<stem>-tables.zip`` beside it.
 
-    ``on_stage(name)`` is called as each stage of :data:`STAGES` finishes (for a progress bar).
+    ``on_stage(name)`` is called as each stage of :data:`STAGES` finishes (for a progress bar). ``fork``:
+    whether the disease-activity section is built by a forked process (None: when
+    :func:`.activity_alongside.why_not_alongside` finds nothing against it).
     """
     path = Path(out)
     if path.suffix.lower() not in FORMATS:
@@ -138,7 +141,10 @@ def produce_report(
         return now
 
     user = SYSTEM if request.user is None else request.user
-    with cycle_collection_paused(), activity_alongside(user=user, cutoff=request.cutoff) as pending:
+    with (
+        cycle_collection_paused(),
+        activity_alongside(user=user, cutoff=request.cutoff, fork=fork) as pending,
+    ):
         started = time.perf_counter()
         extract = load_courses(user=user, cutoff=request.cutoff)
         pending.read()
