@@ -19,7 +19,15 @@ from remission.analysis.outcomes import (
     reference_levels,
     standard_outcomes,
 )
-from remission.survival import aalen_johansen, cox, fine_gray, gray_test, kaplan_meier, logrank_test
+from remission.survival import (
+    aalen_johansen,
+    cox,
+    design_matrix,
+    fine_gray,
+    gray_test,
+    kaplan_meier,
+    logrank_test,
+)
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +110,8 @@ def test_tests_match_the_engine(cohort: pd.DataFrame) -> None:
 
 
 def test_models_match_the_engine(cohort: pd.DataFrame) -> None:
-    result = standard_outcomes(cohort)
+    # every model fitted, whatever its events per term: this checks the wiring to the engine
+    result = standard_outcomes(cohort, min_events_per_term=0)
     x = model_frame(cohort)
     assert list(x.columns) == ["age_per_10y", "sex", "disease", "era", "intensity", "experienced"]
     os_fit = cox(x, cohort["os_days"], cohort["os_event"]).to_frame()
@@ -189,7 +198,7 @@ def test_reference_level_is_the_most_common_level() -> None:
 def test_models_use_the_overall_references_in_every_stratum(cohort: pd.DataFrame) -> None:
     frame = cohort.copy()
     frame["disease"] = ["aic" if i < 20 else "ms" if i % 3 else "ssc" for i in range(len(frame))]
-    result = standard_outcomes(frame)
+    result = standard_outcomes(frame, min_events_per_term=0)  # every model, to see its terms
     terms = set(result.models.loc[result.models["stratum"] == "all", "term"])
     assert "diseaseaic" in terms and "diseasessc" in terms and "diseasems" not in terms
     counts = frame["intensity"].value_counts()
@@ -199,3 +208,20 @@ def test_models_use_the_overall_references_in_every_stratum(cohort: pd.DataFrame
         stratum_terms = set(result.models.loc[result.models["stratum"] == stratum, "term"])
         assert f"intensity{reference}" not in stratum_terms
         assert {f"intensity{level}" for level in counts.index[1:]} <= stratum_terms
+
+
+def test_a_model_with_too_few_events_per_term_is_not_fitted(cohort: pd.DataFrame) -> None:
+    x = model_frame(cohort)
+    terms = design_matrix(x)[0].shape[1]
+    deaths = int(cohort["os_event"].sum())
+    nrm = int((cohort["cr_cause"] == 2).sum())
+    # the threshold set between the two counts: OS is fitted, the two NRM models are not
+    assert nrm < deaths, "the fixture has more deaths than non-relapse deaths"
+    per_term = (nrm + 1) / terms
+    assert deaths >= per_term * terms
+    result = standard_outcomes(cohort, per_disease=False, min_events_per_term=per_term)
+    fitted = set(zip(result.models["model"], result.models["endpoint"], strict=True))
+    assert ("Cox", "OS") in fitted
+    assert ("Fine-Gray", "NRM") not in fitted and ("cause-specific Cox", "NRM") not in fitted
+    reason = f"{nrm} events for {terms} terms (fewer than {per_term:g} per term)"
+    assert f"Fine-Gray NRM (all): not computed — {reason}" in result.notes

@@ -65,3 +65,14 @@ def test_staged_derivation_equals_load_analysis_set(db: None, embedded: None) ->
     assert len(staged.frame) > 0
     assert staged.frame.equals(direct.frame)
     assert staged.findings.equals(direct.findings) and staged.excluded == direct.excluded
+
+
+def test_each_stage_is_reported_once_in_order(db: None, embedded: None, tmp_path: Path) -> None:
+    from remission.reports.pipeline import STAGES, produce_report
+    from remission.synth.demo import build_demo
+
+    build_demo(seed=3)
+    seen: list[str] = []
+    run = produce_report(ReportRequest(), tmp_path / "report.html", on_stage=seen.append)
+    assert seen == list(STAGES)  # the query's second part (the measurements) is not a fifth step
+    assert set(run.seconds) == set(STAGES)

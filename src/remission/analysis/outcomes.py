@@ -52,6 +52,12 @@ TIMEPOINTS: tuple[tuple[float, str], ...] = (
 COVARIATES: tuple[str, ...] = ("age", "sex", "disease", "era", "intensity", "experienced")
 RELAPSE, NRM = 1, 2
 SKIPPED = "{what} ({stratum}): not computed — {reason}"
+# A model is fitted only with at least this many events per term (column of the coded design): with
+# fewer, the estimates are unstable or infinite. 10 per variable is the classic rule (Peduzzi et al.,
+# J Clin Epidemiol 1995, for Cox models); 5-9 was found acceptable (Vittinghoff & McCulloch, Am J
+# Epidemiol 2007). A setting: fit_models(min_events_per_term=...).
+MIN_EVENTS_PER_TERM = 5
+TOO_FEW_EVENTS = "{events} events for {terms} terms (fewer than {minimum} per term)"
 # the columns of the models table (one row per model term)
 MODEL_COLUMNS: tuple[str, ...] = (
     "stratum",
@@ -276,9 +282,11 @@ def fit_models(
     stratum: str = "all",
     covariates: Sequence[str] = COVARIATES,
     references: Mapping[str, object] | None = None,
+    min_events_per_term: float = MIN_EVENTS_PER_TERM,
 ) -> tuple[pd.DataFrame, list[str]]:
     """Cox OS, Cox PFS, Fine-Gray NRM and cause-specific Cox NRM on ``covariates`` (factor reference
-    levels: ``references``, by default :func:`reference_levels` of ``frame``).
+    levels: ``references``, by default :func:`reference_levels` of ``frame``). A model with fewer than
+    ``min_events_per_term`` events per term is not fitted, and the note says so.
 
     The covariates are coded once (:func:`remission.survival.design_matrix`, treatment contrasts) and the
     four models are fitted on that numeric design, whose column names are the terms."""
@@ -312,6 +320,11 @@ def fit_models(
         if x.shape[1] == 0 or n_event == 0:
             notes.append(SKIPPED.format(what=what, stratum=stratum, reason="no events or no covariates"))
             continue
+        if n_event < min_events_per_term * x.shape[1]:
+            minimum = f"{min_events_per_term:g}"
+            reason = TOO_FEW_EVENTS.format(events=n_event, terms=x.shape[1], minimum=minimum)
+            notes.append(SKIPPED.format(what=what, stratum=stratum, reason=reason))
+            continue
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
@@ -341,10 +354,12 @@ def standard_outcomes(
     timepoints: Sequence[tuple[float, str]] = TIMEPOINTS,
     covariates: Sequence[str] = COVARIATES,
     cutoff: dt.date | None = None,
+    min_events_per_term: float = MIN_EVENTS_PER_TERM,
 ) -> OutcomeAnalysis:
     """The standard outcome analysis of ``frame``, overall and (``per_disease``) per disease with at least
     ``min_patients`` analysed infusions; ``by`` names a column whose groups are estimated and compared.
-    ``cutoff`` (for Clark's index) defaults to the latest last contact in ``frame``."""
+    ``cutoff`` (for Clark's index) defaults to the latest last contact in ``frame``. Models need
+    ``min_events_per_term`` events per term (:func:`fit_models`)."""
     if cutoff is None:
         cutoff = pd.to_datetime(frame["last_contact"]).max().date()
     references = reference_levels(frame, covariates)
@@ -371,7 +386,13 @@ def standard_outcomes(
                     SKIPPED.format(what="group comparison", stratum=stratum, reason=f"one {by} group")
                 )
         use = [c for c in covariates if not (c == "disease" and stratum != "all")]
-        table, found = fit_models(rows, stratum=stratum, covariates=use, references=references)
+        table, found = fit_models(
+            rows,
+            stratum=stratum,
+            covariates=use,
+            references=references,
+            min_events_per_term=min_events_per_term,
+        )
         models.append(table)
         notes += found
     test_columns = ["stratum", "endpoint", "test", "statistic", "df", "p_value"]

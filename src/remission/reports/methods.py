@@ -10,6 +10,8 @@ import numpy
 import pandas
 import scipy
 
+from remission.analysis.outcomes import MIN_EVENTS_PER_TERM
+
 PACKAGES: tuple[str, ...] = ("remission", "numpy", "scipy", "pandas", "matplotlib", "reportlab")
 
 
@@ -48,7 +50,9 @@ def methods_text(*, selection: str, timepoints: str, covariates: str, experience
         "Fine-Gray subdistribution hazards model (as cmprsk::crr, with its sandwich variance) and a "
         f"cause-specific Cox model. Covariates: {covariates}; an experienced centre has at least "
         f"{experience_threshold} earlier autoimmune-disease procedures (Snowden et al., Blood Adv 2017). "
-        "Complete cases; a model that cannot be fitted is listed with the reason.",
+        "Complete cases; a model is fitted only with at least "
+        f"{MIN_EVENTS_PER_TERM} events per model term (Vittinghoff & McCulloch, Am J Epidemiol 2007), and "
+        "a model not fitted is listed with the reason.",
         "Follow-up: median by the reverse Kaplan-Meier method (Schemper & Smith 1996); completeness by "
         "Clark's index (Clark, Altman & De Stavola, Lancet 2002).",
         f"Software: Remission {versions['remission']} (statistics engine remission.survival, tested "

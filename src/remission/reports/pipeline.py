@@ -136,7 +136,7 @@ def produce_report(
         before, cpu_before = (seconds[stage], cpu_seconds[stage]) if add else (0.0, 0.0)
         seconds[stage], cpu_seconds[stage] = before + now - started, cpu_before + cpu_now - cpu_started
         cpu_started = cpu_now
-        if on_stage is not None:
+        if on_stage is not None and not add:  # each stage reported once (query gets a second part)
             on_stage(stage)
         return now
 
