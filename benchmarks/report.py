@@ -62,9 +62,9 @@ def main() -> int:
             share = 100 * run.seconds[stage] / total if total else 0.0
             cpu = run.cpu_seconds.get(stage, float("nan"))
             print(f"  {stage:<11} {run.seconds[stage]:6.1f} s  {share:5.1f} %  {cpu:6.1f} s")
-        if run.alongside is not None:
-            parts = ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in run.alongside.items())
-            print(f"  measurements read alongside, in a forked process (not added above): {parts}")
+        alongside = run.alongside_split()
+        if alongside is not None:
+            print(f"  {alongside} (not added above)")
         print(f"  load average after it: {_load_average()}")
         print(f"  written: {run.report} ({size:.1f} MB), {run.tables.name}")
     verdict = "within" if worst <= TARGET_SECONDS else "over"

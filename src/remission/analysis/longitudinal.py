@@ -369,25 +369,13 @@ def read_measurements(
         records(LabResult),
         {"patient_id": "int", "date": "date", "analyte": "text", "value": "float", "unit": "text"},
     )
-    return RawMeasurements(
-        scores=pd.DataFrame(
-            {
-                "patient": patient_column(scores["patient_id"]),
-                "date": scores["date"],
-                "instrument": scores["instrument"],
-                "score": scores["score"],
-            }
-        ),
-        labs=pd.DataFrame(
-            {
-                "patient": patient_column(labs["patient_id"]),
-                "date": labs["date"],
-                "analyte": labs["analyte"],
-                "value": labs["value"],
-                "unit": labs["unit"],
-            }
-        ),
-    )
+
+    def frame(columns: dict[str, np.ndarray]) -> pd.DataFrame:
+        """The columns read, ``patient_id`` turned into the ``patient`` (registry id) column, first."""
+        rest = {name: values for name, values in columns.items() if name != "patient_id"}
+        return pd.DataFrame({"patient": patient_column(columns["patient_id"]), **rest})
+
+    return RawMeasurements(scores=frame(scores), labs=frame(labs))
 
 
 def load_measurements(analysis_set: Any, *, user: Any) -> Measurements:

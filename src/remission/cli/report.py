@@ -106,9 +106,9 @@ def run(args: argparse.Namespace) -> int:
     print(f"Report: {result.report} ({result.n_patients:,} patients)")
     print(f"Tables (CSV): {result.tables}")
     print(f"Time: {result.split()}")
-    if result.alongside is not None:
-        parts = ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in result.alongside.items())
-        print(f"Disease-activity section built alongside, in a forked process: {parts}")
+    alongside = result.alongside_split()
+    if alongside is not None:
+        print(alongside[0].upper() + alongside[1:])
     return 0
 
 

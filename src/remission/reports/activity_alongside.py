@@ -102,13 +102,16 @@ class PendingActivity:
 
     user: Any
     cutoff: dt.date | None
-    alongside: bool = False
     seconds: dict[str, float] = field(default_factory=dict)
     _pipe: Connection | None = None
     _process: Any = None
     _measurements: Measurements | None = None
     _who: str | None = None
     _built: Section | None = None
+
+    @property
+    def alongside(self) -> bool:
+        return self._pipe is not None
 
     def read(self) -> None:
         """Tell the forked process to read the measurements now (without one: nothing to do yet)."""
@@ -178,7 +181,7 @@ def activity_alongside(
         process = context.Process(target=_build_there, args=(there, here, user, cutoff), daemon=True)
         process.start()
         there.close()
-        pending.alongside, pending._pipe, pending._process = True, here, process
+        pending._pipe, pending._process = here, process
     try:
         yield pending
     finally:

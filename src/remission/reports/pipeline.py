@@ -74,6 +74,13 @@ class ReportRun:
     cpu_seconds: dict[str, float] = field(default_factory=dict)
     alongside: dict[str, float] | None = None  # the forked process's own seconds by stage (activity section)
 
+    def alongside_split(self) -> str | None:
+        """The forked process's own seconds in words, or None when there was none."""
+        if self.alongside is None:
+            return None
+        parts = ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in self.alongside.items())
+        return f"disease-activity section built alongside, in a forked process: {parts}"
+
     def split(self) -> str:
         total = sum(self.seconds.values())
         parts = ", ".join(f"{stage} {self.seconds[stage]:.1f} s" for stage in STAGES if stage in self.seconds)
