@@ -19,7 +19,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from remission.api import schemas
 from remission.api.api import PLURALS, api
 from remission.api.tokens import token_create
-from remission.web.kinds import EDITABLE_KINDS, KINDS
+from remission.registry.kinds import EDITABLE_KINDS, KINDS
 
 # centres each user may read / write ("a", "b"), by the role table in remission/registry/access.py
 READS = {

@@ -9,8 +9,8 @@ import pytest
 from django.urls import reverse
 
 from remission.registry import services
+from remission.registry.kinds import CREATABLE, EDITABLE_KINDS
 from remission.registry.models import Assessment, FollowUp, LabResult
-from remission.web.kinds import CREATABLE, EDITABLE_KINDS
 
 
 def _new(world: Any, slug: str) -> str:

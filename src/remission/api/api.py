@@ -30,9 +30,9 @@ from remission.api.schemas import Errors, Id
 from remission.registry import selectors, services
 from remission.registry.access import scope_for
 from remission.registry.errors import NotFound, PermissionDenied, Problem, StaleEdit, ValidationFailed
+from remission.registry.kinds import KINDS, PATIENT_KIND, Kind
 from remission.registry.selectors.browse import PATIENT_STATUSES, QUALITY_FLAGS
 from remission.web import screening
-from remission.web.kinds import KINDS, PATIENT_KIND, Kind
 
 PLURALS = {
     "diagnosis": "diagnoses",

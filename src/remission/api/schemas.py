@@ -1,5 +1,5 @@
 """Request and response schemas: the record kinds', built from the record-kind table
-(``remission.web.kinds``), and the cohort outcome estimates'.
+(``remission.registry.kinds``), and the cohort outcome estimates'.
 
 Each kind gets ``<Kind>In`` (create), ``<Kind>Patch`` (edit: the version read, a reason, and any of the
 fields) and ``<Kind>Out``. References to other records are ``<field>_id`` integers. Bounds that the
@@ -20,7 +20,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
 
 from remission.clinical.diseases import DISEASES
 from remission.registry.codes import Intensity, ProductType, Sex
-from remission.web.kinds import Kind
+from remission.registry.kinds import Kind
 
 NUL_REFUSED = "text must not contain NUL characters"
 INT_MAX = 2**31 - 1

@@ -18,8 +18,8 @@ from typing import Any
 from django.urls import reverse
 
 from remission.registry.codes import Analyte
+from remission.registry.kinds import KINDS
 from remission.web.charts import Point, line_chart
-from remission.web.kinds import KINDS
 
 # Immune-reconstitution analytes drawn as charts, in this order.
 CHART_ANALYTES = ("cd4", "cd8", "cd19", "nk", "cd3", "igg")

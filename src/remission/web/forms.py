@@ -18,7 +18,7 @@ from django.db import models
 
 from remission.registry.codes import MissingReason
 from remission.registry.errors import Problem
-from remission.web.kinds import Kind, catalogue_choices
+from remission.registry.kinds import Kind, catalogue_choices
 
 MISSING_SUFFIX = "__missing"
 ITEM_PREFIX = "item__"

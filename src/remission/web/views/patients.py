@@ -14,10 +14,10 @@ from remission.registry import selectors, services
 from remission.registry.access import scope_for
 from remission.registry.codes import ConsentStatus, Sex
 from remission.registry.errors import ValidationFailed
+from remission.registry.kinds import CREATABLE, KINDS
 from remission.registry.selectors.browse import PATIENT_STATUSES, QUALITY_FLAGS
 from remission.web.course import patient_course
 from remission.web.forms import DateInput, PatientFilterForm, attach_problems
-from remission.web.kinds import CREATABLE, KINDS
 from remission.web.views.common import can_write, paginate, query_without_page, registry_errors
 
 

@@ -11,9 +11,9 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from remission.registry import selectors
+from remission.registry.kinds import KIND_OF_MODEL_NAME
 from remission.registry.selectors.browse import QUALITY_FLAGS
 from remission.registry.validation import patient_findings
-from remission.web.kinds import KIND_OF_MODEL_NAME
 from remission.web.views.common import paginate, query_without_page
 
 PATIENTS_PER_PAGE = 25

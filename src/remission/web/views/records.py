@@ -13,8 +13,8 @@ from django.urls import reverse
 
 from remission.registry import selectors, services
 from remission.registry.errors import StaleEdit, ValidationFailed
+from remission.registry.kinds import EDITABLE_KINDS, KINDS, Kind
 from remission.web.forms import attach_problems, changes_from, initial_from, record_form_class
-from remission.web.kinds import EDITABLE_KINDS, KINDS, Kind
 from remission.web.views.common import can_write, registry_errors, require_write
 
 NOTHING_CHANGED = "Nothing was changed."

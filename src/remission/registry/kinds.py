@@ -1,4 +1,4 @@
-"""The kinds of record a person (web) or a program (API) can enter, in one table.
+"""The kinds of record a person (web), a program (API) or an importer can enter, in one table.
 
 Each :class:`Kind` names its model, the service that creates it, the selector that lists it, the fields
 one may set (the model's ``EDITABLE_FIELDS``), which of them refer to other records of the same patient
