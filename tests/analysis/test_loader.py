@@ -189,3 +189,16 @@ def test_table1_and_outcomes_run_on_the_loaded_cohort(registry: dict[str, Any]) 
     # deaths: B on day 365 (of 3 at risk) → S(365.25) = 2/3; C dies on day 500, later
     assert os_1y["estimate"].item() == pytest.approx(2 / 3)
     assert result.patients_per_centre_year["n"].sum() == 3
+
+
+def test_the_flow_counts_infusions_after_the_cut_off(registry: dict[str, Any]) -> None:
+    # cut-off between C (2019) and B (2021): A and B are infused after it, D had MSC only
+    analysis_set = load_analysis_set(cutoff=dt.date(2020, 1, 1))
+    flow = analysis_set.flow
+    assert flow is not None
+    assert flow.in_registry == 4
+    assert flow.count("infused_after_cutoff") == 2
+    assert flow.count("other_product") == 1
+    assert flow.count("no_infusion") == 0
+    assert flow.analysed == 1
+    assert list(analysis_set.frame["registry_id"]) == ["RA-C"]

@@ -95,18 +95,33 @@ def test_each_user_gets_the_estimates_of_the_centres_they_read(
     assert {r["group"] for r in body["estimates"]} == {"all"} and body["tests"] == []
 
 
-def test_groups_are_estimated_and_compared(registry: World) -> None:
+def test_groups_below_the_minimum_size_are_not_compared(registry: World) -> None:
+    # SSc 5 and MS 3 patients: both below the 10 of remission.analysis.groups, so neither is estimated
+    # as a group nor tested (issue 22: tests, curves and tables use the same groups)
     body = get(registry, "stat", by="disease").json()
-    assert os_at(body, "1 year", "ssc") == pytest.approx(4 / 5)
-    assert os_at(body, "1 year", "ms") == pytest.approx(1 / 3)
-    tests = {(t["endpoint"], t["test"]) for t in body["tests"]}
-    assert ("OS", "log-rank") in tests and ("PFS", "log-rank") in tests
-    assert all(0.0 <= t["p_value"] <= 1.0 for t in body["tests"] if t["p_value"] is not None)
+    assert {r["group"] for r in body["estimates"]} == {"all"}
+    assert body["tests"] == []
+    assert any("fewer than two disease groups of at least 10 patients" in note for note in body["notes"])
+    # each disease on its own (a filter) still gives the numbers by hand
+    assert os_at(get(registry, "stat", disease="ssc").json(), "1 year") == pytest.approx(4 / 5)
+    assert os_at(get(registry, "stat", disease="ms").json(), "1 year") == pytest.approx(1 / 3)
+
+
+def test_the_patient_flow_accounts_for_every_patient_you_may_read(registry: World) -> None:
+    body = get(registry, "stat", disease="ms").json()
+    stages = [(row["stage"], row["rule"], row["n"]) for row in body["flow"]]
+    assert stages[0] == ("registry", "registry", 8)  # 4 + 1 + 3 patients (module docstring)
+    assert ("left out", "filter_disease", 5) in stages  # the 5 SSc patients
+    assert stages[-1] == ("analysed", "analysed", 3)
+    assert sum(n for stage, _, n in stages if stage == "left out") == body["n_excluded"] == 5
+    assert body["n_patients"] == 3
+    assert get(registry, "dm_a").json()["flow"][0]["n"] == 4  # a centre reads its own patients
 
 
 def test_the_numbers_are_the_outcomes_reports(registry: World) -> None:
     """The same cohort through the report's own path (pipeline and compute_outcomes) gives the same tables."""
     from remission.analysis import Cohort
+    from remission.analysis.flow import CUTOFF_EXTRACTION
     from remission.analysis.loader import load_courses
     from remission.analysis.outcomes import MODEL_COLUMNS
     from remission.api.outcomes import ESTIMATE_COLUMNS, TEST_COLUMNS, records
@@ -118,7 +133,8 @@ def test_the_numbers_are_the_outcomes_reports(registry: World) -> None:
     report = compute_outcomes(analysis_set_from(load_courses(user=user), request), by="disease").outcomes
     body = get(registry, "stat", sex="female", by="disease", models="true").json()
     assert body["n_patients"] == len(analysis_set_from(load_courses(user=user), request).frame)
-    assert body["cutoff"] == report.cutoff.isoformat() and body["cutoff_is_latest_contact"] is True
+    assert body["cutoff"] == report.cutoff.isoformat() == dt.date.today().isoformat()
+    assert body["cutoff_rule"] == CUTOFF_EXTRACTION and body["cutoff_is_latest_contact"] is False
     assert body["estimates"] == records(report.estimates, ESTIMATE_COLUMNS)
     assert body["tests"] == records(report.tests, TEST_COLUMNS)
     assert body["models"] == records(report.models, MODEL_COLUMNS)

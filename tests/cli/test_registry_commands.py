@@ -94,7 +94,33 @@ def test_check_is_clean_on_valid_data_and_reports_a_contradiction(
     )
     assert main(["check", "--quiet"]) == 1
     out = capsys.readouterr().out
-    assert "date_not_after_death" in out and "no_contradiction" in out
+    assert "date_not_after_death" in out and "alive_not_after_death" in out
+
+
+def test_check_finds_the_impossible_history_of_issue_22(db: None, quiet_setup: None, capsys: Any) -> None:
+    """Written around the services (as an old import might have): a collection before its mobilisation,
+    a follow-up saying dead before the infusion, and an alive follow-up after it."""
+    import random
+
+    from remission.registry.access import SYSTEM
+    from remission.registry.models import CellProduct, FollowUp, Mobilisation
+    from remission.registry.services import centre_create
+
+    centre = centre_create(actor=SYSTEM, code="c", name="C", country="NL")
+    course = record_example_course(
+        actor=SYSTEM, centre=centre, rng=random.Random(3), day0=dt.date(2020, 5, 1)
+    )
+    mobilisation = Mobilisation.objects.get(patient=course.patient)
+    CellProduct.objects.filter(mobilisation=mobilisation).update(
+        collection_date=mobilisation.date - dt.timedelta(days=8)
+    )
+    FollowUp.objects.create(
+        patient=course.patient, date=dt.date(2020, 4, 20), vital_status="dead", disease_status="unknown"
+    )
+    assert main(["check", "--quiet"]) == 1
+    out = capsys.readouterr().out
+    for rule in ("mobilisation_before_collection", "date_not_after_dead_follow_up", "alive_not_after_death"):
+        assert f"[{rule}]" in out
 
 
 def test_demo_builds_once(db: None, quiet_setup: None, capsys: Any, monkeypatch: pytest.MonkeyPatch) -> None:

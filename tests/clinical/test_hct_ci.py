@@ -189,3 +189,51 @@ def test_input_table_covers_every_item() -> None:
     keys = {spec.key for spec in hct.INPUTS}
     assert {item.code for item in ITEMS} <= keys
     assert sum(item.weight for item in ITEMS) == 29  # 9×1 + 4×2 + 4×3 = 9 + 8 + 12 (Sorror Table 1)
+
+
+def test_obesity_stated_against_bmi_the_measurement_decides_unless_set() -> None:
+    # Sorror Table 1 defines obesity by BMI > 35 alone: a BMI of 30.0 contradicts "obesity = true".
+    result = hct_ci(with_(obesity=True, bmi=30))
+    expected = hct.STATED_PRESENT_BUT_MEASURED.format(
+        label="Obesity",
+        code="obesity",
+        evidence="BMI 30.0",
+        definition=hct.ITEM_BY_CODE["obesity"].definition,
+        outcome=hct.MEASUREMENT_DECIDES,
+    )
+    assert result.disagreements == (expected,)
+    assert (result.score, "obesity" in result.absent) == (0, True)
+    stated = hct_ci(with_(obesity=True, bmi=30), settings=HctCiSettings(stated_items_win=True))
+    assert stated.score == 1 and codes(stated) == {"obesity"}
+    # BMI 37 against "obesity = false": scored from the BMI (1 point), the disagreement listed
+    measured = hct_ci(with_(bmi=37))
+    assert measured.score == 1 and len(measured.disagreements) == 1
+    assert measured.disagreements[0].startswith(
+        "Obesity is stated absent (obesity = false), but BMI 37.0 > 35"
+    )
+
+
+def test_no_disagreement_when_stated_and_measured_agree() -> None:
+    assert hct_ci(with_(pulmonary_severe=True, dlco_pct=50)).disagreements == ()
+    assert hct_ci(with_(bmi=24)).disagreements == ()
+
+
+def test_absent_organs_and_age_read_as_sentences() -> None:
+    one = hct_ci({"bmi": 24.04})
+    assert one.absent_text == "No obesity (BMI 24.0, not above 35)."
+    two = hct_ci({"diabetes": False, "renal": False})
+    assert two.absent_text == "No diabetes or renal disease."
+    young = hct_ci(ALL_FALSE, age=39, settings=HctCiSettings(variant="hct_ci_age"))
+    assert young.absent_text.endswith(
+        "prior solid tumour or heart valve disease. Age 39 years is under 40: no age point."
+    )
+    assert "absent:" not in young.to_text()
+
+
+def test_an_organ_shown_at_two_levels_says_so_in_words() -> None:
+    # FEV1 78 % (66–80: moderate) and DLCO 58 % (≤ 65: severe): scored once, severe (3)
+    result = hct_ci(with_(pulmonary_moderate=None, pulmonary_severe=None, fev1_pct=78, dlco_pct=58))
+    assert result.items[0].evidence == (
+        "DLCO 58 % predicted",
+        "Pulmonary, moderate also shown (FEV1 78 % predicted); the organ scores once, at its worse level",
+    )

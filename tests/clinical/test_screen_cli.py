@@ -10,6 +10,7 @@ import pytest
 
 from remission.cli import main
 from remission.cli import screen as screen_cli
+from remission.clinical import candidate as checks
 from remission.clinical.screening import candidate_schema, screen_candidate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,7 +29,8 @@ def write(tmp_path: Path, data: Any) -> str:
 
 
 def test_committed_schema_matches_the_tables() -> None:
-    assert screen_cli.load_schema() == candidate_schema()
+    committed = ROOT / "src" / "remission" / "clinical" / "candidate.schema.json"
+    assert json.loads(committed.read_text(encoding="utf-8")) == candidate_schema()
 
 
 def test_text_output_for_ssc_example(capsys: pytest.CaptureFixture[str]) -> None:
@@ -94,7 +96,30 @@ def test_unreadable_and_non_json_files(tmp_path: Path, capsys: pytest.CaptureFix
 def test_library_rule_the_schema_cannot_express(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = load(MS) | {"guideline": "astic"}
     assert main(["screen", write(tmp_path, data)]) == 2
-    assert "no guideline 'astic' for ms" in capsys.readouterr().err
+    assert "field 'guideline' fails rule 'guideline_of_disease'" in capsys.readouterr().err
+
+
+def test_every_problem_is_printed_not_only_the_first(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = load(SSC)
+    del data["candidate_id"]
+    data["disease"] = "psoriasis"
+    data["findings"] |= {"lvef_pct": 150, "lvef": 50}
+    data["hct_ci"] |= {"diabetes": "yes"}
+    path = write(tmp_path, data)
+    assert main(["screen", path]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0] == screen_cli.NOT_SCREENED.format(path=path, count=5)
+    fields_rules = [line.split(": field ", 1)[1].split(":", 1)[0] for line in lines[1:]]
+    assert fields_rules == [
+        "'candidate_id' fails rule 'required'",
+        "'disease' fails rule 'enum'",
+        "'findings.lvef' fails rule 'additionalProperties'",
+        "'findings.lvef_pct' fails rule 'maximum'",
+        "'hct_ci.diabetes' fails rule 'type'",
+    ]
+    assert checks.UNKNOWN_FIELD_HINT.format(key="lvef", where="findings", hint="lvef_pct") in lines[3]
 
 
 def test_report_not_computable_parts() -> None:

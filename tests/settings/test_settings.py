@@ -13,6 +13,7 @@ from remission.settings.base import database_config
 from remission.settings.environment import (
     DEBUG_IN_PRODUCTION,
     NO_ALLOWED_HOSTS,
+    NO_PSEUDONYM_KEY,
     NO_SECRET_KEY,
     read_environment,
 )
@@ -46,7 +47,11 @@ def test_debug_flag_words(word: str, value: bool) -> None:
 
 
 def start_production(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "ALLOWED_HOSTS"}}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "REMISSION_PSEUDONYM_KEY"}
+    }
     return subprocess.run(
         [sys.executable, "-c", "import remission.settings.production"],
         env={**clean, **env},
@@ -61,6 +66,7 @@ def start_production(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
         ({"ALLOWED_HOSTS": "registry.example"}, NO_SECRET_KEY),
         ({"SECRET_KEY": "s" * 50, "DEBUG": "1", "ALLOWED_HOSTS": "registry.example"}, DEBUG_IN_PRODUCTION),
         ({"SECRET_KEY": "s" * 50}, NO_ALLOWED_HOSTS),
+        ({"SECRET_KEY": "s" * 50, "ALLOWED_HOSTS": "registry.example"}, NO_PSEUDONYM_KEY),
     ],
 )
 def test_production_refuses_to_start(env: dict[str, str], message: str) -> None:
@@ -70,5 +76,7 @@ def test_production_refuses_to_start(env: dict[str, str], message: str) -> None:
 
 
 def test_production_starts_when_configured() -> None:
-    result = start_production({"SECRET_KEY": "s" * 50, "ALLOWED_HOSTS": "registry.example"})
+    result = start_production(
+        {"SECRET_KEY": "s" * 50, "ALLOWED_HOSTS": "registry.example", "REMISSION_PSEUDONYM_KEY": "p" * 50}
+    )
     assert result.returncode == 0, result.stderr

@@ -60,6 +60,7 @@ WEB_ROUTES = {
     "outcomes": "any",
     "outcomes_report": "report",
     "quality": "any",
+    "export": "any",
     "tokens": "any",
     "token_revoke": "own_token",
     "static": "public",
@@ -182,6 +183,12 @@ def _classify(operation_id: str) -> str:
         return "any"
     if operation_id == "cohort_outcomes":  # every user: the estimates of the centres they read (or none)
         return "any"
+    if operation_id == "registry_export":  # every user: the records of the centres they read (or none)
+        return "any"
+    if operation_id == "patient_fhir_bundle":  # a patient's records, as one FHIR Bundle
+        return "read"
+    if operation_id in ("import_redcap", "import_table"):  # the walk uploads nothing; rows: test_import_api
+        return "upload"
     if operation_id == "token_revoke":
         return "own_token"
     for suffix, rule in (
@@ -275,6 +282,8 @@ def _expect_api(rule: str, user: str | None, centre: str, method: str) -> set[in
         return {201} if method == "post" else {200}
     if rule == "own_token":
         return {200}
+    if rule == "upload":
+        return {422}
     if rule == "read":
         return {200} if reads else {404}
     if rule == "create":

@@ -129,25 +129,45 @@ class Cohort:
     min_centre_experience: int | None = None
 
 
-def select(frame: pd.DataFrame, cohort: Cohort) -> pd.DataFrame:
-    """The rows of ``frame`` in ``cohort`` (a new frame, index reset)."""
-    keep = pd.Series(True, index=frame.index)
+def _words(wanted: object) -> str:
+    if isinstance(wanted, str | int | float | bool | dt.date):
+        return str(wanted)
+    return ", ".join(str(v) for v in wanted)  # type: ignore[attr-defined]
+
+
+def criteria(frame: pd.DataFrame, cohort: Cohort) -> list[tuple[str, str, pd.Series]]:
+    """Each criterion of ``cohort`` that is set, in a fixed order: (name, the values wanted in words, which
+    rows of ``frame`` meet it). :func:`select` keeps the rows meeting all; the patient flow counts the rows
+    each one leaves out in turn."""
+    out: list[tuple[str, str, pd.Series]] = []
     for name in ("disease", "subtype", "centre", "country", "era", "sex", "intensity", "product_type"):
         wanted = getattr(cohort, name)
         if wanted is not None:
-            keep &= _among(frame[name], wanted)
+            out.append((name, f"{name.replace('_', ' ')}: {_words(wanted)}", _among(frame[name], wanted)))
     if cohort.age_min is not None:
-        keep &= frame["age"] >= cohort.age_min
+        out.append(("age_min", f"age ≥ {cohort.age_min:g}", frame["age"] >= cohort.age_min))
     if cohort.age_max is not None:
-        keep &= frame["age"] < cohort.age_max
+        out.append(("age_max", f"age < {cohort.age_max:g}", frame["age"] < cohort.age_max))
     if cohort.infusion_from is not None:
-        keep &= frame["infusion_date"] >= pd.Timestamp(cohort.infusion_from)
+        when = frame["infusion_date"] >= pd.Timestamp(cohort.infusion_from)
+        out.append(("infusion_from", f"infused from {cohort.infusion_from.isoformat()}", when))
     if cohort.infusion_to is not None:
-        keep &= frame["infusion_date"] <= pd.Timestamp(cohort.infusion_to)
+        when = frame["infusion_date"] <= pd.Timestamp(cohort.infusion_to)
+        out.append(("infusion_to", f"infused until {cohort.infusion_to.isoformat()}", when))
     if cohort.experienced is not None:
-        keep &= (frame["experienced"] == cohort.experienced).fillna(False).astype(bool)
+        meets = (frame["experienced"] == cohort.experienced).fillna(False).astype(bool)
+        out.append(("experienced", "experienced centre" if cohort.experienced else "less experienced", meets))
     if cohort.min_centre_experience is not None:
-        keep &= (frame["centre_experience"] >= cohort.min_centre_experience).fillna(False).astype(bool)
+        meets = (frame["centre_experience"] >= cohort.min_centre_experience).fillna(False).astype(bool)
+        out.append(("min_centre_experience", f"≥ {cohort.min_centre_experience} earlier procedures", meets))
+    return out
+
+
+def select(frame: pd.DataFrame, cohort: Cohort) -> pd.DataFrame:
+    """The rows of ``frame`` in ``cohort`` (a new frame, index reset)."""
+    keep = pd.Series(True, index=frame.index)
+    for _, _, meets in criteria(frame, cohort):
+        keep &= meets.to_numpy()
     return frame[keep.to_numpy()].reset_index(drop=True)
 
 

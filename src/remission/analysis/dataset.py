@@ -30,7 +30,7 @@ from remission.analysis.cohorts import (
     Cohort,
     CohortSettings,
     add_cohort_columns,
-    select,
+    criteria,
 )
 from remission.analysis.dates import as_days
 from remission.analysis.endpoints import (
@@ -38,8 +38,17 @@ from remission.analysis.endpoints import (
     FIRST_AUTOLOGOUS_HSCT,
     EndpointSettings,
     InfusionSelection,
+    LeftOut,
     derive_endpoints,
 )
+from remission.analysis.flow import (
+    CUTOFF_GIVEN,
+    PRODUCT_WORDS,
+    DataCutoff,
+    PatientFlow,
+    patient_flow,
+)
+from remission.registry.codes import ProductType
 
 if TYPE_CHECKING:
     from remission.analysis.loader import RegistryExtract
@@ -110,36 +119,71 @@ class AnalysisSet:
     excluded: tuple[str, ...]
     cutoff: dt.date | None
     selection: InfusionSelection = field(default=FIRST_AUTOLOGOUS_HSCT)
+    flow: PatientFlow | None = None  # who is in the registry, who is left out and why, who is analysed
+    left_out: tuple[LeftOut, ...] = ()  # every patient without an analysed infusion, with the rule
 
 
 def derive_analysis_set(
     extract: RegistryExtract,
     *,
     cohort: Cohort | None = None,
-    cutoff: dt.date | None = None,
+    cutoff: dt.date | DataCutoff | None = None,
     selection: InfusionSelection = FIRST_AUTOLOGOUS_HSCT,
     settings: EndpointSettings = DEFAULT_SETTINGS,
     cohort_settings: CohortSettings = DEFAULT_COHORT_SETTINGS,
 ) -> AnalysisSet:
-    """The derivation step on what the loader read: endpoints, the cohort columns, ``cohort`` selected.
+    """The derivation step on what the loader read: endpoints, the cohort columns, ``cohort`` selected,
+    and the patient flow (:mod:`.flow`) from everyone the extract holds to the analysed rows.
 
-    ``cutoff`` must be the one the extract was read with (:func:`~remission.analysis.loader.load_courses`).
+    ``cutoff`` must be the one the extract was read with (:func:`~remission.analysis.loader.load_courses`);
+    a :class:`~.flow.DataCutoff` also says by which rule it was set (:func:`~.flow.data_cut_off`).
     """
-    endpoints = derive_endpoints(extract.courses, selection=selection, cutoff=cutoff, settings=settings)
+    if cutoff is not None and not isinstance(cutoff, DataCutoff):
+        cutoff = DataCutoff(cutoff, CUTOFF_GIVEN)
+    cutoff_date = cutoff.date if cutoff is not None else None
+    endpoints = derive_endpoints(extract.courses, selection=selection, cutoff=cutoff_date, settings=settings)
     frame = endpoints.to_frame()
     for name in BLANK_IS_MISSING:  # "" = not recorded: missing, so that Table 1 counts it as such
         frame[name] = frame[name].replace("", None)
     frame = add_cohort_columns(frame, infusions_frame(extract), cohort_settings)
     frame = frame[[*LEADING_COLUMNS, *(c for c in frame.columns if c not in LEADING_COLUMNS)]]
+    filtered: list[tuple[str, str, int]] = []
     if cohort is not None:
-        frame = select(frame, cohort)
+        keep = np.ones(len(frame), dtype=bool)
+        for name, wanted, meets in criteria(frame, cohort):
+            meets_now = keep & meets.to_numpy(dtype=bool)
+            filtered.append((name, wanted, int(keep.sum() - meets_now.sum())))
+            keep = meets_now
+        frame = frame[keep]
+    flow = patient_flow(
+        in_registry=len(extract.courses),
+        left_out=endpoints.left_out,
+        filtered=filtered,
+        analysed=len(frame),
+        selection=selection_words(selection),
+        cutoff=cutoff,
+    )
     return AnalysisSet(
         frame=frame.reset_index(drop=True),
         findings=endpoints.findings_frame(),
         excluded=endpoints.excluded,
-        cutoff=cutoff,
+        cutoff=cutoff_date,
         selection=selection,
+        flow=flow,
+        left_out=endpoints.left_out,
     )
+
+
+def selection_words(selection: InfusionSelection) -> str:
+    """The analysed infusion in words: "autologous HSCT" by default."""
+    products = sorted(selection.product_types or ())
+    if products == [ProductType.AUTOLOGOUS_HSC.value]:
+        kind = "autologous HSCT"
+    elif not products:
+        kind = "infusion"
+    else:
+        kind = " or ".join(PRODUCT_WORDS.get(p, p) for p in products) + " infusion"
+    return kind if selection.sequence is None else f"{kind} number {selection.sequence}"
 
 
 def infusions_frame(extract: RegistryExtract) -> pd.DataFrame:
@@ -161,7 +205,7 @@ def load_analysis_set(
     database_url: str | None = None,
     user: Any = None,
     cohort: Cohort | None = None,
-    cutoff: dt.date | None = None,
+    cutoff: dt.date | DataCutoff | None = None,
     selection: InfusionSelection = FIRST_AUTOLOGOUS_HSCT,
     settings: EndpointSettings = DEFAULT_SETTINGS,
     cohort_settings: CohortSettings = DEFAULT_COHORT_SETTINGS,
@@ -171,7 +215,8 @@ def load_analysis_set(
     from remission.analysis.loader import load_courses
     from remission.registry.access import SYSTEM
 
-    extract = load_courses(user=SYSTEM if user is None else user, cutoff=cutoff)
+    day = cutoff.date if isinstance(cutoff, DataCutoff) else cutoff
+    extract = load_courses(user=SYSTEM if user is None else user, cutoff=day)
     return derive_analysis_set(
         extract,
         cohort=cohort,

@@ -4,7 +4,9 @@ Every query starts from the registry's scoping helpers (``readable_patients`` / 
 ``readable_centres``) with the reading user, so a centre user reads their own centre and a statistician
 or the command line (:data:`~remission.registry.access.SYSTEM`) every centre. The whole registry is read in
 a fixed number of queries (fifteen), each with ``values_list`` — never one query per patient — and
-grouped in memory; dated records after ``cutoff`` are left in the database.
+grouped in memory; dated records after ``cutoff`` are left in the database, except infusions: a patient
+whose infusion is after the cut-off is counted in the patient flow as left out for that reason (endpoint
+derivation never looks past the cut-off).
 
 Lab results, adverse events and the assessments that no response definition uses are read as one latest
 date per patient (a ``GROUP BY`` in the database): all endpoint derivation needs of them is the contact.
@@ -30,6 +32,7 @@ from remission.analysis.endpoints import (
     OutcomeFacts,
     PatientCourse,
     ScoreFacts,
+    ToxicityFacts,
 )
 from remission.registry.catalogue import regimen_intensity
 from remission.registry.codes import AdverseEventCategory, Intensity
@@ -46,6 +49,7 @@ from remission.registry.models import (
 )
 from remission.registry.selectors.scoping import readable_centres, readable_patients, readable_records
 
+CELL_THERAPY_TOXICITIES = (AdverseEventCategory.CRS.value, AdverseEventCategory.ICANS.value)
 ITEMS_NEEDED = frozenset({"sledai2k", "mri_brain"})  # instruments whose items (not only score) are read
 
 
@@ -124,7 +128,7 @@ def load_courses(
     infusions: dict[int, list[InfusionFacts]] = defaultdict(list)
     infusion_rows: list[tuple[int, int, dt.date, int, str]] = []
     for pk, patient_id, day, sequence, product_type, regimen, intensity in (
-        _upto(records(Infusion), "date", cutoff)
+        records(Infusion)  # every infusion, also after the cut-off: derivation says who is left out and why
         .values_list(
             "pk",
             "patient_id",
@@ -212,10 +216,14 @@ def load_courses(
         contacts,
     )
     secondary: dict[int, list[dt.date]] = defaultdict(list)
-    for patient_id, day in adverse.filter(
-        Q(category=AdverseEventCategory.SECONDARY_AUTOIMMUNITY)
-    ).values_list("patient_id", "onset_date"):
-        secondary[patient_id].append(day)
+    toxicities: dict[int, list[ToxicityFacts]] = defaultdict(list)
+    for patient_id, day, category, grade in adverse.filter(
+        Q(category__in=[AdverseEventCategory.SECONDARY_AUTOIMMUNITY, *CELL_THERAPY_TOXICITIES])
+    ).values_list("patient_id", "onset_date", "category", "grade"):
+        if category == AdverseEventCategory.SECONDARY_AUTOIMMUNITY:
+            secondary[patient_id].append(day)
+        else:
+            toxicities[patient_id].append(ToxicityFacts(category, day, grade))
 
     courses: list[PatientCourse] = []
     registry_ids: dict[int, tuple[str, str]] = {}
@@ -241,6 +249,7 @@ def load_courses(
                 scores=tuple(scores.get(pk, ())),
                 secondary_autoimmune_onsets=tuple(secondary.get(pk, ())),
                 other_contacts=tuple(contacts.get(pk, ())),
+                toxicities=tuple(toxicities.get(pk, ())),
             )
         )
     rows = tuple(

@@ -4,7 +4,8 @@ On an analysis data set (:func:`remission.analysis.load_cohort`), overall and pe
 
 - Kaplan-Meier OS and PFS, and the cumulative incidence (Aalen-Johansen) of relapse/progression and of
   NRM as competing risks, at 100 days and 1, 2, 3 and 5 years (a year is 365.25 days) with 95 % CIs;
-- log-rank tests (OS, PFS) and Gray's tests (relapse/progression, NRM) between the groups of ``by``;
+- log-rank tests (OS, PFS) and Gray's tests (relapse/progression, NRM) between the groups of ``by`` that
+  :mod:`.groups` shows (at least 10 patients, at most the 6 largest; one rule for tests, curves, tables);
 - multivariable Cox models for OS and PFS, and for NRM a Fine-Gray model and a cause-specific Cox model,
   on age (per 10 years), sex, disease, era, conditioning intensity and centre experience (≥ threshold),
   reported as hazard ratios with 95 % CIs; complete cases only (a missing intensity is its own level
@@ -30,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from remission.analysis.completeness import follow_up_summary
+from remission.analysis.groups import MAX_GROUPS, MIN_GROUP_SIZE, compared_groups
 from remission.survival import (
     SurvivalInputError,
     aalen_johansen,
@@ -52,6 +54,10 @@ TIMEPOINTS: tuple[tuple[float, str], ...] = (
 COVARIATES: tuple[str, ...] = ("age", "sex", "disease", "era", "intensity", "experienced")
 RELAPSE, NRM = 1, 2
 SKIPPED = "{what} ({stratum}): not computed — {reason}"
+FEWER_THAN_TWO_GROUPS = "fewer than two {by} groups of at least {minimum} patients"
+GROUPS_LEFT_OUT = (
+    "group comparison ({stratum}): {by} groups not compared (too small or beyond the largest): {groups}"
+)
 # A model is fitted only with at least this many events per term (column of the coded design): with
 # fewer, the estimates are unstable or infinite. 10 per variable is the classic rule (Peduzzi et al.,
 # J Clin Epidemiol 1995, for Cox models); 5-9 was found acceptable (Vittinghoff & McCulloch, Am J
@@ -355,9 +361,13 @@ def standard_outcomes(
     covariates: Sequence[str] = COVARIATES,
     cutoff: dt.date | None = None,
     min_events_per_term: float = MIN_EVENTS_PER_TERM,
+    min_group_size: int = MIN_GROUP_SIZE,
+    max_groups: int = MAX_GROUPS,
 ) -> OutcomeAnalysis:
     """The standard outcome analysis of ``frame``, overall and (``per_disease``) per disease with at least
-    ``min_patients`` analysed infusions; ``by`` names a column whose groups are estimated and compared.
+    ``min_patients`` analysed infusions; ``by`` names a column whose groups are estimated and compared —
+    in each stratum the groups of :func:`remission.analysis.groups.compared_groups` (``min_group_size``,
+    ``max_groups``), the same groups the report draws and tabulates.
     ``cutoff`` (for Clark's index) defaults to the latest last contact in ``frame``. Models need
     ``min_events_per_term`` events per term (:func:`fit_models`)."""
     if cutoff is None:
@@ -377,14 +387,18 @@ def standard_outcomes(
             continue
         estimates += _estimates(rows, stratum, "all", timepoints)
         if by is not None:
-            for label, part in rows.dropna(subset=[by]).groupby(by, observed=True, sort=True):
+            groups = compared_groups(rows, by, min_size=min_group_size, max_groups=max_groups)
+            shown = groups.restrict(rows)
+            for label, part in shown.groupby(by, observed=True, sort=True):
                 estimates += _estimates(part, stratum, str(label), timepoints)
-            if rows[by].dropna().nunique() >= 2:
-                tests.append(compare_groups(rows, by, stratum=stratum))
+            if len(groups.shown) >= 2:
+                tests.append(compare_groups(shown, by, stratum=stratum))
             else:
-                notes.append(
-                    SKIPPED.format(what="group comparison", stratum=stratum, reason=f"one {by} group")
-                )
+                reason = FEWER_THAN_TWO_GROUPS.format(by=by, minimum=min_group_size)
+                notes.append(SKIPPED.format(what="group comparison", stratum=stratum, reason=reason))
+            if groups.left_out and len(groups.shown) >= 2:
+                left = ", ".join(f"{label} ({n})" for label, n in groups.left_out)
+                notes.append(GROUPS_LEFT_OUT.format(stratum=stratum, by=by, groups=left))
         use = [c for c in covariates if not (c == "disease" and stratum != "all")]
         table, found = fit_models(
             rows,

@@ -24,15 +24,18 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
 from pydantic import Field, create_model
 
+from remission.api import exports as export_routes
+from remission.api import fhir as fhir_routes
+from remission.api import imports as import_routes
 from remission.api import outcomes as estimates
 from remission.api import schemas, tokens
 from remission.api.schemas import Errors, Id
+from remission.clinical.candidate import check_and_screen
 from remission.registry import selectors, services
 from remission.registry.access import scope_for
 from remission.registry.errors import NotFound, PermissionDenied, Problem, StaleEdit, ValidationFailed
 from remission.registry.kinds import KINDS, PATIENT_KIND, Kind
 from remission.registry.selectors.browse import PATIENT_STATUSES, QUALITY_FLAGS
-from remission.web import screening
 
 PLURALS = {
     "diagnosis": "diagnoses",
@@ -300,9 +303,17 @@ class PatientFilters(Schema):
 
 
 def _patient(p: Any) -> dict[str, Any]:
-    data = {name: getattr(p, name) for name in PatientOut.model_fields if hasattr(p, name)}
+    """A patient as ``PatientOut``, for the list and for one patient alike: ``p`` is a row of
+    ``selectors.patient_browse`` (with its summary columns; a plain patient lacks them and fails here)."""
+    data = {name: getattr(p, name) for name in PatientOut.model_fields if name != "centre"}
     data["centre"] = p.centre.code
     return data
+
+
+def _patient_row(user: Any, registry_id: str) -> Any:
+    """One patient as the list reads it (``patient_browse``), or NotFound as ``patient_get`` says it."""
+    patient = selectors.patient_get(user=user, registry_id=registry_id)
+    return selectors.patient_browse(user=user).get(pk=patient.pk)
 
 
 def _bad_filter(field: str, message: str) -> ValidationFailed:
@@ -338,7 +349,7 @@ def patient_create(request: HttpRequest, payload: PatientIn) -> Status:
     patient = services.patient_register(
         actor=request.user, centre=centre, **payload.model_dump(exclude={"centre"})
     )
-    return Status(201, _patient(selectors.patient_get(user=request.user, registry_id=patient.registry_id)))
+    return Status(201, _patient(_patient_row(request.user, patient.registry_id)))
 
 
 @api.get(
@@ -348,7 +359,7 @@ def patient_create(request: HttpRequest, payload: PatientIn) -> Status:
     operation_id="patient_get",
 )
 def patient_get(request: HttpRequest, registry_id: str = REGISTRY_ID) -> dict[str, Any]:
-    return _patient(selectors.patient_get(user=request.user, registry_id=registry_id))
+    return _patient(_patient_row(request.user, registry_id))
 
 
 PatientPatch = schemas.patch_schema(PATIENT_KIND)
@@ -368,7 +379,7 @@ def patient_update(
     services.record_update(
         patient, actor=request.user, version=payload.version, changes=changes, reason=payload.reason
     )
-    return _patient(selectors.patient_get(user=request.user, registry_id=registry_id))
+    return _patient(_patient_row(request.user, registry_id))
 
 
 # --- records of each kind ----------------------------------------------------------------------------
@@ -418,21 +429,24 @@ def _register_kind(kind: Kind) -> None:
         page: int = Field(1, ge=1, le=1_000_000)
         page_size: int = Field(50, ge=1, le=500)
 
-    if kind.slug != "conditioning-agent":
+    # the kind table lists agents with their conditioning; the API lists them on their own
+    list_selector = (
+        selectors.conditioning_agent_list if kind.slug == "conditioning-agent" else kind.list_selector
+    )
 
-        @api.get(
-            f"/patients/{{registry_id}}/{plural}",
-            response={200: Page, **ERRORS},
-            tags=tag,
-            operation_id=f"{kind.slug.replace('-', '_')}_list",
-            summary=f"List a patient's {kind.plural.lower()}",
-        )
-        def list_records(
-            request: HttpRequest, paging: Query[Paging], registry_id: str = REGISTRY_ID
-        ) -> dict[str, Any]:
-            patient = selectors.patient_get(user=request.user, registry_id=registry_id)
-            rows = kind.list_selector(user=request.user, patient=patient)
-            return _paged(rows, paging.page, paging.page_size, dump)
+    @api.get(
+        f"/patients/{{registry_id}}/{plural}",
+        response={200: Page, **ERRORS},
+        tags=tag,
+        operation_id=f"{kind.slug.replace('-', '_')}_list",
+        summary=f"List a patient's {kind.plural.lower()}",
+    )
+    def list_records(
+        request: HttpRequest, paging: Query[Paging], registry_id: str = REGISTRY_ID
+    ) -> dict[str, Any]:
+        patient = selectors.patient_get(user=request.user, registry_id=registry_id)
+        rows = list_selector(user=request.user, patient=patient)
+        return _paged(rows, paging.page, paging.page_size, dump)
 
     if kind.create is not None:
         In = schemas.create_schema(kind)
@@ -523,19 +537,17 @@ class ScreeningOut(Schema):
     intensity: dict[str, Any] | None
     dose_tables: list[dict[str, Any]]
     dosing_missing: list[str]
+    disagreements: list[str] = Field(description="where the candidate's values contradict each other")
 
 
 @api.post(
     "/screening", response={200: ScreeningOut, **ERRORS}, tags=["screening"], operation_id="screen_candidate"
 )
 def screen_candidate(request: HttpRequest, candidate: dict[str, Any] = CANDIDATE) -> Any:
-    report, problems = screening.screen(candidate)
-    if problems:
-        items = [
-            {"record": "candidate", "field": p.field, "rule": p.rule, "message": p.message} for p in problems
-        ]
-        return _errors(request, 422, items)
-    return report
+    report, problems = check_and_screen(candidate)
+    if report is None:
+        return _errors(request, 422, [{"record": "candidate", **p.to_dict()} for p in problems])
+    return report.to_dict()
 
 
 # --- cohort outcome estimates ------------------------------------------------------------------------
@@ -582,5 +594,10 @@ def outcomes(request: HttpRequest, filters: Query[schemas.OutcomeFilters]) -> di
     answer = estimates.cohort_outcomes(user=request.user, query=query, refresh=filters.refresh)
     return answer if filters.models else {**answer, "models": None}
 
+
+# --- routers of their own modules: FHIR bundles, exports ---------------------------------------------
+api.add_router("/patients", fhir_routes.router)
+api.add_router("", export_routes.router)
+api.add_router("", import_routes.router)
 
 __all__ = ["api"]

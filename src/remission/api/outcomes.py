@@ -3,8 +3,10 @@
 Nothing is computed here. The cohort is read with the requesting user's scope
 (:func:`remission.analysis.load_analysis_set`: a centre user reads their own centre, a statistician every
 centre) and :func:`remission.analysis.outcomes.standard_outcomes` is called as the outcomes report calls it
-(``remission.reports.outcomes_report.compute_outcomes``: the groups of ``by`` are estimated and compared
-only when the cohort has at least two of them), so the API and the report give the same numbers. The answer
+(``remission.reports.outcomes_report.compute_outcomes``: the groups of ``by`` that
+:mod:`remission.analysis.groups` shows are estimated and compared), so the API and the report give the
+same numbers; the answer also holds the patient flow (:mod:`remission.analysis.flow`) and the data cut-off
+with its rule (by default the date of data extraction). The answer
 holds tables of estimates only, never a patient's row or registry ID. Loading and fitting take seconds on a
 large registry, so an answer is cached for ``CACHE_SECONDS`` per (what the user may read, query, day),
 as the web outcomes page is; ``refresh`` recomputes it.
@@ -114,20 +116,40 @@ FOLLOW_UP_COLUMNS = (
 )
 
 
+def flow_steps(flow: Any) -> list[dict[str, Any]]:
+    """The patient flow (:class:`remission.analysis.flow.PatientFlow`) as rows: registry, each exclusion,
+    analysed (counts only, never a registry ID)."""
+    if flow is None:
+        return []
+    return [
+        {"stage": "registry", "rule": "registry", "reason": "in the registry", "n": flow.in_registry},
+        *(
+            {"stage": "left out", "rule": step.rule, "reason": step.reason, "n": step.n}
+            for step in flow.steps
+        ),
+        {"stage": "analysed", "rule": "analysed", "reason": f"first {flow.selection}", "n": flow.analysed},
+    ]
+
+
 def compute(*, user: Any, query: CohortQuery) -> dict[str, Any]:
     """The standard outcome analysis of the cohort ``user`` may read, as plain data (not cached)."""
     from remission.analysis import load_analysis_set
+    from remission.analysis.flow import data_cut_off
     from remission.analysis.outcomes import MODEL_COLUMNS, standard_outcomes
 
-    analysis_set = load_analysis_set(user=user, cohort=query.cohort(), cutoff=query.cutoff)
+    cutoff = data_cut_off(query.cutoff, extracted=dt.date.today())
+    analysis_set = load_analysis_set(user=user, cohort=query.cohort(), cutoff=cutoff)
     frame = analysis_set.frame
+    flow = analysis_set.flow
     answer: dict[str, Any] = {
         "filters": query.filters(),
         "by": query.by,
         "n_patients": len(frame),
-        "n_excluded": len(analysis_set.excluded),
-        "cutoff": query.cutoff,
-        "cutoff_is_latest_contact": query.cutoff is None,
+        "n_excluded": flow.left_out if flow is not None else len(analysis_set.excluded),
+        "flow": flow_steps(flow),
+        "cutoff": cutoff.date,
+        "cutoff_rule": cutoff.rule,
+        "cutoff_is_latest_contact": False,
         "computed_at": dt.datetime.now(dt.UTC),
         "empty": "",
         "estimates": [],
@@ -138,11 +160,9 @@ def compute(*, user: Any, query: CohortQuery) -> dict[str, Any]:
     }
     if frame.empty:
         return {**answer, "empty": EMPTY}
-    groups = frame[query.by].dropna().nunique() if query.by is not None else 0
-    outcomes = standard_outcomes(frame, by=query.by if groups >= 2 else None, cutoff=analysis_set.cutoff)
+    outcomes = standard_outcomes(frame, by=query.by, cutoff=analysis_set.cutoff)
     return {
         **answer,
-        "cutoff": outcomes.cutoff,
         "estimates": records(outcomes.estimates, ESTIMATE_COLUMNS),
         "tests": records(outcomes.tests, TEST_COLUMNS),
         "models": records(outcomes.models, MODEL_COLUMNS),

@@ -214,7 +214,9 @@ class OutcomeFilters(Schema):
         "disease", description="compare the groups of this column; none: no grouping"
     )
     cutoff: dt.date | None = Field(
-        None, description="data cut-off: events and contacts after it are not counted (default: none)"
+        None,
+        description="data cut-off: records after it are not counted, an infusion after it is not analysed "
+        "(default: the date of data extraction, today)",
     )
     models: bool = Field(False, description="also return the hazard ratios of the multivariable models")
     refresh: bool = Field(False, description="recompute instead of answering from the cache")
@@ -267,13 +269,27 @@ class FollowUp(BaseModel):
     potential_person_days: float | None
 
 
+class FlowStepOut(BaseModel):
+    stage: str = Field(description="registry, left out, or analysed")
+    rule: str = Field(description="the named rule (registry, no_infusion, other_product:car_t, …, analysed)")
+    reason: str = Field(description="the rule in words")
+    n: int = Field(description="patients")
+
+
 class OutcomesOut(BaseModel):
     filters: dict[str, str] = Field(description="the filters that were applied")
     by: str | None = Field(description="the grouping compared (null: none)")
     n_patients: int = Field(description="analysed patients (each one's first autologous HSCT)")
-    n_excluded: int = Field(description="patients left out: death recorded before the infusion")
-    cutoff: dt.date | None = Field(description="the data cut-off used (null: empty cohort, none given)")
-    cutoff_is_latest_contact: bool = Field(description="true when no cut-off was given")
+    n_excluded: int = Field(description="patients you may read who are left out, for any reason (see flow)")
+    flow: list[FlowStepOut] = Field(
+        description="the patient flow: in the registry (you may read), each reason to leave patients out "
+        "with its count (the first that applies), analysed; the counts add up"
+    )
+    cutoff: dt.date | None = Field(description="the data cut-off used")
+    cutoff_rule: str = Field(description="how the cut-off was set: given, or the date of data extraction")
+    cutoff_is_latest_contact: bool = Field(
+        description="always false: the cut-off defaults to the date of data extraction (kept for clients)"
+    )
     computed_at: dt.datetime
     empty: str = Field(description="why there are no estimates (empty cohort), else empty")
     estimates: list[Estimate]

@@ -31,6 +31,10 @@ COMMAND_MODULES: tuple[str, ...] = (
     "screen",
     "synth",
     "report",
+    "export",
+    "fhir",
+    "redcap",
+    "imports",
 )
 
 

@@ -1,9 +1,10 @@
-"""``remission demo``: build the embedded demo registry (once), then serve it with ``remission serve``'s
-waitress server and options (127.0.0.1:8000 by default)."""
+"""``remission demo``: build the embedded demo registry (once, dated up to the day it is built), then serve
+it with ``remission serve``'s waitress server and options (127.0.0.1:8000 by default)."""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 
 from tqdm import tqdm
 
@@ -24,9 +25,12 @@ def run(args: argparse.Namespace) -> int:
         from remission.synth.hazards import calibrated
 
         calibrated()  # solve the outcome model once, before the progress bar starts
+        today = dt.date.today()
         with tqdm(total=demo.demo_patient_count(), unit="patient", desc="Building demo registry") as bar:
-            written = demo.build_demo(seed=args.seed, progress=bar.update)
-        print(f"Demo registry built: {written} synthetic patients.")
+            written = demo.build_demo(seed=args.seed, progress=bar.update, today=today)
+        print(
+            f"Demo registry built: {written} synthetic patients, as a registry in use holds them on {today}."
+        )
     print(f"\nDemo logins (password for all: {demo.DEMO_PASSWORD}):")
     for login in demo.DEMO_LOGINS:
         where = f" at {login.centre}" if login.centre else " (all centres)"

@@ -121,7 +121,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--centre", action="append", default=[], help="centre code (repeatable)")
     parser.add_argument("--from", dest="date_from", type=_date, help="first infusion date (YYYY-MM-DD)")
     parser.add_argument("--to", dest="date_to", type=_date, help="last infusion date (YYYY-MM-DD)")
-    parser.add_argument("--cutoff", type=_date, help="data cut-off date (default: the latest contact)")
+    parser.add_argument(
+        "--cutoff", type=_date, help="data cut-off date (default: the date of data extraction, today)"
+    )
     parser.add_argument(
         "--by", default="disease", help="column whose groups are compared (default disease; 'none' for none)"
     )

@@ -24,8 +24,16 @@ One item per organ
 ------------------
 Pulmonary and hepatic have two levels each; an organ scores once, at the worst level any input shows
 (never both levels). A ``True`` at one level grades the organ at that level; the other level need not be
-given. When a boolean says ``False`` but a raw value shows the item, the raw value wins and the evidence
-says so.
+given.
+
+Stated items and measurements
+-----------------------------
+An item given ``True`` counts (the definitions are "or" lists: dyspnoea, cirrhosis or dialysis show an
+item whatever the numbers). When a measurement shows an item that is given ``False``, or a BMI ≤ 35
+contradicts ``obesity = True`` (the only item defined by a measurement alone), the two disagree: the
+result lists the disagreement in ``disagreements``, and the measurement decides, because Table 1 defines
+the item by it. ``HctCiSettings(stated_items_win=True)`` makes the stated item decide instead; the
+disagreement is listed either way.
 
 Missing values
 --------------
@@ -62,6 +70,16 @@ OUT_OF_RANGE = "HCT-CI: {key} = {value!r} is outside the allowed range {low}–{
 AGE_OUT_OF_RANGE = "HCT-CI: age = {value!r} is outside the allowed range 0–120 years"
 UNKNOWN_VARIANT = "HCT-CI: variant {value!r} is not one of 'hct_ci', 'hct_ci_age'"
 BAD_INDICATION_ITEM = "HCT-CI: indication {disease!r} maps to {item!r}, which is not an HCT-CI item"
+STATED_ABSENT_BUT_MEASURED = (
+    "{label} is stated absent ({code} = false), but {evidence} meets its definition in Sorror's Table 1 — "
+    "{definition}. {outcome}."
+)
+STATED_PRESENT_BUT_MEASURED = (
+    "{label} is stated present ({code} = true), but {evidence} does not meet its definition in Sorror's "
+    "Table 1 — {definition}. {outcome}."
+)
+MEASUREMENT_DECIDES = "Scored from the measurement, as the table defines the item"
+STATEMENT_DECIDES = "Scored as stated (setting stated_items_win = true)"
 
 SOURCE = "Sorror, Blood 2005;106:2912, Table 1"
 SOURCE_AGE = "Sorror, J Clin Oncol 2014;32:3249"
@@ -115,6 +133,25 @@ ITEMS: tuple[Item, ...] = (
          "liver cirrhosis, bilirubin > 1.5 × ULN, or AST/ALT > 2.5 × ULN"),
 )  # fmt: skip
 ITEM_BY_CODE: dict[str, Item] = {item.code: item for item in ITEMS}
+# How a clinician names each organ in a sentence ("No arrhythmia, cardiac disease or obesity.")
+ORGAN_NOUNS: Mapping[str, str] = {
+    "arrhythmia": "arrhythmia",
+    "cardiac": "cardiac disease",
+    "inflammatory_bowel": "inflammatory bowel disease",
+    "diabetes": "diabetes",
+    "cerebrovascular": "cerebrovascular disease",
+    "psychiatric": "psychiatric disturbance",
+    "hepatic": "liver disease",
+    "obesity": "obesity",
+    "infection": "infection",
+    "rheumatologic": "rheumatologic disease",
+    "peptic_ulcer": "peptic ulcer",
+    "renal": "renal disease",
+    "pulmonary": "pulmonary disease",
+    "prior_solid_tumour": "prior solid tumour",
+    "heart_valve": "heart valve disease",
+}
+OBESITY_BMI_ABOVE = 35.0  # Sorror 2005, Table 1: obesity = BMI > 35 kg/m²
 ORGANS: tuple[str, ...] = tuple(dict.fromkeys(item.organ for item in ITEMS))
 # each organ's items, ascending weight as ITEMS lists them
 ORGAN_ITEMS: dict[str, tuple[Item, ...]] = {
@@ -171,6 +208,9 @@ class HctCiSettings:
     pulmonary_moderate_max_pct: float = 80.0
     intermediate_from: int = 1  # Sorror 2005: 0 low, 1–2 intermediate, ≥ 3 high
     high_from: int = 3
+    # A stated item against a measurement that contradicts it: the measurement decides by default (the
+    # module docstring, "Stated items and measurements"); True lets the statement decide.
+    stated_items_win: bool = False
 
     def __post_init__(self) -> None:
         if self.variant not in ("hct_ci", "hct_ci_age"):
@@ -205,10 +245,31 @@ class HctCiResult:
     variant: str
     age: float | None
     settings: HctCiSettings = DEFAULT_SETTINGS
+    absent_notes: tuple[tuple[str, str], ...] = ()  # (organ, why) where a measurement ruled it out
+    disagreements: tuple[str, ...] = ()  # a stated item against a measurement; see the module docstring
 
     @property
     def computable(self) -> bool:
         return self.score is not None
+
+    @property
+    def absent_text(self) -> str:
+        """The organs ruled out, as a clinician writes it: "No arrhythmia, cardiac disease or obesity."."""
+        notes = dict(self.absent_notes)
+        nouns = [
+            ORGAN_NOUNS[organ] + (f" ({notes[organ]})" if organ in notes else "")
+            for organ in self.absent
+            if organ in ORGAN_NOUNS
+        ]
+        sentences = []
+        if nouns:
+            listed = nouns[0] if len(nouns) == 1 else ", ".join(nouns[:-1]) + " or " + nouns[-1]
+            sentences.append(f"No {listed}.")
+        if "age" in self.absent and self.age is not None:
+            sentences.append(
+                f"Age {self.age:g} years is under {self.settings.age_threshold_years:g}: no age point."
+            )
+        return " ".join(sentences)
 
     @property
     def name(self) -> str:
@@ -226,13 +287,16 @@ class HctCiResult:
                 for i in self.items
             ],
             "absent": list(self.absent),
+            "absent_text": self.absent_text,
             "missing": list(self.missing),
+            "disagreements": list(self.disagreements),
             "indication_scores": self.settings.indication_scores,
         }
 
-    def to_text(self) -> str:
+    def to_text(self, *, with_disagreements: bool = True) -> str:
         if self.score is not None:
-            head = f"{self.name} = {self.score} — risk group {self.risk_group} ({SOURCE})"
+            source = SOURCE_AGE if self.variant == "hct_ci_age" else SOURCE
+            head = f"{self.name} = {self.score} — risk group {self.risk_group} ({source})"
         else:
             group = f"; risk group {self.risk_group} already" if self.risk_group else ""
             head = (
@@ -240,9 +304,11 @@ class HctCiResult:
                 + ", ".join(self.missing)
             )
         lines = [head]
+        if with_disagreements:
+            lines += [f"  ! {text}" for text in self.disagreements]
         lines += [f"  + {item.to_text()}" for item in self.items]
-        if self.absent:
-            lines.append("  absent: " + ", ".join(self.absent))
+        if self.absent_text:
+            lines.append(f"  {self.absent_text}")
         return "\n".join(lines)
 
 
@@ -295,8 +361,8 @@ def _derived(values: Mapping[str, Any], s: HctCiSettings) -> list[tuple[str, str
             shown.append(("hepatic_moderate_severe", f"{label} {v:g} × ULN > {mild_top:g} × ULN"))
         elif v > 1.0:
             shown.append(("hepatic_mild", f"{label} {v:g} × ULN (> ULN to {mild_top:g} × ULN)"))
-    if (v := values.get("bmi")) is not None and v > 35:
-        shown.append(("obesity", f"BMI {v:.1f} > 35"))
+    if (v := values.get("bmi")) is not None and v > OBESITY_BMI_ABOVE:
+        shown.append(("obesity", f"BMI {v:.1f} > {OBESITY_BMI_ABOVE:g}"))
     if (v := values.get("creatinine_mg_dl")) is not None and v > 2:
         shown.append(("renal", f"creatinine {v:g} mg/dL > 2 mg/dL"))
     if (v := values.get("creatinine_umol_l")) is not None and v / CREATININE_UMOL_PER_MG_DL > 2:
@@ -328,14 +394,47 @@ def hct_ci(
     for item in ITEMS:
         if values.get(item.code) is True:
             evidence[item.code].append(f"{item.code} = true")
+    outcome = STATEMENT_DECIDES if settings.stated_items_win else MEASUREMENT_DECIDES
+    measured: dict[str, list[str]] = {}
     for code, text in _derived(values, settings):
-        evidence[code].append(text)
+        measured.setdefault(code, []).append(text)
+    disagreements: list[str] = []
+    for code, texts in measured.items():
+        item = ITEM_BY_CODE[code]
+        if values.get(code) is False:
+            disagreements.append(
+                STATED_ABSENT_BUT_MEASURED.format(
+                    label=item.label,
+                    code=code,
+                    evidence=" and ".join(texts),
+                    definition=item.definition,
+                    outcome=outcome,
+                )
+            )
+            if settings.stated_items_win:
+                continue
+        evidence[code].extend(texts)
+    bmi = values.get("bmi")
+    if values.get("obesity") is True and bmi is not None and bmi <= OBESITY_BMI_ABOVE:
+        item = ITEM_BY_CODE["obesity"]
+        disagreements.append(
+            STATED_PRESENT_BUT_MEASURED.format(
+                label=item.label,
+                code="obesity",
+                evidence=f"BMI {bmi:.1f}",
+                definition=item.definition,
+                outcome=outcome,
+            )
+        )
+        if not settings.stated_items_win:
+            evidence["obesity"] = []
     if disease is not None and settings.indication_scores and disease in settings.indication_items:
         code = settings.indication_items[disease]
         evidence[code].append(f"indication {disease} (setting indication_scores = true)")
 
     present: list[ScoredItem] = []
     absent: list[str] = []
+    absent_notes: list[tuple[str, str]] = []
     missing: list[str] = []
     for organ in ORGANS:
         levels = ORGAN_ITEMS[organ]  # ascending weight
@@ -344,17 +443,21 @@ def hct_ci(
             worst = max(shown, key=lambda item: item.weight)
             notes = list(evidence[worst.code])
             notes += [
-                f"{item.code} also shown, organ scored once at its worse level"
+                f"{item.label} also shown ({'; '.join(evidence[item.code])}); the organ scores once, "
+                "at its worse level"
                 for item in shown
                 if item != worst
             ]
             notes += [
-                f"{item.code} given false, overridden" for item in levels if values.get(item.code) is False
+                f"{item.code} given false, overridden by the measurement"
+                for item in shown
+                if values.get(item.code) is False
             ]
             present.append(ScoredItem(worst.code, worst.label, worst.weight, tuple(notes)))
-        elif all(values.get(item.code) is False for item in levels) or (
-            organ == "obesity" and values.get("bmi") is not None
-        ):
+        elif organ == "obesity" and bmi is not None:
+            absent.append(organ)
+            absent_notes.append((organ, f"BMI {bmi:.1f}, not above {OBESITY_BMI_ABOVE:g}"))
+        elif all(values.get(item.code) is False for item in levels):
             absent.append(organ)
         else:
             missing += [item.code for item in levels if values.get(item.code) is None]
@@ -387,6 +490,8 @@ def hct_ci(
         variant=settings.variant,
         age=None if age is None else float(age),
         settings=settings,
+        absent_notes=tuple(absent_notes),
+        disagreements=tuple(disagreements),
     )
 
 

@@ -6,12 +6,21 @@ The candidate is a mapping (the CLI reads it from a JSON file validated against
 - ``candidate_id`` (required), ``disease`` (required, a disease code), ``guideline`` (optional);
 - ``age_years``, ``sex`` ("female" / "male" / "unknown"), ``height_cm``, ``weight_kg``;
 - ``findings``: the eligibility fields (:data:`remission.clinical.eligibility.FIELDS`, without age);
-- ``hct_ci``: HCT-CI inputs (:data:`remission.clinical.hct_ci.INPUTS`); LVEF, DLCO, FEV1, bilirubin,
-  AST and ALT are taken from ``findings`` when not given here, and BMI is computed from height and weight;
-- ``hct_ci_settings``: ``variant``, ``indication_scores``, ``pulmonary_severe_inclusive``;
+- ``hct_ci``: HCT-CI inputs (:data:`remission.clinical.hct_ci.INPUTS`); BMI is computed from height and
+  weight;
+- ``hct_ci_settings``: ``variant``, ``indication_scores``, ``pulmonary_severe_inclusive``,
+  ``stated_items_win``;
 - ``eligibility_settings``: overrides per rule set, e.g. ``{"ms_sharrack2020": {"edss_review_max": 6.0}}``;
 - ``regimen`` and ``mobilisation``: regimen codes; ``regimen_overrides``: ``{agent: {dose, unit, days}}``;
 - ``dosing_policy``: :meth:`remission.clinical.dosing.DosingPolicy.from_dict` fields.
+
+Values given once: the measurements both parts use (:data:`SHARED_WITH_HCT_CI`: LVEF, DLCO, FEV1,
+bilirubin, AST, ALT) are given once, in ``findings`` or in ``hct_ci``, and feed both the eligibility
+criteria and the HCT-CI, which derives its organ items from them (Sorror 2005, Table 1; see
+:mod:`remission.clinical.hct_ci`). Given in both places with different values, each part uses the
+value of its own section and the report lists the disagreement; so it does for a BMI that disagrees
+with height and weight. Creatinine clearance and PASP are eligibility values only: the HCT-CI's renal
+item is defined by serum creatinine, and it has no pulmonary-pressure item.
 
 Missing values: a missing height, weight or sex (when the policy needs it) leaves the dose tables "not
 computable" with the list of what is missing; eligibility and HCT-CI report their own missing items.
@@ -20,18 +29,26 @@ computable" with the list of what is missing; eligibility and HCT-CI report thei
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from remission.clinical import dosing
 from remission.clinical.dosing import DoseTable, DosingPolicy, dose_table
-from remission.clinical.eligibility import ScreeningResult, screen
+from remission.clinical.eligibility import FIELDS, ScreeningResult, screen
 from remission.clinical.hct_ci import HctCiResult, HctCiSettings, hct_ci
 from remission.clinical.regimens import IntensityResult, Regimen, assess_intensity, get_regimen
 
 UNKNOWN_KEY = "candidate: unknown top-level field {key!r}; allowed: {allowed}"
 REQUIRED_KEY = "candidate: {key} is required"
 OVERRIDE_WITHOUT_REGIMEN = "candidate: regimen_overrides given without a regimen"
+GIVEN_TWICE = (
+    "{label} is given twice and the values disagree: {in_findings:g}{unit} in findings (used for "
+    "eligibility) and {in_hct_ci:g}{unit} in hct_ci (used for the HCT-CI); give it once"
+)
+BMI_DISAGREES = (
+    "BMI is given as {given:.1f} in hct_ci, but height {height:g} cm and weight {weight:g} kg give "
+    "{computed:.1f}; the HCT-CI uses the given {given:.1f}"
+)
 
 TOP_LEVEL = (
     "candidate_id",
@@ -63,10 +80,16 @@ class ScreeningReport:
     intensity: IntensityResult | None
     dose_tables: tuple[DoseTable, ...]
     dosing_missing: tuple[str, ...]  # why the dose tables could not be computed
+    values_disagree: tuple[str, ...] = ()  # a measurement given twice with different values
 
     @property
     def verdict(self) -> str:
         return self.eligibility.verdict
+
+    @property
+    def disagreements(self) -> tuple[str, ...]:
+        """Every place where the candidate's values contradict each other (values, then HCT-CI items)."""
+        return self.values_disagree + self.hct_ci.disagreements
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -85,16 +108,22 @@ class ScreeningReport:
             },
             "dose_tables": [t.to_dict() for t in self.dose_tables],
             "dosing_missing": list(self.dosing_missing),
+            "disagreements": list(self.disagreements),
         }
 
     def to_text(self) -> str:
         parts = [
             f"Candidate {self.candidate_id} — {self.disease}",
             f"VERDICT: {self.verdict}",
+        ]
+        if self.disagreements:
+            parts += ["", "The candidate's values disagree; check them:"]
+            parts += [f"  ! {text}" for text in self.disagreements]
+        parts += [
             "",
             self.eligibility.to_text(),
             "",
-            self.hct_ci.to_text(),
+            self.hct_ci.to_text(with_disagreements=False),
         ]
         if self.regimen is not None and self.intensity is not None:
             parts += [
@@ -109,15 +138,47 @@ class ScreeningReport:
         return "\n".join(parts)
 
 
-def _hct_ci_conditions(candidate: Mapping[str, Any], findings: Mapping[str, Any]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class SharedValues:
+    """The eligibility values and the HCT-CI inputs, each measurement given once feeding both."""
+
+    findings: dict[str, Any]
+    hct_ci: dict[str, Any]
+    disagreements: tuple[str, ...]
+
+
+def share_values(candidate: Mapping[str, Any]) -> SharedValues:
+    """Fill each part with the measurements given in the other; list the values that disagree."""
+    findings = dict(candidate.get("findings") or {})
     conditions = dict(candidate.get("hct_ci") or {})
+    disagreements: list[str] = []
     for key in SHARED_WITH_HCT_CI:
-        if key not in conditions and findings.get(key) is not None:
-            conditions[key] = findings[key]
+        in_findings, in_hct_ci = findings.get(key), conditions.get(key)
+        if in_findings is None and in_hct_ci is not None:
+            findings[key] = in_hct_ci
+        elif in_hct_ci is None and in_findings is not None:
+            conditions[key] = in_findings
+        elif in_findings is not None and in_findings != in_hct_ci:
+            spec = FIELDS[key]
+            disagreements.append(
+                GIVEN_TWICE.format(
+                    label=spec.label,
+                    in_findings=in_findings,
+                    in_hct_ci=in_hct_ci,
+                    unit=f" {spec.unit}" if spec.unit else "",
+                )
+            )
     height, weight = candidate.get("height_cm"), candidate.get("weight_kg")
-    if "bmi" not in conditions and height is not None and weight is not None:
-        conditions["bmi"] = dosing.bmi(height, weight)
-    return conditions
+    if height is not None and weight is not None:
+        computed = dosing.bmi(height, weight)
+        given = conditions.get("bmi")
+        if given is None:
+            conditions["bmi"] = computed
+        elif round(given, 1) != round(computed, 1):  # BMI is reported to one decimal
+            disagreements.append(
+                BMI_DISAGREES.format(given=given, height=height, weight=weight, computed=computed)
+            )
+    return SharedValues(findings, conditions, tuple(disagreements))
 
 
 def _dose_tables(
@@ -159,16 +220,16 @@ def screen_candidate(candidate: Mapping[str, Any]) -> ScreeningReport:
         if not candidate.get(key):
             raise ValueError(REQUIRED_KEY.format(key=key))
     disease = candidate["disease"]
-    findings = dict(candidate.get("findings") or {})
+    shared = share_values(candidate)
     eligibility = screen(
-        {**findings, "age_years": candidate.get("age_years")},
+        {**shared.findings, "age_years": candidate.get("age_years")},
         disease=disease,
         guideline=candidate.get("guideline"),
         settings=candidate.get("eligibility_settings"),
     )
     hct_settings = HctCiSettings(**dict(candidate.get("hct_ci_settings") or {}))
     comorbidity = hct_ci(
-        _hct_ci_conditions(candidate, findings),
+        shared.hct_ci,
         age=candidate.get("age_years"),
         disease=disease,
         settings=hct_settings,
@@ -189,6 +250,7 @@ def screen_candidate(candidate: Mapping[str, Any]) -> ScreeningReport:
         intensity=None if regimen is None else assess_intensity(regimen),
         dose_tables=tables,
         dosing_missing=dosing_missing,
+        values_disagree=shared.disagreements,
     )
 
 
@@ -210,13 +272,25 @@ def _property(
     return prop
 
 
+SETTING_TYPES = {"float": "number", "int": "integer", "str": "string", "bool": "boolean"}
+
+
+def _settings_schema(cls: type) -> dict[str, Any]:
+    """A rule set's settings object: each field of its settings dataclass, typed."""
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {f.name: {"type": SETTING_TYPES[str(f.type)]} for f in fields(cls)},
+    }
+
+
 def candidate_schema() -> dict[str, Any]:
     """The JSON schema of a candidate file, generated from the field tables.
 
     ``candidate.schema.json`` is this schema, committed; a test keeps the two equal.
     """
     from remission.clinical.diseases import DISEASES
-    from remission.clinical.eligibility import FIELDS_TABLE, RULESETS
+    from remission.clinical.eligibility import FIELDS_TABLE, GUIDELINE_TITLES, RULESETS
     from remission.clinical.hct_ci import INPUTS
     from remission.clinical.regimens import REGIMENS
 
@@ -245,7 +319,10 @@ def candidate_schema() -> dict[str, Any]:
         "properties": {
             "candidate_id": {"type": "string", "minLength": 1, "description": "Pseudonymous candidate id"},
             "disease": {"enum": sorted(DISEASES), "description": "Disease code"},
-            "guideline": {"type": ["string", "null"], "description": "Guideline code; default per disease"},
+            "guideline": {
+                "enum": [*GUIDELINE_TITLES, None],
+                "description": "Guideline code; default per disease",
+            },
             "age_years": _property("number", "Age at screening (years)", 0, 120),
             "sex": {"enum": ["female", "male", "unknown", None]},
             "height_cm": _property("number", "Height (cm)", *dosing.HEIGHT_RANGE_CM),
@@ -259,12 +336,13 @@ def candidate_schema() -> dict[str, Any]:
                     "variant": {"enum": ["hct_ci", "hct_ci_age"]},
                     "indication_scores": {"type": "boolean"},
                     "pulmonary_severe_inclusive": {"type": "boolean"},
+                    "stated_items_win": {"type": "boolean"},
                 },
             },
             "eligibility_settings": {
                 "type": "object",
                 "additionalProperties": False,
-                "properties": {code: {"type": "object"} for code in RULESETS},
+                "properties": {code: _settings_schema(cls) for code, (_, cls) in RULESETS.items()},
             },
             "regimen": {"enum": [*conditioning, None], "description": "Conditioning or lymphodepletion"},
             "regimen_overrides": {

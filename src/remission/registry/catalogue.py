@@ -14,6 +14,14 @@ def disease_codes() -> frozenset[str]:
     return frozenset(DISEASES)
 
 
+def disease_name(code: str) -> str:
+    """The disease's name for people (``Systemic sclerosis``); the code itself if it is not known."""
+    from remission.clinical.diseases import DISEASES
+
+    disease = DISEASES.get(code)
+    return code if disease is None else disease.name
+
+
 @cache
 def regimen_codes() -> frozenset[str]:
     from remission.clinical.regimens import REGIMENS

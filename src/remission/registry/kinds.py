@@ -17,6 +17,7 @@ from django.db import models
 
 from remission.registry import models as registry_models
 from remission.registry import selectors, services
+from remission.registry.labels import number_text, record_label
 
 
 def _complete(service: Callable[..., Any], values: dict[str, Any], given: tuple[str, ...]) -> dict[str, Any]:
@@ -78,6 +79,30 @@ def _d(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def _diagnosis(record: Any) -> str:
+    """The disease and subtype by name; a diagnosis other than the primary one says so."""
+    text = record_label(record, "disease")
+    if record.subtype:
+        text += f" ({record_label(record, 'subtype')})"
+    return text if record.is_primary else f"{text}, secondary diagnosis"
+
+
+def _agent(record: Any) -> str:
+    days = f"{record.days} day{'' if record.days == 1 else 's'}"
+    return f"{record.drug} {number_text(record.dose)} {record_label(record, 'unit')} × {days}"
+
+
+def _follow_up(record: Any) -> str:
+    status = record.get_disease_status_display().lower()
+    if record.disease_status in ("unknown", "not_evaluated"):
+        status = f"disease status {status}"
+    return f"{record.get_vital_status_display()}, {status}"
+
+
+def _intensity(record: Any) -> str:
+    return f"{record.get_intensity_display().lower()} intensity"
+
+
 KINDS: dict[str, Kind] = {
     k.slug: k
     for k in (
@@ -87,7 +112,7 @@ KINDS: dict[str, Kind] = {
             "Diagnosis",
             _create_with_patient(services.diagnosis_record),
             selectors.diagnosis_list,
-            summary=lambda r: f"{r.disease} {r.subtype}".strip(),
+            summary=_diagnosis,
         ),
         Kind(
             "prior-therapy",
@@ -103,7 +128,7 @@ KINDS: dict[str, Kind] = {
             "Assessment",
             _create_with_patient(services.assessment_record),
             selectors.assessment_list,
-            summary=lambda r: f"{r.instrument} {_d(r.score)}",
+            summary=lambda r: f"{record_label(r, 'instrument')}: {number_text(r.score) or 'no score'}",
         ),
         Kind(
             "workup",
@@ -111,7 +136,7 @@ KINDS: dict[str, Kind] = {
             "Work-up",
             _create_with_patient(services.workup_record),
             selectors.workup_list,
-            summary=lambda r: f"HCT-CI {_d(r.hct_ci_score)}" if r.hct_ci_score is not None else "",
+            summary=lambda r: f"HCT-CI {number_text(r.hct_ci_score)}" if r.hct_ci_score is not None else "",
         ),
         Kind(
             "mobilisation",
@@ -119,7 +144,7 @@ KINDS: dict[str, Kind] = {
             "Mobilisation",
             _create_with_patient(services.mobilisation_record),
             selectors.mobilisation_list,
-            summary=lambda r: r.regimen,
+            summary=lambda r: record_label(r, "regimen").removeprefix("Mobilisation: "),  # the row says so
         ),
         Kind(
             "cell-product",
@@ -136,7 +161,7 @@ KINDS: dict[str, Kind] = {
             "Conditioning",
             _create_with_patient(services.conditioning_record),
             selectors.conditioning_list,
-            summary=lambda r: f"{r.regimen} ({r.intensity})",
+            summary=lambda r: f"{record_label(r, 'regimen')} ({_intensity(r)})",
         ),
         Kind(
             "conditioning-agent",
@@ -144,7 +169,7 @@ KINDS: dict[str, Kind] = {
             "Conditioning agent",
             None,  # created with its conditioning
             selectors.conditioning_list,
-            summary=lambda r: f"{r.drug} {r.dose:g} {r.unit} × {r.days}",
+            summary=_agent,
         ),
         Kind(
             "infusion",
@@ -182,7 +207,9 @@ KINDS: dict[str, Kind] = {
             _create_with_patient(services.lab_result_record, missing=False),
             selectors.lab_result_list,
             takes_missing=False,
-            summary=lambda r: f"{r.analyte} {r.value:g} {r.unit}",
+            summary=lambda r: (
+                f"{record_label(r, 'analyte')} {number_text(r.value)} {record_label(r, 'unit')}"
+            ),
         ),
         Kind(
             "follow-up",
@@ -190,7 +217,7 @@ KINDS: dict[str, Kind] = {
             "Follow-up",
             _create_with_patient(services.follow_up_record),
             selectors.follow_up_list,
-            summary=lambda r: f"{r.vital_status}, {r.get_disease_status_display().lower()}",
+            summary=_follow_up,
         ),
         Kind(
             "outcome-event",
@@ -210,29 +237,6 @@ KINDS: dict[str, Kind] = {
 CREATABLE = tuple(slug for slug, k in KINDS.items() if k.create is not None)
 KIND_OF_MODEL: dict[type[models.Model], Kind] = {k.model: k for k in KINDS.values()}
 KIND_OF_MODEL_NAME: dict[str, Kind] = {k.model._meta.model_name: k for k in KINDS.values()}
-
-# Choices drawn from the clinical catalogue for fields the models keep as free codes.
-CATALOGUE_FIELDS = {("diagnosis", "disease"), ("assessment", "instrument"), ("mobilisation", "regimen")}
-CATALOGUE_FIELDS |= {("conditioning", "regimen")}
-
-
-def catalogue_choices(slug: str, name: str) -> list[tuple[str, str]] | None:
-    """The choices of a catalogue-coded field (disease, instrument, regimen), or None."""
-    if (slug, name) not in CATALOGUE_FIELDS:
-        return None
-    if name == "disease":
-        from remission.clinical.diseases import DISEASES
-
-        return [(code, d.name) for code, d in DISEASES.items()]
-    if name == "instrument":
-        from remission.clinical.instruments import INSTRUMENTS
-
-        return [(code, i.title) for code, i in INSTRUMENTS.items()]
-    from remission.clinical.regimens import REGIMENS
-
-    wanted = {"mobilisation"} if slug == "mobilisation" else {"conditioning", "lymphodepletion"}
-    return [(code, r.name) for code, r in REGIMENS.items() if r.purpose in wanted]
-
 
 # The patient's own record (demographics and consent) is edited like any other record.
 PATIENT_KIND = Kind(

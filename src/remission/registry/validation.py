@@ -1,26 +1,64 @@
-"""The registry's validation rules: one record against its patient's timeline and the code lists.
+"""The registry's validation rules: one record against its patient's history and the code lists.
 
-Every rule has a code (``RULE_*``) and a message template (module constants; tests assert on them).
-:func:`record_problems` checks a record before a service writes it; :func:`patient_findings` runs the
-same rules over everything already stored for one patient (``remission check``, the data-quality page).
+Every rule has a code (``RULE_*``) and a message template (module constants; tests assert on them). The
+services run :func:`record_problems` on every record before they write it (the web forms, the API and the
+importers all write through the services); :func:`patient_findings` runs the same rules over everything
+already stored for one patient (``remission check``, the data-quality page).
 
-Timeline rules (dates in a possible order):
+**Order rules.** A patient's dates must be in a possible order. A broken rule names the record, the field,
+the rule and both dates. When a record is written the rule is checked both ways: a record dated before one
+it must follow, and an earlier record edited (or a death added) to fall after one that must follow it.
+Over stored data each broken pair is reported once, by the record that follows (or links) the other.
 
-* no date in the future, none before the first day of the birth month, none after death;
-* first symptom ≤ diagnosis ≤ every infusion; conditioning start, collection ≤ infusion;
-* engraftment dates on or after their infusion; a death leaves no later records.
+* Every date: not in the future (``date_not_in_future``), not before the first day of the birth month
+  (``date_not_before_birth``).
+* Death is the last event. Nothing is dated after the death (``date_not_after_death``); a death is not
+  dated before a stored record (``death_not_before_other_records``); one death per patient
+  (``one_death``). A follow-up with vital status *dead* says the patient was dead by its date: nothing is
+  dated after it (``date_not_after_dead_follow_up``), it is not dated before a stored record
+  (``dead_follow_up_not_before_other_records``), and a death dated after it contradicts it
+  (``death_not_after_dead_follow_up``). No follow-up says *alive* after a death or a *dead* follow-up
+  (``alive_not_after_death``): vital status never goes from dead to alive.
+* The disease: first symptom ≤ diagnosis (``symptom_before_diagnosis``) ≤ every infusion
+  (``infusion_not_before_diagnosis``, the primary diagnosis).
+* The treatment, along the links the records hold (a cell product's mobilisation, an infusion's product
+  and conditioning, an engraftment's infusion): mobilisation → collection of the product
+  (``mobilisation_before_collection``) → start of conditioning → infusion, day 0
+  (``mobilisation_before_infusion``, ``collection_before_infusion``, ``conditioning_before_infusion``)
+  → neutrophil and platelet engraftment (``infusion_before_engraftment``).
+  Collection before conditioning (``collection_before_conditioning``, ``mobilisation_before_conditioning``)
+  holds for **autologous** products only: the patient's own auto-HSC graft, a product collected in one of
+  the patient's own mobilisations, and CAR-T cells. Conditioning ablates the marrow and lymphodepletion
+  (fludarabine/cyclophosphamide) empties the T cells that leukapheresis collects, so a patient's own cells
+  are collected before it starts. A donor's product is another matter: an allogeneic HSC graft is
+  collected from the donor, often on day −1 or day 0 while the recipient is being conditioned, and banked
+  products (cord blood, off-the-shelf MSC) long before; the recipient's conditioning says nothing about
+  when they were collected. MSC, Treg and other products may be the patient's own or a donor's, and the
+  registry does not record which, so the rule does not apply to them unless they come from one of the
+  patient's mobilisations. (An off-the-shelf CAR-T product is collected weeks before the recipient's
+  lymphodepletion for its manufacture, so the CAR-T rule cannot refuse a true allogeneic history either.)
+  An adverse event's link to an infusion is not an order: toxicity of conditioning begins before day 0.
+* Within one record: prior therapy start ≤ stop (``therapy_start_before_stop``), adverse event onset ≤
+  resolution (``onset_before_resolution``), consent given ≤ withdrawn (``consent_order``), membership
+  valid from ≤ to (``valid_from_before_to``).
+
+**Database constraints.** Every constraint of every table (:data:`CHECK_RULES`, :data:`UNIQUE_RULES`,
+the plausible ranges of :mod:`remission.registry.ranges`) is checked here first, with a named rule and a
+sentence a clinician can read, so the database never has to refuse a write the services let through.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
+from django.db.models import F, IntegerField, Max, Min, Q, Value
 
 from remission.registry import catalogue
 from remission.registry.codes import (
@@ -30,6 +68,8 @@ from remission.registry.codes import (
     MissingReason,
     OutcomeType,
     PerformanceScale,
+    ProductType,
+    VitalStatus,
     WeightBasis,
 )
 from remission.registry.errors import Problem
@@ -38,10 +78,19 @@ from remission.registry.ranges import PLAUSIBLE_RANGES
 RULE_FUTURE = "date_not_in_future"
 RULE_BEFORE_BIRTH = "date_not_before_birth"
 RULE_AFTER_DEATH = "date_not_after_death"
-RULE_BEFORE_DIAGNOSIS = "infusion_not_before_diagnosis"
-RULE_BEFORE_INFUSION = "not_before_infusion"
-RULE_AFTER_INFUSION = "not_after_infusion"
+RULE_AFTER_DEAD_FOLLOW_UP = "date_not_after_dead_follow_up"
 RULE_DEATH_BEFORE_RECORDS = "death_not_before_other_records"
+RULE_DEAD_FOLLOW_UP_BEFORE_RECORDS = "dead_follow_up_not_before_other_records"
+RULE_DEATH_AFTER_DEAD_FOLLOW_UP = "death_not_after_dead_follow_up"
+RULE_ALIVE_AFTER_DEATH = "alive_not_after_death"
+RULE_BEFORE_DIAGNOSIS = "infusion_not_before_diagnosis"
+RULE_MOBILISATION_BEFORE_COLLECTION = "mobilisation_before_collection"
+RULE_MOBILISATION_BEFORE_CONDITIONING = "mobilisation_before_conditioning"
+RULE_MOBILISATION_BEFORE_INFUSION = "mobilisation_before_infusion"
+RULE_COLLECTION_BEFORE_CONDITIONING = "collection_before_conditioning"
+RULE_COLLECTION_BEFORE_INFUSION = "collection_before_infusion"
+RULE_CONDITIONING_BEFORE_INFUSION = "conditioning_before_infusion"
+RULE_INFUSION_BEFORE_ENGRAFTMENT = "infusion_before_engraftment"
 RULE_RANGE = "plausible_range"
 RULE_UNKNOWN_CODE = "known_code"
 RULE_UNIT = "known_unit"
@@ -54,15 +103,57 @@ RULE_GRADE = "grade_for_system"
 RULE_PERFORMANCE = "performance_score_for_scale"
 RULE_FIELD = "field"
 RULE_CONSENT_ORDER = "consent_order"
-RULE_CONTRADICTION = "no_contradiction"
+# the database's constraints, checked first (CHECK_RULES, UNIQUE_RULES)
+RULE_SYMPTOM_BEFORE_DIAGNOSIS = "symptom_before_diagnosis"
+RULE_THERAPY_START_BEFORE_STOP = "therapy_start_before_stop"
+RULE_ONSET_BEFORE_RESOLUTION = "onset_before_resolution"
+RULE_VALID_FROM_BEFORE_TO = "valid_from_before_to"
+RULE_ASTCT_ONLY_CRS_ICANS = "astct_only_for_crs_icans"
+RULE_ORGANISM_ONLY_INFECTION = "organism_only_for_infection"
+RULE_LAB_NOT_NEGATIVE = "lab_value_not_negative"
+RULE_CAUSE_OF_DEATH = "cause_only_for_death"
+RULE_PERFORMANCE_SCALE = "performance_scale_given"
+RULE_GRAFT_FAILURE = "graft_failure_not_fully_engrafted"
+RULE_BIRTH_MONTH = "birth_month"
+RULE_BIRTH_YEAR = "birth_year"
+RULE_CONSENT_DATED = "consent_dated"
+RULE_WITHDRAWAL_DATED = "withdrawal_dated"
+RULE_COUNTRY = "country_code"
+RULE_CCN = "ccn_five_digits"
+RULE_FIRST_YEAR = "first_procedure_year"
+RULE_ROLE_CENTRE = "role_matches_centre"
+RULE_ONE_PRIMARY_DIAGNOSIS = "one_primary_diagnosis"
+RULE_ONE_DEATH = "one_death"
+RULE_INFUSION_SEQUENCE = "one_infusion_per_number"
+RULE_EBMT_CIC = "ebmt_cic_unique"
+RULE_CIBMTR_CCN = "cibmtr_ccn_unique"
+RULE_ONE_MEMBERSHIP = "one_membership_per_role"
+RULE_ONE_IDENTIFIER = "one_identifier_per_system"
+RULE_ONE_ENGRAFTMENT = "one_engraftment_per_infusion"
+RULE_DATABASE = "database_constraint"
 
 FUTURE = "{value} is in the future (today is {today})"
 BEFORE_BIRTH = "{value} is before the patient's birth ({birth:%B %Y})"
 AFTER_DEATH = "{value} is after the patient's death on {death}"
-BEFORE_DIAGNOSIS = "infusion on {value} is before the diagnosis on {diagnosis}"
-BEFORE_INFUSION = "{value} is before the infusion (day 0) on {infusion}"
-AFTER_INFUSION = "{value} is after the infusion (day 0) on {infusion}"
+AFTER_DEAD_FOLLOW_UP = "{value} is after the follow-up on {dead} that records the patient as dead"
 DEATH_BEFORE_RECORDS = "death on {value} is before the patient's {other} on {other_date}"
+DEAD_FOLLOW_UP_BEFORE_RECORDS = (
+    "follow-up on {value} records the patient as dead, but the patient's {other} is on {other_date}"
+)
+DEATH_AFTER_DEAD_FOLLOW_UP = (
+    "death on {value} is after the follow-up on {dead} that already records the patient as dead"
+)
+ALIVE_AFTER_DEATH = "follow-up on {value} says alive, but the patient died on {death}"
+ALIVE_AFTER_DEAD_FOLLOW_UP = (
+    "follow-up on {value} says alive, but the follow-up on {dead} records the patient as dead"
+)
+BEFORE_DIAGNOSIS = "infusion on {value} is before the diagnosis on {diagnosis}"
+ORDER_BEFORE = "{what} on {value} is before the {other} on {other_date} ({other_record})"
+ORDER_AFTER = "{what} on {value} is after the {other} on {other_date} ({other_record})"
+ORDER_LINKED = (
+    "the {later} on {later_date} ({later_record}) "
+    "is before the {earlier} on {earlier_date} ({earlier_record})"
+)
 OUT_OF_RANGE = "{value:g} is not plausible: must be {allowed}"
 UNKNOWN_CODE = "{value!r} is not a known {what} code"
 UNKNOWN_UNIT = "{value!r} is not a unit for {analyte}; use one of: {allowed}"
@@ -77,9 +168,56 @@ WEIGHT_BASIS_MISMATCH = "unit {unit} does not go with weight basis {basis}; use 
 GRADE_BAD = "grade {value} is not a {system} grade for {category}; allowed {allowed}"
 PERFORMANCE_BAD = "{value} is not a {scale} score; allowed {allowed}"
 CONSENT_ORDER = "consent withdrawn on {value} is before consent given on {given}"
+# the database's check constraints, in words (formatted with the record's field values)
+SYMPTOM_AFTER_DIAGNOSIS = "first symptom on {first_symptom_date} is after the diagnosis on {diagnosis_date}"
+THERAPY_STOP_BEFORE_START = "stopped on {stop_date}, before it started on {start_date}"
+RESOLUTION_BEFORE_ONSET = "resolved on {resolution_date}, before its onset on {onset_date}"
+VALID_TO_BEFORE_FROM = "valid to {valid_to} is before valid from {valid_from}"
+ASTCT_NOT_FOR_CATEGORY = (
+    "the ASTCT consensus grades only CRS and ICANS; grade this event ({category_label}) with CTCAE v5"
+)
+ORGANISM_NOT_INFECTION = (
+    "an organism ({organism}) is recorded only for an infection, not for this event ({category_label})"
+)
+LAB_NEGATIVE = "a laboratory value cannot be negative ({value:g})"
+DEATH_NEEDS_CAUSE = "a death needs its cause (choose 'unknown' if it is not known)"
+CAUSE_ONLY_FOR_DEATH = "only a death has a cause of death, not this event ({event_type_label})"
+PERFORMANCE_SCALE_MISSING = (
+    "a performance score ({performance_score}) needs its scale (ECOG, Karnofsky or Lansky)"
+)
+GRAFT_FAILURE_ENGRAFTED = (
+    "graft failure cannot go with both neutrophil ({neutrophil_date}) and platelet ({platelet_date}) "
+    "engraftment; untick graft failure or clear a date"
+)
+BIRTH_MONTH_BAD = "birth month must be 1 to 12, not {birth_month}"
+BIRTH_YEAR_BAD = "birth year must be between 1900 and 2100, not {birth_year}"
+CONSENT_UNDATED = "consent given needs the date it was given"
+WITHDRAWAL_UNDATED = "consent withdrawn needs the date it was withdrawn"
+COUNTRY_BAD = "country must be a two-letter ISO 3166 code in capitals, such as NL, not {country!r}"
+CCN_BAD = "the CIBMTR centre number (CCN) has five digits, not {cibmtr_ccn!r}"
+FIRST_YEAR_BAD = "first procedure year must be between 1970 and 2100, not {first_procedure_year}"
+CENTRE_ROLE_NEEDS_CENTRE = "the role {role_label} is held at a centre: choose the centre"
+REGISTRY_ROLE_NO_CENTRE = "the role {role_label} is registry-wide: it is not held at a centre"
+# the database's unique constraints, in words (``other`` is the stored record in the way)
+PRIMARY_DIAGNOSIS_TAKEN = (
+    "patient {patient} already has a primary diagnosis ({other_disease}, {other}); "
+    "untick 'primary' or edit that one"
+)
+DEATH_TAKEN = "patient {patient} already has a death recorded (on {other_date}, {other}); edit that one"
+INFUSION_NUMBER_TAKEN = (
+    "patient {patient} already has an infusion number {sequence} (on {other_date}, {other}); "
+    "give this one the next number"
+)
+EBMT_CIC_TAKEN = "EBMT CIC {ebmt_cic} is already the code of another centre ({other})"
+CIBMTR_CCN_TAKEN = "CIBMTR CCN {cibmtr_ccn} is already the number of another centre ({other})"
+MEMBERSHIP_TAKEN = "this user already has the role {role_label} there ({other}); edit or end that membership"
+IDENTIFIER_TAKEN = "patient {patient} already has an identifier of system {system} ({other}); edit that one"
+ENGRAFTMENT_TAKEN = "this infusion already has its engraftment recorded ({other}); edit that one"
 CONSTRAINT_VIOLATED = "breaks the rule {name}"
+UNIQUE_RACED = (
+    "another record with the same values was saved at the same moment ({rule}); reload and try again"
+)
 DATABASE_REFUSED = "the database refused the write: {detail}"
-CONTRADICTION_ALIVE_AFTER_DEATH = "follow-up on {value} says alive, but the patient died on {death}"
 
 UNITS_FOR_BASIS: dict[str, frozenset[str]] = {
     WeightBasis.ACTUAL: frozenset({"mg/kg", "ug/kg"}),
@@ -99,18 +237,31 @@ GRADES: dict[str, tuple[int, ...]] = {
     GradingSystem.ASTCT: (1, 2, 3, 4, 5),
 }
 SCORE_TOLERANCE = 0.011  # scores are stored to two decimals; a hand-entered score may round the last one
+# products collected from the patient (see the module docstring); a product linked to one of the
+# patient's mobilisations counts as autologous whatever its type
+AUTOLOGOUS_PRODUCTS = frozenset({ProductType.AUTOLOGOUS_HSC, ProductType.CAR_T})
 
 
 class PatientContext:
-    """What the timeline rules need to know about the patient, each part read once and only when needed.
+    """What the history rules need to know about the patient, each part read once and only when needed.
 
-    ``exclude`` is the record being edited: its stored (old) values do not count.
+    ``exclude`` is the record being edited: its stored (old) values do not count. ``later_records`` says
+    whether a record is also checked against the stored records that must follow it (at entry, yes; over
+    stored data, no: every record is checked in its own turn, so each broken pair is reported once).
     """
 
-    def __init__(self, patient: Any, *, today: dt.date | None = None, exclude: Any = None) -> None:
+    def __init__(
+        self,
+        patient: Any,
+        *,
+        today: dt.date | None = None,
+        exclude: Any = None,
+        later_records: bool = True,
+    ) -> None:
         self.patient_id = patient.pk
         self.birth = dt.date(patient.birth_year, patient.birth_month, 1)
         self.today = today or dt.date.today()
+        self.later_records = later_records
         self._exclude = exclude
 
     def _others(self, model: type[models.Model]) -> models.QuerySet:
@@ -127,28 +278,52 @@ class PatientContext:
         death: dt.date | None,
         diagnosis: dt.date | None,
         infusions: dict[int, dt.date] | None = None,
+        dead_by: dt.date | None = None,
         today: dt.date | None = None,
     ) -> PatientContext:
-        """A context from values the caller already holds (a bulk loader building a patient in memory)."""
+        """A context from values the caller already holds (a bulk loader building a patient in memory):
+        nothing of the patient is stored yet, so nothing is read from the database."""
         context = cls.__new__(cls)
         context.patient_id = None
         context.birth = birth
         context.today = today or dt.date.today()
+        context.later_records = True
         context._exclude = None
         # cached_property stores its value in the instance dict; setting it there means "already known"
-        context.__dict__.update(death=death, diagnosis=diagnosis, infusions=dict(infusions or {}))
+        context.__dict__.update(
+            death=death, dead_by=dead_by, diagnosis=diagnosis, infusions=dict(infusions or {}), latest=None
+        )
         return context
+
+    @property
+    def stored(self) -> bool:
+        """Whether the patient's records are in the database (not a context built by :meth:`known`)."""
+        return self.patient_id is not None
+
+    @cached_property
+    def _ends(self) -> dict[int, dt.date]:
+        """The death (0) and the earliest follow-up that says dead (1), in one query."""
+        from remission.registry.models import FollowUp, OutcomeEvent
+
+        parts = []
+        for index, rows in enumerate(
+            (
+                self._others(OutcomeEvent).filter(event_type=OutcomeType.DEATH),
+                self._others(FollowUp).filter(vital_status=VitalStatus.DEAD),
+            )
+        ):
+            first = rows.order_by().values("patient_id").annotate(first=Min("date"))
+            parts.append(first.values_list(Value(index, output_field=IntegerField()), "first"))
+        return {index: value for index, value in parts[0].union(parts[1], all=True) if value is not None}
 
     @cached_property
     def death(self) -> dt.date | None:
-        from remission.registry.models import OutcomeEvent
+        return self._ends.get(0)
 
-        return (
-            self._others(OutcomeEvent)
-            .filter(event_type=OutcomeType.DEATH)
-            .values_list("date", flat=True)
-            .first()
-        )
+    @cached_property
+    def dead_by(self) -> dt.date | None:
+        """The date of the earliest follow-up that records the patient as dead."""
+        return self._ends.get(1)
 
     @cached_property
     def diagnosis(self) -> dt.date | None:
@@ -164,10 +339,17 @@ class PatientContext:
 
         return dict(self._others(Infusion).values_list("pk", "date"))
 
+    @cached_property
+    def latest(self) -> tuple[str, dt.date] | None:
+        """The latest date of the patient's other records, with what it is (for the death rules)."""
+        return _latest_record_date(self.patient_id, exclude=self._exclude)
 
-def patient_context(patient: Any, *, today: dt.date | None = None, exclude: Any = None) -> PatientContext:
+
+def patient_context(
+    patient: Any, *, today: dt.date | None = None, exclude: Any = None, later_records: bool = True
+) -> PatientContext:
     """The patient's anchor dates (read lazily); ``exclude`` is the record under edit."""
-    return PatientContext(patient, today=today, exclude=exclude)
+    return PatientContext(patient, today=today, exclude=exclude, later_records=later_records)
 
 
 def label(record: models.Model) -> str:
@@ -182,9 +364,16 @@ def label(record: models.Model) -> str:
     return f"{name}{ident}"
 
 
+def short_label(record: models.Model) -> str:
+    """A record named within its patient's messages: ``Mobilisation #4`` (``Mobilisation (new)``)."""
+    return f"{record._meta.verbose_name.capitalize()} {f'#{record.pk}' if record.pk else '(new)'}"
+
+
 def record_problems(record: models.Model, context: PatientContext | None) -> list[Problem]:
     """Every rule ``record`` breaks, given its patient's ``context`` (None for centre-level records)."""
     problems = _field_problems(record)
+    # stored data already holds the unique constraints (the database saw to it): not read again
+    problems.extend(constraint_problems(record, unique=context is None or context.later_records))
     checks = _model_checks.get(type(record).__name__)
     if checks is not None:
         problems.extend(checks(record, context))
@@ -192,7 +381,8 @@ def record_problems(record: models.Model, context: PatientContext | None) -> lis
     problems.extend(_missing_problems(record))
     if context is not None:
         problems.extend(_timeline_problems(record, context))
-    return problems
+        problems.extend(_order_problems(record, context))
+    return list(dict.fromkeys(problems))  # a pair reached along two links is one problem
 
 
 def _problem(record: models.Model, field: str, rule: str, message: str) -> Problem:
@@ -200,59 +390,252 @@ def _problem(record: models.Model, field: str, rule: str, message: str) -> Probl
 
 
 def _field_problems(record: models.Model) -> list[Problem]:
-    """Django's field checks (types, choices, lengths, required) and the unique constraints.
+    """Django's field checks (types, choices, lengths, required, unique fields).
 
     Foreign keys are not looked up again (the services pass the related objects, and the database
-    holds the keys), and check constraints are left to the database: Django would run one query per
-    check constraint; a violation comes back as :func:`constraint_problem`.
+    holds the keys); the constraints are checked by :func:`constraint_problems`, each with its rule.
     """
     foreign_keys = [f.name for f in record._meta.concrete_fields if f.is_relation]
-    problems = []
     try:
         record.full_clean(exclude=foreign_keys, validate_unique=True, validate_constraints=False)
     except DjangoValidationError as exc:
-        problems.extend(
+        return [
             _problem(record, field if field != "__all__" else "record", RULE_FIELD, message)
             for field, messages in exc.message_dict.items()
             for message in messages
-        )
-    for constraint in record._meta.constraints:
-        if isinstance(constraint, models.UniqueConstraint):
+        ]
+    return []
+
+
+# --- the database's constraints, checked first ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConstraintRule:
+    """A database constraint as the services check it: the rule, the field it is shown at, the message.
+
+    ``message`` is a template formatted with the record's field values (and, for a unique constraint,
+    ``patient``, ``other`` — the stored record in the way — and that record's values as ``other_*``), or
+    a function of the record choosing one (a constraint with two ways to break it).
+    """
+
+    rule: str
+    field: str
+    message: str | Callable[[Any], str]
+
+
+def _cause_message(record: Any) -> str:
+    return DEATH_NEEDS_CAUSE if record.event_type == OutcomeType.DEATH else CAUSE_ONLY_FOR_DEATH
+
+
+def _role_message(record: Any) -> str:
+    from remission.registry.codes import CENTRE_ROLES
+
+    return CENTRE_ROLE_NEEDS_CENTRE if record.role in CENTRE_ROLES else REGISTRY_ROLE_NO_CENTRE
+
+
+CHECK_RULES: dict[str, ConstraintRule] = {
+    "centre_country_iso2": ConstraintRule(RULE_COUNTRY, "country", COUNTRY_BAD),
+    "centre_ccn_five_digits": ConstraintRule(RULE_CCN, "cibmtr_ccn", CCN_BAD),
+    "centre_first_year_plausible": ConstraintRule(RULE_FIRST_YEAR, "first_procedure_year", FIRST_YEAR_BAD),
+    "membership_centre_matches_role": ConstraintRule(RULE_ROLE_CENTRE, "centre", _role_message),
+    "membership_valid_to_after_from": ConstraintRule(
+        RULE_VALID_FROM_BEFORE_TO, "valid_to", VALID_TO_BEFORE_FROM
+    ),
+    "patient_birth_month": ConstraintRule(RULE_BIRTH_MONTH, "birth_month", BIRTH_MONTH_BAD),
+    "patient_birth_year": ConstraintRule(RULE_BIRTH_YEAR, "birth_year", BIRTH_YEAR_BAD),
+    "patient_withdrawal_dated": ConstraintRule(
+        RULE_WITHDRAWAL_DATED, "consent_withdrawn_date", WITHDRAWAL_UNDATED
+    ),
+    "patient_consent_dated": ConstraintRule(RULE_CONSENT_DATED, "consent_date", CONSENT_UNDATED),
+    "diagnosis_symptom_before_diagnosis": ConstraintRule(
+        RULE_SYMPTOM_BEFORE_DIAGNOSIS, "first_symptom_date", SYMPTOM_AFTER_DIAGNOSIS
+    ),
+    "prior_therapy_stop_after_start": ConstraintRule(
+        RULE_THERAPY_START_BEFORE_STOP, "stop_date", THERAPY_STOP_BEFORE_START
+    ),
+    "workup_performance_scale_given": ConstraintRule(
+        RULE_PERFORMANCE_SCALE, "performance_scale", PERFORMANCE_SCALE_MISSING
+    ),
+    "engraftment_failure_not_fully_engrafted": ConstraintRule(
+        RULE_GRAFT_FAILURE, "graft_failure", GRAFT_FAILURE_ENGRAFTED
+    ),
+    "adverse_event_resolution_after_onset": ConstraintRule(
+        RULE_ONSET_BEFORE_RESOLUTION, "resolution_date", RESOLUTION_BEFORE_ONSET
+    ),
+    "adverse_event_astct_only_crs_icans": ConstraintRule(
+        RULE_ASTCT_ONLY_CRS_ICANS, "grading_system", ASTCT_NOT_FOR_CATEGORY
+    ),
+    "adverse_event_organism_only_infection": ConstraintRule(
+        RULE_ORGANISM_ONLY_INFECTION, "organism", ORGANISM_NOT_INFECTION
+    ),
+    "lab_value_not_negative": ConstraintRule(RULE_LAB_NOT_NEGATIVE, "value", LAB_NEGATIVE),
+    "outcome_cause_only_for_death": ConstraintRule(RULE_CAUSE_OF_DEATH, "cause_of_death", _cause_message),
+}
+UNIQUE_RULES: dict[str, ConstraintRule] = {
+    "centre_ebmt_cic_unique": ConstraintRule(RULE_EBMT_CIC, "ebmt_cic", EBMT_CIC_TAKEN),
+    "centre_cibmtr_ccn_unique": ConstraintRule(RULE_CIBMTR_CCN, "cibmtr_ccn", CIBMTR_CCN_TAKEN),
+    "membership_unique": ConstraintRule(RULE_ONE_MEMBERSHIP, "role", MEMBERSHIP_TAKEN),
+    "identifier_one_per_system": ConstraintRule(RULE_ONE_IDENTIFIER, "system", IDENTIFIER_TAKEN),
+    "diagnosis_one_primary": ConstraintRule(
+        RULE_ONE_PRIMARY_DIAGNOSIS, "is_primary", PRIMARY_DIAGNOSIS_TAKEN
+    ),
+    "infusion_sequence_unique": ConstraintRule(RULE_INFUSION_SEQUENCE, "sequence", INFUSION_NUMBER_TAKEN),
+    "outcome_one_death": ConstraintRule(RULE_ONE_DEATH, "event_type", DEATH_TAKEN),
+    # a one-to-one link is a unique field: "<model>.<field>"
+    "engraftment.infusion": ConstraintRule(RULE_ONE_ENGRAFTMENT, "infusion", ENGRAFTMENT_TAKEN),
+}
+# the plausible ranges are constraints too, checked by _range_problems (rule plausible_range)
+RANGE_CONSTRAINTS = frozenset(
+    f"{model}_{field}_range" for model, fields in PLAUSIBLE_RANGES.items() for field in fields
+)
+
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "exact": lambda a, b: a == b,
+    "gte": lambda a, b: a >= b,
+    "lte": lambda a, b: a <= b,
+    "gt": lambda a, b: a > b,
+    "lt": lambda a, b: a < b,
+}
+
+
+def _value(record: models.Model, name: str) -> Any:
+    model_field = record._meta.get_field(name)
+    return getattr(record, model_field.attname)
+
+
+def condition_holds(condition: Q, record: models.Model) -> bool | None:
+    """SQL's three-valued truth of a constraint's ``condition`` for ``record``, evaluated in memory: None
+    when unknown (a NULL compared, or a lookup this evaluator does not know; the database then decides)."""
+    results: list[bool | None] = []
+    for child in condition.children:
+        if isinstance(child, Q):
+            results.append(condition_holds(child, record))
+            continue
+        path, expected = child
+        name, _, lookup = path.partition("__")
+        lookup = lookup or "exact"
+        value = _value(record, name)
+        if isinstance(expected, F):
+            expected = _value(record, expected.name)
+        if lookup == "isnull":
+            results.append((value is None) == bool(expected))
+        elif value is None or expected is None:
+            results.append(None)
+        elif lookup in _COMPARE:
             try:
-                constraint.validate(type(record), record)
-            except DjangoValidationError as exc:
-                field = constraint.fields[0] if constraint.fields else "record"
-                problems.extend(_problem(record, field, constraint.name, m) for m in exc.messages)
+                results.append(_COMPARE[lookup](value, expected))
+            except TypeError:
+                results.append(None)
+        elif lookup == "in":
+            results.append(value in list(expected))
+        elif lookup == "regex":
+            results.append(re.search(expected, str(value)) is not None)
+        else:
+            results.append(None)
+    if condition.connector == Q.AND:
+        outcome = False if False in results else (None if None in results else True)
+    else:
+        outcome = True if True in results else (None if None in results else False)
+    if condition.negated and outcome is not None:
+        return not outcome
+    return outcome
+
+
+def _values(record: models.Model, prefix: str = "") -> dict[str, Any]:
+    """The record's field values by name, and the label of each coded one as ``<name>_label``."""
+    values = {}
+    for model_field in record._meta.concrete_fields:
+        value = getattr(record, model_field.attname)
+        values[f"{prefix}{model_field.name}"] = value
+        if model_field.choices:
+            label_of = dict(model_field.flatchoices)
+            values[f"{prefix}{model_field.name}_label"] = str(label_of.get(value, value))
+    return values
+
+
+def _constraint_message(rule: ConstraintRule, record: models.Model, other: models.Model | None) -> str:
+    template = rule.message if isinstance(rule.message, str) else rule.message(record)
+    values = _values(record)
+    if other is not None:
+        patient = getattr(record, "patient", None) if getattr(record, "patient_id", None) else None
+        disease = getattr(other, "disease", None)
+        values |= _values(other, "other_") | {
+            "other": short_label(other) if getattr(other, "patient_id", None) else str(other),
+            "other_date": getattr(other, "date", None),
+            "other_disease": catalogue.disease_name(disease) if disease else "",
+            "patient": getattr(patient, "registry_id", ""),
+        }
+    return template.format(**values)
+
+
+def constraint_problems(record: models.Model, *, unique: bool = True) -> list[Problem]:
+    """The database constraints ``record`` would break, each with its rule and message.
+
+    Check constraints are evaluated in memory; a unique constraint (or one-to-one link) reads the
+    database once, and only when the record falls under its condition and has every value it joins
+    (``unique=False``: not at all).
+    """
+    problems = []
+    meta = record._meta
+    for constraint in meta.constraints:
+        if isinstance(constraint, models.CheckConstraint):
+            if (
+                constraint.name in RANGE_CONSTRAINTS
+                or condition_holds(constraint.condition, record) is not False
+            ):
+                continue
+            problems.append(_constraint_problem(record, constraint.name, None))
+        elif isinstance(constraint, models.UniqueConstraint) and unique:
+            if constraint.condition is not None and condition_holds(constraint.condition, record) is not True:
+                continue
+            other = _stored_duplicate(record, constraint.fields, constraint.condition)
+            if other is not None:
+                problems.append(_constraint_problem(record, constraint.name, other))
+    for model_field in meta.concrete_fields if unique else ():
+        if model_field.is_relation and model_field.unique:
+            other = _stored_duplicate(record, (model_field.name,), None)
+            if other is not None:
+                problems.append(_constraint_problem(record, f"{meta.model_name}.{model_field.name}", other))
     return problems
 
 
+def _stored_duplicate(record: models.Model, fields: Iterable[str], condition: Q | None) -> Any:
+    """The stored record (other than ``record``) with the same values of ``fields``, if any."""
+    values = {}
+    for name in fields:
+        model_field = record._meta.get_field(name)
+        value = getattr(record, model_field.attname)
+        if value is None:  # NULLs never collide (and a record built in memory has no stored twin)
+            return None
+        values[model_field.attname] = value
+    rows = type(record)._default_manager.filter(**values)
+    if condition is not None:
+        rows = rows.filter(condition)
+    if record.pk:
+        rows = rows.exclude(pk=record.pk)
+    return rows.order_by("pk").first()
+
+
+def _constraint_problem(record: models.Model, name: str, other: models.Model | None) -> Problem:
+    rule = CHECK_RULES.get(name) or UNIQUE_RULES.get(name)
+    if rule is None:  # a constraint added without its rule here (a test walks them all)
+        return _problem(record, "record", name, CONSTRAINT_VIOLATED.format(name=name))
+    return _problem(record, rule.field, rule.rule, _constraint_message(rule, record, other))
+
+
 def constraint_problem(record: models.Model, error: Exception) -> Problem:
-    """A database constraint violation as a Problem naming the record, the field and the constraint."""
+    """A database refusal as a Problem: the constraint's own rule and message if the error names one
+    (the services check every constraint first, so this is for a write that raced another)."""
     text = str(error)
     for constraint in record._meta.constraints:
         if constraint.name in text:
-            fields = _fields_of(getattr(constraint, "condition", None)) or list(
-                getattr(constraint, "fields", ())
-            )
-            message = CONSTRAINT_VIOLATED.format(name=constraint.name)
-            return _problem(record, fields[0] if fields else "record", constraint.name, message)
+            rule = UNIQUE_RULES.get(constraint.name)
+            if rule is not None:  # no query here: the refused write has spoilt the transaction
+                return _problem(record, rule.field, rule.rule, UNIQUE_RACED.format(rule=rule.rule))
+            return _constraint_problem(record, constraint.name, None)
     first_line = text.splitlines()[0] if text else type(error).__name__
-    return _problem(record, "record", "database_constraint", DATABASE_REFUSED.format(detail=first_line))
-
-
-def _fields_of(condition: Any) -> list[str]:
-    """The field names a Q condition mentions, in order (``height_cm__gte`` -> ``height_cm``)."""
-    if condition is None:
-        return []
-    names: list[str] = []
-    for child in condition.children:
-        if isinstance(child, tuple):
-            name = child[0].split("__")[0]
-            if name not in names:
-                names.append(name)
-        else:
-            names.extend(n for n in _fields_of(child) if n not in names)
-    return names
+    return _problem(record, "record", RULE_DATABASE, DATABASE_REFUSED.format(detail=first_line))
 
 
 def _range_problems(record: models.Model) -> list[Problem]:
@@ -298,8 +681,10 @@ def _is_empty(value: Any) -> bool:
 
 
 def _timeline_problems(record: models.Model, ctx: PatientContext) -> list[Problem]:
+    """Today, birth, and death as the last event (a death, or a follow-up that says dead)."""
     problems = []
     is_death = getattr(record, "event_type", None) == OutcomeType.DEATH
+    alive = getattr(record, "vital_status", None) == VitalStatus.ALIVE
     for field in getattr(record, "TIMELINE_DATES", ()):
         value = getattr(record, field)
         if not isinstance(value, dt.date):
@@ -310,11 +695,32 @@ def _timeline_problems(record: models.Model, ctx: PatientContext) -> list[Proble
             problems.append(
                 _problem(record, field, RULE_BEFORE_BIRTH, BEFORE_BIRTH.format(value=value, birth=ctx.birth))
             )
-        if ctx.death is not None and value > ctx.death and not is_death:
-            problems.append(
-                _problem(record, field, RULE_AFTER_DEATH, AFTER_DEATH.format(value=value, death=ctx.death))
-            )
+        death, dead = ctx.death, ctx.dead_by
+        if death is not None and value > death and not is_death:
+            if alive:
+                message, rule = ALIVE_AFTER_DEATH.format(value=value, death=death), RULE_ALIVE_AFTER_DEATH
+            else:
+                message, rule = AFTER_DEATH.format(value=value, death=death), RULE_AFTER_DEATH
+            problems.append(_problem(record, field, rule, message))
+        elif dead is not None and value > dead:
+            if is_death:
+                message = DEATH_AFTER_DEAD_FOLLOW_UP.format(value=value, dead=dead)
+                rule = RULE_DEATH_AFTER_DEAD_FOLLOW_UP
+            elif alive:
+                message, rule = (
+                    ALIVE_AFTER_DEAD_FOLLOW_UP.format(value=value, dead=dead),
+                    RULE_ALIVE_AFTER_DEATH,
+                )
+            else:
+                message, rule = AFTER_DEAD_FOLLOW_UP.format(value=value, dead=dead), RULE_AFTER_DEAD_FOLLOW_UP
+            problems.append(_problem(record, field, rule, message))
     return problems
+
+
+def _checks_later(record: models.Model, ctx: PatientContext | None) -> bool:
+    """Whether ``record`` is checked against the stored records that must follow it (entry of a stored
+    patient's record; the stored records of a context built by ``known`` are none)."""
+    return ctx is not None and ctx.later_records and ctx.stored
 
 
 # --- per-model rules -------------------------------------------------------------------------------
@@ -343,7 +749,8 @@ def _check_diagnosis(record: Any, ctx: PatientContext | None) -> list[Problem]:
     if record.disease and record.disease not in catalogue.disease_codes():
         message = UNKNOWN_CODE.format(value=record.disease, what="disease")
         problems.append(_problem(record, "disease", RULE_UNKNOWN_CODE, message))
-    if ctx and record.is_primary and record.diagnosis_date:
+    # an infusion already stored before the diagnosis (over stored data, the infusion reports the pair)
+    if _checks_later(record, ctx) and record.is_primary and record.diagnosis_date:
         for infusion_date in ctx.infusions.values():
             if infusion_date < record.diagnosis_date:
                 message = BEFORE_DIAGNOSIS.format(value=infusion_date, diagnosis=record.diagnosis_date)
@@ -422,30 +829,11 @@ def _check_infusion(record: Any, ctx: PatientContext | None) -> list[Problem]:
     if ctx.diagnosis and record.date < ctx.diagnosis:
         message = BEFORE_DIAGNOSIS.format(value=record.date, diagnosis=ctx.diagnosis)
         problems.append(_problem(record, "date", RULE_BEFORE_DIAGNOSIS, message))
-    anchors = (
-        ("conditioning", "start_date", "conditioning start"),
-        ("product", "collection_date", "collection"),
-    )
-    for relation, field, what in anchors:
-        related = getattr(record, relation, None) if getattr(record, f"{relation}_id", None) else None
-        other = getattr(related, field, None) if related is not None else None
-        if other is not None and record.date < other:
-            message = f"infusion on {record.date} is before the {what} on {other}"
-            problems.append(_problem(record, "date", RULE_BEFORE_INFUSION, message))
     return problems
 
 
 def _check_engraftment(record: Any, ctx: PatientContext | None) -> list[Problem]:
-    problems = _same_patient(record, "infusion")
-    if problems or not record.infusion_id:
-        return problems
-    day0 = record.infusion.date
-    for field in ("neutrophil_date", "platelet_date"):
-        value = getattr(record, field)
-        if value is not None and value < day0:
-            message = BEFORE_INFUSION.format(value=value, infusion=day0)
-            problems.append(_problem(record, field, RULE_BEFORE_INFUSION, message))
-    return problems
+    return _same_patient(record, "infusion")
 
 
 def _check_adverse_event(record: Any, ctx: PatientContext | None) -> list[Problem]:
@@ -486,36 +874,55 @@ def _check_lab(record: Any, ctx: PatientContext | None) -> list[Problem]:
 
 
 def _check_follow_up(record: Any, ctx: PatientContext | None) -> list[Problem]:
+    """A follow-up that says dead is, like a death, dated on or after every other record."""
+    if record.vital_status != VitalStatus.DEAD or not record.date or not _checks_later(record, ctx):
+        return []
+    later = ctx.latest
+    if later is not None and later[1] > record.date:
+        message = DEAD_FOLLOW_UP_BEFORE_RECORDS.format(value=record.date, other=later[0], other_date=later[1])
+        return [_problem(record, "date", RULE_DEAD_FOLLOW_UP_BEFORE_RECORDS, message)]
     return []
 
 
 def _check_outcome(record: Any, ctx: PatientContext | None) -> list[Problem]:
-    if ctx is None or record.event_type != OutcomeType.DEATH or not record.date:
+    if record.event_type != OutcomeType.DEATH or not record.date or not _checks_later(record, ctx):
         return []
-    later = _latest_record_date(record.patient_id, exclude=record)
+    later = ctx.latest
     if later is not None and later[1] > record.date:
         message = DEATH_BEFORE_RECORDS.format(value=record.date, other=later[0], other_date=later[1])
         return [_problem(record, "date", RULE_DEATH_BEFORE_RECORDS, message)]
     return []
 
 
+def _related(record: Any, relation: str) -> Any:
+    """The record ``relation`` points at, or None: the object set in memory if there is one (a record
+    built before its parents are stored), else the stored one."""
+    if record is None:
+        return None
+    model_field = record._meta.get_field(relation)
+    if model_field.is_cached(record):
+        return model_field.get_cached_value(record)
+    if getattr(record, model_field.attname) is None:
+        return None
+    return getattr(record, relation)
+
+
 def _same_patient(record: Any, relation: str) -> list[Problem]:
-    related_id = getattr(record, f"{relation}_id", None)
-    if related_id is None:
+    related = _related(record, relation)
+    if related is None:
         return []
-    related = getattr(record, relation)
     if related.patient_id != record.patient_id:
         return [_problem(record, relation, RULE_SAME_PATIENT, OTHER_PATIENT.format(what=relation))]
     return []
 
 
-def _latest_record_date(patient_id: int, *, exclude: Any = None) -> tuple[str, dt.date] | None:
-    """The latest date on the patient's timeline, with what it is (for the death rule), in one query: the
+def _latest_record_date(patient_id: int | None, *, exclude: Any = None) -> tuple[str, dt.date] | None:
+    """The latest date on the patient's timeline, with what it is (for the death rules), in one query: the
     latest value of each dated field of each record table, combined with UNION ALL."""
-    from django.db.models import IntegerField, Max, Value
-
     from remission.registry.models import PATIENT_RECORD_MODELS
 
+    if patient_id is None:
+        return None
     labels: list[str] = []
     parts: list[models.QuerySet] = []
     for model in PATIENT_RECORD_MODELS:
@@ -532,6 +939,193 @@ def _latest_record_date(patient_id: int, *, exclude: Any = None) -> tuple[str, d
         return None
     value, index = max(found, key=lambda pair: (pair[0], -pair[1]))  # ties: the first table, as listed
     return labels[index], value
+
+
+# --- the treatment, in order along its links ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrderRule:
+    """``earlier`` is on or before ``later`` (steps of :data:`STEPS`) wherever the records are linked.
+
+    ``links`` are the roles whose records hold the links joining the two steps; over stored data the last
+    of them reports a broken pair. ``autologous_only``: only when the product is the patient's own.
+    """
+
+    earlier: str
+    later: str
+    rule: str
+    links: tuple[str, ...]
+    autologous_only: bool = False
+
+
+# step -> (role in the chain, date field); a chain is one infusion's mobilisation, product, conditioning,
+# infusion and engraftment (or the part of it a record reaches)
+STEPS: dict[str, tuple[str, str]] = {
+    "mobilisation": ("mobilisation", "date"),
+    "collection": ("product", "collection_date"),
+    "conditioning start": ("conditioning", "start_date"),
+    "infusion": ("infusion", "date"),
+    "neutrophil engraftment": ("engraftment", "neutrophil_date"),
+    "platelet engraftment": ("engraftment", "platelet_date"),
+}
+ORDER_RULES: tuple[OrderRule, ...] = (
+    OrderRule("mobilisation", "collection", RULE_MOBILISATION_BEFORE_COLLECTION, ("product",)),
+    OrderRule(
+        "mobilisation",
+        "conditioning start",
+        RULE_MOBILISATION_BEFORE_CONDITIONING,
+        ("product", "infusion"),
+        autologous_only=True,
+    ),
+    OrderRule("mobilisation", "infusion", RULE_MOBILISATION_BEFORE_INFUSION, ("product", "infusion")),
+    OrderRule(
+        "collection",
+        "conditioning start",
+        RULE_COLLECTION_BEFORE_CONDITIONING,
+        ("infusion",),
+        autologous_only=True,
+    ),
+    OrderRule("collection", "infusion", RULE_COLLECTION_BEFORE_INFUSION, ("infusion",)),
+    OrderRule("conditioning start", "infusion", RULE_CONDITIONING_BEFORE_INFUSION, ("infusion",)),
+    OrderRule("infusion", "neutrophil engraftment", RULE_INFUSION_BEFORE_ENGRAFTMENT, ("engraftment",)),
+    OrderRule("infusion", "platelet engraftment", RULE_INFUSION_BEFORE_ENGRAFTMENT, ("engraftment",)),
+)
+# the field a record that links two steps (without holding either date) is refused at
+LINK_FIELDS: dict[str, dict[str, str]] = {
+    "mobilisation": {"CellProduct": "mobilisation", "Infusion": "product"},
+    "product": {"Infusion": "product"},
+    "conditioning": {"Infusion": "conditioning"},
+}
+
+Chain = dict[str, Any]
+
+
+def _autologous(product: Any) -> bool:
+    """The patient's own cells: an autologous type, or collected in one of the patient's mobilisations."""
+    if product is None:
+        return False
+    return product.product_type in AUTOLOGOUS_PRODUCTS or _related(product, "mobilisation") is not None
+
+
+def _chains(record: Any, ctx: PatientContext) -> list[Chain]:
+    """The chains ``record`` is in: the part its own links reach and, at entry of a stored record, the
+    stored records that follow it (a few rows, read only for the treatment records)."""
+    from remission.registry.models import CellProduct, Engraftment, Infusion
+
+    kind = type(record).__name__
+    later = _checks_later(record, ctx) and record.pk is not None
+    if kind == "CellProduct":
+        mobilisation = _related(record, "mobilisation")
+        chains: list[Chain] = [{"mobilisation": mobilisation, "product": record}]
+        if later:
+            chains += [
+                {
+                    "mobilisation": mobilisation,
+                    "product": record,
+                    "conditioning": i.conditioning,
+                    "infusion": i,
+                }
+                for i in Infusion.objects.filter(product_id=record.pk).select_related("conditioning")
+            ]
+        return chains
+    if kind == "Infusion":
+        product = _related(record, "product")
+        chain: Chain = {
+            "mobilisation": _related(product, "mobilisation"),
+            "product": product,
+            "conditioning": _related(record, "conditioning"),
+            "infusion": record,
+        }
+        if later:
+            chain["engraftment"] = Engraftment.objects.filter(infusion_id=record.pk).first()
+        return [chain]
+    if kind == "Engraftment":
+        return [{"infusion": _related(record, "infusion"), "engraftment": record}]
+    if kind == "Mobilisation" and later:
+        products = CellProduct.objects.filter(mobilisation_id=record.pk)
+        infusions = Infusion.objects.filter(product__mobilisation_id=record.pk).select_related(
+            "product", "conditioning"
+        )
+        return [{"mobilisation": record, "product": p} for p in products] + [
+            {"mobilisation": record, "product": i.product, "conditioning": i.conditioning, "infusion": i}
+            for i in infusions
+        ]
+    if kind == "Conditioning" and later:
+        infusions = Infusion.objects.filter(conditioning_id=record.pk).select_related("product__mobilisation")
+        return [
+            {
+                "mobilisation": i.product.mobilisation,
+                "product": i.product,
+                "conditioning": record,
+                "infusion": i,
+            }
+            for i in infusions
+        ]
+    return []
+
+
+def _order_problems(record: Any, ctx: PatientContext) -> list[Problem]:
+    """The treatment order rules broken in the chains ``record`` is in, each reported at ``record``."""
+    if type(record).__name__ not in (
+        "Mobilisation",
+        "CellProduct",
+        "Conditioning",
+        "Infusion",
+        "Engraftment",
+    ):
+        return []
+    entry = _checks_later(record, ctx)
+    problems = []
+    for chain in _chains(record, ctx):
+        autologous = _autologous(chain.get("product"))
+        for rule in ORDER_RULES:
+            (early_role, early_field), (late_role, late_field) = STEPS[rule.earlier], STEPS[rule.later]
+            early, late = chain.get(early_role), chain.get(late_role)
+            if early is None or late is None or (rule.autologous_only and not autologous):
+                continue
+            early_date, late_date = getattr(early, early_field), getattr(late, late_field)
+            if not isinstance(early_date, dt.date) or not isinstance(late_date, dt.date):
+                continue
+            if late_date >= early_date:
+                continue
+            links = [chain.get(role) for role in rule.links]
+            if entry:  # every record the pair involves refuses it
+                if not any(r is record for r in (early, late, *links)):
+                    continue
+            elif links[-1] is not record:  # stored data: the pair is reported once, by its last link
+                continue
+            if late is record:
+                message = ORDER_BEFORE.format(
+                    what=rule.later,
+                    value=late_date,
+                    other=rule.earlier,
+                    other_date=early_date,
+                    other_record=short_label(early),
+                )
+                problems.append(_problem(record, late_field, rule.rule, message))
+            elif early is record:
+                message = ORDER_AFTER.format(
+                    what=rule.earlier,
+                    value=early_date,
+                    other=rule.later,
+                    other_date=late_date,
+                    other_record=short_label(late),
+                )
+                problems.append(_problem(record, early_field, rule.rule, message))
+            else:
+                kind = type(record).__name__
+                field = LINK_FIELDS.get(late_role, {}).get(kind) or LINK_FIELDS.get(early_role, {}).get(kind)
+                message = ORDER_LINKED.format(
+                    later=rule.later,
+                    later_date=late_date,
+                    later_record=short_label(late),
+                    earlier=rule.earlier,
+                    earlier_date=early_date,
+                    earlier_record=short_label(early),
+                )
+                problems.append(_problem(record, field or "record", rule.rule, message))
+    return problems
 
 
 _model_checks = {
@@ -567,11 +1161,21 @@ class Finding:
     problem: Problem
 
 
-def patient_findings(patient: Any, *, today: dt.date | None = None) -> list[Finding]:
-    """Run every rule over every record of ``patient`` as stored, plus the cross-record contradictions."""
-    from remission.registry.models import PATIENT_RECORD_MODELS, FollowUp
+# the links the rules follow, read with the records (one query per table, not one per record)
+FINDINGS_RELATED: dict[str, tuple[str, ...]] = {
+    "CellProduct": ("mobilisation",),
+    "ConditioningAgent": ("conditioning",),
+    "Infusion": ("product__mobilisation", "conditioning"),
+    "Engraftment": ("infusion",),
+    "AdverseEvent": ("infusion",),
+}
 
-    context = patient_context(patient, today=today)
+
+def patient_findings(patient: Any, *, today: dt.date | None = None) -> list[Finding]:
+    """Run every rule over every record of ``patient`` as stored; each broken pair of dates once."""
+    from remission.registry.models import PATIENT_RECORD_MODELS
+
+    context = patient_context(patient, today=today, later_records=False)
     findings: list[Finding] = []
 
     def add(record: models.Model, problems: Iterable[Problem]) -> None:
@@ -589,15 +1193,10 @@ def patient_findings(patient: Any, *, today: dt.date | None = None) -> list[Find
 
     add(patient, record_problems(patient, None))
     for model in PATIENT_RECORD_MODELS:
-        for record in model.objects.filter(patient_id=patient.pk):
+        rows = model.objects.filter(patient_id=patient.pk).select_related(
+            *FINDINGS_RELATED.get(model.__name__, ())
+        )
+        for record in rows:
             record.patient = patient
             add(record, record_problems(record, context))
-    if context.death is not None:
-        alive_after = FollowUp.objects.filter(
-            patient_id=patient.pk, vital_status="alive", date__gt=context.death
-        )
-        for follow_up in alive_after:
-            follow_up.patient = patient
-            message = CONTRADICTION_ALIVE_AFTER_DEATH.format(value=follow_up.date, death=context.death)
-            add(follow_up, [_problem(follow_up, "vital_status", RULE_CONTRADICTION, message)])
     return findings

@@ -30,11 +30,27 @@ def software_versions() -> list[tuple[str, str]]:
     return [("Python", platform.python_version()), *versions]
 
 
-def methods_text(*, selection: str, timepoints: str, covariates: str, experience_threshold: int) -> list[str]:
-    """The methods as paragraphs: endpoints, estimators, tests, models, follow-up, software."""
+def methods_text(
+    *,
+    selection: str,
+    timepoints: str,
+    covariates: str,
+    experience_threshold: int,
+    group_rule: str = "",
+    cutoff: str = "",
+) -> list[str]:
+    """The methods as paragraphs: endpoints, estimators, tests (and ``group_rule``, which groups are
+    compared), models, follow-up, software; ``cutoff``: the data cut-off and the rule that set it."""
     versions = dict(software_versions())
+    cut = (
+        f" Data cut-off: {cutoff}; records dated after it are not used, an infusion after it is not "
+        "analysed, and follow-up ends there."
+        if cutoff
+        else ""
+    )
     return [
-        f"Analysis set: {selection}. Time zero is the day of that infusion (day 0); times are whole days "
+        f"Analysis set: {selection}; the patient flow shows who is left out and why.{cut} "
+        "Time zero is the day of that infusion (day 0); times are whole days "
         "from day 0 and a year is 365.25 days. Endpoints follow EBMT/CIBMTR usage: overall survival (death "
         "from any cause), progression-free survival (relapse, progression or death), relapse or progression "
         "and non-relapse mortality (death without a prior relapse or progression) as competing risks. "
@@ -45,7 +61,8 @@ def methods_text(*, selection: str, timepoints: str, covariates: str, experience
         "with cmprsk's correction for tied events) and log-log intervals. "
         f"Estimates are reported at {timepoints}.",
         "Groups were compared by the log-rank test (survival) and by Gray's test (cumulative incidence). "
-        "Multivariable models: Cox proportional hazards regression with Efron's method for tied times "
+        + (f"{group_rule} " if group_rule else "")
+        + "Multivariable models: Cox proportional hazards regression with Efron's method for tied times "
         "(R survival::coxph) for overall and progression-free survival, and for non-relapse mortality the "
         "Fine-Gray subdistribution hazards model (as cmprsk::crr, with its sandwich variance) and a "
         f"cause-specific Cox model. Covariates: {covariates}; an experienced centre has at least "
@@ -92,4 +109,16 @@ def benchmarking_methods(*, endpoints: str, covariates: str, min_centres: int) -
         "interpolation). Conditioning intensity and centre experience are not adjusted for: they are part "
         "of the centre practice that is compared. A centre outside the 99.8% limits warrants a look at its "
         "data and practice; with many centres, about 1 in 20 lies outside the 95% limits by chance."
+    )
+
+
+def cell_therapy_methods(*, small: int) -> str:
+    """How cell therapies other than autologous HSCT are described."""
+    return (
+        "Cell therapies other than autologous HSCT (CAR-T cells, mesenchymal stromal cells, regulatory T "
+        "cells, allogeneic HSC, others) are not in the main analysis. Each product type is described on "
+        "its own: every patient with an infusion of it, day 0 = the first such infusion, the same endpoint "
+        "definitions and data cut-off. For CAR-T cells, cytokine release syndrome and ICANS are counted by "
+        "each patient's worst grade (ASTCT consensus grading; Lee et al., Biol Blood Marrow Transplant "
+        f"2019). With fewer than {small} patients the numbers are descriptive; no comparison is made."
     )

@@ -18,7 +18,9 @@ import pandas as pd
 
 from remission.analysis import AnalysisSet
 from remission.analysis.benchmarking import CASE_MIX, MIN_CENTRES, Benchmarking, centre_benchmarks
+from remission.analysis.cell_therapy import SMALL_NUMBERS, ProductCohort
 from remission.analysis.cohorts import DEFAULT_COHORT_SETTINGS, CohortSettings
+from remission.analysis.groups import MAX_GROUPS, MIN_GROUP_SIZE, Groups, compared_groups, rule_text
 from remission.analysis.longitudinal import Measurements
 from remission.analysis.outcomes import (
     COVARIATES,
@@ -36,11 +38,19 @@ from remission.reports.activity import (
     scores_table,
     summarise_measurements,
 )
+from remission.reports.cell_therapy import cell_therapy_section
 from remission.reports.document import Block, Document, KeyValues, Paragraph, Section
+from remission.reports.flow_diagram import flow_figure, flow_table
 from remission.reports.funnel import plot_funnel
 from remission.reports.images import figure_block
-from remission.reports.labels import variable_label
-from remission.reports.methods import activity_methods, benchmarking_methods, methods_text, software_versions
+from remission.reports.labels import short_level_label, variable_label
+from remission.reports.methods import (
+    activity_methods,
+    benchmarking_methods,
+    cell_therapy_methods,
+    methods_text,
+    software_versions,
+)
 from remission.reports.report_figures import CurveFits, fit_curves, report_figures
 from remission.reports.tables import (
     benchmarking_table,
@@ -54,9 +64,19 @@ from remission.reports.tables import (
     tests_table,
 )
 
-DEFAULT_TITLE = "Outcomes after autologous HSCT and cell therapy in autoimmune disease"
+DEFAULT_TITLE = "Outcomes after autologous HSCT in autoimmune disease"
+EVERY_CENTRE = "every centre"
+FLOW_NOTE = (
+    "Every patient in the registry is either analysed or left out by exactly one rule, the first that "
+    "applies in the order shown; a rule that left out nobody shows 0. Cell therapies other than "
+    "autologous HSCT are not in the main analysis; they are described in their own section."
+)
+GROUPS_LEFT_OUT = (
+    "Not compared (fewer than {minimum} patients, or beyond the {maximum} largest groups): {groups}. "
+    "These patients are in every overall analysis."
+)
+GROUPS_MISSING = "{missing:,} patients with the {by} not recorded are in the overall analyses only."
 MAX_NOTES = 12  # analysis notes printed (all are in notes.txt)
-MAX_TABLE1_GROUPS = 6  # Table 1 by group only up to this many groups (a wider table will not print)
 ACTIVITY_TITLE = "Disease activity and immune reconstitution"
 
 
@@ -71,8 +91,10 @@ class OutcomesResults:
     fits: CurveFits
     references: dict[str, object]
     by: str | None
+    groups: Groups | None = None  # the groups of ``by`` compared, drawn and tabulated (analysis.groups)
     activity: ActivitySummaries | None = None  # None: no measurements were given
     benchmarks: Benchmarking | None = None  # None: fewer than MIN_CENTRES centres
+    cell_therapy: tuple[ProductCohort, ...] = ()  # other cell therapies, each analysed on its own
 
     @property
     def frame(self) -> pd.DataFrame:
@@ -95,27 +117,44 @@ def model_references(frame: pd.DataFrame, covariates: Sequence[str] = COVARIATES
 
 
 def compute_outcomes(
-    analysis_set: AnalysisSet, *, by: str | None = "disease", measurements: Measurements | None = None
+    analysis_set: AnalysisSet,
+    *,
+    by: str | None = "disease",
+    measurements: Measurements | None = None,
+    cell_therapy: Sequence[ProductCohort] = (),
 ) -> OutcomesResults:
     """Table 1, the standard outcome analysis (overall and per disease, groups of ``by`` compared), the
     curves to draw, centre benchmarking (with at least three centres) and, when ``measurements`` are
     given (:func:`remission.analysis.longitudinal.load_measurements`), the summaries of disease activity
     and immune reconstitution."""
     frame = analysis_set.frame
-    groups = frame[by].dropna().nunique() if by is not None else 0
-    table1_by = by if by is not None and 2 <= groups <= MAX_TABLE1_GROUPS else None
+    groups = compared_groups(frame, by) if by is not None else None
+    table1_by = by if groups is not None and len(groups.shown) >= 2 else None
     categorical = [c for c in CATEGORICAL if c != table1_by]
     return OutcomesResults(
         analysis_set=analysis_set,
-        outcomes=standard_outcomes(frame, by=by if groups >= 2 else None, cutoff=analysis_set.cutoff),
-        table1=table1(frame, by=table1_by, categorical=categorical),
+        outcomes=standard_outcomes(frame, by=by, cutoff=analysis_set.cutoff),
+        table1=table1(groups.masked(frame) if table1_by else frame, by=table1_by, categorical=categorical),
         table1_by=table1_by,
+        groups=groups,
         fits=fit_curves(frame, by=by),
         references=model_references(frame),
         by=by,
         activity=summarise_measurements(measurements) if measurements is not None else None,
         benchmarks=centre_benchmarks(frame),
+        cell_therapy=tuple(cell_therapy),
     )
+
+
+def groups_note(groups: Groups) -> str:
+    """Which groups of the grouping are not compared, and why (:mod:`remission.analysis.groups`)."""
+    parts = []
+    if groups.left_out:
+        listed = ", ".join(f"{short_level_label(groups.by, label)} ({n:,})" for label, n in groups.left_out)
+        parts.append(GROUPS_LEFT_OUT.format(minimum=MIN_GROUP_SIZE, maximum=MAX_GROUPS, groups=listed))
+    if groups.missing:
+        parts.append(GROUPS_MISSING.format(missing=groups.missing, by=variable_label(groups.by).lower()))
+    return " ".join(parts)
 
 
 def cohort_label(filters: Sequence[tuple[str, str]], n: int) -> str:
@@ -138,13 +177,15 @@ def build_document(
     selection: str = "each patient's first autologous HSCT",
     cohort_settings: CohortSettings = DEFAULT_COHORT_SETTINGS,
     activity: Section | None = None,
+    scope: str = EVERY_CENTRE,
 ) -> Document:
     """The report: cohort and Table 1, curves, estimates, disease activity and immune reconstitution
     (when measurements were given), comparisons, models, follow-up, centre benchmarking (with at least
     three centres), data quality, methods. ``filters`` are the cohort's criteria in words (("Disease",
     "Systemic sclerosis"), …). ``activity``: the disease-activity section when it was built elsewhere
     (:func:`activity_section`, in another process: :mod:`.activity_alongside`); by default it is built
-    here from ``results.activity``."""
+    here from ``results.activity``. ``scope``: whose patients the registry count is of (the reader's
+    centres, :func:`scope_words`)."""
     frame = results.frame
     outcomes = results.outcomes
     n = len(frame)
@@ -152,17 +193,44 @@ def build_document(
     cutoff = outcomes.cutoff
     generated = generated or dt.date.today()
     infusion_dates = pd.to_datetime(frame["infusion_date"])
-    facts = [
-        ("Analysed", f"{n:,} patients ({selection})"),
-        ("Cohort", "; ".join(f"{k}: {v}" for k, v in filters) or "every patient in the registry"),
-        ("Data cut-off", cutoff.isoformat() + ("" if results.analysis_set.cutoff else " (latest contact)")),
+    flow = results.analysis_set.flow
+    cell_therapy = cell_therapy_section(results.cell_therapy)
+    filter_words = "; ".join(f"{k}: {v}" for k, v in filters) or "none"
+    if flow is not None:
+        left = "; ".join(f"{step.reason}: {step.n:,}" for step in flow.steps if step.n)
+        facts = [
+            ("In the registry", f"{flow.in_registry:,} patients ({scope})"),
+            ("Cohort filters", filter_words),
+            ("Left out", f"{flow.left_out:,}" + (f" ({left})" if left else "")),
+            ("Analysed", f"{n:,} patients ({selection})"),
+        ]
+        cutoff_words = (
+            flow.cutoff.label() if flow.cutoff is not None else f"{cutoff.isoformat()} (latest contact)"
+        )
+    else:  # an analysis set made by hand (no registry read): no flow to show
+        facts = [("Analysed", f"{n:,} patients ({selection})"), ("Cohort filters", filter_words)]
+        cutoff_words = cutoff.isoformat() + ("" if results.analysis_set.cutoff else " (latest contact)")
+    facts += [
+        ("Data cut-off", cutoff_words),
         ("Infusions", f"{infusion_dates.min():%Y-%m-%d} to {infusion_dates.max():%Y-%m-%d}" if n else "none"),
         ("Centres", f"{frame['centre'].nunique():,}"),
-        ("Left out", f"{len(results.analysis_set.excluded):,} (death recorded before the infusion)"),
         ("Report generated", generated.isoformat()),
     ]
     figures = report_figures(results.fits, outcomes.models, who=who, references=results.references)
-    sections: list[Section] = [
+    sections: list[Section] = []
+    if flow is not None:
+        sections.append(
+            Section(
+                "Patient flow",
+                (
+                    flow_figure(flow, scope=scope, section_products=cell_therapy is not None),
+                    flow_table(flow, scope=scope),
+                    Paragraph(FLOW_NOTE, note=True),
+                ),
+                "patient-flow",
+            )
+        )
+    sections += [
         Section(
             "Cohort",
             (KeyValues(tuple(facts)), table1_table(results.table1, by=results.table1_by)),
@@ -173,6 +241,8 @@ def build_document(
     by_blocks = [figures[name] for name in ("os-by", "pfs-by") if name in figures]
     if not outcomes.tests.empty:
         by_blocks.append(tests_table(outcomes.tests, by=results.by))
+    if results.groups is not None and (results.groups.left_out or results.groups.missing):
+        by_blocks.append(Paragraph(groups_note(results.groups), note=True))
     if by_blocks:
         sections.append(
             Section(f"Survival by {variable_label(results.by or '').lower()}", tuple(by_blocks), "by-group")
@@ -208,6 +278,8 @@ def build_document(
     )
     if results.benchmarks is not None and not results.benchmarks.centres.empty:
         sections.append(_benchmarking_section(results.benchmarks, who))
+    if cell_therapy is not None:
+        sections.append(cell_therapy)
     sections.append(
         Section(
             "Data quality",
@@ -221,9 +293,13 @@ def build_document(
         timepoints=_timepoint_words(),
         covariates=covariates,
         experience_threshold=cohort_settings.experience_threshold,
+        group_rule=rule_text(),
+        cutoff=cutoff_words,
     )
     if activity is not None:
         methods.append(activity_methods(min_patients=MIN_PATIENTS))
+    if cell_therapy is not None:
+        methods.append(cell_therapy_methods(small=SMALL_NUMBERS))
     if results.benchmarks is not None and not results.benchmarks.centres.empty:
         labels = list(dict.fromkeys(results.benchmarks.centres["label"]))
         methods.append(

@@ -30,10 +30,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from remission.analysis import AnalysisSet, Cohort
+from remission.analysis.cell_therapy import ProductCohort, other_cell_therapies
 from remission.analysis.dataset import derive_analysis_set
+from remission.analysis.flow import DataCutoff, data_cut_off
 from remission.reports.bundle import tables_path, write_tables
 from remission.reports.html import render_html
-from remission.reports.outcomes_report import DEFAULT_TITLE, build_document, cohort_label, compute_outcomes
+from remission.reports.outcomes_report import (
+    DEFAULT_TITLE,
+    EVERY_CENTRE,
+    build_document,
+    cohort_label,
+    compute_outcomes,
+)
 from remission.reports.pdf import render_pdf
 
 if TYPE_CHECKING:
@@ -51,8 +59,9 @@ class EmptyCohortError(ValueError):
 
 @dataclass(frozen=True)
 class ReportRequest:
-    """What to report on: the cohort (``remission.analysis.Cohort``), the data cut-off, the grouping, and
-    the cohort's criteria in words for the report's heading."""
+    """What to report on: the cohort (``remission.analysis.Cohort``), the data cut-off (None: the date of
+    data extraction, :func:`report_cut_off`), the grouping, and the cohort's criteria in words for the
+    report's heading."""
 
     cohort: Cohort = field(default_factory=Cohort)
     filters: tuple[tuple[str, str], ...] = ()
@@ -87,10 +96,39 @@ class ReportRun:
         return f"{total:.1f} s ({parts})"
 
 
-def analysis_set_from(extract: RegistryExtract, request: ReportRequest) -> AnalysisSet:
+def report_cut_off(request: ReportRequest, *, extracted: dt.date | None = None) -> DataCutoff:
+    """The data cut-off of ``request``: the one asked for, else the date of data extraction (today, or
+    ``extracted``) — :func:`remission.analysis.flow.data_cut_off`."""
+    return data_cut_off(request.cutoff, extracted=extracted or dt.date.today())
+
+
+def scope_words(user: Any) -> str:
+    """Whose patients ``user`` reads, in words: "every centre" or "centres …" (codes)."""
+    from remission.registry.access import SYSTEM, scope_for
+    from remission.registry.selectors.scoping import readable_centres
+
+    user = SYSTEM if user is None else user
+    if scope_for(user).readable is None:
+        return EVERY_CENTRE
+    codes = sorted(readable_centres(user).values_list("code", flat=True))
+    return ("centre " if len(codes) == 1 else "centres ") + ", ".join(codes) if codes else "no centre"
+
+
+def analysis_set_from(
+    extract: RegistryExtract, request: ReportRequest, cutoff: DataCutoff | None = None
+) -> AnalysisSet:
     """Derivation for ``request`` from the loader's extract
-    (:func:`remission.analysis.dataset.derive_analysis_set`)."""
-    return derive_analysis_set(extract, cohort=request.cohort, cutoff=request.cutoff)
+    (:func:`remission.analysis.dataset.derive_analysis_set`); ``cutoff`` the one the extract was read
+    with (default :func:`report_cut_off`)."""
+    return derive_analysis_set(
+        extract, cohort=request.cohort, cutoff=cutoff if cutoff is not None else report_cut_off(request)
+    )
+
+
+def cell_therapies_from(extract: RegistryExtract, cutoff: DataCutoff) -> tuple[ProductCohort, ...]:
+    """The cell therapies other than autologous HSCT in the extract, each on its own
+    (:func:`remission.analysis.cell_therapy.other_cell_therapies`)."""
+    return other_cell_therapies(extract.courses, cutoff=cutoff.date)
 
 
 @contextmanager
@@ -148,15 +186,17 @@ def produce_report(
         return now
 
     user = SYSTEM if request.user is None else request.user
+    cutoff = report_cut_off(request, extracted=generated)
     with (
         cycle_collection_paused(),
-        activity_alongside(user=user, cutoff=request.cutoff, fork=fork) as pending,
+        activity_alongside(user=user, cutoff=cutoff.date, fork=fork) as pending,
     ):
         started = time.perf_counter()
-        extract = load_courses(user=user, cutoff=request.cutoff)
+        extract = load_courses(user=user, cutoff=cutoff.date)
         pending.read()
         started = finished("query", started)
-        analysis_set = analysis_set_from(extract, request)
+        analysis_set = analysis_set_from(extract, request, cutoff)
+        cell_therapy = cell_therapies_from(extract, cutoff)
         del extract
         if analysis_set.frame.empty:
             raise EmptyCohortError(EMPTY_COHORT.format(filters=_filter_words(request.filters)))
@@ -164,7 +204,7 @@ def produce_report(
         pending.begin(analysis_set, cohort_label(request.filters, len(analysis_set.frame)))
         # reading the scores and laboratory values is query time, though it needs the derived cohort first
         started = finished("query", started, add=True)
-        results = compute_outcomes(analysis_set, by=request.by)
+        results = compute_outcomes(analysis_set, by=request.by, cell_therapy=cell_therapy)
         started = finished("models", started)
         document = build_document(
             results,
@@ -172,6 +212,7 @@ def produce_report(
             title=request.title,
             generated=generated,
             activity=pending.section(),
+            scope=scope_words(user),
         )
         tables = write_tables(document, tables_path(path), notes=results.outcomes.notes)
         if path.suffix.lower() == ".pdf":

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
+from remission.analysis.groups import MAX_GROUPS, MIN_GROUP_SIZE, compared_groups
 from remission.reports.curves import plot_cumulative_incidence, plot_stacked_incidence, plot_survival
 from remission.reports.document import FigureBlock
 from remission.reports.forest import ForestRow, forest_rows_from_table, plot_forest
@@ -30,8 +31,6 @@ from remission.reports.tables import model_title
 from remission.survival import AalenJohansenResult, KaplanMeierResult, aalen_johansen, kaplan_meier
 
 RELAPSE, NRM = 1, 2  # cr_cause codes of remission.analysis.endpoints
-MIN_GROUP = 10  # a group curve needs this many patients
-MAX_GROUPS = 6  # the largest groups are drawn; the rest are in the tables
 # curves are drawn up to the last time with this many patients still at risk: 10, or 5% of the cohort
 MIN_AT_RISK = 10
 MIN_AT_RISK_SHARE = 0.05
@@ -55,8 +54,8 @@ def _km(frame: pd.DataFrame, time: str, event: str) -> KaplanMeierResult:
 
 
 def fit_curves(frame: pd.DataFrame, *, by: str | None = "disease") -> CurveFits:
-    """OS and PFS (Kaplan-Meier), relapse/NRM (Aalen-Johansen), and OS/PFS by the groups of ``by`` with at
-    least :data:`MIN_GROUP` patients (the :data:`MAX_GROUPS` largest)."""
+    """OS and PFS (Kaplan-Meier), relapse/NRM (Aalen-Johansen), and OS/PFS by the groups of ``by`` that
+    :func:`remission.analysis.groups.compared_groups` shows (the groups the tests and tables use)."""
     causes = frame["cr_cause"].to_numpy(dtype=np.int64)
     competing = (
         aalen_johansen(frame["cr_days"].to_numpy(dtype=np.float64), causes) if (causes > 0).any() else None
@@ -64,9 +63,7 @@ def fit_curves(frame: pd.DataFrame, *, by: str | None = "disease") -> CurveFits:
     os_by: dict[str, KaplanMeierResult] = {}
     pfs_by: dict[str, KaplanMeierResult] = {}
     if by is not None:
-        sizes = frame[by].dropna().astype(str).value_counts()
-        chosen = [g for g, n in sizes.items() if n >= MIN_GROUP][:MAX_GROUPS]
-        for group in sorted(chosen, key=lambda g: -int(sizes[g])):
+        for group in compared_groups(frame, by).labels:
             rows = frame[frame[by].astype(str) == group]
             label = short_level_label(by, group)
             os_by[label] = _km(rows, "os_days", "os_event")
@@ -149,7 +146,8 @@ def report_figures(
                 fits.os_by, title=f"Overall survival by {by_word}", subtitle=who, horizon_days=horizon_days
             ),
             "os-by",
-            f"Overall survival by {by_word} (groups of at least {MIN_GROUP} patients).",
+            f"Overall survival by {by_word} (groups of at least {MIN_GROUP_SIZE} patients, at most the "
+            f"{MAX_GROUPS} largest).",
             f"Kaplan-Meier curves of overall survival, one per {by_word}",
         )
         figures["pfs-by"] = figure_block(

@@ -37,6 +37,8 @@ def sqlite_options() -> dict[str, Any]:
 
 
 SECRET_KEY = ENV.secret_key or "remission-development-key-not-for-production"
+# The key of de-identified extracts' pseudonyms and date shifts (remission.interop.deidentify).
+REMISSION_PSEUDONYM_KEY = ENV.pseudonym_key or "remission-development-pseudonym-key-not-for-production"
 DEBUG = ENV.debug
 ALLOWED_HOSTS = list(ENV.allowed_hosts) or ["127.0.0.1", "localhost"]
 
@@ -48,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "ninja",
     "remission.registry",
+    "remission.interop",
     "remission.web",
     "remission.api",
 ]

@@ -1,16 +1,18 @@
 """Everything Remission reads from the environment, read once, here.
 
-======================  ==================================================================
-variable                meaning
-======================  ==================================================================
-``DATABASE_URL``        database to use, e.g. ``postgres://user@host:5432/remission``;
-                        unset means an SQLite file in ``REMISSION_DATA_DIR``
-``REMISSION_DATA_DIR``  folder for the embedded SQLite registry (default ``./var``)
-``SECRET_KEY``          Django secret key; required in production
-``DEBUG``               ``1``/``true`` turns debug on (refused in production)
-``ALLOWED_HOSTS``       comma-separated host names (production)
-``CI``                  ``true`` on the continuous-integration machine
-======================  ==================================================================
+=============================  ==================================================================
+variable                       meaning
+=============================  ==================================================================
+``DATABASE_URL``               database to use, e.g. ``postgres://user@host:5432/remission``;
+                               unset means an SQLite file in ``REMISSION_DATA_DIR``
+``REMISSION_DATA_DIR``         folder for the embedded SQLite registry (default ``./var``)
+``SECRET_KEY``                 Django secret key; required in production
+``REMISSION_PSEUDONYM_KEY``    key of the HMAC pseudonyms and date shifts of de-identified
+                               extracts (``remission.interop.deidentify``); required in production
+``DEBUG``                      ``1``/``true`` turns debug on (refused in production)
+``ALLOWED_HOSTS``              comma-separated host names (production)
+``CI``                         ``true`` on the continuous-integration machine
+=============================  ==================================================================
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ class Environment:
     debug: bool
     allowed_hosts: tuple[str, ...]
     ci: bool
+    pseudonym_key: str | None = None
 
     @property
     def sqlite_path(self) -> Path:
@@ -50,12 +53,14 @@ def read_environment(environ: dict[str, str] | None = None) -> Environment:
         debug=_flag(env.get("DEBUG")),
         allowed_hosts=hosts,
         ci=_flag(env.get("CI")),
+        pseudonym_key=env.get("REMISSION_PSEUDONYM_KEY") or None,
     )
 
 
 NO_SECRET_KEY = "SECRET_KEY must be set in the environment for production"
 DEBUG_IN_PRODUCTION = "DEBUG must be off in production (unset DEBUG or set it to 0)"
 NO_ALLOWED_HOSTS = "ALLOWED_HOSTS must list the host names this registry is served under"
+NO_PSEUDONYM_KEY = "REMISSION_PSEUDONYM_KEY must be set in the environment for production"
 
 
 def production_problems(env: Environment) -> list[str]:
@@ -67,6 +72,8 @@ def production_problems(env: Environment) -> list[str]:
         problems.append(DEBUG_IN_PRODUCTION)
     if not env.allowed_hosts:
         problems.append(NO_ALLOWED_HOSTS)
+    if not env.pseudonym_key:
+        problems.append(NO_PSEUDONYM_KEY)
     return problems
 
 

@@ -10,6 +10,7 @@ if _problems:
     raise ImproperlyConfigured("; ".join(_problems))
 
 SECRET_KEY = ENV.secret_key
+REMISSION_PSEUDONYM_KEY = ENV.pseudonym_key
 DEBUG = False
 ALLOWED_HOSTS = list(ENV.allowed_hosts)
 SESSION_COOKIE_SECURE = True

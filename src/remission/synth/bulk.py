@@ -287,11 +287,17 @@ def _copy_load(
     reason: str,
     workers: int,
     today: dt.date | None,
+    as_of: dt.date | None,
     progress: Callable[[int], None] | None,
 ) -> tuple[int, int, int]:
     """The ``COPY`` writer: batches prepared (in workers) while the previous one is written."""
     prepare = functools.partial(
-        batch_text, seed, id_prefix=id_prefix, centre_ids=centre_ids, snapshots=audit == "record"
+        batch_text,
+        seed,
+        id_prefix=id_prefix,
+        centre_ids=centre_ids,
+        snapshots=audit == "record",
+        as_of=as_of,
     )
     rows = audit_rows = validated = 0
     first = not Patient.objects.exists()
@@ -301,7 +307,7 @@ def _copy_load(
         for batch in prepared_batches(prepare, ranges, workers):
             for index in range(batch.first, batch.first + batch.patients):
                 if _should_validate(validate, index):
-                    plan = generate_patient(seed, index, id_prefix=id_prefix)
+                    plan = generate_patient(seed, index, id_prefix=id_prefix, as_of=as_of)
                     _check_only(plan, centre_ids[plan.centre], today)
                     validated += 1
             with transaction.atomic():  # a savepoint inside a first load's transaction
@@ -333,11 +339,14 @@ def bulk_load(
     is_demo: bool = False,
     progress: Callable[[int], None] | None = None,
     today: dt.date | None = None,
+    as_of: dt.date | None = None,
 ) -> LoadResult:
     """Generate and write patients ``start`` … ``start + count − 1`` of the registry with ``seed``.
 
     ``workers`` (``COPY`` writer only): processes preparing batches while this one writes; ``0`` prepares
-    them here; ``None`` = :func:`default_workers`, or ``0`` for a single batch.
+    them here; ``None`` = :func:`default_workers`, or ``0`` for a single batch. ``as_of``: the registry as
+    it stands on that day (the demo; :mod:`remission.synth.present`); ``today``: the day the rules check
+    dates against (default ``as_of``, else the current date).
     """
     if validate not in VALIDATE_MODES:
         raise ValueError(f"validate must be one of {VALIDATE_MODES}, not {validate!r}")
@@ -351,6 +360,7 @@ def bulk_load(
     if Patient.objects.filter(registry_id=first).exists():
         raise ValueError(ALREADY_LOADED.format(registry_id=first))
     reason = audit_reason(seed)
+    today = today or as_of
     began = time.perf_counter()
     centre_ids = ensure_centres(is_demo=is_demo, reason=reason)
     calibrated()  # solved once here, inherited by the workers
@@ -368,6 +378,7 @@ def bulk_load(
             reason=reason,
             workers=workers,
             today=today,
+            as_of=as_of,
             progress=progress,
         )
         return LoadResult(count, rows, audit_rows, time.perf_counter() - began, validated)
@@ -375,7 +386,7 @@ def bulk_load(
     rows = audit_rows = validated = 0
     for batch_start, batch_count in ranges:
         indices = range(batch_start, batch_start + batch_count)
-        plans = [generate_patient(seed, i, id_prefix=id_prefix) for i in indices]
+        plans = [generate_patient(seed, i, id_prefix=id_prefix, as_of=as_of) for i in indices]
         written, audited, checked = write_batch(
             plans, centre_ids=centre_ids, ids=ids, validate=validate, audit=audit, reason=reason, today=today
         )

@@ -96,6 +96,8 @@ class Covariates:
     loss_rate: float  # loss to follow-up per year
 
 
+# The latest day 0: a month before the data cut, so every procedure has its first weeks on record.
+LATEST_DAY0 = DATA_CUT - dt.timedelta(days=30)
 _YEARS = tuple(YEAR_WEIGHTS)
 _YEAR_CUMULATIVE = tuple(itertools.accumulate(YEAR_WEIGHTS.values()))
 
@@ -113,7 +115,7 @@ def _pick(rng: random.Random, table: tuple[tuple[str, float], ...] | MappingProx
 def _day0(rng: random.Random) -> dt.date:
     year = _YEARS[bisect.bisect_right(_YEAR_CUMULATIVE, rng.random() * _YEAR_CUMULATIVE[-1])]
     start = dt.date(year, 1, 1)
-    end = min(dt.date(year, 12, 31), DATA_CUT - dt.timedelta(days=30))
+    end = min(dt.date(year, 12, 31), LATEST_DAY0)
     return start + dt.timedelta(days=rng.randint(0, (end - start).days))
 
 

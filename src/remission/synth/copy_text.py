@@ -204,17 +204,18 @@ def batch_text(
     id_prefix: str | None,
     centre_ids: dict[str, int],
     snapshots: bool,
+    as_of: dt.date | None = None,
 ) -> BatchText:
     """Generate patients ``first`` … ``first + count − 1`` and lay them out as ``COPY`` text.
 
     ``snapshots``: also give every row's audit snapshot (needed for one audit row per record; the
-    patient rows always carry theirs).
+    patient rows always carry theirs). ``as_of``: as :func:`~remission.synth.generate.generate_patient`.
     """
     collectors = {name: _Collector(name) for name in ("Patient", *MODEL_ORDER)}
     patients = collectors["Patient"]
     centres: list[int] = []
     for index in range(first, first + count):
-        plan = generate_patient(seed, index, id_prefix=id_prefix)
+        plan = generate_patient(seed, index, id_prefix=id_prefix, as_of=as_of)
         local = index - first
         centre_id = centre_ids[plan.centre]
         centres.append(centre_id)

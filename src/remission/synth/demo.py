@@ -1,9 +1,12 @@
 """The demo registry behind ``remission demo``: about 1,500 synthetic patients in 20 synthetic centres.
 
-The patients come from the calibrated generator (:mod:`remission.synth.generate`) through the bulk path
-(:mod:`remission.synth.bulk`, every record checked against the registry's rules, one audit row per
-record); the centres and the logins go through the services. Every centre is flagged ``is_demo`` and
-named "… (synthetic)"; registry ids start with ``DEMO-``: nothing here is a real patient.
+The patients come from the calibrated generator (:mod:`remission.synth.generate`) as a registry in use
+holds them on the day the demo is built (:mod:`remission.synth.present`: dated up to that day, forms
+entered with a lag, some follow-up overdue, a few patients in work-up, a few errors in data imported
+before the rules existed), through the bulk path (:mod:`remission.synth.bulk`, every record checked
+against the registry's rules except the planted errors, one audit row per record); the centres and the
+logins go through the services. Every centre is flagged ``is_demo`` and named "… (synthetic)"; registry
+ids start with ``DEMO-``: nothing here is a real patient.
 """
 
 from __future__ import annotations
@@ -44,8 +47,12 @@ def demo_exists() -> bool:
     return Centre.objects.filter(is_demo=True).exists()
 
 
-def build_demo(*, seed: int = 1, progress: Callable[[int], None] | None = None) -> int:
-    """Create the demo centres, logins and patients; return the number of patients written."""
+def build_demo(
+    *, seed: int = 1, progress: Callable[[int], None] | None = None, today: dt.date | None = None
+) -> int:
+    """Create the demo centres, logins and patients as of ``today`` (default: the current date); return
+    the number of patients written."""
+    today = today or dt.date.today()
     centre_ids = ensure_centres(is_demo=True, reason="demo registry")
     centres = {c.code: c for c in Centre.objects.filter(pk__in=centre_ids.values())}
     for login in DEMO_LOGINS:
@@ -68,7 +75,11 @@ def build_demo(*, seed: int = 1, progress: Callable[[int], None] | None = None) 
         id_prefix=DEMO_ID_PREFIX,
         is_demo=True,
         progress=progress,
+        as_of=today,
     )
+    # Data-quality queries do not exist yet. When they do, the demo opens its open queries here: one for
+    # each finding on a planted legacy error (``patient_findings``; each planted record says what is wrong
+    # with it in ``Rec.defect``) and one for each overdue follow-up form (``present.overdue_visit``).
     return result.patients
 
 

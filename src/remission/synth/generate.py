@@ -4,8 +4,11 @@ A patient depends only on ``(seed, index)``: its random stream is seeded from bo
 generated one at a time, in any order, in any process, and the same seed always gives the same registry.
 The order of draws is: covariates (:mod:`remission.synth.cohort`), latent outcome times
 (:mod:`remission.synth.hazards`), then the clinical detail around them. Every date is placed so the
-registry's timeline rules hold (nothing before birth, after death or after :data:`~targets.DATA_CUT`;
-diagnosis before infusion; conditioning and collection before day 0; engraftment after it).
+registry's timeline and order rules hold: nothing before birth, after death or after
+:data:`~targets.DATA_CUT`; diagnosis before infusion; mobilisation, then collection, then conditioning,
+then the infusion, then engraftment; follow-ups alive until a death, which is the last event.
+With ``as_of`` the patient is placed on that day's calendar as a registry in use holds them
+(:mod:`remission.synth.present`).
 
 Observation: a patient is followed from day 0 until the first of death, loss to follow-up and their data
 lock (the data cut minus a reporting lag). Events inside that window are recorded with their dates; a
@@ -27,6 +30,7 @@ from remission.clinical.hct_ci import hct_ci
 from remission.clinical.regimens import REGIMENS
 from remission.registry import catalogue
 from remission.synth import complications as cx
+from remission.synth import present
 from remission.synth.cohort import DEMOGRAPHY, Covariates, draw_covariates
 from remission.synth.hazards import Outcome, calibrated, sample_outcome
 from remission.synth.plan import PatientPlan, Rec
@@ -111,16 +115,31 @@ class _Builder:
         return day <= self.end
 
 
-def generate_patient(seed: int, index: int, *, id_prefix: str | None = None) -> PatientPlan:
-    """The ``index``-th patient of the registry with ``seed`` (deterministic)."""
+def generate_patient(
+    seed: int, index: int, *, id_prefix: str | None = None, as_of: dt.date | None = None
+) -> PatientPlan:
+    """The ``index``-th patient of the registry with ``seed`` (deterministic).
+
+    ``as_of``: the patient as a registry in use holds them on that day (:mod:`remission.synth.present`,
+    the demo); None: as of the data cut, the calibrated registry.
+    """
     rng = random.Random(f"remission-synth:{seed}:{index}")
     cov = draw_covariates(rng)
     outcome = sample_outcome(cov, calibrated()[cov.stratum], rng)
+    placement = None
+    if as_of is not None:
+        placement = present.place(cov, as_of, random.Random(f"remission-synth-present:{seed}:{index}"))
+        cov = placement.covariates
     b = _Builder(rng, cov, outcome)
     pre = _pretransplant(b)
     treatment = _treatment(b, pre)
     _after_day0(b, pre, treatment)
     consent = pre["consent"]
+    records, death, last_contact = b.records, b.death, b.end
+    if placement is not None:
+        records, death, last_contact = present.settle(
+            placement, records, death=death, end=last_contact, consent=consent
+        )
     version = next(v for year, v in CONSENT_VERSIONS if consent.year < year)
     patient = {
         "sex": cov.sex,
@@ -135,11 +154,11 @@ def generate_patient(seed: int, index: int, *, id_prefix: str | None = None) -> 
         registry_id=registry_id(seed, index, id_prefix),
         centre=cov.centre.code,
         patient=patient,
-        records=b.records,
+        records=records,
         covariates=cov,
         outcome=outcome,
-        death=b.death,
-        last_contact=b.end,
+        death=death,
+        last_contact=last_contact,
     )
 
 
@@ -782,7 +801,9 @@ def _second_infusion(b: _Builder, pre: dict[str, Any], treatment: dict[str, Any]
     _engraftment(b, "inf2", day0, regimen, False)
 
 
-def patients(seed: int, count: int, *, start: int = 0, id_prefix: str | None = None) -> Any:
+def patients(
+    seed: int, count: int, *, start: int = 0, id_prefix: str | None = None, as_of: dt.date | None = None
+) -> Any:
     """Generate patients ``start`` … ``start + count − 1`` of the registry with ``seed``, one at a time."""
     for index in range(start, start + count):
-        yield generate_patient(seed, index, id_prefix=id_prefix)
+        yield generate_patient(seed, index, id_prefix=id_prefix, as_of=as_of)

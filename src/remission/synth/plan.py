@@ -44,12 +44,18 @@ MODEL_ORDER: tuple[str, ...] = (
 
 @dataclass(slots=True)
 class Rec:
-    """One record: its model's name, its field values, a local ``key`` and ``refs`` (field -> key)."""
+    """One record: its model's name, its field values, a local ``key`` and ``refs`` (field -> key).
+
+    ``defect`` is empty for every record the generator makes; a record planted to break a rule (the
+    demo's legacy data, :mod:`remission.synth.present`) says here what is wrong with it, and the bulk
+    path writes it unchecked.
+    """
 
     model: str
     fields: dict[str, Any]
     key: str = ""
     refs: dict[str, str] = field(default_factory=dict)
+    defect: str = ""
 
 
 @dataclass(slots=True)
@@ -70,6 +76,10 @@ class PatientPlan:
 
     def of(self, model: str) -> list[Rec]:
         return [r for r in self.records if r.model == model]
+
+    def defects(self) -> list[Rec]:
+        """The records planted to break a rule (none outside the demo)."""
+        return [r for r in self.records if r.defect]
 
     def count(self) -> int:
         """Rows this patient writes (the patient itself included)."""

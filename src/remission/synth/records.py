@@ -7,7 +7,8 @@ writer can insert parents and children in one pass) and, with ``validate=True``,
 before it writes. Each record is validated *before* it gets its id and before the patient has one, so the
 rules run without reading the database (unique checks against rows not yet written would find nothing),
 and with its parents already numbered, so the rules that compare a record with its parents (engraftment
-after its infusion, collection and conditioning before the infusion, same patient) do run.
+after its infusion, collection and conditioning before the infusion, same patient) do run. A record
+planted to break a rule (``Rec.defect``, the demo's legacy data) is written unchecked.
 """
 
 from __future__ import annotations
@@ -44,10 +45,23 @@ class PatientRows:
 
 def context_for(plan: PatientPlan, *, today: dt.date | None = None) -> PatientContext:
     """The patient's anchor dates, known without reading the database."""
-    diagnosis = next(r.fields["diagnosis_date"] for r in plan.records if r.model == "Diagnosis")
+    diagnosis = next((r.fields["diagnosis_date"] for r in plan.records if r.model == "Diagnosis"), None)
     infusions = {i: r.fields["date"] for i, r in enumerate(r for r in plan.records if r.model == "Infusion")}
+    dead_by = min(
+        (
+            r.fields["date"]
+            for r in plan.records
+            if r.model == "FollowUp" and r.fields["vital_status"] == "dead"
+        ),
+        default=None,
+    )
     return PatientContext.known(
-        birth=plan.birth, death=plan.death, diagnosis=diagnosis, infusions=infusions, today=today
+        birth=plan.birth,
+        death=plan.death,
+        dead_by=dead_by,
+        diagnosis=diagnosis,
+        infusions=infusions,
+        today=today,
     )
 
 
@@ -72,7 +86,7 @@ def patient_rows(
         row.patient = patient
         for field, key in rec.refs.items():
             setattr(row, field, by_key[key])
-        if validate:
+        if validate and not rec.defect:
             problems.extend(record_problems(row, context))
         row.pk = next_id(rec.model)
         if rec.key:

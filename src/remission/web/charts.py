@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from remission.registry.labels import number_text
+
 WIDTH, HEIGHT = 340, 150
-LEFT, RIGHT, TOP, BOTTOM = 44, 12, 14, 28
+LEFT, RIGHT, TOP, BOTTOM = 56, 12, 14, 28  # the left margin holds labels such as "2.5 × 10⁶"
 LINE = "#1f6f8b"
 DAY0 = "#b54708"
 
@@ -42,8 +44,21 @@ def _ticks(low: float, high: float, count: int = 4) -> list[float]:
     return ticks
 
 
+SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
 def _fmt(value: float) -> str:
-    return f"{value:g}" if abs(value) < 1e5 else f"{value:.2e}"
+    """A value as people write it (``10,000,000``, never ``1e+07``)."""
+    return number_text(value)
+
+
+def _tick(value: float) -> str:
+    """An axis label, short enough for the margin: ``2,500``, or ``2.5 × 10⁵`` from 100,000 up."""
+    if abs(value) < 1e5:
+        return number_text(round(value, 10))
+    exponent = math.floor(math.log10(abs(value)))
+    mantissa = number_text(round(value / 10**exponent, 2))
+    return f"{mantissa} × 10{str(exponent).translate(SUPERSCRIPT)}"
 
 
 def line_chart(title: str, points: Sequence[Point], *, unit: str = "") -> SafeString:
@@ -82,7 +97,7 @@ def line_chart(title: str, points: Sequence[Point], *, unit: str = "") -> SafeSt
         )
         parts.append(
             f'<text x="{LEFT - 6}" y="{ty + 3.5:.1f}" text-anchor="end" font-size="10" fill="#44525e">'
-            f"{_fmt(tick)}</text>"
+            f"{_tick(tick)}</text>"
         )
     for tick in _ticks(x_low, x_high):
         tx = x(tick)

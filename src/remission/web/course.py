@@ -17,8 +17,8 @@ from typing import Any
 
 from django.urls import reverse
 
-from remission.registry.codes import Analyte
 from remission.registry.kinds import KINDS
+from remission.registry.labels import code_label
 from remission.web.charts import Point, line_chart
 
 # Immune-reconstitution analytes drawn as charts, in this order.
@@ -96,6 +96,12 @@ class Course:
     score_charts: list[tuple[str, Any, list[Point]]] = field(default_factory=list)
     lab_charts: list[tuple[str, Any, list[Point]]] = field(default_factory=list)
 
+    @property
+    def primary_diagnosis(self) -> Any | None:
+        """The diagnosis that is the indication for cell therapy (else the first recorded)."""
+        diagnoses = self.records.get("diagnosis", [])
+        return next((d for d in diagnoses if d.is_primary), diagnoses[0] if diagnoses else None)
+
 
 def _anchor(day: dt.date, infusions: list[tuple[dt.date, int]]) -> tuple[int | None, int | None]:
     if not infusions:
@@ -134,6 +140,8 @@ DATES = {
     "follow-up": (("date", "Follow-up"),),
     "outcome-event": (("date", "Outcome"),),
 }
+# The date a record's row in the records table shows, where it is not the record's first date.
+ROW_DATES = {"diagnosis": ("diagnosis_date", "first_symptom_date")}
 
 
 def patient_course(*, user: Any, patient: Any) -> Course:
@@ -182,9 +190,11 @@ def patient_course(*, user: Any, patient: Any) -> Course:
     for lab in course.records["lab-result"]:
         by_analyte[(lab.analyte, lab.unit)].append(Point(day_of(lab.date), lab.value))
     order = {code: i for i, code in enumerate(CHART_ANALYTES)}
+    lab_model = KINDS["lab-result"].model
     for (analyte, unit), points in sorted(by_analyte.items(), key=lambda kv: order.get(kv[0][0], 99)):
-        title = f"{Analyte(analyte).label} ({unit})" if analyte in Analyte.values else analyte
-        course.lab_charts.append((title, line_chart(title, points, unit=unit), points))
+        unit_label = code_label(lab_model, "unit", unit)
+        title = f"{code_label(lab_model, 'analyte', analyte)} ({unit_label})"
+        course.lab_charts.append((title, line_chart(title, points, unit=unit_label), points))
     return course
 
 
@@ -202,8 +212,9 @@ def _row(slug: str, record: Any, summary: str, links: RecordLinks) -> Row:
 
 
 def _when(slug: str, record: Any) -> dt.date | None:
-    """The record's first date, for the records table."""
-    for name, _ in DATES.get(slug, ()):
+    """The record's date in the records table: its first date, unless ``ROW_DATES`` names another."""
+    names = ROW_DATES.get(slug) or tuple(name for name, _ in DATES.get(slug, ()))
+    for name in names:
         value = getattr(record, name, None)
         if isinstance(value, dt.date):
             return value

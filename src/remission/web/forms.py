@@ -14,11 +14,13 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django import forms
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
 from remission.registry.codes import MissingReason
 from remission.registry.errors import Problem
-from remission.registry.kinds import Kind, catalogue_choices
+from remission.registry.kinds import Kind
+from remission.registry.labels import code_choices
 
 MISSING_SUFFIX = "__missing"
 ITEM_PREFIX = "item__"
@@ -26,6 +28,8 @@ EMPTY_CHOICE = ("", "—")
 MISSING_CHOICES = [("", "(has a value)"), *MissingReason.choices]
 LIST_FIELDS = frozenset({"complications"})  # JSON lists entered as comma-separated codes
 ITEMS_FIELD = "items"
+# Coded fields typed as text: a subtype's codes depend on the disease and are not checked by the service.
+FREE_CODE_FIELDS = frozenset({"subtype"})
 
 
 class DateInput(forms.DateInput):
@@ -53,7 +57,9 @@ def _item_field(spec: Any) -> forms.Field:
     if kind == "bool":
         return forms.NullBooleanField(label=label, required=False, widget=_yes_no())
     return forms.ChoiceField(
-        label=label, required=False, choices=[EMPTY_CHOICE, *((c, c) for c in spec.choices)]
+        label=label,
+        required=False,
+        choices=[EMPTY_CHOICE, *((c, c.replace("_", " ").capitalize()) for c in spec.choices)],
     )
 
 
@@ -69,17 +75,26 @@ def _may_be_empty(field: models.Field) -> bool:
     return bool(field.null or field.blank)
 
 
+def field_label(model: type[models.Model], name: str) -> str:
+    """A model field's name for people ("Diagnosis date", "ICD-10"); a name that is no field, as it is."""
+    try:
+        field = model._meta.get_field(name[:-3] if name.endswith("_id") else name)
+    except FieldDoesNotExist:
+        return name
+    label = str(getattr(field, "verbose_name", None) or field.name.replace("_", " "))
+    return label[:1].upper() + label[1:]
+
+
 def model_field(kind: Kind, name: str, ref_choices: Mapping[str, list[tuple[str, str]]]) -> forms.Field:
     """The form input of one model field."""
     field = kind.model._meta.get_field(name)
-    label = str(field.verbose_name).capitalize() if field.verbose_name != name else name.replace("_", " ")
-    label = label[:1].upper() + label[1:]
+    label = field_label(kind.model, name)
     if field.is_relation:
         choices = [EMPTY_CHOICE, *ref_choices.get(name, [])]
         return forms.ChoiceField(label=label, choices=choices, required=not field.null)
-    catalogue = catalogue_choices(kind.slug, name)
-    if catalogue is not None:
-        return forms.ChoiceField(label=label, choices=[EMPTY_CHOICE, *catalogue], required=not field.blank)
+    coded = () if field.choices or name in FREE_CODE_FIELDS else code_choices(kind.model, name)
+    if coded:  # codes of the clinical catalogue or of registry/codes.py, offered by their labels
+        return forms.ChoiceField(label=label, choices=[EMPTY_CHOICE, *coded], required=not field.blank)
     if name in LIST_FIELDS:
         return forms.CharField(label=label, required=False, help_text="comma-separated codes")
     if isinstance(field, models.JSONField):

@@ -83,6 +83,7 @@ class OutcomesPage:
     n_patients: int
     computed_at: str
     empty: str = ""
+    flow: str = ""  # the patient flow in one line (also when nobody is analysed)
 
 
 def _request(user: Any, data: dict[str, Any]) -> Any:
@@ -138,6 +139,18 @@ def _sections(document: Any) -> list[dict[str, Any]]:
     return sections
 
 
+def _flow_words(flow: Any) -> str:
+    """The patient flow in one line: "1,500 in the registry; left out: …; 1,490 analysed"."""
+    if flow is None:
+        return ""
+    left = "; ".join(f"{step.reason}: {step.n:,}" for step in flow.steps if step.n)
+    return (
+        f"{flow.in_registry:,} patients in the registry you can read; left out {flow.left_out:,}"
+        + (f" ({left})" if left else "")
+        + f"; {flow.analysed:,} analysed."
+    )
+
+
 def outcomes_page(*, user: Any, data: dict[str, Any], refresh: bool = False) -> OutcomesPage:
     """The outcomes report of the chosen cohort, as page sections (cached; see the module docstring)."""
     key = _key(user, data)
@@ -148,32 +161,53 @@ def outcomes_page(*, user: Any, data: dict[str, Any], refresh: bool = False) -> 
     from remission.analysis.loader import load_courses
     from remission.analysis.longitudinal import load_measurements
     from remission.reports.outcomes_report import build_document, compute_outcomes
-    from remission.reports.pipeline import analysis_set_from
+    from remission.reports.pipeline import (
+        analysis_set_from,
+        cell_therapies_from,
+        report_cut_off,
+        scope_words,
+    )
 
     request = _request(user, data)
-    analysis_set = analysis_set_from(load_courses(user=user), request)
+    cutoff = report_cut_off(request)
+    extract = load_courses(user=user, cutoff=cutoff.date)
+    analysis_set = analysis_set_from(extract, request, cutoff)
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     if analysis_set.frame.empty:
-        page = OutcomesPage("Outcomes", "", [], 0, now, EMPTY)
+        page = OutcomesPage("Outcomes", "", [], 0, now, EMPTY, _flow_words(analysis_set.flow))
     else:
         measurements = load_measurements(analysis_set, user=user)
-        results = compute_outcomes(analysis_set, by=request.by, measurements=measurements)
-        document = build_document(results, filters=request.filters, title=request.title)
+        results = compute_outcomes(
+            analysis_set,
+            by=request.by,
+            measurements=measurements,
+            cell_therapy=cell_therapies_from(extract, cutoff),
+        )
+        document = build_document(
+            results, filters=request.filters, title=request.title, scope=scope_words(user)
+        )
         page = OutcomesPage(
-            document.title, document.subtitle, _sections(document), len(analysis_set.frame), now
+            document.title,
+            document.subtitle,
+            _sections(document),
+            len(analysis_set.frame),
+            now,
+            flow=_flow_words(analysis_set.flow),
         )
     cache.set(key, page, CACHE_SECONDS)
     return page
 
 
-def report_file(*, user: Any, data: dict[str, Any], fmt: str) -> tuple[bytes, str] | None:
-    """The HTML or PDF report of the chosen cohort (None when the cohort is empty)."""
+def report_file(*, user: Any, data: dict[str, Any], fmt: str) -> tuple[bytes, str, int] | None:
+    """The HTML or PDF report of the chosen cohort, or (``zip``) the report's tables as CSV files in the
+    zip the HTML report links to; with the number of patients (None when the cohort is empty)."""
     from remission.reports.pipeline import EmptyCohortError, produce_report
 
     with tempfile.TemporaryDirectory(prefix="remission-report-") as folder:
-        path = Path(folder) / f"remission-outcomes.{fmt}"
+        path = Path(folder) / f"remission-outcomes.{'html' if fmt == 'zip' else fmt}"
         try:
-            produce_report(_request(user, data), path)
+            run = produce_report(_request(user, data), path)
         except EmptyCohortError:
             return None
-        return path.read_bytes(), path.name
+        produced = run.tables if fmt == "zip" else path
+        return produced.read_bytes(), produced.name, run.n_patients

@@ -1,11 +1,19 @@
-"""Candidate screening for the web and the API: the candidate form (built from the candidate JSON
-schema, so a field added to the clinical tables appears here by itself), schema validation with errors
-naming the field and the rule, and a candidate pre-filled from a registry patient's records.
+"""The candidate form of the screening page.
+
+Built from the candidate JSON schema (a field added to the clinical tables appears here by itself).
+Checking and screening a candidate is ``remission.clinical.candidate`` and pre-filling one from a
+registry patient is ``remission.registry.candidates``: the API uses the same two.
+
+The eligibility fields are grouped: the general criteria (every disease), then one group per set of
+diseases whose rule sets read the field (``remission.clinical.eligibility.fields_for``). A group that
+does not apply to the chosen disease is hidden; with JavaScript the groups follow the disease select at
+once, without it the "Show this disease's fields" button re-renders the page (values kept). Each
+measurement that eligibility and the HCT-CI share (LVEF, DLCO, FEV1, bilirubin, AST, ALT) has one field,
+among the eligibility values; the HCT-CI group holds its items and the values only it reads.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -15,7 +23,11 @@ from typing import Any
 from django import forms
 from django.conf import settings
 
-from remission.clinical.screening import candidate_schema, screen_candidate
+from remission.clinical.candidate import CandidateProblem, schema
+from remission.clinical.diseases import DISEASES
+from remission.clinical.eligibility import GUIDELINE_TITLES, fields_for, guidelines_for
+from remission.clinical.regimens import REGIMENS
+from remission.clinical.screening import SHARED_WITH_HCT_CI
 from remission.registry import selectors
 
 SEP = "__"
@@ -32,44 +44,21 @@ TOP_FIELDS = (
     "regimen",
     "mobilisation",
 )
+GENERAL = "general"  # the disease key of the fields every disease reads
+DEFAULT_GUIDELINE_LABEL = "the disease's default guideline"
 
 
 @dataclass(frozen=True)
-class CandidateProblem:
-    field: str  # dotted path, e.g. findings.lvef_pct
-    rule: str
-    message: str
+class Fieldset:
+    title: str
+    fields: list[Any]  # bound fields
+    diseases: tuple[str, ...] = ()  # empty: every disease
+    shown: bool = True  # False: hidden (another disease's fields)
+    open: bool = True
 
 
-@cache
-def schema() -> dict[str, Any]:
-    return candidate_schema()
-
-
-def validate_candidate(candidate: Any) -> list[CandidateProblem]:
-    """Every schema error, naming the field (dotted path) and the rule."""
-    import jsonschema
-
-    validator = jsonschema.Draft202012Validator(schema())
-    problems = []
-    for error in sorted(validator.iter_errors(candidate), key=lambda e: [str(p) for p in e.absolute_path]):
-        path = [str(part) for part in error.absolute_path]
-        if error.validator in ("required", "additionalProperties") and "'" in error.message:
-            path.append(error.message.split("'")[1])
-        problems.append(CandidateProblem(".".join(path) or "candidate", str(error.validator), error.message))
-    return problems
-
-
-def screen(candidate: Mapping[str, Any]) -> tuple[dict[str, Any] | None, list[CandidateProblem]]:
-    """The screening report as a dict, or the problems that stopped it."""
-    problems = validate_candidate(candidate)
-    if problems:
-        return None, problems
-    try:
-        report = screen_candidate(candidate)
-    except ValueError as exc:  # a rule the schema cannot express (e.g. guideline of another disease)
-        return None, [CandidateProblem("candidate", "screening", str(exc))]
-    return report.to_dict(), []
+def _disease_label(code: str) -> str:
+    return f"{DISEASES[code].name} ({code})"
 
 
 def _field(name: str, prop: Mapping[str, Any], *, required: bool = False) -> forms.Field:
@@ -89,15 +78,32 @@ def _field(name: str, prop: Mapping[str, Any], *, required: bool = False) -> for
     return forms.CharField(label=label, required=required, max_length=100)
 
 
-def candidate_form_class() -> type[forms.Form]:
+def guideline_choices(disease: str | None) -> list[tuple[str, str]]:
+    """The guideline select: the chosen disease's guidelines (its default first), else every one."""
+    codes = guidelines_for(disease) if disease in DISEASES else tuple(GUIDELINE_TITLES)
+    return [("", DEFAULT_GUIDELINE_LABEL), *((code, f"{GUIDELINE_TITLES[code]} [{code}]") for code in codes)]
+
+
+def candidate_form_class(disease: str | None = None) -> type[forms.Form]:
     props = schema()["properties"]
-    attrs: dict[str, Any] = {}
-    for name in TOP_FIELDS:
-        attrs[name] = _field(name, props[name])  # required fields are the schema's to name
+    attrs: dict[str, Any] = {name: _field(name, props[name]) for name in TOP_FIELDS}
     attrs["candidate_id"].label = "Candidate (pseudonymous id)"
+    attrs["disease"].label = "Disease"
+    attrs["disease"].choices = [("", "—"), *((code, _disease_label(code)) for code in DISEASES)]
+    attrs["guideline"] = forms.ChoiceField(
+        label="Guideline", choices=guideline_choices(disease), required=False
+    )
+    for name in ("regimen", "mobilisation"):
+        attrs[name].choices = [
+            ("", "—"),
+            *((code, f"{REGIMENS[code].name} [{code}]") for code, _ in attrs[name].choices[1:]),
+        ]
     for group in GROUPS:
         for name, prop in props[group]["properties"].items():
+            if group == "hct_ci" and name in SHARED_WITH_HCT_CI:
+                continue  # one field per measurement: it is among the eligibility values
             attrs[group + SEP + name] = _field(name, prop)
+    attrs["hct_ci" + SEP + "bmi"].label = "Body-mass index (kg/m²), when height and weight are not given"
     policy = props["dosing_policy"]["properties"]
     for name in POLICY_FIELDS:
         attrs["policy" + SEP + name] = _field(name, policy[name])
@@ -110,13 +116,50 @@ def candidate_form_class() -> type[forms.Form]:
     return type("CandidateForm", (forms.Form,), attrs)
 
 
-def fieldsets(form: forms.Form) -> list[tuple[str, list[Any]]]:
-    """The form's fields in groups for the template."""
-    groups: list[tuple[str, list[Any]]] = [("Candidate", [form[n] for n in TOP_FIELDS])]
-    titles = {"findings": "Eligibility findings", "hct_ci": "HCT-CI comorbidities", "policy": "Dosing policy"}
-    for prefix in (*GROUPS, "policy"):
-        groups.append((titles[prefix], [form[n] for n in form.fields if n.startswith(prefix + SEP)]))
-    return groups
+@cache
+def finding_groups() -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
+    """(diseases, eligibility fields): the general fields first, then by the diseases that read them."""
+    general = set(fields_for("other"))
+    readers: dict[str, list[str]] = {}
+    for disease in DISEASES:
+        for name in fields_for(disease):
+            if name not in general:
+                readers.setdefault(name, []).append(disease)
+    groups: dict[tuple[str, ...], list[str]] = {(): []}
+    for name in schema()["properties"]["findings"]["properties"]:
+        groups.setdefault(tuple(readers.get(name, ())), []).append(name)
+    return tuple((diseases, tuple(names)) for diseases, names in groups.items())
+
+
+def fieldsets(form: forms.Form, disease: str | None) -> list[Fieldset]:
+    """The form's fields in groups for the template; other diseases' groups hidden once one is chosen."""
+    chosen = disease if disease in DISEASES else None
+    sets = [Fieldset("Candidate", [form[n] for n in TOP_FIELDS])]
+    for diseases, names in finding_groups():
+        bound = [form["findings" + SEP + n] for n in names]
+        if not diseases:
+            sets.append(Fieldset("Eligibility: general criteria and shared measurements", bound))
+            continue
+        title = "Eligibility: " + " and ".join(DISEASES[d].name for d in diseases)
+        relevant = chosen in diseases
+        has_errors = any(b.errors for b in bound)
+        shown = chosen is None or relevant or has_errors
+        sets.append(Fieldset(title, bound, diseases, shown=shown, open=relevant or has_errors))
+    hct = [form[n] for n in form.fields if n.startswith("hct_ci" + SEP)]
+    title = "HCT-CI comorbidities (LVEF, DLCO, FEV1 and liver tests: above)"
+    sets.append(Fieldset(title, hct, open=any(b.errors for b in hct)))
+    policy = [form[n] for n in form.fields if n.startswith("policy" + SEP)]
+    sets.append(Fieldset("Dosing policy", policy, open=any(b.errors for b in policy)))
+    return sets
+
+
+def disease_script_data() -> dict[str, Any]:
+    """What the page's script needs to follow the disease select: guidelines per disease."""
+    return {
+        "guidelines": {code: list(guidelines_for(code)) for code in DISEASES},
+        "titles": GUIDELINE_TITLES,
+        "default_label": DEFAULT_GUIDELINE_LABEL,
+    }
 
 
 def candidate_from_form(data: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -143,6 +186,17 @@ def candidate_from_form(data: Mapping[str, Any]) -> dict[str, Any] | None:
     return candidate
 
 
+def form_initial(candidate: Mapping[str, Any]) -> dict[str, Any]:
+    """Form values from a candidate dict (the inverse of :func:`candidate_from_form`)."""
+    initial = {name: candidate[name] for name in TOP_FIELDS if name in candidate}
+    for group in GROUPS:
+        for name, value in (candidate.get(group) or {}).items():
+            initial[group + SEP + name] = value
+    for name, value in (candidate.get("dosing_policy") or {}).items():
+        initial["policy" + SEP + name] = value
+    return initial
+
+
 def form_field_of(path: str) -> str | None:
     """The form field of a candidate path: ``findings.lvef_pct`` -> ``findings__lvef_pct``."""
     parts = path.split(".")
@@ -150,9 +204,15 @@ def form_field_of(path: str) -> str | None:
         return parts[0] if parts[0] in TOP_FIELDS else None
     if parts[0] == "dosing_policy" and parts[1] in POLICY_FIELDS:
         return "policy" + SEP + parts[1]
+    if parts[0] == "hct_ci" and parts[1] in SHARED_WITH_HCT_CI:
+        return "findings" + SEP + parts[1]
     if parts[0] in GROUPS:
         return parts[0] + SEP + parts[1]
     return None
+
+
+def problem_text(problem: CandidateProblem) -> str:
+    return f"{problem.field}: {problem.message} [{problem.rule}]"
 
 
 def centre_policy(user: Any) -> dict[str, Any]:
@@ -162,42 +222,3 @@ def centre_policy(user: Any) -> dict[str, Any]:
         if centre.code in policies:
             return dict(policies[centre.code])
     return {}
-
-
-def initial_from_patient(*, user: Any, registry_id: str, today: dt.date | None = None) -> dict[str, Any]:
-    """Form values from a registry patient: age, sex, latest work-up, primary disease, latest scores."""
-    today = today or dt.date.today()
-    patient = selectors.patient_get(user=user, registry_id=registry_id)
-    initial: dict[str, Any] = {"candidate_id": patient.registry_id}
-    age = today.year - patient.birth_year - (1 if today.month < patient.birth_month else 0)
-    initial["age_years"] = age
-    if patient.sex in ("female", "male", "unknown"):
-        initial["sex"] = patient.sex
-    diagnoses = list(selectors.diagnosis_list(user=user, patient=patient)[:1])
-    if diagnoses:
-        initial["disease"] = diagnoses[0].disease
-        if diagnoses[0].disease == "ssc" and diagnoses[0].subtype in ("diffuse", "limited", "sine"):
-            initial["findings__ssc_subset"] = diagnoses[0].subtype
-    workups = list(selectors.workup_list(user=user, patient=patient))
-    if workups:
-        w = workups[-1]
-        for source, target in (
-            ("height_cm", "height_cm"),
-            ("weight_kg", "weight_kg"),
-            ("lvef_pct", "findings__lvef_pct"),
-            ("dlco_pct", "findings__dlco_pct"),
-            ("fvc_pct", "findings__fvc_pct"),
-            ("creatinine_clearance", "findings__creatinine_clearance_ml_min"),
-            ("pasp_mmhg", "findings__pasp_rest_mmhg"),
-            ("mpap_mmhg", "findings__mpap_rest_mmhg"),
-        ):
-            if getattr(w, source) is not None:
-                initial[target] = getattr(w, source)
-        if w.performance_scale == "ecog" and w.performance_score is not None:
-            initial["findings__ecog"] = w.performance_score
-        if w.performance_scale == "karnofsky" and w.performance_score is not None:
-            initial["findings__karnofsky"] = w.performance_score
-    for assessment in selectors.assessment_list(user=user, patient=patient, instrument="mrss"):
-        if assessment.score is not None:
-            initial["findings__mrss"] = round(assessment.score)
-    return initial

@@ -59,6 +59,7 @@ LISTS_OF_PATIENT_RECORDS = [
     "mobilisation_list",
     "cell_product_list",
     "conditioning_list",
+    "conditioning_agent_list",
     "infusion_list",
     "engraftment_list",
     "adverse_event_list",

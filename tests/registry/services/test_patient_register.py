@@ -72,7 +72,9 @@ def refused(world: Any, **overrides: Any) -> ValidationFailed:
 
 def test_birth_month_out_of_range_is_named(world: Any) -> None:
     error = refused(world, birth_month=13)
-    assert any("patient_birth_month" in p.message for p in error.problems)
+    assert [(p.field, p.rule, p.message) for p in error.problems] == [
+        ("birth_month", validation.RULE_BIRTH_MONTH, "birth month must be 1 to 12, not 13")
+    ]
     assert all(p.record == "Patient (new)" or p.record.startswith("Patient R") for p in error.problems)
 
 
@@ -83,7 +85,9 @@ def test_birth_in_the_future_is_refused(world: Any) -> None:
 
 def test_consent_given_needs_a_date(world: Any) -> None:
     error = refused(world, consent_date=None)
-    assert any("patient_consent_dated" in p.message for p in error.problems)
+    assert [(p.field, p.rule, p.message) for p in error.problems] == [
+        ("consent_date", validation.RULE_CONSENT_DATED, validation.CONSENT_UNDATED)
+    ]
 
 
 def test_unknown_sex_code_is_refused(world: Any) -> None:

@@ -103,7 +103,7 @@ def test_infusion_before_conditioning_started(world: Any) -> None:
             date=conditioning.start_date - dt.timedelta(days=1),
         )
     )
-    assert validation.RULE_BEFORE_INFUSION in rules(error, "date")
+    assert validation.RULE_CONDITIONING_BEFORE_INFUSION in rules(error, "date")
 
 
 def test_engraftment_before_day_zero(world: Any) -> None:
@@ -114,7 +114,7 @@ def test_engraftment_before_day_zero(world: Any) -> None:
             actor=dm(world), infusion=world.infusion_a, neutrophil_date=day_before, platelet_date=None
         )
     )
-    assert rules(error, "neutrophil_date") == [validation.RULE_BEFORE_INFUSION]
+    assert rules(error, "neutrophil_date") == [validation.RULE_INFUSION_BEFORE_ENGRAFTMENT]
 
 
 def test_product_of_another_patient(world: Any) -> None:
@@ -142,7 +142,10 @@ def test_nothing_after_death(world: Any) -> None:
     record_death(world, last + dt.timedelta(days=10))
     error = refused(
         lambda: services.follow_up_record(
-            actor=dm(world), patient=world.patient_a, date=last + dt.timedelta(days=11), vital_status="alive"
+            actor=dm(world),
+            patient=world.patient_a,
+            date=last + dt.timedelta(days=11),
+            vital_status="unknown",
         )
     )
     assert rules(error, "date") == [validation.RULE_AFTER_DEATH]
@@ -160,7 +163,9 @@ def test_death_needs_a_cause(world: Any) -> None:
             actor=dm(world), patient=world.patient_a, event_type=OutcomeType.DEATH, date=dt.date(2024, 1, 1)
         )
     )
-    assert any("outcome_cause_only_for_death" in p.message for p in error.problems)
+    assert [(p.field, p.rule, p.message) for p in error.problems] == [
+        ("cause_of_death", validation.RULE_CAUSE_OF_DEATH, validation.DEATH_NEEDS_CAUSE)
+    ]
 
 
 # --- ranges, codes and units --------------------------------------------------------------------------

@@ -60,6 +60,11 @@ rule                               handling
                                    recorded
 ``response_input_invalid``         the response is not computable (see :mod:`.responses`)
 =================================  =========================================================================
+
+A patient with no analysed infusion is never dropped silently: :func:`derive_endpoints` lists each in
+``left_out`` with the first rule that applies (:func:`left_out_rule`) — ``no_infusion``; ``other_product``
+(infusions, none of the selected product, e.g. CAR-T only); ``infused_after_cutoff``;
+``death_before_infusion``. :mod:`remission.analysis.flow` turns them into the patient flow.
 """
 
 from __future__ import annotations
@@ -74,7 +79,7 @@ import numpy as np
 import pandas as pd
 
 from remission.analysis.dates import as_days
-from remission.analysis.endpoints.records import OutcomeFacts, PatientCourse
+from remission.analysis.endpoints.records import InfusionFacts, OutcomeFacts, PatientCourse
 from remission.analysis.endpoints.responses import ResponseOutcome, derive_response
 from remission.analysis.endpoints.settings import (
     DEFAULT_SETTINGS,
@@ -101,6 +106,17 @@ RULE_FOLLOW_UP_BEFORE_INFUSION = "follow_up_before_infusion"
 RULE_ENGRAFTMENT_BEFORE_INFUSION = "engraftment_before_infusion"
 RULE_ENGRAFTMENT_AFTER_DEATH = "engraftment_after_death"
 RULE_INFUSION_ORDER = "infusion_order"
+# why a patient has no analysed infusion (each patient left out has exactly one, the first that applies)
+RULE_NO_INFUSION = "no_infusion"
+RULE_OTHER_PRODUCT = "other_product"  # infusions, none of the selected product (e.g. CAR-T only)
+RULE_AFTER_CUTOFF = "infused_after_cutoff"
+LEFT_OUT_RULES: tuple[str, ...] = (
+    RULE_NO_INFUSION,
+    RULE_OTHER_PRODUCT,
+    RULE_AFTER_CUTOFF,
+    RULE_DEATH_BEFORE_INFUSION,
+)
+NOT_LEFT_OUT = "patient {registry_id} has an analysed infusion; it is not left out"
 
 DEATH_BEFORE_INFUSION = "death on {death} is before the infusion on {infusion}; the infusion is not analysed"
 DEAD_WITHOUT_DEATH_EVENT = (
@@ -220,13 +236,26 @@ _OPTIONAL_INT_COLUMNS = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class LeftOut:
+    """A patient with no analysed infusion, the rule why (:data:`LEFT_OUT_RULES`) and the product type of
+    their first infusion ("" when they have none)."""
+
+    registry_id: str
+    rule: str
+    product_type: str = ""
+
+
 @dataclass(frozen=True)
 class EndpointSet:
-    """Endpoints of every analysed infusion, the data-quality findings, and who was left out."""
+    """Endpoints of every analysed infusion, the data-quality findings, and who was left out:
+    ``excluded`` the patients whose death is recorded before the infusion, ``left_out`` every patient
+    without an analysed infusion with the reason."""
 
     rows: tuple[InfusionEndpoints, ...]
     findings: tuple[Finding, ...]
     excluded: tuple[str, ...]
+    left_out: tuple[LeftOut, ...] = ()
 
     def to_frame(self) -> pd.DataFrame:
         """One row per analysed infusion, columns :data:`COLUMNS` (dates as ``datetime64``; optional
@@ -273,6 +302,37 @@ def _competing(event: dt.date | None, death: dt.date | None, day0: dt.date, last
     if death is not None:
         return (death - day0).days, 2
     return (last - day0).days, 0
+
+
+def _selected(infusions: list[InfusionFacts], selection: InfusionSelection) -> InfusionFacts | None:
+    """The infusion ``selection`` picks from ``infusions`` (sorted by sequence), or None."""
+    if selection.sequence is None:
+        return next((i for i in infusions if selection.accepts(i.product_type)), None)
+    return next(
+        (i for i in infusions if i.sequence == selection.sequence and selection.accepts(i.product_type)),
+        None,
+    )
+
+
+def left_out_rule(
+    course: PatientCourse,
+    found: Iterable[Finding],
+    *,
+    selection: InfusionSelection = FIRST_AUTOLOGOUS_HSCT,
+    cutoff: dt.date | None = None,
+) -> str:
+    """Why :func:`derive_patient` gave no row for ``course`` (``found``: its findings): one of
+    :data:`LEFT_OUT_RULES`, in that order of precedence."""
+    if not course.infusions:
+        return RULE_NO_INFUSION
+    chosen = _selected(sorted(course.infusions, key=lambda i: (i.sequence, i.date)), selection)
+    if chosen is None:
+        return RULE_OTHER_PRODUCT
+    if cutoff is not None and chosen.date > cutoff:
+        return RULE_AFTER_CUTOFF
+    if any(f.rule == RULE_DEATH_BEFORE_INFUSION for f in found):
+        return RULE_DEATH_BEFORE_INFUSION
+    raise AssertionError(NOT_LEFT_OUT.format(registry_id=course.registry_id))
 
 
 def derive_patient(
@@ -362,13 +422,7 @@ def derive_patient(
             )
 
     # -- the analysed infusion -----------------------------------------------------------------------------
-    if selection.sequence is None:
-        chosen = next((i for i in infusions if selection.accepts(i.product_type)), None)
-    else:
-        chosen = next(
-            (i for i in infusions if i.sequence == selection.sequence and selection.accepts(i.product_type)),
-            None,
-        )
+    chosen = _selected(infusions, selection)
     if chosen is None or (cutoff is not None and chosen.date > cutoff):
         return None, tuple(findings)
     day0 = chosen.date
@@ -551,17 +605,20 @@ def derive_endpoints(
     """Endpoints of every course's analysed infusion.
 
     ``excluded`` lists the registry IDs of patients with an infusion of the selected kind that could not
-    be analysed (death before it); patients with no such infusion (or only after the cut-off) are simply
-    not in the result.
+    be analysed (death before it); ``left_out`` every course without an analysed infusion, with the rule
+    (:func:`left_out_rule`): none is dropped silently.
     """
     rows: list[InfusionEndpoints] = []
     findings: list[Finding] = []
-    excluded: list[str] = []
+    left_out: list[LeftOut] = []
     for course in courses:
         row, found = derive_patient(course, selection=selection, cutoff=cutoff, settings=settings)
         if row is not None:
             rows.append(row)
-        elif any(f.rule == RULE_DEATH_BEFORE_INFUSION for f in found):
-            excluded.append(course.registry_id)
+        else:
+            rule = left_out_rule(course, found, selection=selection, cutoff=cutoff)
+            first = min(course.infusions, key=lambda i: (i.sequence, i.date), default=None)
+            left_out.append(LeftOut(course.registry_id, rule, first.product_type if first else ""))
         findings.extend(found)
-    return EndpointSet(tuple(rows), tuple(findings), tuple(excluded))
+    excluded = tuple(x.registry_id for x in left_out if x.rule == RULE_DEATH_BEFORE_INFUSION)
+    return EndpointSet(tuple(rows), tuple(findings), excluded, tuple(left_out))

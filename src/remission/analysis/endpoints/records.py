@@ -78,6 +78,16 @@ class OtherContact:
 
 
 @dataclass(frozen=True, slots=True)
+class ToxicityFacts:
+    """An adverse event of an immune-effector-cell therapy: category ``crs`` or ``icans``, its grade
+    (ASTCT consensus grading, 1-5; None when not graded) and onset."""
+
+    category: str
+    onset_date: dt.date
+    grade: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class PatientCourse:
     """Everything endpoint derivation needs about one patient."""
 
@@ -95,3 +105,4 @@ class PatientCourse:
     scores: tuple[ScoreFacts, ...] = ()
     secondary_autoimmune_onsets: tuple[dt.date, ...] = field(default=())
     other_contacts: tuple[OtherContact, ...] = ()
+    toxicities: tuple[ToxicityFacts, ...] = ()  # CRS and ICANS (cell therapy other than HSCT)

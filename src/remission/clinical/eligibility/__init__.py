@@ -49,6 +49,7 @@ __all__ = [
     "FIELDS",
     "FIELDS_TABLE",
     "GUIDELINES",
+    "GUIDELINE_TITLES",
     "RULESETS",
     "STATUSES",
     "VERDICTS",
@@ -62,6 +63,8 @@ __all__ = [
     "ScreeningResult",
     "SscSettings",
     "build_rulesets",
+    "fields_for",
+    "guidelines_for",
     "screen",
 ]
 
@@ -86,6 +89,31 @@ GUIDELINES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 GENERAL_ONLY = {"ebmt2025": ("general_ebmt2025",)}
 DEFAULT_GUIDELINE: dict[str, str] = {"ssc": "ebmt2025", "ms": "sharrack2020", "crohn": "astic"}
+# every guideline code, with the name a clinician knows it by (the rule sets' sources)
+GUIDELINE_TITLES: dict[str, str] = {
+    "ebmt2025": "EBMT 2025 recommendations (BMT 2025); for SSc with EBMT 2017 cardiopulmonary limits",
+    "sharrack2020": "Sharrack 2020, EBMT ADWP/JACIE (BMT 2020;55:283)",
+    "astic": "ASTIC trial criteria (Hawkey, JAMA 2015;314:2524)",
+}
+
+
+def fields_for(disease: str) -> tuple[str, ...]:
+    """The candidate fields the rule sets of ``disease`` read (any of its guidelines, exceptions too)."""
+    names: dict[str, None] = {}
+    for guideline in guidelines_for(disease):
+        for ruleset in build_rulesets(disease, guideline)[1]:
+            for criterion in ruleset.criteria:
+                names.update(dict.fromkeys(criterion.condition.fields()))
+                if criterion.exception is not None:
+                    names.update(dict.fromkeys(criterion.exception.fields()))
+    return tuple(names)
+
+
+def guidelines_for(disease: str) -> tuple[str, ...]:
+    """The guideline codes that apply to ``disease``, its default first."""
+    available = GUIDELINES.get(disease, GENERAL_ONLY)
+    default = DEFAULT_GUIDELINE.get(disease, "ebmt2025")
+    return (default, *(code for code in available if code != default))
 
 
 def _settings_for(code: str, given: Any) -> Any:

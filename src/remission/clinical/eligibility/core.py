@@ -475,6 +475,7 @@ class CriterionResult:
             "text": self.text,
             "note": self.note,
             "missing_fields": list(self.missing_fields),
+            "value_text": _value_text(self.value),
         }
 
     def to_text(self) -> str:
@@ -485,8 +486,9 @@ class CriterionResult:
 
 
 def _value_text(value: Any) -> str:
+    """The candidate's value as read in a report: "SSc subset: diffuse; mRSS: 24; CRP: 12 mg/L"."""
     if isinstance(value, dict):
-        return ", ".join(f"{k}={_value_text(v)}" for k, v in value.items()) or "—"
+        return "; ".join(f"{FIELDS[k].label}: {_with_unit(k, v)}" for k, v in value.items()) or "—"
     if value is None:
         return "missing"
     if isinstance(value, bool):
@@ -494,6 +496,14 @@ def _value_text(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)
+
+
+def _with_unit(name: str, value: Any) -> str:
+    unit = FIELDS[name].unit
+    text = _value_text(value)
+    return (
+        f"{text} {unit}" if unit and isinstance(value, int | float) and not isinstance(value, bool) else text
+    )
 
 
 @dataclass(frozen=True)

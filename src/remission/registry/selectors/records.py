@@ -11,6 +11,7 @@ from remission.registry.models import (
     Assessment,
     CellProduct,
     Conditioning,
+    ConditioningAgent,
     Diagnosis,
     Engraftment,
     FollowUp,
@@ -65,6 +66,12 @@ def cell_product_list(*, user: Any, patient: Patient | None = None) -> QuerySet[
 def conditioning_list(*, user: Any, patient: Patient | None = None) -> QuerySet[Conditioning]:
     rows = readable_records(Conditioning, user).prefetch_related("agents")
     return _of(rows, patient).order_by("patient_id", "start_date", "id")
+
+
+def conditioning_agent_list(*, user: Any, patient: Patient | None = None) -> QuerySet[ConditioningAgent]:
+    """The agents of the patient's conditionings, each conditioning's in the order they were entered."""
+    rows = readable_records(ConditioningAgent, user).select_related("patient")
+    return _of(rows, patient).order_by("patient_id", "conditioning_id", "id")
 
 
 def infusion_list(*, user: Any, patient: Patient | None = None) -> QuerySet[Infusion]:

@@ -10,10 +10,11 @@ from django.db import transaction
 
 from remission.registry.access import scope_for
 from remission.registry.codes import AuditAction, ConsentStatus
-from remission.registry.errors import NotFound, PermissionDenied
+from remission.registry.errors import NotFound, PermissionDenied, ValidationFailed
 from remission.registry.models import Centre, HospitalIdentifier, Patient
 from remission.registry.services.audit import audit_write
 from remission.registry.services.records import NOT_FOUND, record_create, record_update
+from remission.registry.validation import record_problems
 
 # Crockford's base 32 without the letters that read like digits: pseudonyms people can read aloud.
 REGISTRY_ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -87,7 +88,9 @@ def hospital_identifier_add(
         raise PermissionDenied(IDENTIFIERS_RESTRICTED)
     with transaction.atomic():
         identifier = HospitalIdentifier(patient=patient, system=system, value=value)
-        identifier.full_clean()
+        problems = record_problems(identifier, None)
+        if problems:
+            raise ValidationFailed(problems)
         identifier.save()
         audit_write(
             actor=actor,

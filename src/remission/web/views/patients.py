@@ -9,12 +9,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from remission.clinical.diseases import DISEASES
 from remission.registry import selectors, services
 from remission.registry.access import scope_for
 from remission.registry.codes import ConsentStatus, Sex
 from remission.registry.errors import ValidationFailed
 from remission.registry.kinds import CREATABLE, KINDS
+from remission.registry.labels import code_choices
 from remission.registry.selectors.browse import PATIENT_STATUSES, QUALITY_FLAGS
 from remission.web.course import patient_course
 from remission.web.forms import DateInput, PatientFilterForm, attach_problems
@@ -23,14 +23,17 @@ from remission.web.views.common import can_write, paginate, query_without_page, 
 
 def _filter_form(request: HttpRequest) -> PatientFilterForm:
     centres = [(str(c.pk), c.name) for c in selectors.centre_list(user=request.user)]
-    diseases = [(code, d.name) for code, d in DISEASES.items()]
     return PatientFilterForm(
         request.GET or None,
         centres=centres,
-        diseases=diseases,
+        diseases=_diseases(),
         statuses=PATIENT_STATUSES,
         flags=QUALITY_FLAGS,
     )
+
+
+def _diseases() -> tuple[tuple[str, str], ...]:
+    return code_choices(KINDS["diagnosis"].model, "disease")
 
 
 @login_required
@@ -57,7 +60,7 @@ def patient_list(request: HttpRequest) -> HttpResponse:
         "form": form,
         "page": page,
         "query": query_without_page(request),
-        "diseases": {code: d.name for code, d in DISEASES.items()},
+        "diseases": dict(_diseases()),
         "can_register": bool(scope.writable is None or scope.writable),
     }
     return render(request, "web/patient_list.html", context)
@@ -76,7 +79,6 @@ def patient_detail(request: HttpRequest, registry_id: str) -> HttpResponse:
         "creatable": [KINDS[s] for s in CREATABLE],
         "can_write": writable,
         "edit_label": "Edit" if writable else "View",
-        "disease_names": {code: d.name for code, d in DISEASES.items()},
     }
     return render(request, "web/patient_detail.html", context)
 

@@ -11,9 +11,10 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from remission.registry import selectors
-from remission.registry.kinds import KIND_OF_MODEL_NAME
+from remission.registry.kinds import KIND_OF_MODEL_NAME, PATIENT_KIND
 from remission.registry.selectors.browse import QUALITY_FLAGS
 from remission.registry.validation import patient_findings
+from remission.web.forms import field_label
 from remission.web.views.common import paginate, query_without_page
 
 PATIENTS_PER_PAGE = 25
@@ -26,6 +27,12 @@ def _record_url(finding: Any) -> str:
     if kind is None or finding.record_id is None:
         return reverse("patient_detail", args=[finding.registry_id])
     return reverse("record_edit", args=[kind.slug, finding.record_id])
+
+
+def _field(finding: Any) -> str:
+    """The finding's field by its name for people ("Diagnosis date", not ``diagnosis_date``)."""
+    kind = PATIENT_KIND if finding.entity == "patient" else KIND_OF_MODEL_NAME.get(finding.entity)
+    return finding.problem.field if kind is None else field_label(kind.model, finding.problem.field)
 
 
 @login_required
@@ -49,7 +56,14 @@ def quality(request: HttpRequest) -> HttpResponse:
     findings = []
     for patient in page.object_list:
         for finding in patient_findings(patient):
-            findings.append({"finding": finding, "url": _record_url(finding), "patient": patient})
+            findings.append(
+                {
+                    "finding": finding,
+                    "url": _record_url(finding),
+                    "patient": patient,
+                    "field": _field(finding),
+                }
+            )
     context = {
         "centres": centres,
         "centre": centre,

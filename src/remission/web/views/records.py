@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,7 +15,14 @@ from django.urls import reverse
 from remission.registry import selectors, services
 from remission.registry.errors import StaleEdit, ValidationFailed
 from remission.registry.kinds import EDITABLE_KINDS, KINDS, Kind
-from remission.web.forms import attach_problems, changes_from, initial_from, record_form_class
+from remission.registry.labels import code_label, number_text
+from remission.web.forms import (
+    attach_problems,
+    changes_from,
+    field_label,
+    initial_from,
+    record_form_class,
+)
 from remission.web.views.common import can_write, registry_errors, require_write
 
 NOTHING_CHANGED = "Nothing was changed."
@@ -65,6 +73,15 @@ def _default_instrument(user: Any, patient: Any) -> str | None:
     return disease.instruments[0] if disease is not None and disease.instruments else "mrss"
 
 
+def _defaults(user: Any, patient: Any, slug: str) -> dict[str, Any]:
+    """Initial values that depend on the patient: a further diagnosis is not primary by default (a
+    patient has one primary diagnosis, the indication for cell therapy)."""
+    if slug == "diagnosis":
+        has_primary = selectors.diagnosis_list(user=user, patient=patient).filter(is_primary=True).exists()
+        return {"is_primary": not has_primary}
+    return {}
+
+
 def _patient_url(patient: Any) -> str:
     return reverse("patient_detail", args=[patient.registry_id])
 
@@ -84,7 +101,8 @@ def record_new(request: HttpRequest, registry_id: str, slug: str) -> HttpRespons
     )
     agents = AgentFormSet(request.POST or None, prefix="agent") if slug == "conditioning" else None
     submitted = request.method == "POST" and request.POST.get("action") != "choose"
-    form = form_class(request.POST if submitted else None, initial={"instrument": instrument})
+    initial = {"instrument": instrument, **_defaults(request.user, patient, slug)}
+    form = form_class(request.POST if submitted else None, initial=initial)
     if submitted and form.is_valid() and (agents is None or agents.is_valid()):
         values = form.values(refs)
         if agents is not None:
@@ -98,7 +116,14 @@ def record_new(request: HttpRequest, registry_id: str, slug: str) -> HttpRespons
         else:
             messages.success(request, SAVED.format(title=kind.title))
             return redirect(_patient_url(patient) + f"#{slug}-{record.pk}")
-    context = {"kind": kind, "patient": patient, "form": form, "agents": agents, "instrument": instrument}
+    context = {
+        "kind": kind,
+        "patient": patient,
+        "form": form,
+        "agents": agents,
+        "instrument": instrument,
+        "instrument_title": code_label(kind.model, "instrument", instrument),
+    }
     return render(request, "web/record_form.html", context)
 
 
@@ -153,22 +178,35 @@ def record_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "record": record,
         "form": form,
         "conflict": conflict,
-        "conflicts": _conflict_rows(conflict, form),
+        "conflicts": _conflict_rows(conflict, form, kind.model),
         "writable": writable,
         "instrument": instrument,
+        "instrument_title": code_label(kind.model, "instrument", instrument),
     }
     return render(request, "web/record_form.html", context)
 
 
-def _conflict_rows(conflict: StaleEdit | None, form: forms.Form) -> list[dict[str, Any]]:
+def _conflict_rows(
+    conflict: StaleEdit | None, form: forms.Form, model: type[models.Model]
+) -> list[dict[str, Any]]:
     if conflict is None:
         return []
     rows = []
     for c in conflict.conflicts:
         field = form.fields.get(c.field)
         label = field.label if field is not None else c.field
-        rows.append({"field": label, "yours": _shown(c.yours), "theirs": _shown(c.theirs)})
+        yours, theirs = (_labelled(model, c.field, v) for v in (c.yours, c.theirs))
+        rows.append({"field": label, "yours": yours, "theirs": theirs})
     return rows
+
+
+def _labelled(model: type[models.Model], name: str, value: Any, disease: str | None = None) -> str:
+    """A stored value for people: a code by its label, a number without exponent, "(empty)" for none."""
+    if isinstance(value, str) and value:
+        value = code_label(model, name, value, disease)
+    elif isinstance(value, float):
+        value = number_text(value)
+    return _shown(value)
 
 
 def _shown(value: Any) -> str:
@@ -206,7 +244,14 @@ def record_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         else:
             messages.success(request, DELETED.format(title=kind.title))
             return redirect(_patient_url(patient))
-    context = {"kind": kind, "record": record, "patient": patient, "form": form, "problems": problems}
+    context = {
+        "kind": kind,
+        "record": record,
+        "patient": patient,
+        "form": form,
+        "problems": problems,
+        "summary": _option(record, kind),
+    }
     return render(request, "web/record_delete.html", context)
 
 
@@ -217,7 +262,7 @@ def record_history(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     record = selectors.record_get(user=request.user, model=kind.model, pk=pk)
     patient = record if slug == "patient" else record.patient
     rows = selectors.audit_trail(user=request.user, entity=kind.entity, record_id=record.pk)
-    entries = [_history_entry(row) for row in rows]
+    entries = [_history_entry(row, kind.model) for row in rows]
     context = {"kind": kind, "record": record, "patient": patient, "entries": entries}
     return render(request, "web/record_history.html", context)
 
@@ -225,11 +270,15 @@ def record_history(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 HIDDEN_IN_HISTORY = frozenset({"id", "version", "patient_id"})
 
 
-def _history_entry(row: Any) -> dict[str, Any]:
+def _history_entry(row: Any, model: type[models.Model]) -> dict[str, Any]:
     before, after = row.before or {}, row.after or {}
     names = [n for n in dict.fromkeys([*before, *after]) if n not in HIDDEN_IN_HISTORY]
+
+    def shown(values: dict[str, Any], name: str) -> str:
+        return _labelled(model, name, values.get(name), values.get("disease") if name == "subtype" else None)
+
     changes = [
-        {"field": n, "before": _shown(before.get(n)), "after": _shown(after.get(n))}
+        {"field": field_label(model, n), "before": shown(before, n), "after": shown(after, n)}
         for n in names
         if before.get(n) != after.get(n)
     ]

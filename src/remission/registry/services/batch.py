@@ -1,0 +1,392 @@
+"""Creating many new patients with all their records at once: the services' rules, written in batches.
+
+:func:`patients_create` is the batch form of :func:`~remission.registry.services.patient_register`
+followed by the ``*_record`` services, for importers: per record it applies the same checks the
+services apply, in the same order, and writes the same audit row, but it validates each patient from
+what it already holds in memory (:meth:`~remission.registry.validation.PatientContext.known`, as the
+synthetic bulk path does) and writes every table of a batch in one ``INSERT`` instead of one per record.
+
+1. **Scope**: the actor must be able to write at each patient's centre (a centre they cannot see is
+   "not found", as for one record; :func:`~remission.registry.services.records.require_write`).
+2. **Rules**: every record passes :func:`~remission.registry.validation.record_problems` with the
+   patient's known anchor dates (birth, death, primary diagnosis, infusions); what the services read
+   from the stored records, which a new patient's records are not yet, is checked here among the
+   patient's new records: the unique constraints within the patient (one primary diagnosis, one death,
+   one engraftment per infusion, infusion numbers) and no record dated after the death.
+3. **Defaults** as the services set them: a conditioning's intensity from the clinical catalogue, an
+   infusion's sequence by order.
+4. **Write**: patients with no problem are inserted, table by table in the order records point at each
+   other, and one audit row per record with the same snapshot and the caller's reason. All of it happens
+   in the caller's transaction (it opens a savepoint): it lands whole or not at all.
+
+Patients with a problem are not written; their problems come back, each with the caller's ``tag`` of the
+record that broke the rule.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from remission.registry import catalogue
+from remission.registry.access import SYSTEM, scope_for
+from remission.registry.codes import AuditAction, Intensity, OutcomeType, VitalStatus
+from remission.registry.errors import Problem
+from remission.registry.models import PATIENT_RECORD_MODELS, AuditRecord, Infusion, Patient
+from remission.registry.services.audit import snapshot
+from remission.registry.services.patients import REGISTRY_ID_ALPHABET, REGISTRY_ID_LENGTH
+from remission.registry.services.records import NOT_FOUND, READ_ONLY
+from remission.registry.validation import (
+    DEATH_BEFORE_RECORDS,
+    RULE_DEATH_BEFORE_RECORDS,
+    RULE_FIELD,
+    UNIQUE_RULES,
+    PatientContext,
+    condition_holds,
+    label,
+    record_problems,
+)
+
+DUPLICATE_IN_PATIENT = "another record of this patient in the same batch already has {fields} = {values}"
+RULE_SCOPE = "centre_scope"
+REQUIRED_LINK = "This field cannot be null."  # Django's own wording for a required field
+
+
+@dataclass
+class NewRecord:
+    """One record to create: its model, its editable values, and the caller's ``tag`` for problems.
+
+    Values that point at another record (``Kind.refs``) hold that record's :class:`NewRecord` (created in
+    the same batch) or a stored model instance. ``instance`` is set once the record is built.
+    """
+
+    model: type[models.Model]
+    values: dict[str, Any]
+    tag: Any = None
+    reason: str = ""
+    instance: models.Model | None = None
+
+
+@dataclass
+class NewPatient:
+    """A patient to register at ``centre_id`` (under ``registry_id`` if given) with its ``records``."""
+
+    centre_id: int
+    values: dict[str, Any]
+    records: list[NewRecord] = field(default_factory=list)
+    registry_id: str | None = None
+    tag: Any = None
+    reason: str = ""
+    instance: Patient | None = None
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    """What :func:`patients_create` wrote and what it refused: ``(tag, problem)`` pairs."""
+
+    written: tuple[NewPatient, ...]
+    refused: tuple[tuple[Any, Problem], ...]
+    audit_rows: int
+
+
+def _fresh_registry_ids(count: int) -> list[str]:
+    """``count`` new pseudonyms, checked against the registry in one query (as ``registry_id_new``)."""
+    chosen: list[str] = []
+    while len(chosen) < count:
+        wanted = count - len(chosen)
+        candidates = {
+            "R" + "".join(secrets.choice(REGISTRY_ID_ALPHABET) for _ in range(REGISTRY_ID_LENGTH))
+            for _ in range(wanted)
+        } - set(chosen)
+        taken = set(Patient.objects.filter(registry_id__in=candidates).values_list("registry_id", flat=True))
+        chosen.extend(sorted(candidates - taken)[:wanted])
+    return chosen
+
+
+# --- rules across the records of one new patient ------------------------------------------------------
+
+
+def _value(record: models.Model, name: str) -> Any:
+    model_field = record._meta.get_field(name)
+    return getattr(record, model_field.attname if model_field.is_relation else name)
+
+
+def _unique_in_patient(records: Sequence[models.Model]) -> list[Problem]:
+    """Two new records of one patient that a unique constraint (or a one-to-one link) forbids together."""
+    problems: list[Problem] = []
+    seen: dict[tuple[Any, ...], models.Model] = {}
+    for record in records:
+        meta = record._meta
+        for constraint in meta.constraints:
+            if not isinstance(constraint, models.UniqueConstraint) or "patient" not in constraint.fields:
+                continue
+            if constraint.condition is not None and condition_holds(constraint.condition, record) is not True:
+                continue
+            others = [name for name in constraint.fields if name != "patient"]
+            values = tuple(_value(record, name) for name in others)
+            key = (constraint.name, *values)
+            if key in seen:
+                message = DUPLICATE_IN_PATIENT.format(fields=", ".join(others) or "patient", values=values)
+                rule = UNIQUE_RULES.get(constraint.name)
+                name, field = (
+                    (rule.rule, rule.field) if rule else (constraint.name, (others or ["record"])[0])
+                )
+                problems.append(Problem(label(record), field, name, message))
+            seen[key] = record
+        for model_field in meta.concrete_fields:
+            if model_field.is_relation and model_field.unique:
+                target = getattr(record, model_field.name, None)
+                key = (meta.label_lower, model_field.name, id(target))
+                if target is not None and key in seen:
+                    values = (str(target),)
+                    message = DUPLICATE_IN_PATIENT.format(fields=model_field.name, values=values)
+                    rule = UNIQUE_RULES.get(f"{meta.model_name}.{model_field.name}")
+                    name = rule.rule if rule else "unique"
+                    problems.append(Problem(label(record), model_field.name, name, message))
+                seen[key] = record
+    return problems
+
+
+# --- building one patient --------------------------------------------------------------------------
+
+
+def _apply_defaults(model: type[models.Model], values: dict[str, Any], infusions_before: int) -> None:
+    """The defaults the services compute (not the model's own defaults, which the model applies)."""
+    if model._meta.model_name == "conditioning" and not values.get("intensity"):
+        values["intensity"] = catalogue.regimen_intensity(values.get("regimen") or "") or Intensity.UNKNOWN
+    if model is Infusion and values.get("sequence") is None:
+        values["sequence"] = infusions_before + 1
+
+
+def _build(new: NewPatient, registry_id: str, today: dt.date | None) -> list[tuple[Any, Problem]]:
+    """Build ``new``'s unsaved rows and return every rule they break (empty: ready to write)."""
+    patient = Patient(centre_id=new.centre_id, registry_id=registry_id, **new.values)
+    new.instance = patient
+    problems: list[tuple[Any, Problem]] = [(new.tag, p) for p in record_problems(patient, None)]
+    built: list[models.Model] = []
+    infusions = 0
+    for rec in new.records:
+        values = dict(rec.values)
+        _apply_defaults(rec.model, values, infusions)
+        for name, value in values.items():
+            if isinstance(value, NewRecord):
+                values[name] = value.instance
+        record = rec.model(**values)
+        record.patient = patient
+        rec.instance = record
+        built.append(record)
+        if rec.model is Infusion:
+            infusions += 1
+    if problems:
+        return problems
+    context = _context(patient, built, today)
+    for rec, record in zip(new.records, built, strict=True):
+        found = _required_links(record) + record_problems(record, context)
+        if context.death is not None and getattr(record, "event_type", None) == OutcomeType.DEATH:
+            found += _death_before_records(record, built)
+        problems += [(rec.tag, p) for p in found]
+    tags = {id(record): rec.tag for rec, record in zip(new.records, built, strict=True)}
+    for problem in _unique_in_patient(built):
+        owner = next(r for r in built if label(r) == problem.record)
+        problems.append((tags.get(id(owner)), problem))
+    return problems
+
+
+def _required_links(record: models.Model) -> list[Problem]:
+    """A link the record cannot be without (an infusion's product): the database's NOT NULL, named."""
+    return [
+        Problem(label(record), f.name, RULE_FIELD, REQUIRED_LINK)
+        for f in record._meta.concrete_fields
+        if f.is_relation
+        and not f.null
+        and f.name != "patient"
+        and getattr(record, f.attname) is None
+        and getattr(record, f.name, None) is None
+    ]
+
+
+def _context(patient: Patient, records: Sequence[models.Model], today: dt.date | None) -> PatientContext:
+    death = next(
+        (r.date for r in records if getattr(r, "event_type", None) == OutcomeType.DEATH and r.date), None
+    )
+    diagnosis = next(
+        (
+            r.diagnosis_date
+            for r in records
+            if r._meta.model_name == "diagnosis" and r.is_primary and r.diagnosis_date
+        ),
+        None,
+    )
+    dead_by = min(
+        (r.date for r in records if getattr(r, "vital_status", None) == VitalStatus.DEAD and r.date),
+        default=None,
+    )
+    infusions = {i: r.date for i, r in enumerate(r for r in records if isinstance(r, Infusion) and r.date)}
+    birth = dt.date(patient.birth_year or 1900, min(max(patient.birth_month or 1, 1), 12), 1)
+    return PatientContext.known(
+        birth=birth, death=death, diagnosis=diagnosis, infusions=infusions, dead_by=dead_by, today=today
+    )
+
+
+def _death_before_records(death: Any, records: Sequence[models.Model]) -> list[Problem]:
+    """The services' death rule (no record of the patient dated after the death), over the new records."""
+    latest: tuple[dt.date, str] | None = None
+    for record in records:
+        if record is death:
+            continue
+        for name in getattr(record, "TIMELINE_DATES", ()):
+            value = getattr(record, name)
+            if isinstance(value, dt.date) and (latest is None or value > latest[0]):
+                latest = (value, f"{record._meta.verbose_name} {name.replace('_', ' ')}")
+    if latest is None or latest[0] <= death.date:
+        return []
+    message = DEATH_BEFORE_RECORDS.format(value=death.date, other=latest[1], other_date=latest[0])
+    return [Problem(label(death), "date", RULE_DEATH_BEFORE_RECORDS, message)]
+
+
+# --- the service -----------------------------------------------------------------------------------
+
+
+def patients_create(
+    *, actor: Any, patients: Sequence[NewPatient], today: dt.date | None = None, write: bool = True
+) -> BatchOutcome:
+    """Check every patient of ``patients`` with its records; write those that pass (unless ``write`` is
+    False) with their audit rows, in one savepoint. Return what was written and every problem found."""
+    scope = scope_for(actor)
+    refused: list[tuple[Any, Problem]] = []
+    ready: list[NewPatient] = []
+    fresh = iter(_fresh_registry_ids(sum(1 for p in patients if not p.registry_id)))
+    batch_ids: set[str] = set()
+    for new in patients:
+        registry_id = new.registry_id or next(fresh)
+        what = f"Patient {registry_id}"
+        if not scope.can_read(new.centre_id):
+            refused.append((new.tag, Problem(what, "centre", RULE_SCOPE, NOT_FOUND.format(record=what))))
+            continue
+        if not scope.can_write(new.centre_id):
+            refused.append((new.tag, Problem(what, "centre", RULE_SCOPE, READ_ONLY.format(record=what))))
+            continue
+        problems = _build(new, registry_id, today)
+        if registry_id in batch_ids:
+            message = DUPLICATE_IN_PATIENT.format(fields="registry_id", values=(registry_id,))
+            problems.append((new.tag, Problem(what, "registry_id", "unique", message)))
+        batch_ids.add(registry_id)
+        if problems:
+            refused.extend(problems)
+        else:
+            ready.append(new)
+    audit_rows = 0
+    if write and ready:
+        with transaction.atomic():
+            audit_rows = _write(actor, ready)
+    return BatchOutcome(tuple(ready if write else ()), tuple(refused), audit_rows)
+
+
+def _copy_text(value: Any) -> str:
+    """One value as PostgreSQL's ``COPY`` text format reads it."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dict | list):
+        value = json.dumps(value)
+    elif isinstance(value, float):
+        return repr(value)
+    elif not isinstance(value, str):
+        return str(value)
+    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def insert_rows(model: type[models.Model], rows: Sequence[models.Model]) -> None:
+    """Insert new ``rows`` of ``model`` in one statement and give each its id.
+
+    ``bulk_create`` everywhere; on PostgreSQL the rows are streamed with ``COPY`` instead (ids taken
+    from the table's sequence first), which spares Django's per-value SQL compilation: the same columns,
+    the same values, the database's constraints apply alike.
+    """
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(rows, batch_size=1000)
+        return
+    meta = model._meta
+    table = meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, len(rows)]
+        )
+        ids = sorted(row[0] for row in cursor.fetchall())
+    now = timezone.now()
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    stamped = [
+        f.attname for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+    ]
+    lines = []
+    for pk, row in zip(ids, rows, strict=True):
+        row.pk = pk
+        for name in stamped:
+            setattr(row, name, now)
+        row._state.adding = False
+        row._state.db = connection.alias
+        values = [_copy_text(getattr(row, f.attname)) for f in fields]
+        lines.append(f"{pk}\t" + "\t".join(values) + "\n")
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(c) for c in ["id", *(f.column for f in fields)])
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {quote(table)} ({columns}) FROM STDIN") as copy,
+    ):
+        copy.write("".join(lines))
+
+
+def _write(actor: Any, ready: Sequence[NewPatient]) -> int:
+    stored = [new.instance for new in ready]
+    insert_rows(Patient, stored)
+    # parents before children: PATIENT_RECORD_MODELS lists every model after the ones it points at
+    by_model: dict[type[models.Model], list[tuple[NewPatient, NewRecord]]] = {
+        model: [] for model in PATIENT_RECORD_MODELS
+    }
+    for new in ready:
+        for rec in new.records:
+            by_model[rec.model].append((new, rec))
+    audit: list[AuditRecord] = [_audit_row(actor, new.instance, new, new.reason) for new in ready]
+    for model, pairs in by_model.items():
+        if not pairs:
+            continue
+        rows = []
+        for new, rec in pairs:
+            record = rec.instance
+            record.patient = new.instance  # sets patient_id now that the patient has one
+            for model_field in model._meta.concrete_fields:  # parents were written: take their ids
+                parent = model_field.is_relation and getattr(record, model_field.name, None)
+                if parent:
+                    setattr(record, model_field.name, parent)
+            rows.append(record)
+        insert_rows(model, rows)
+        audit.extend(_audit_row(actor, rec.instance, new, rec.reason or new.reason) for new, rec in pairs)
+    insert_rows(AuditRecord, audit)
+    return len(audit)
+
+
+def _audit_row(actor: Any, record: models.Model, new: NewPatient, reason: str) -> AuditRecord:
+    """The row :func:`~remission.registry.services.audit.audit_write` would add for this create."""
+    return AuditRecord(
+        actor_id=None if actor is SYSTEM else actor.pk,
+        action=AuditAction.CREATE,
+        entity=record._meta.label_lower,
+        record_id=record.pk,
+        centre_id=new.centre_id,
+        patient_id=new.instance.pk,
+        before=None,
+        after=snapshot(record),
+        reason=reason or ("command line" if actor is SYSTEM else ""),
+    )
