@@ -214,6 +214,7 @@ MEMBERSHIP_TAKEN = "this user already has the role {role_label} there ({other});
 IDENTIFIER_TAKEN = "patient {patient} already has an identifier of system {system} ({other}); edit that one"
 ENGRAFTMENT_TAKEN = "this infusion already has its engraftment recorded ({other}); edit that one"
 CONSTRAINT_VIOLATED = "breaks the rule {name}"
+DUPLICATE_IN_PATIENT = "another record of this patient in the same batch already has {fields} = {values}"
 UNIQUE_RACED = (
     "another record with the same values was saved at the same moment ({rule}); reload and try again"
 )
@@ -372,8 +373,13 @@ def short_label(record: models.Model) -> str:
 def record_problems(record: models.Model, context: PatientContext | None) -> list[Problem]:
     """Every rule ``record`` breaks, given its patient's ``context`` (None for centre-level records)."""
     problems = _field_problems(record)
-    # stored data already holds the unique constraints (the database saw to it): not read again
-    problems.extend(constraint_problems(record, unique=context is None or context.later_records))
+    # the unique constraints are looked up in the database for a record of a stored patient at entry.
+    # Stored data already holds them (the database saw to it); a patient built in memory
+    # (PatientContext.known) has nothing stored to collide with, and its parents may carry ids that are
+    # not (yet) theirs in the database: its records are checked against each other instead
+    # (unique_problems_among, by the caller that holds them all).
+    unique = context is None or (context.stored and context.later_records)
+    problems.extend(constraint_problems(record, unique=unique))
     checks = _model_checks.get(type(record).__name__)
     if checks is not None:
         problems.extend(checks(record, context))
@@ -597,6 +603,49 @@ def constraint_problems(record: models.Model, *, unique: bool = True) -> list[Pr
             other = _stored_duplicate(record, (model_field.name,), None)
             if other is not None:
                 problems.append(_constraint_problem(record, f"{meta.model_name}.{model_field.name}", other))
+    return problems
+
+
+def _unique_value(record: models.Model, name: str) -> Any:
+    model_field = record._meta.get_field(name)
+    return getattr(record, model_field.attname if model_field.is_relation else name)
+
+
+def unique_problems_among(records: Iterable[models.Model]) -> list[Problem]:
+    """Two records of one patient, all built in memory, that a unique constraint (or a one-to-one link)
+    forbids together: what :func:`constraint_problems` looks up in the database for a stored patient,
+    checked among the new records (a patient's unique constraints all include the patient)."""
+    problems: list[Problem] = []
+    seen: set[tuple[Any, ...]] = set()
+    for record in records:
+        meta = record._meta
+        for constraint in meta.constraints:
+            if not isinstance(constraint, models.UniqueConstraint) or "patient" not in constraint.fields:
+                continue
+            if constraint.condition is not None and condition_holds(constraint.condition, record) is not True:
+                continue
+            others = [name for name in constraint.fields if name != "patient"]
+            values = tuple(_unique_value(record, name) for name in others)
+            key = (constraint.name, *values)
+            if key in seen:
+                message = DUPLICATE_IN_PATIENT.format(fields=", ".join(others) or "patient", values=values)
+                rule = UNIQUE_RULES.get(constraint.name)
+                name, field = (
+                    (rule.rule, rule.field) if rule else (constraint.name, (others or ["record"])[0])
+                )
+                problems.append(_problem(record, field, name, message))
+            seen.add(key)
+        for model_field in meta.concrete_fields:
+            if model_field.is_relation and model_field.unique:
+                target = getattr(record, model_field.name, None)
+                key = (meta.label_lower, model_field.name, id(target))
+                if target is not None and key in seen:
+                    message = DUPLICATE_IN_PATIENT.format(fields=model_field.name, values=(str(target),))
+                    rule = UNIQUE_RULES.get(f"{meta.model_name}.{model_field.name}")
+                    problems.append(
+                        _problem(record, model_field.name, rule.rule if rule else "unique", message)
+                    )
+                seen.add(key)
     return problems
 
 

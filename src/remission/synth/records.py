@@ -5,9 +5,11 @@ writer can insert parents and children in one pass) and, with ``validate=True``,
 :func:`remission.registry.validation.record_problems` on every one of them with the patient's
 :meth:`~remission.registry.validation.PatientContext.known` context — the same rules a service applies
 before it writes. Each record is validated *before* it gets its id and before the patient has one, so the
-rules run without reading the database (unique checks against rows not yet written would find nothing),
-and with its parents already numbered, so the rules that compare a record with its parents (engraftment
-after its infusion, collection and conditioning before the infusion, same patient) do run. A record
+rules run without reading the database: the unique constraints are checked among the patient's own
+records (:func:`~remission.registry.validation.unique_problems_among`), never looked up among stored rows (a
+check-only pass numbers parents with made-up ids that stored rows may hold). Its parents are already
+numbered, so the rules that compare a record with its parents (engraftment after its infusion, collection
+and conditioning before the infusion, same patient) do run. A record
 planted to break a rule (``Rec.defect``, the demo's legacy data) is written unchecked.
 """
 
@@ -21,7 +23,7 @@ from django.db import models
 
 from remission.registry import models as registry_models
 from remission.registry.errors import Problem
-from remission.registry.validation import PatientContext, record_problems
+from remission.registry.validation import PatientContext, record_problems, unique_problems_among
 from remission.synth.plan import MODEL_ORDER, PatientPlan
 
 MODELS: dict[str, type[models.Model]] = {name: getattr(registry_models, name) for name in MODEL_ORDER}
@@ -92,6 +94,10 @@ def patient_rows(
         if rec.key:
             by_key[rec.key] = row
         rows.append(row)
+    if validate:
+        problems.extend(
+            unique_problems_among(r for r, rec in zip(rows, plan.records, strict=True) if not rec.defect)
+        )
     if problems:
         raise SyntheticRecordInvalid(plan.registry_id, problems)
     patient.pk = next_id("Patient")

@@ -45,16 +45,15 @@ from remission.registry.services.patients import REGISTRY_ID_ALPHABET, REGISTRY_
 from remission.registry.services.records import NOT_FOUND, READ_ONLY
 from remission.registry.validation import (
     DEATH_BEFORE_RECORDS,
+    DUPLICATE_IN_PATIENT,
     RULE_DEATH_BEFORE_RECORDS,
     RULE_FIELD,
-    UNIQUE_RULES,
     PatientContext,
-    condition_holds,
     label,
     record_problems,
+    unique_problems_among,
 )
 
-DUPLICATE_IN_PATIENT = "another record of this patient in the same batch already has {fields} = {values}"
 RULE_SCOPE = "centre_scope"
 REQUIRED_LINK = "This field cannot be null."  # Django's own wording for a required field
 
@@ -110,50 +109,6 @@ def _fresh_registry_ids(count: int) -> list[str]:
     return chosen
 
 
-# --- rules across the records of one new patient ------------------------------------------------------
-
-
-def _value(record: models.Model, name: str) -> Any:
-    model_field = record._meta.get_field(name)
-    return getattr(record, model_field.attname if model_field.is_relation else name)
-
-
-def _unique_in_patient(records: Sequence[models.Model]) -> list[Problem]:
-    """Two new records of one patient that a unique constraint (or a one-to-one link) forbids together."""
-    problems: list[Problem] = []
-    seen: dict[tuple[Any, ...], models.Model] = {}
-    for record in records:
-        meta = record._meta
-        for constraint in meta.constraints:
-            if not isinstance(constraint, models.UniqueConstraint) or "patient" not in constraint.fields:
-                continue
-            if constraint.condition is not None and condition_holds(constraint.condition, record) is not True:
-                continue
-            others = [name for name in constraint.fields if name != "patient"]
-            values = tuple(_value(record, name) for name in others)
-            key = (constraint.name, *values)
-            if key in seen:
-                message = DUPLICATE_IN_PATIENT.format(fields=", ".join(others) or "patient", values=values)
-                rule = UNIQUE_RULES.get(constraint.name)
-                name, field = (
-                    (rule.rule, rule.field) if rule else (constraint.name, (others or ["record"])[0])
-                )
-                problems.append(Problem(label(record), field, name, message))
-            seen[key] = record
-        for model_field in meta.concrete_fields:
-            if model_field.is_relation and model_field.unique:
-                target = getattr(record, model_field.name, None)
-                key = (meta.label_lower, model_field.name, id(target))
-                if target is not None and key in seen:
-                    values = (str(target),)
-                    message = DUPLICATE_IN_PATIENT.format(fields=model_field.name, values=values)
-                    rule = UNIQUE_RULES.get(f"{meta.model_name}.{model_field.name}")
-                    name = rule.rule if rule else "unique"
-                    problems.append(Problem(label(record), model_field.name, name, message))
-                seen[key] = record
-    return problems
-
-
 # --- building one patient --------------------------------------------------------------------------
 
 
@@ -193,7 +148,7 @@ def _build(new: NewPatient, registry_id: str, today: dt.date | None) -> list[tup
             found += _death_before_records(record, built)
         problems += [(rec.tag, p) for p in found]
     tags = {id(record): rec.tag for rec, record in zip(new.records, built, strict=True)}
-    for problem in _unique_in_patient(built):
+    for problem in unique_problems_among(built):
         owner = next(r for r in built if label(r) == problem.record)
         problems.append((tags.get(id(owner)), problem))
     return problems
