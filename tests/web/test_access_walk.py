@@ -61,6 +61,7 @@ WEB_ROUTES = {
     "outcomes_report": "report",
     "quality": "any",
     "export": "any",
+    "import": "writes_somewhere",
     "tokens": "any",
     "token_revoke": "own_token",
     "static": "public",

@@ -10,7 +10,6 @@ file by its uploaded name. A refused row is a 422 with the usual error shape, on
 # No ``from __future__ import annotations``: django-ninja reads the route signatures.
 
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +18,10 @@ from ninja import File, Router, Schema, Status, UploadedFile
 from ninja.files import UploadedFile as NinjaUploadedFile
 
 from remission.api.schemas import Errors
-from remission.interop.importing import ImportResult, import_rows
-from remission.interop.mapping import ImportMapping, load_mapping
-from remission.interop.redcap import read_redcap
-from remission.interop.rows import ReadError, RowProblem, SourceRow
-from remission.interop.table import read_table
+from remission.interop.importing import ImportResult
+from remission.interop.rows import RowProblem
+from remission.interop.sources import SourceFiles, import_source, saved_uploads
+from remission.registry.errors import RegistryError
 
 router = Router(tags=["import"])
 REQUIRED_FILE = File(...)
@@ -38,14 +36,6 @@ class ImportSummary(Schema):
     audit_rows: int
 
 
-def _save(folder: Path, upload: NinjaUploadedFile) -> Path:
-    path = folder / Path(upload.name or "upload").name
-    with path.open("wb") as out:
-        for chunk in upload.chunks():
-            out.write(chunk)
-    return path
-
-
 def _errors(problems: list[RowProblem] | tuple[RowProblem, ...]) -> JsonResponse:
     errors = [
         {"record": f"{p.source} / {p.row}", "field": p.column, "rule": p.rule, "message": p.message}
@@ -54,35 +44,17 @@ def _errors(problems: list[RowProblem] | tuple[RowProblem, ...]) -> JsonResponse
     return JsonResponse({"errors": errors}, status=422)
 
 
-def _run(
-    request: HttpRequest,
-    read: Callable[[Path, ImportMapping], tuple[list[SourceRow], list[RowProblem]]],
-    mapping_file: NinjaUploadedFile | None,
-    default_system: str,
-    commit: bool,
-) -> Any:
+def _run(request: HttpRequest, source: str, commit: bool, **uploads: NinjaUploadedFile | None) -> Any:
+    """Save the uploads under their own names (messages and audit reasons name them) and import them."""
     with tempfile.TemporaryDirectory(prefix="remission-import-") as name:
         folder = Path(name)
-        files = folder / "files"
-        files.mkdir()
+        paths = saved_uploads(folder, uploads)
+        files = SourceFiles(source, **paths)
         try:
-            mapping = load_mapping(_save(folder, mapping_file)) if mapping_file else ImportMapping()
-            rows, problems = read(files, mapping)
-        except ReadError as exc:
-            return _errors(exc.problems)
-        centre = None
-        if mapping.centre:
-            from remission.registry.models import Centre
-
-            centre = Centre.objects.filter(code=mapping.centre).first()
-        result: ImportResult = import_rows(
-            rows,
-            system=mapping.system or default_system,
-            actor=request.user,
-            commit=commit,
-            centre=centre,
-            read_problems=problems,
-        )
+            result: ImportResult = import_source(files, actor=request.user, commit=commit)
+        except RegistryError as exc:  # a centre the user cannot see, named in the mapping file
+            mapping = files.mapping.name if files.mapping else ""
+            return _errors([RowProblem(mapping, "", "centre", "centre_scope", str(exc))])
     if result.problems:
         return _errors(result.problems)
     return Status(
@@ -110,10 +82,7 @@ def import_redcap(
     mapping: UploadedFile | None = OPTIONAL_FILE,
     commit: bool = False,
 ) -> Any:
-    def read(files: Path, loaded: ImportMapping) -> tuple[list[SourceRow], list[RowProblem]]:
-        return read_redcap(_save(files, dictionary), _save(files, records), loaded)
-
-    return _run(request, read, mapping, "redcap", commit)
+    return _run(request, "redcap", commit, dictionary=dictionary, records=records, mapping=mapping)
 
 
 @router.post(
@@ -128,7 +97,4 @@ def import_table(
     mapping: UploadedFile = REQUIRED_FILE,
     commit: bool = False,
 ) -> Any:
-    def read(files: Path, loaded: ImportMapping) -> tuple[list[SourceRow], list[RowProblem]]:
-        return read_table(_save(files, file), loaded)
-
-    return _run(request, read, mapping, "table", commit)
+    return _run(request, "table", commit, table=file, mapping=mapping)

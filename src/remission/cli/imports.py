@@ -24,42 +24,25 @@ from tqdm import tqdm
 
 from remission.cli._django import database_label, setup_django
 
-NO_SUCH_CENTRE = "no centre {code!r}"
 SHOWN_PROBLEMS = 200
 
 
-def _import(args: argparse.Namespace, read: Any, system: str, centre_code: str | None) -> int:
+def _import(args: argparse.Namespace, files: Any) -> int:
+    """Import ``files`` (a :class:`remission.interop.sources.SourceFiles`) as ``--as`` (or the operator)."""
     from remission.cli.export import _actor
-    from remission.interop.importing import import_rows
-    from remission.interop.rows import ReadError
+    from remission.interop.sources import import_source
     from remission.registry.errors import RegistryError
-    from remission.registry.models import Centre
 
     print(f"Database: {database_label()}")
     try:
         actor = _actor(args.as_user)
-        centre = None
-        if centre_code:
-            centre = Centre.objects.filter(code=centre_code).first()
-            if centre is None:
-                raise LookupError(NO_SUCH_CENTRE.format(code=centre_code))
-        rows, problems = read()
-    except ReadError as exc:
-        return _report(args, list(exc.problems), committed=False)
+        with tqdm(unit="patient", desc="Importing" if args.commit else "Checking") as bar:
+            result = import_source(
+                files, actor=actor, commit=args.commit, centre_code=args.centre, progress=bar.update
+            )
     except (LookupError, RegistryError) as exc:
         print(f"remission import: {exc}", file=sys.stderr)
         return 1
-    patients = len({r.patient_key for r in rows})
-    with tqdm(total=patients, unit="patient", desc="Checking" if not args.commit else "Importing") as bar:
-        result = import_rows(
-            rows,
-            system=system,
-            actor=actor,
-            commit=args.commit,
-            centre=centre,
-            progress=bar.update,
-            read_problems=problems,
-        )
     created = ", ".join(f"{kind} {n:,}" for kind, n in result.created.items()) or "nothing"
     verb = "Imported" if result.committed else "Would import"
     print(f"{result.rows:,} rows read; {verb}: {created}; {result.unchanged:,} imported before (left alone)")
@@ -87,42 +70,24 @@ def _report(args: argparse.Namespace, problems: list[Any], *, committed: bool) -
 
 def run_redcap(args: argparse.Namespace) -> int:
     setup_django()
-    from remission.interop.mapping import load_mapping
-    from remission.interop.redcap import read_redcap
-    from remission.interop.rows import ReadError
+    from remission.interop.sources import SourceFiles
 
-    try:
-        mapping = load_mapping(args.mapping)
-    except ReadError as exc:
-        return _report(args, list(exc.problems), committed=False)
-    system = mapping.system or "redcap"
-    return _import(
-        args,
-        lambda: read_redcap(args.dictionary, args.records, mapping),
-        system,
-        args.centre or mapping.centre,
-    )
+    files = SourceFiles("redcap", dictionary=args.dictionary, records=args.records, mapping=args.mapping)
+    return _import(args, files)
 
 
 def run_table(args: argparse.Namespace) -> int:
     setup_django()
-    from remission.interop.mapping import load_mapping
-    from remission.interop.rows import ReadError
-    from remission.interop.table import read_table
+    from remission.interop.sources import SourceFiles
 
-    try:
-        mapping = load_mapping(args.mapping)
-    except ReadError as exc:
-        return _report(args, list(exc.problems), committed=False)
-    system = mapping.system or "table"
-    return _import(args, lambda: read_table(args.file, mapping), system, args.centre or mapping.centre)
+    return _import(args, SourceFiles("table", table=args.file, mapping=args.mapping))
 
 
 def run_fhir(args: argparse.Namespace) -> int:
     setup_django()
-    from remission.interop.fhir.read import SYSTEM, read_folder
+    from remission.interop.sources import SourceFiles
 
-    return _import(args, lambda: (read_folder(args.folder), []), SYSTEM, args.centre)
+    return _import(args, SourceFiles("fhir", folder=args.folder))
 
 
 def _common(parser: argparse.ArgumentParser) -> None:

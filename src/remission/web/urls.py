@@ -4,7 +4,17 @@ from django.contrib.staticfiles import views as static_views
 from django.urls import path, re_path
 
 from remission.api.api import api
-from remission.web.views import auth, exports, outcomes, patients, quality, records, screening, tokens
+from remission.web.views import (
+    auth,
+    exports,
+    imports,
+    outcomes,
+    patients,
+    quality,
+    records,
+    screening,
+    tokens,
+)
 
 urlpatterns = [
     path("", patients.home, name="home"),
@@ -22,6 +32,7 @@ urlpatterns = [
     path("outcomes/report.<str:fmt>", outcomes.report, name="outcomes_report"),
     path("quality/", quality.quality, name="quality"),
     path("export/", exports.export, name="export"),
+    path("import/", imports.import_page, name="import"),
     path("account/tokens/", tokens.token_page, name="tokens"),
     path("account/tokens/<int:pk>/revoke/", tokens.token_revoke, name="token_revoke"),
     path("api/", api.urls),
