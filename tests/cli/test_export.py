@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from remission.cli import main
-from remission.cli.export import NO_SUCH_USER
+from remission.cli._django import NO_SUCH_USER
 from remission.registry.codes import AuditAction
 from remission.registry.models import AuditRecord
 from tests.registry.conftest import stored_world, world  # noqa: F401 (fixtures)
@@ -61,4 +61,4 @@ def test_unknown_user_is_named(
     capsys: Any,
 ) -> None:
     assert main(["export", "--format", "csv", "--out", str(tmp_path / "x.zip"), "--as", "ghost"]) == 1
-    assert NO_SUCH_USER.format(username="ghost") in capsys.readouterr().err
+    assert NO_SUCH_USER.format(name="ghost") in capsys.readouterr().err

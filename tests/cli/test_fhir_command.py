@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from remission.cli import main
-from remission.cli.fhir import NO_SUCH_USER
+from remission.cli._django import NO_SUCH_USER
 from remission.interop.fhir.export import AUDIT_ENTITY
 from remission.registry.models import AuditRecord, Patient
 from tests.interop.fhir.contents import empty_registry, registry_contents

@@ -32,7 +32,6 @@ from remission.analysis.cohorts import (
     add_cohort_columns,
     criteria,
 )
-from remission.analysis.dates import as_days
 from remission.analysis.endpoints import (
     DEFAULT_SETTINGS,
     FIRST_AUTOLOGOUS_HSCT,
@@ -49,6 +48,7 @@ from remission.analysis.flow import (
     patient_flow,
 )
 from remission.registry.codes import ProductType
+from remission.registry.dates import as_days
 
 if TYPE_CHECKING:
     from remission.analysis.loader import RegistryExtract

@@ -12,7 +12,7 @@ The work is in two parts:
   set's patients) starts from the registry's scoping helpers with the reading user, as :mod:`.loader`
   does — a centre user reads only their own centre's patients, even when the analysis set names others —
   and reads everything in four queries whatever the number of patients (patients, assessments, work-ups,
-  laboratory results), as columns (:func:`remission.analysis.columns.read_columns`: on PostgreSQL through
+  laboratory results), as columns (:func:`remission.registry.columns.read_columns`: on PostgreSQL through
   COPY); records dated after the analysis set's cut-off stay in the database;
 - the pure part (:func:`tidy_scores`, :func:`tidy_labs`, :func:`canonical_values`,
   :func:`cd4_cd8_ratios`) turns plain frames into :class:`Measurements`: days since infusion, one unit per
@@ -319,9 +319,9 @@ def read_measurements(
     names them; above, every readable patient's records are read and the others dropped here).
 
     Four queries whatever the number of patients (patients, assessments, work-ups, laboratory results),
-    each read as columns (:func:`remission.analysis.columns.read_columns`). Django must be set up.
+    each read as columns (:func:`remission.registry.columns.read_columns`). Django must be set up.
     """
-    from remission.analysis.columns import read_columns
+    from remission.registry.columns import read_columns
     from remission.registry.models import Assessment, LabResult, WorkUp
     from remission.registry.selectors.scoping import readable_patients, readable_records
 

@@ -26,3 +26,23 @@ def database_label() -> str:
     if engine == "sqlite3":
         return f"SQLite file {db['NAME']}"
     return f"{engine} database {db.get('NAME')} on {db.get('HOST') or 'localhost'}:{db.get('PORT') or ''}"
+
+
+NO_SUCH_USER = "no active account named {name!r}"
+
+
+def acting_user(name: str | None) -> object:
+    """The account a command acts as (``--as NAME``), or the operator at the command line (``SYSTEM``).
+
+    Raises LookupError naming an account that does not exist or is not active.
+    """
+    from django.contrib.auth import get_user_model
+
+    from remission.registry.access import SYSTEM
+
+    if not name:
+        return SYSTEM
+    user = get_user_model().objects.filter(username=name, is_active=True).first()
+    if user is None:
+        raise LookupError(NO_SUCH_USER.format(name=name))
+    return user

@@ -18,11 +18,10 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from remission.cli._django import database_label, setup_django
+from remission.cli._django import acting_user, database_label, setup_django
 from remission.cli.report import _ensure_demo
 
 BAD_DATE = "not a date (YYYY-MM-DD): {value!r}"
-NO_SUCH_USER = "no active user {username!r}"
 
 
 def _date(value: str) -> dt.date:
@@ -32,19 +31,6 @@ def _date(value: str) -> dt.date:
         raise argparse.ArgumentTypeError(BAD_DATE.format(value=value)) from exc
 
 
-def _actor(username: str | None) -> object:
-    from django.contrib.auth import get_user_model
-
-    from remission.registry.access import SYSTEM
-
-    if not username:
-        return SYSTEM
-    user = get_user_model().objects.filter(username=username, is_active=True).first()
-    if user is None:
-        raise LookupError(NO_SUCH_USER.format(username=username))
-    return user
-
-
 def run(args: argparse.Namespace) -> int:
     setup_django()
     from remission.interop.export import export_write
@@ -52,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
 
     _ensure_demo()
     try:
-        actor = _actor(args.as_user)
+        actor = acting_user(args.as_user)
         print(f"Reading {database_label()}")
         result = export_write(
             actor=actor,

@@ -12,24 +12,8 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
 
-from remission.cli._django import database_label, setup_django
-
-NO_SUCH_USER = "no active account named {name!r}"
-
-
-def _actor(name: str | None) -> Any:
-    from django.contrib.auth import get_user_model
-
-    from remission.registry.access import SYSTEM
-
-    if name is None:
-        return SYSTEM
-    user = get_user_model().objects.filter(username=name, is_active=True).first()
-    if user is None:
-        raise LookupError(NO_SUCH_USER.format(name=name))
-    return user
+from remission.cli._django import acting_user, database_label, setup_django
 
 
 def run_export(args: argparse.Namespace) -> int:
@@ -39,7 +23,7 @@ def run_export(args: argparse.Namespace) -> int:
 
     print(f"Reading {database_label()}")
     try:
-        actor = _actor(args.as_user)
+        actor = acting_user(args.as_user)
         result = fhir_export(actor=actor, folder=args.out, registry_id=args.patient)
     except (LookupError, NotFound) as exc:
         print(f"remission fhir export: {exc}", file=sys.stderr)

@@ -22,20 +22,19 @@ from typing import Any
 
 from tqdm import tqdm
 
-from remission.cli._django import database_label, setup_django
+from remission.cli._django import acting_user, database_label, setup_django
 
 SHOWN_PROBLEMS = 200
 
 
 def _import(args: argparse.Namespace, files: Any) -> int:
     """Import ``files`` (a :class:`remission.interop.sources.SourceFiles`) as ``--as`` (or the operator)."""
-    from remission.cli.export import _actor
     from remission.interop.sources import import_source
     from remission.registry.errors import RegistryError
 
     print(f"Database: {database_label()}")
     try:
-        actor = _actor(args.as_user)
+        actor = acting_user(args.as_user)
         with tqdm(unit="patient", desc="Importing" if args.commit else "Checking") as bar:
             result = import_source(
                 files, actor=actor, commit=args.commit, centre_code=args.centre, progress=bar.update

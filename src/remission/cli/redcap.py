@@ -15,7 +15,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from remission.cli._django import database_label, setup_django
+from remission.cli._django import acting_user, database_label, setup_django
 
 
 def run_dictionary(args: argparse.Namespace) -> int:
@@ -39,13 +39,12 @@ def run_dictionary(args: argparse.Namespace) -> int:
 
 def run_records(args: argparse.Namespace) -> int:
     setup_django()
-    from remission.cli.export import _actor
     from remission.interop.redcap import export_records
     from remission.registry.errors import RegistryError
 
     print(f"Reading {database_label()}")
     try:
-        actor = _actor(args.as_user)
+        actor = acting_user(args.as_user)
         result = export_records(actor=actor, out=args.out, centre=args.centre, via="command line")
     except (LookupError, RegistryError) as exc:
         print(f"remission redcap records: {exc}", file=sys.stderr)

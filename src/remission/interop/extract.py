@@ -3,7 +3,7 @@
 An :class:`Extract` holds the selected patients (a few arrays, one entry per patient) and produces its
 tables one after another (:meth:`Extract.tables`), each as DataFrames of at most
 :data:`CHUNK_PATIENTS` patients' rows (:meth:`ExtractTable.chunks`), read through the registry's scoped
-selectors with the project's column reader (``analysis.columns.read_columns``: ``COPY`` on PostgreSQL).
+selectors with the project's column reader (``registry.columns.read_columns``: ``COPY`` on PostgreSQL).
 So a writer holds one chunk at a time, and 100,000 patients fit in memory comfortably.
 
 Who sees what: the acting user's scope (``registry.access.scope_for``): a centre's staff their own
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,8 +28,6 @@ import pandas as pd
 from django.db.models import Min, TextField
 from django.db.models.functions import Cast
 
-from remission.analysis.columns import Kind as ColumnKind
-from remission.analysis.columns import read_columns
 from remission.interop import deidentify as deid
 from remission.interop.fields import (
     DAY_SUFFIX,
@@ -45,6 +43,8 @@ from remission.interop.fields import (
     tables,
 )
 from remission.registry.access import scope_for
+from remission.registry.columns import Kind as ColumnKind
+from remission.registry.columns import read_columns
 from remission.registry.errors import RegistryError
 from remission.registry.kinds import KINDS
 from remission.registry.models import Patient
@@ -206,17 +206,33 @@ class Extract:
             yield self._record_frame(et, empty, np.empty(0, dtype=np.int64))
 
     def _record_frame(self, et: ExtractTable, values: dict[str, np.ndarray], pos: np.ndarray) -> pd.DataFrame:
-        out: dict[str, Any] = {}
-        dates: dict[str, np.ndarray] = {}
+        names = {c.name for c in et.columns}
+        known: dict[str, Any] = {n: self.patients.key[pos] for n in (REGISTRY_ID, PSEUDONYM) if n in names}
+        if RECORD_ID in names:
+            known[RECORD_ID] = self._record_id(et.name, values["pk"])
         for c in et.columns:
-            if c.name in (REGISTRY_ID, PSEUDONYM):
-                out[c.name] = self.patients.key[pos]
-            elif c.name == RECORD_ID:
-                out[c.name] = self._record_id(et.name, values["pk"])
-            elif c.refers_to:
-                out[c.name] = self._record_id(c.refers_to, values[c.source])
+            if c.refers_to and c.name not in known:
+                known[c.name] = self._record_id(c.refers_to, values[c.source])
+        return self._frame(et, values, pos, known, {}, _read_name)
+
+    def _frame(
+        self,
+        et: ExtractTable,
+        values: dict[str, np.ndarray],
+        pos: np.ndarray,
+        known: dict[str, Any],
+        dates: dict[str, np.ndarray],
+        read_name: Callable[[Column], str],
+    ) -> pd.DataFrame:
+        """A table's frame: the columns in ``known`` as given; each column with a source read from
+        ``values`` under ``read_name(column)`` (dates shifted for de-identification, and kept in ``dates``);
+        each ``…_day`` column from its date, in days from the patient's day 0."""
+        out: dict[str, Any] = {}
+        for c in et.columns:
+            if c.name in known:
+                out[c.name] = known[c.name]
             elif c.source:
-                raw = values[_read_name(c)]
+                raw = values[read_name(c)]
                 if c.type == "date":
                     dates[c.name] = raw
                     out[c.name] = self._shifted(raw, pos)
@@ -253,25 +269,12 @@ class Extract:
                 [age_band(None if np.isnan(a) else int(a)) for a in p.age_at_day0[pos]], dtype=object
             ),
         }
-        out: dict[str, Any] = {}
-        dates: dict[str, np.ndarray] = {"day0_date": p.day0[pos]}
-        for c in et.columns:
-            if c.name in (REGISTRY_ID, PSEUDONYM):
-                out[c.name] = p.key[pos]
-            elif c.name == "day0_date":
-                out[c.name] = self._shifted(p.day0[pos], pos)
-            elif c.name in derived:
-                out[c.name] = derived[c.name]
-            elif c.source:
-                raw = values[c.source]
-                if c.type == "date":
-                    dates[c.name] = raw
-                    out[c.name] = self._shifted(raw, pos)
-                else:
-                    out[c.name] = _convert(c, raw)
-            elif c.name.endswith(DAY_SUFFIX) and c.name[: -len(DAY_SUFFIX)] in dates:
-                out[c.name] = self._days(dates[c.name[: -len(DAY_SUFFIX)]], pos)
-        return pd.DataFrame(out, columns=[c.name for c in et.columns])
+        names = {c.name for c in et.columns}
+        known: dict[str, Any] = {n: p.key[pos] for n in (REGISTRY_ID, PSEUDONYM) if n in names}
+        if "day0_date" in names:
+            known["day0_date"] = self._shifted(p.day0[pos], pos)
+        known.update((name, value) for name, value in derived.items() if name not in known)
+        return self._frame(et, values, pos, known, {"day0_date": p.day0[pos]}, lambda c: c.source)
 
     def _missing_chunks(self, et: ExtractTable) -> Iterator[pd.DataFrame]:
         kept = {t.name: {c.source for c in t.columns_for(deidentify=self.deidentified)} for t in tables()}

@@ -2,8 +2,9 @@
 
 Values are stable lowercase codes (stored in the database and exported); labels are for people.
 Changing a code is a data migration; adding one bumps :data:`CODE_LIST_VERSION`.
-Sources: EBMT MED-A/B and the Autoimmune Disorders DCF as summarised in
-``shared/reference/registry-anchors.md`` §2, and ``shared/design/DATA-MODEL.md``.
+Sources: the EBMT Registry's MED-A and MED-B forms and its Autoimmune Disorders data collection form
+(disease status, cause of death, missing-value reasons "not evaluated" / "unknown"), and CTCAE v5 and the
+ASTCT consensus (Lee et al., Biol Blood Marrow Transplant 2019;25:625) for adverse-event grades.
 """
 
 from __future__ import annotations

@@ -718,13 +718,13 @@ def _missing_problems(record: models.Model) -> list[Problem]:
         if reason not in allowed:
             message = MISSING_REASON_BAD.format(field=field, allowed=allowed, value=reason)
             problems.append(_problem(record, field, RULE_MISSING_REASON, message))
-        if not _is_empty(getattr(record, field, None)):
+        if not is_empty(getattr(record, field, None)):
             message = MISSING_FIELD_FILLED.format(field=field, reason=reason)
             problems.append(_problem(record, field, RULE_MISSING_REASON, message))
     return problems
 
 
-def _is_empty(value: Any) -> bool:
+def is_empty(value: Any) -> bool:
     """None, an empty string and an empty JSON list or object all count as no value."""
     return value is None or value == "" or value == {} or value == []
 

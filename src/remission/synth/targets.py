@@ -1,12 +1,12 @@
 """Calibration targets for the synthetic registry, as data, each with its citation and confidence mark.
 
-Marks follow ``shared/reference/clinical-content.md``: ✔ checked against the named source, ◐ from
+Each target carries a confidence mark: ✔ checked against the named source, ◐ from
 memory of the literature (a default to confirm), ⚠ a known ambiguity (here mostly: a per-disease value
 the pooled sources did not report, so the synthetic value is our choice inside the published range).
 
 Three kinds of data live here:
 
-* :data:`PUBLISHED` — the published series (§3 of clinical-content.md), kept verbatim as reference
+* :data:`PUBLISHED` — the published series, each with its citation, kept verbatim as reference
   points; the generator does not read them directly.
 * :data:`STRATA` — the per-stratum outcome targets the generator is calibrated to (5-year OS, 5-year
   PFS, 1-year TRM), taken from the "suggested synthetic-cohort defaults" table of §3 and the trial rows.
@@ -37,7 +37,7 @@ FIRST_TRANSPLANT = dt.date(1995, 1, 1)  # EBMT autoimmune registry starts 1994�
 
 @dataclass(frozen=True)
 class Published:
-    """One published series: what it reported, as written in clinical-content.md §3."""
+    """One published series: what it reported, as written in its publication."""
 
     key: str
     citation: str

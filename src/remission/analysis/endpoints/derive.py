@@ -78,7 +78,6 @@ from operator import attrgetter
 import numpy as np
 import pandas as pd
 
-from remission.analysis.dates import as_days
 from remission.analysis.endpoints.records import InfusionFacts, OutcomeFacts, PatientCourse
 from remission.analysis.endpoints.responses import ResponseOutcome, derive_response
 from remission.analysis.endpoints.settings import (
@@ -94,6 +93,7 @@ from remission.registry.codes import (
     OutcomeType,
     VitalStatus,
 )
+from remission.registry.dates import as_days
 
 RULE_DEATH_BEFORE_INFUSION = "death_before_infusion"
 RULE_DEAD_WITHOUT_DEATH_EVENT = "dead_without_death_event"

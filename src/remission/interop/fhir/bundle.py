@@ -21,6 +21,7 @@ from remission.interop.fhir.models import model_of
 from remission.interop.fhir.shapes import SHAPES, Shape, reference, resource_id
 from remission.registry.kinds import KIND_OF_MODEL
 from remission.registry.models import Centre, Patient
+from remission.registry.validation import is_empty
 
 
 def security_label(centre: Centre) -> dict[str, str]:
@@ -241,7 +242,7 @@ def _components(shape: Shape, record: Any) -> list[dict[str, Any]]:
     components: list[dict[str, Any]] = []
     for name in shape.components:
         value = getattr(record, name)
-        if values.is_empty(value):
+        if is_empty(value):
             continue
         system = codes.code_system(f"{shape.kind}-field")
         coding = [_coding(system, name)]
@@ -262,7 +263,7 @@ def _extensions(shape: Shape, record: Any) -> list[dict[str, Any]]:
         field = shape.field(name)
         kind = values.kind_of_field(field)
         value = getattr(record, field.attname)
-        if values.is_empty(value):
+        if is_empty(value):
             continue
         ref = _ref_of(record, name) if kind == "reference" else ""
         extensions.append(

@@ -41,11 +41,6 @@ class BadElement(Exception):
         super().__init__(f"{element}: {message} [{rule}]")
 
 
-def is_empty(value: Any) -> bool:
-    """Values the writer leaves out: the reader then leaves the field to the service's default."""
-    return value is None or value == "" or value == {} or value == []
-
-
 def kind_of_field(field: models.Field) -> str:
     """date | bool | int | float | json | code | string | reference."""
     if field.is_relation:

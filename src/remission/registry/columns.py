@@ -1,4 +1,4 @@
-"""Read a queryset's rows as typed NumPy columns, for the analyses that read millions of records.
+"""Read a queryset's rows as typed NumPy columns, for the analyses and extracts that read millions of records.
 
 :func:`read_columns` takes a queryset (already scoped to the reading user by the registry's selectors)
 and the fields to read, each with a :data:`Kind`, and returns one array per field. On PostgreSQL the
@@ -30,7 +30,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import QuerySet
 
-from remission.analysis.dates import as_days
+from remission.registry.dates import as_days
 
 Kind = Literal["int", "float", "date", "text"]
 KINDS: tuple[Kind, ...] = ("int", "float", "date", "text")

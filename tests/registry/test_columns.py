@@ -10,10 +10,10 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from remission.analysis.columns import read_columns
 from remission.registry import services
 from remission.registry.access import SYSTEM
 from remission.registry.codes import ConsentStatus, Sex
+from remission.registry.columns import read_columns
 from remission.registry.models import Centre, WorkUp
 
 AWKWARD_NAMES = ('Leiden, "LUMC"', "two\nlines", "", "Ünïcödé — São Paulo", "plain")

@@ -6,7 +6,7 @@ import datetime as dt
 
 import numpy as np
 
-from remission.analysis.dates import as_days
+from remission.registry.dates import as_days
 
 
 def test_day_numbers_from_the_epoch() -> None:
