@@ -12,6 +12,10 @@ import os
 
 import pytest
 
+from tests.audit_support import allow_flush
+
+allow_flush()  # the audit table is append-only; the tests' flush between modules may empty it
+
 # pytest-django puts django_db_blocker on every test (autouse), so only these fixtures mark database use.
 DB_FIXTURES = frozenset(
     {"db", "transactional_db", "live_server", "django_db_reset_sequences", "django_db_serialized_rollback"}

@@ -33,25 +33,27 @@ def fill(n: int) -> None:
     from django.core.management import call_command
 
     from remission.registry import models as m
+    from tests.audit_support import append_only_lifted
 
     call_command("migrate", verbosity=0)
     if m.Patient.objects.count() >= n:
         return
-    for model in (
-        m.AuditRecord,
-        m.LabResult,
-        m.AdverseEvent,
-        m.Assessment,
-        m.FollowUp,
-        m.OutcomeEvent,
-        m.Engraftment,
-        m.Infusion,
-        m.CellProduct,
-        m.Diagnosis,
-        m.Patient,
-        m.Centre,
-    ):
-        model.objects.all().delete()
+    with append_only_lifted():  # the audit table refuses DELETE (tests/audit_support.py)
+        for model in (
+            m.AuditRecord,
+            m.LabResult,
+            m.AdverseEvent,
+            m.Assessment,
+            m.FollowUp,
+            m.OutcomeEvent,
+            m.Engraftment,
+            m.Infusion,
+            m.CellProduct,
+            m.Diagnosis,
+            m.Patient,
+            m.Centre,
+        ):
+            model.objects.all().delete()
     rng = random.Random(1)
     centres = m.Centre.objects.bulk_create(
         [

@@ -63,7 +63,7 @@ def test_create_assessment_and_validation_errors(world: Any, token_for: Any) -> 
     response = client.post(url, good, content_type="application/json")
     assert response.status_code == 201, response.content
     assert _json(response)["score"] == 4.0
-    bad = {**good, "date": "2999-01-01"}
+    bad = {**good, "date": "2099-01-01"}  # in the future, within the registry's years (1900-2100)
     response = client.post(url, bad, content_type="application/json")
     errors = _json(response)["errors"]
     assert response.status_code == 422

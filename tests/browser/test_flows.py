@@ -35,8 +35,6 @@ if not Path(CHROMIUM).exists():
     print(f"browser tests skipped: {CHROMIUM} is missing (install it with scripts/install-chromium.sh)")
     pytestmark = pytest.mark.skip(reason=f"{CHROMIUM} is missing: run scripts/install-chromium.sh")
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
-
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:

@@ -22,7 +22,6 @@ from tests.registry.conftest import stored_world, world  # noqa: F401 (fixtures)
 def quiet_setup(monkeypatch: pytest.MonkeyPatch) -> None:
     """Django is already set up by pytest-django; the command must use that (test) database."""
     monkeypatch.setattr("remission.cli.export.setup_django", lambda settings=None: None)
-    monkeypatch.setattr("remission.cli.export._ensure_demo", lambda: None)
 
 
 def test_export_as_a_centre_user(

@@ -17,6 +17,7 @@ from remission.interop.redcap import read_redcap, write_dictionary, write_record
 from remission.registry.access import SYSTEM
 from remission.registry.models import PATIENT_RECORD_MODELS, AuditRecord, Patient
 from remission.synth.bulk import bulk_load
+from tests.audit_support import erase_audit_rows
 
 IGNORED = frozenset({"id", "created_at", "updated_at", "patient"})
 
@@ -29,7 +30,7 @@ def make_source(count: int = 24, seed: int = 5) -> None:
 def wipe_patients() -> None:
     """Delete every patient, record, audit row of a patient and import memory (centres stay)."""
     ImportedRecord.objects.all().delete()
-    AuditRecord.objects.filter(patient__isnull=False).delete()
+    erase_audit_rows(AuditRecord.objects.filter(patient__isnull=False))
     for model in reversed(PATIENT_RECORD_MODELS):
         model.objects.all().delete()
     Patient.objects.all().delete()

@@ -1,5 +1,6 @@
 """Sign-in, sign-out, throttling after repeated failures (counted in the database, shared by every server
-process), CSRF, and who-am-I on every page."""
+process), CSRF, and who-am-I on every page. Lockout messages, audit rows and the per-address throttle:
+test_accounts_signin.py."""
 
 from __future__ import annotations
 
@@ -18,17 +19,20 @@ from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
 
-from remission.web.signin import LOCKOUT, MAX_FAILURES, THROTTLE, WINDOW, Throttle
+from remission.web.signin import LOCKOUT, MAX_FAILURES, PER_PAIR, WINDOW, Throttle
 from tests.registry.conftest import PASSWORD
+
+THROTTLE = Throttle()
 
 
 def test_throttle_locks_after_max_failures_and_unlocks_after_lockout(db: None) -> None:
     throttle = Throttle()
     now = 1_000_000.0
     for i in range(MAX_FAILURES - 1):
-        assert throttle.failed("Alice", "10.0.0.1", now=now + i) is False
+        assert throttle.failed("Alice", "10.0.0.1", now=now + i) is None
         assert throttle.locked_for("alice", "10.0.0.1", now=now + i) == 0
-    assert throttle.failed("alice", "10.0.0.1", now=now + 10) is True
+    lock = throttle.failed("alice", "10.0.0.1", now=now + 10)
+    assert lock is not None and lock.per == PER_PAIR and lock.failures == MAX_FAILURES
     assert throttle.locked_for("ALICE", "10.0.0.1", now=now + 11) > 0
     assert throttle.locked_for("alice", "10.0.0.2", now=now + 11) == 0  # another address
     assert throttle.locked_for("bob", "10.0.0.1", now=now + 11) == 0  # another user name
@@ -42,7 +46,7 @@ def test_failures_outside_the_window_do_not_count(db: None) -> None:
     for i in range(MAX_FAILURES - 1):
         throttle.failed("carol", "10.0.0.1", now=now + i)
     later = now + WINDOW.total_seconds() + 5
-    assert throttle.failed("carol", "10.0.0.1", now=later) is False
+    assert throttle.failed("carol", "10.0.0.1", now=later) is None
 
 
 def test_success_clears_the_count(db: None) -> None:
@@ -50,7 +54,7 @@ def test_success_clears_the_count(db: None) -> None:
     for i in range(MAX_FAILURES - 1):
         throttle.failed("dave", "10.0.0.1", now=100.0 + i)
     throttle.succeeded("dave", "10.0.0.1")
-    assert throttle.failed("dave", "10.0.0.1", now=200.0) is False
+    assert throttle.failed("dave", "10.0.0.1", now=200.0) is None
 
 
 def test_the_counts_are_kept_in_the_database() -> None:
@@ -80,10 +84,10 @@ def test_two_connections_share_the_count() -> None:
     now = 3_000_000.0
     try:
         for i in range(MAX_FAILURES - 1):
-            assert THROTTLE.failed("erin", "10.0.0.9", now=now + i) is False
+            assert THROTTLE.failed("erin", "10.0.0.9", now=now + i) is None
         locked, other_cache = _in_another_connection(lambda: THROTTLE.failed("erin", "10.0.0.9", now=now + 9))
         assert other_cache != id(caches[settings.REMISSION_SIGNIN_CACHE])
-        assert locked is True  # the other connection counted this connection's four failures
+        assert locked is not None  # the other connection counted this connection's four failures
         assert THROTTLE.locked_for("erin", "10.0.0.9", now=now + 10) > 0
         wait, _ = _in_another_connection(lambda: THROTTLE.locked_for("erin", "10.0.0.9", now=now + 10))
         assert wait > 0
@@ -94,8 +98,8 @@ def test_two_connections_share_the_count() -> None:
 FAIL_IN_ANOTHER_PROCESS = """
 import django
 django.setup()
-from remission.web.signin import THROTTLE
-print(THROTTLE.failed("frank", "10.0.0.10", now=4_000_000.0 + {i}))
+from remission.web.signin import Throttle
+print(Throttle().failed("frank", "10.0.0.10", now=4_000_000.0 + {i}) is not None)
 """
 
 
@@ -140,7 +144,7 @@ def test_sign_in_refused_after_repeated_failures(world: Any) -> None:
     for _ in range(MAX_FAILURES):
         assert _sign_in(client, "dm_a", "wrong password").status_code == 200
     refused = _sign_in(client, "dm_a", PASSWORD)
-    assert refused.status_code == 200 and "Too many failed sign-ins" in refused.content.decode()
+    assert refused.status_code == 200 and "Sign-in is locked for 15 minutes" in refused.content.decode()
     assert "_auth_user_id" not in client.session
     other = Client(REMOTE_ADDR="192.0.2.8")
     assert _sign_in(other, "dm_a", PASSWORD).status_code == 302

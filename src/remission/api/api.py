@@ -1,12 +1,17 @@
 """The REST API: routes, token authentication and the error shape.
 
-Authentication: ``Authorization: Bearer rms_…`` with a token made on the web page *API tokens* (or by
-``POST /api/tokens`` with another token). The token's user has the same centres and role as on the web,
-enforced by the same selectors and services; another centre's record is a 404.
+Authentication: ``Authorization: Bearer rms_…`` with a token made on the web page *API tokens* (a token
+cannot make tokens). A token expires (90 days unless its maker chose fewer) and has a scope: ``read``
+tokens may read and screen but not write (403), ``read-write`` tokens may do what their user may. The
+token's user has the same centres and role as on the web, enforced by the same selectors and services;
+another centre's record is a 404.
 
-Errors, always: ``{"errors": [{"record": …, "field": …, "rule": …, "message": …}]}`` with 401 (no or
-bad token), 403 (the role may not do this), 404 (no such record for you), 409 (the record changed since
-the version you read: each error adds ``yours`` and ``theirs``) and 422 (a rule was broken).
+Errors, always, and never an HTML page: ``{"errors": [{"record": …, "field": …, "rule": …, "message": …}],
+"request_id": …}`` with 400 (the body or a header could not be read), 401 (no, bad or expired token), 403
+(the role or the token's scope may not do this), 404 (no such path, or no such record for you), 405 (the
+path has no such method), 409 (the record changed since the version you read: each error adds ``yours``
+and ``theirs``), 413 (the body is too large), 422 (a rule was broken) and 500 (the server failed; quote
+``request_id``, under which the server logged it).
 """
 
 # No ``from __future__ import annotations`` here: django-ninja reads the route signatures, whose body
@@ -16,10 +21,11 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
-from django.db import DataError
+from django.core.exceptions import RequestDataTooBig
+from django.db import DataError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Body, NinjaAPI, Path, Query, Schema, Status
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
 from pydantic import Field, create_model
@@ -29,6 +35,9 @@ from remission.api import fhir as fhir_routes
 from remission.api import imports as import_routes
 from remission.api import outcomes as estimates
 from remission.api import schemas, tokens
+from remission.api.docs import docs_signin
+from remission.api.errors import RULE_BY_STATUS, document_errors, error_body, server_error_response
+from remission.api.middleware import logger, too_large
 from remission.api.schemas import Errors, Id
 from remission.clinical.candidate import check_and_screen
 from remission.registry import selectors, services
@@ -59,29 +68,53 @@ NOT_A_RECORD = "{what} {pk} is not a record of patient {registry_id} that you ca
 REGISTRY_ID = Path(..., max_length=20)
 RECORD_ID = Path(...)
 CANDIDATE = Body(..., description="a candidate (docs/screening.md)")
-ERRORS = {401: Errors, 403: Errors, 404: Errors, 409: Errors, 422: Errors}
+ERRORS = {
+    400: Errors,
+    401: Errors,
+    403: Errors,
+    404: Errors,
+    409: Errors,
+    413: Errors,
+    422: Errors,
+    500: Errors,
+    503: Errors,
+}
+# Operations a read token may call although their method is not GET: they compute and store nothing.
+READ_ONLY_POSTS = frozenset({"/api/screening"})
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        user = tokens.token_user(token)
-        if user is not None:
-            request.user = user
-        return user
+        found = tokens.token_authenticate(token)
+        if found is None:
+            return None
+        request.user = found.user
+        request.api_token = found
+        if request.method in WRITE_METHODS and request.path_info not in READ_ONLY_POSTS:
+            tokens.check_scope(found, write=True)
+        return found.user
 
 
-api = NinjaAPI(
+class RemissionAPI(NinjaAPI):
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        """The document, with the error shape on every operation (the routers' too) for 400, 413, 500, 503."""
+        return document_errors(super().get_openapi_schema(**kwargs))
+
+
+api = RemissionAPI(
     title="Remission API",
     version="1",
     description=(__doc__ or "").split("\n\n", 1)[1],
     auth=TokenAuth(),
     urls_namespace="api",
     docs_url="/docs",
+    docs_decorator=docs_signin,
 )
 
 
 def _errors(request: HttpRequest, status: int, items: list[dict[str, Any]]) -> HttpResponse:
-    return api.create_response(request, {"errors": items}, status=status)
+    return api.create_response(request, error_body(request, items), status=status)
 
 
 def _one(rule: str, message: str, *, record: str = "", field: str = "") -> list[dict[str, Any]]:
@@ -152,10 +185,53 @@ def _bad_request(request: HttpRequest, exc: NinjaValidationError) -> HttpRespons
     return _errors(request, 422, items)
 
 
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    """django-ninja's own refusals: 400 for a body that is not JSON (or not the declared form), 429."""
+    status = exc.status_code
+    where = "body" if status == 400 else "request"
+    return _errors(request, status, _one(RULE_BY_STATUS.get(status, "error"), str(exc), record=where))
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return too_large(request)
+
+
+@api.exception_handler(Exception)
+def _server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """Anything else is a server error: logged with its traceback and the request id, answered as JSON
+    with that id (never Django's HTML page nor, with DEBUG on, a traceback)."""
+    logger.error(
+        "Internal Server Error: %s",
+        request.path,
+        exc_info=exc,
+        extra={"status_code": 500, "request": request},
+    )
+    return server_error_response(request)
+
+
 @api.exception_handler(DataError)
 def _data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
     first = str(exc).splitlines()[0] if str(exc) else "value refused"
     return _errors(request, 422, _one("database", f"the database refused a value: {first}"))
+
+
+TRY_AGAIN = (
+    "the database was busy or the connection to it was lost; try again (a write is saved whole or not at "
+    "all: read the record back before repeating a write)"
+)
+RETRY_AFTER_SECONDS = 2
+
+
+@api.exception_handler(OperationalError)
+def _database_unavailable(request: HttpRequest, exc: OperationalError) -> HttpResponse:
+    """The database was locked past the busy timeout (SQLite) or the connection was lost (PostgreSQL):
+    the transaction in flight was rolled back; the client is told to try again (503), not a 500."""
+    logger.warning("Database unavailable: %s: %s", request.path, str(exc).splitlines()[0] if str(exc) else "")
+    response = _errors(request, 503, _one("try_again", TRY_AGAIN, record="request"))
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def _jsonable(value: Any) -> Any:
@@ -210,17 +286,11 @@ class TokenOut(Schema):
     id: int
     name: str
     prefix: str
+    scope: str = Field(description="read or read-write")
     created_at: dt.datetime
+    expires_at: dt.datetime
     last_used_at: dt.datetime | None
     revoked_at: dt.datetime | None
-
-
-class TokenCreated(TokenOut):
-    token: str = Field(description="the token itself: shown this once, store it safely")
-
-
-class TokenIn(schemas.Strict):
-    name: schemas.Text = Field(..., max_length=100)
 
 
 def _token(t: Any) -> dict[str, Any]:
@@ -228,7 +298,9 @@ def _token(t: Any) -> dict[str, Any]:
         "id": t.pk,
         "name": t.name,
         "prefix": t.prefix,
+        "scope": t.scope,
         "created_at": t.created_at,
+        "expires_at": t.expires_at,
         "last_used_at": t.last_used_at,
         "revoked_at": t.revoked_at,
     }
@@ -239,12 +311,8 @@ def token_list(request: HttpRequest) -> list[dict[str, Any]]:
     return [_token(t) for t in tokens.token_list(user=request.user)[:200]]
 
 
-@api.post("/tokens", response={201: TokenCreated, **ERRORS}, tags=["account"], operation_id="token_create")
-def token_create(request: HttpRequest, payload: TokenIn) -> Status:
-    token, raw = tokens.token_create(actor=request.user, name=payload.name)
-    return Status(201, {**_token(token), "token": raw})
-
-
+# No operation makes tokens: a token cannot make tokens (the web page "API tokens" does, for a signed-in
+# user). Revoking a token also revokes every token made with it (tokens made before tokens were refused).
 @api.delete(
     "/tokens/{token_id}", response={200: TokenOut, **ERRORS}, tags=["account"], operation_id="token_revoke"
 )
@@ -287,7 +355,7 @@ class PatientIn(schemas.Strict):
     birth_month: int = Field(..., ge=1, le=12)
     consent_status: schemas.Text = Field("given", max_length=16)
     consent_version: schemas.Text = Field("", max_length=40)
-    consent_date: dt.date | None = None
+    consent_date: schemas.Day | None = None
     reason: schemas.Text = Field("", max_length=500)
 
 

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
+
+
+class TokenScope(models.TextChoices):
+    READ = "read", "read: read records, outcomes and exports, screen candidates"
+    READ_WRITE = "read-write", "read-write: everything the user may do"
 
 
 class ApiToken(models.Model):
@@ -13,17 +19,40 @@ class ApiToken(models.Model):
     name = models.CharField(max_length=100, help_text="What the token is for, e.g. 'nightly export'")
     prefix = models.CharField(max_length=12, help_text="The first characters, to recognise the token")
     digest = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the token, hex")
+    scope = models.CharField(max_length=12, choices=TokenScope.choices, default=TokenScope.READ)
     created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(help_text="The token is refused from this moment on")
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    created_by_token = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="created_tokens",
+        help_text="The token this one was made with (only tokens made before tokens could not make tokens)",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]  # noqa: RUF012
         indexes = [models.Index(fields=["user", "revoked_at"])]  # noqa: RUF012
+        constraints = [  # noqa: RUF012
+            models.CheckConstraint(
+                condition=models.Q(scope__in=["read", "read-write"]), name="api_token_scope_known"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
 
     @property
     def active(self) -> bool:
-        return self.revoked_at is None
+        return self.revoked_at is None and not self.expired
+
+    @property
+    def expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+    @property
+    def writes(self) -> bool:
+        return self.scope == TokenScope.READ_WRITE

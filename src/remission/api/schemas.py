@@ -21,6 +21,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
 from remission.clinical.diseases import DISEASES
 from remission.registry.codes import Intensity, ProductType, Sex
 from remission.registry.kinds import Kind
+from remission.registry.ranges import EARLIEST_DATE, LATEST_DATE
 
 NUL_REFUSED = "text must not contain NUL characters"
 INT_MAX = 2**31 - 1
@@ -49,6 +50,8 @@ Text = Annotated[str, AfterValidator(_no_nul)]
 Json = Annotated[Any, AfterValidator(_no_nul)]
 Number = Annotated[float, Field(allow_inf_nan=False)]
 Id = Annotated[int, Field(ge=1, le=INT_MAX)]
+# A calendar date from input: within the registry's years (registry.ranges), else a 422 naming the field.
+Day = Annotated[dt.date, Field(ge=EARLIEST_DATE, le=LATEST_DATE)]
 
 
 class Strict(BaseModel):
@@ -65,14 +68,17 @@ class ErrorItem(BaseModel):
 
 
 class Errors(BaseModel):
+    """Every API error: 400, 401, 403, 404, 405, 409, 413, 422 and 500 alike (remission.api.errors)."""
+
     errors: list[ErrorItem]
+    request_id: str | None = Field(None, description="the request's id in the server's log")
 
 
 def _python_type(field: models.Field) -> Any:
     if isinstance(field, models.BooleanField):
         return bool
     if isinstance(field, models.DateField):
-        return dt.date
+        return Day
     if isinstance(field, models.PositiveSmallIntegerField):
         return Annotated[int, Field(ge=0, le=SMALL_MAX)]
     if isinstance(field, models.IntegerField):
@@ -208,12 +214,12 @@ class OutcomeFilters(Schema):
         None, description="conditioning regimen intensity"
     )
     product_type: Literal[tuple(ProductType.values)] | None = None  # type: ignore[valid-type]
-    infusion_from: dt.date | None = Field(None, description="infused on or after this day")
-    infusion_to: dt.date | None = Field(None, description="infused on or before this day")
+    infusion_from: Day | None = Field(None, description="infused on or after this day")
+    infusion_to: Day | None = Field(None, description="infused on or before this day")
     by: Literal[GROUPINGS] = Field(  # type: ignore[valid-type]
         "disease", description="compare the groups of this column; none: no grouping"
     )
-    cutoff: dt.date | None = Field(
+    cutoff: Day | None = Field(
         None,
         description="data cut-off: records after it are not counted, an infusion after it is not analysed "
         "(default: the date of data extraction, today)",

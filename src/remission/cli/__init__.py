@@ -27,6 +27,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "serve",
     "migrate",
     "accounts",
+    "tokens",
     "check",
     "screen",
     "synth",
@@ -35,6 +36,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "fhir",
     "redcap",
     "imports",
+    "audit",
+    "backup",
 )
 
 

@@ -28,6 +28,23 @@ def database_label() -> str:
     return f"{engine} database {db.get('NAME')} on {db.get('HOST') or 'localhost'}:{db.get('PORT') or ''}"
 
 
+def require_registry(command: str) -> bool:
+    """True when the database is a migrated registry; otherwise print why not, naming ``command``.
+
+    Read commands ask this first: they never create, migrate or fill a database (docs/security.md,
+    "Read commands"); ``remission demo`` builds the demo, ``remission migrate`` the schema.
+    """
+    import sys
+
+    from remission.registry.database import registry_problem
+
+    problem = registry_problem()
+    if problem is not None:
+        print(f"remission {command}: {problem}", file=sys.stderr)
+        return False
+    return True
+
+
 NO_SUCH_USER = "no active account named {name!r}"
 
 

@@ -4,11 +4,11 @@
     remission export --format xlsx --out ssc.xlsx --disease ssc --from 2015-01-01 --as j.smith
     remission export --format dta --out study.zip --deidentify
 
-With no ``DATABASE_URL`` the export reads the embedded demo registry, built first if it is not there yet
-(as ``remission report`` does). Without ``--as`` the export is made as the operator at the command line
-(every centre). Each export is audited: who, scope, filters, row counts per table and the file's SHA-256.
-A de-identified export prints its k-anonymity summary and writes it beside the file
-(``<file>.k-anonymity.csv``).
+With no ``DATABASE_URL`` the export reads the embedded SQLite registry; on a registry that does not
+exist or is not migrated it stops with a message (it never builds the demo: ``remission demo`` does).
+Without ``--as`` the export is made as the operator at the command line (every centre). Each export is
+audited: who, scope, filters, row counts per table and the file's SHA-256. A de-identified export prints
+its k-anonymity summary and writes it beside the file (``<file>.k-anonymity.csv``).
 """
 
 from __future__ import annotations
@@ -18,17 +18,20 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from remission.cli._django import acting_user, database_label, setup_django
-from remission.cli.report import _ensure_demo
+from remission.cli._django import acting_user, database_label, require_registry, setup_django
+from remission.registry.ranges import date_in_range, date_out_of_range
 
 BAD_DATE = "not a date (YYYY-MM-DD): {value!r}"
 
 
 def _date(value: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(BAD_DATE.format(value=value)) from exc
+    if not date_in_range(day):
+        raise argparse.ArgumentTypeError(date_out_of_range("the date", day))
+    return day
 
 
 def run(args: argparse.Namespace) -> int:
@@ -36,7 +39,8 @@ def run(args: argparse.Namespace) -> int:
     from remission.interop.export import export_write
     from remission.registry.errors import RegistryError
 
-    _ensure_demo()
+    if not require_registry("export"):
+        return 2
     try:
         actor = acting_user(args.as_user)
         print(f"Reading {database_label()}")

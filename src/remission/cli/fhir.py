@@ -13,11 +13,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from remission.cli._django import acting_user, database_label, setup_django
+from remission.cli._django import acting_user, database_label, require_registry, setup_django
 
 
 def run_export(args: argparse.Namespace) -> int:
     setup_django()
+    if not require_registry("fhir export"):
+        return 2
     from remission.interop.fhir.export import fhir_export
     from remission.registry.errors import NotFound
 

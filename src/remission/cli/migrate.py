@@ -15,8 +15,14 @@ from remission.cli._django import database_label, setup_django
 def migrate_database(*, verbose: bool = False) -> float:
     """Apply all migrations and make any missing cache table; return the seconds it took."""
     from django.core.management import call_command
+    from django.db import connection
+
+    from remission.registry.database import is_sqlite, make_private_sqlite_file, sqlite_file
 
     started = time.perf_counter()
+    path = sqlite_file(connection.settings_dict) if is_sqlite(connection.settings_dict) else None
+    if path is not None:  # made 0600 before SQLite creates it with the umask's mode
+        make_private_sqlite_file(path)
     call_command("migrate", interactive=False, verbosity=1 if verbose else 0)
     call_command("createcachetable", verbosity=1 if verbose else 0)
     return time.perf_counter() - started

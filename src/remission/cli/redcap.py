@@ -15,7 +15,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from remission.cli._django import acting_user, database_label, setup_django
+from remission.cli._django import acting_user, database_label, require_registry, setup_django
 
 
 def run_dictionary(args: argparse.Namespace) -> int:
@@ -39,6 +39,8 @@ def run_dictionary(args: argparse.Namespace) -> int:
 
 def run_records(args: argparse.Namespace) -> int:
     setup_django()
+    if not require_registry("redcap records"):
+        return 2
     from remission.interop.redcap import export_records
     from remission.registry.errors import RegistryError
 

@@ -3,8 +3,9 @@
     remission report --out report.pdf
     remission report --disease ssc --disease ms --centre demo-north --from 2010-01-01 --out ssc-ms.html
 
-With no ``DATABASE_URL`` the report is made from the embedded demo registry, which is built first if it
-is not there yet (as ``remission demo`` builds it).
+The report reads the registry (with no ``DATABASE_URL``, the embedded SQLite one) and writes nothing to
+it: on a registry that does not exist or is not migrated it stops with a message. ``remission demo``
+builds the demo registry; ``remission migrate`` makes an empty one.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from remission.cli._django import database_label, setup_django
-from remission.cli.migrate import migrate_database
+from remission.cli._django import database_label, require_registry, setup_django
+from remission.registry.ranges import date_in_range, date_out_of_range
 
 BAD_DATE = "not a date (YYYY-MM-DD): {value!r}"
 BAD_SUFFIX = "--out must end in .html or .pdf, not {value!r}"
@@ -25,9 +26,12 @@ BAD_SUFFIX = "--out must end in .html or .pdf, not {value!r}"
 
 def _date(value: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(BAD_DATE.format(value=value)) from exc
+    if not date_in_range(day):
+        raise argparse.ArgumentTypeError(date_out_of_range("the date", day))
+    return day
 
 
 def _out(value: str) -> Path:
@@ -53,26 +57,13 @@ def filters_in_words(args: argparse.Namespace) -> tuple[tuple[str, str], ...]:
     return tuple(words)
 
 
-def _ensure_demo() -> None:
-    """No DATABASE_URL: use the embedded demo registry, building it as ``remission demo`` does."""
-    from remission.settings.environment import ENV
-    from remission.synth import demo
-
-    if ENV.database_url:
-        return
-    migrate_database()
-    if demo.demo_exists():
-        return
-    with tqdm(total=demo.demo_patient_count(), unit="patient", desc="Building demo registry") as bar:
-        demo.build_demo(progress=bar.update)
-
-
 def run(args: argparse.Namespace) -> int:
     setup_django()
     from remission.analysis import Cohort
     from remission.reports.pipeline import STAGES, EmptyCohortError, ReportRequest, produce_report
 
-    _ensure_demo()
+    if not require_registry("report"):
+        return 2
     print(f"Reading {database_label()}")
     request = ReportRequest(
         cohort=Cohort(

@@ -2,19 +2,25 @@
 
 One process, ``--threads`` worker threads (each request runs on one of them; database connections are
 per thread and kept for ``conn_max_age`` seconds). Each answer carries a ``Server-Timing`` header with
-the time spent in the application (``benchmarks/web.py`` reads it). Static files (the style sheet, the
-API docs' scripts) are served by the application itself under ``/static/`` (``remission/web/urls.py``),
-which is enough for one process; a larger deployment puts a web server in front for them.
+the time spent in the application (``benchmarks/web.py`` reads it). Static files (the style sheet and
+scripts, the API docs' assets) are served under ``/static/`` by WhiteNoise, a middleware of the
+application (settings ``MIDDLEWARE``), with caching headers.
+
+On the base settings without ``SECRET_KEY`` in the environment the server signs sessions with the
+installation's own key (``<REMISSION_DATA_DIR>/secret_key``, made on first use with mode 0600:
+``remission.settings.secret_key``); it logs to stderr and ``<REMISSION_DATA_DIR>/logs/remission.log``
+(``remission.logs``).
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from remission.cli._django import setup_django
+from remission.cli._django import require_registry, setup_django
 
 DEFAULT_THREADS = 8
 # A client that sends nothing for this long is dropped; a slow report is computed while the
@@ -68,6 +74,7 @@ def serve(host: str, port: int, threads: int = DEFAULT_THREADS) -> None:
     """Serve until interrupted (Ctrl-C or SIGTERM)."""
     server = build_server(host, port, threads)
     print(f"Serving on http://{host}:{port}/ with waitress ({threads} threads); Ctrl-C stops.", flush=True)
+    print(f"Log: {_log_path()}", flush=True)
     try:
         server.run()
     except KeyboardInterrupt:
@@ -76,9 +83,24 @@ def serve(host: str, port: int, threads: int = DEFAULT_THREADS) -> None:
         server.close()
 
 
+def _log_path() -> str:
+    from django.conf import settings
+
+    handler = settings.LOGGING.get("handlers", {}).get("file", {})
+    return handler.get("filename", "stderr only")
+
+
 def run(args: argparse.Namespace) -> int:
     setup_django()
-    serve(args.host, args.port, args.threads)
+    from django.core.exceptions import ImproperlyConfigured
+
+    if not require_registry("serve"):
+        return 2
+    try:
+        serve(args.host, args.port, args.threads)
+    except ImproperlyConfigured as exc:  # production settings refusing to start (remission/wsgi.py)
+        print(f"remission serve: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

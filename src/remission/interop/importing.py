@@ -24,6 +24,7 @@ import datetime as dt
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from django.db import models, transaction
@@ -33,7 +34,13 @@ from remission.interop.rows import PATIENT, RowProblem, SourceRow
 from remission.registry.errors import NotFound, PermissionDenied, ValidationFailed
 from remission.registry.kinds import EDITABLE_KINDS, KINDS, PATIENT_KIND, Kind
 from remission.registry.models import Centre, ConditioningAgent, Patient
-from remission.registry.services.batch import NewPatient, NewRecord, insert_rows, patients_create
+from remission.registry.services.batch import (
+    NewPatient,
+    NewRecord,
+    insert_rows,
+    new_rows,
+    patients_create,
+)
 from remission.registry.services.records import record_create
 
 DEFAULT_BATCH = 500
@@ -105,11 +112,13 @@ def _from_registry(row: SourceRow, problem: Any) -> RowProblem:
     return RowProblem(row.source, row.row, column, problem.rule, problem.message)
 
 
-def _allowed_fields(kind: str) -> set[str]:
+@cache
+def _allowed_fields(kind: str) -> frozenset[str]:
     if kind == PATIENT:
-        return set(PATIENT_KIND.fields) | set(PATIENT_EXTRA)
+        return frozenset(PATIENT_KIND.fields) | set(PATIENT_EXTRA)
     found = EDITABLE_KINDS[kind]
-    return set(found.fields) | set(LINKS.get(kind, {})) | ({"missing"} if found.takes_missing else set())
+    extra = {"missing"} if found.takes_missing else set()
+    return frozenset(found.fields) | set(LINKS.get(kind, {})) | extra
 
 
 def _structure(rows: Sequence[SourceRow]) -> tuple[dict[str, _Patient], list[RowProblem]]:
@@ -174,6 +183,8 @@ def import_rows(
     run.problems.extend(problems)
     groups = list(patients.items())
     with transaction.atomic():
+        # the run's own rows have keys of their own (_structure): a first import has none to look up
+        run.imported_before = ImportedRecord.objects.filter(system=system).exists()
         for start in range(0, len(groups), batch_size):
             chunk = groups[start : start + batch_size]
             run.batch(chunk)
@@ -204,6 +215,7 @@ class _Run:
     centres: dict[str, int]
     default_centre: Centre | None
     today: dt.date | None
+    imported_before: bool = True  # rows of this system were stored before the run (else none to find)
     problems: list[RowProblem] = field(default_factory=list)
     created: dict[str, int] = field(default_factory=dict)
     unchanged: int = 0
@@ -212,15 +224,23 @@ class _Run:
     def _count(self, kind: str, n: int = 1) -> None:
         self.created[kind] = self.created.get(kind, 0) + n
 
-    def batch(self, chunk: list[tuple[str, _Patient]]) -> None:
+    def _known(self, chunk: list[tuple[str, _Patient]]) -> dict[tuple[str, str], ImportedRecord]:
+        """The rows of ``chunk`` imported before from this system, by (kind, key): one query per
+        :data:`KEY_LOOKUP` keys, none when nothing had been imported from it when the run began."""
+        known: dict[tuple[str, str], ImportedRecord] = {}
+        if not self.imported_before:
+            return known
         wanted = {r.key for _pk, g in chunk for r in ([g.row] if g.row else []) + g.records}
         keys = sorted(wanted | {patient_key for patient_key, _g in chunk})
-        known: dict[tuple[str, str], ImportedRecord] = {}
         for start in range(0, len(keys), KEY_LOOKUP):
             found = ImportedRecord.objects.filter(
                 system=self.system, key__in=keys[start : start + KEY_LOOKUP]
             )
             known.update(((m.kind, m.key), m) for m in found)
+        return known
+
+    def batch(self, chunk: list[tuple[str, _Patient]]) -> None:
+        known = self._known(chunk)
         fresh: list[NewPatient] = []
         for patient_key, group in chunk:
             stored = known.get((PATIENT, patient_key))
@@ -243,25 +263,26 @@ class _Run:
         for tag, problem in outcome.refused:
             self.problems.append(_from_registry(tag, problem))
         self.audit_rows += outcome.audit_rows
-        remembered: list[ImportedRecord] = []
+        remembered: list[dict[str, Any]] = []
         for new in outcome.written:
             self._count(PATIENT)
-            remembered.append(self._remember(new.tag, new.instance, new.instance))
+            remembered.append(self._memory(new.tag, new.instance, new.instance))
             for rec in new.records:
                 self._count(rec.tag.kind)
-                remembered.append(self._remember(rec.tag, rec.instance, new.instance))
-        insert_rows(ImportedRecord, remembered)
+                remembered.append(self._memory(rec.tag, rec.instance, new.instance))
+        insert_rows(ImportedRecord, new_rows(ImportedRecord, remembered))
 
-    def _remember(self, row: SourceRow, record: models.Model, patient: Patient) -> ImportedRecord:
-        return ImportedRecord(
-            system=self.system,
-            kind=row.kind,
-            key=row.key,
-            entity=record._meta.label_lower,
-            record_id=record.pk,
-            patient=patient,
-            source=row.source[:255],
-        )
+    def _memory(self, row: SourceRow, record: models.Model, patient: Patient) -> dict[str, Any]:
+        """The fields of the :class:`ImportedRecord` that remembers ``row`` became ``record``."""
+        return {
+            "system": self.system,
+            "kind": row.kind,
+            "key": row.key,
+            "entity": record._meta.label_lower,
+            "record_id": record.pk,
+            "patient_id": patient.pk,
+            "source": row.source[:255],
+        }
 
     def _centre_id(self, row: SourceRow) -> int | None:
         code = row.values.get("centre")
@@ -332,7 +353,7 @@ class _Run:
                 with transaction.atomic():
                     record = self._create_one(patient, rec_row, created, known)
                     created[(rec_row.kind, rec_row.key)] = record
-                    self._remember(rec_row, record, patient).save()
+                    ImportedRecord.objects.create(**self._memory(rec_row, record, patient))
             except ValidationFailed as exc:
                 self.problems.extend(_from_registry(rec_row, p) for p in exc.problems)
             except (NotFound, PermissionDenied) as exc:

@@ -35,7 +35,7 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import IO, Any
@@ -46,7 +46,7 @@ import pandas as pd
 from remission.interop.fields import MISSING_TABLE, PATIENT_TABLE, RECORD_ID, REGISTRY_ID, Column, tables
 from remission.interop.mapping import ImportMapping
 from remission.interop.rows import PATIENT, ReadError, RowProblem, SourceRow
-from remission.interop.values import CellError, field_spec, parse
+from remission.interop.values import CellError, FieldSpec, field_spec, parse
 from remission.registry.codes import MissingReason
 
 RECORD_ID_FIELD = "record_id"
@@ -58,6 +58,7 @@ REPEAT_INSTANCE = "redcap_repeat_instance"
 REDCAP_COLUMNS = (EVENT_COLUMN, REPEAT_INSTRUMENT, REPEAT_INSTANCE, "redcap_data_access_group")
 COMPLETE_SUFFIX = "_complete"
 COMPLETE = "2"
+_UNREAD = object()  # a cell not parsed before
 NOMISSING = "@NOMISSING"
 
 DICTIONARY_HEADER = (
@@ -452,6 +453,10 @@ class _Reading:
     mapping: ImportMapping
     targets: dict[str, RedcapField]  # project variable -> mirror variable
     problems: list[RowProblem]
+    # (column index, cell text) -> its value, for cells read before: a column's codes and dates recur
+    # down the file, and parsing text is the same function of it every time (JSON documents, which
+    # the rows must not share, are parsed each time)
+    parsed: dict[tuple[int, str], Any] = field(default_factory=dict)
 
     def problem(self, where: str, column: str, rule: str, message: str) -> None:
         self.problems.append(RowProblem(self.source, where, column, rule, message))
@@ -561,6 +566,17 @@ def _rows(
                 yield row
 
 
+def _parsed(reading: _Reading, index: int, text: str, spec: FieldSpec, target: RedcapField) -> Any:
+    """``text`` of column ``index`` parsed as its field's value (remembered unless a JSON document)."""
+    value = reading.parsed.get((index, text), _UNREAD)
+    if value is _UNREAD:
+        recode = reading.mapping.codes.get(target.name, {})
+        value = parse(spec, text, formats=reading.mapping.date_formats, recode=recode)
+        if spec.type != "json":
+            reading.parsed[(index, text)] = value
+    return value
+
+
 def _key(record: str, event: str, form: str, instance: str) -> str:
     return f"{record}/{event}/{form}/{instance}" if event else f"{record}/{form}/{instance}"
 
@@ -597,12 +613,7 @@ def _row(
             continue
         spec = field_spec(kind, target.field)
         try:
-            value = parse(
-                spec,
-                text,
-                formats=reading.mapping.date_formats,
-                recode=reading.mapping.codes.get(target.name, {}),
-            )
+            value = _parsed(reading, index, text, spec, target)
         except CellError as exc:
             reading.problem(where, project_column, exc.rule, exc.message)
             continue

@@ -11,7 +11,7 @@ registry refuses, so every face reports both the same way.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,9 @@ UNKNOWN_SOURCE = "{source!r} is not a source to import from; use one of: {allowe
 @dataclass(frozen=True)
 class SourceFiles:
     """The files of one import: ``redcap`` needs ``dictionary`` and ``records``, ``table`` needs
-    ``table`` (and a ``mapping``), ``fhir`` needs ``folder``; ``mapping`` is a TOML mapping file."""
+    ``table`` (and a ``mapping``), ``fhir`` needs ``folder`` (a folder of Bundles, as the command line
+    reads) or ``bundles`` (``.json`` Bundles and ``.zip`` archives of them, as uploaded); ``mapping`` is a
+    TOML mapping file."""
 
     source: str
     dictionary: Path | None = None
@@ -36,6 +38,7 @@ class SourceFiles:
     table: Path | None = None
     folder: Path | None = None
     mapping: Path | None = None
+    bundles: tuple[Path, ...] = ()
 
 
 def _read(files: SourceFiles, mapping: ImportMapping) -> tuple[str, list[SourceRow], list[RowProblem]]:
@@ -54,6 +57,11 @@ def _read(files: SourceFiles, mapping: ImportMapping) -> tuple[str, list[SourceR
         from remission.interop.fhir.read import SYSTEM, read_folder
 
         return SYSTEM, read_folder(files.folder), []
+    if files.source == "fhir" and files.bundles:
+        from remission.interop.fhir.archive import read_uploads
+        from remission.interop.fhir.read import SYSTEM
+
+        return SYSTEM, read_uploads(files.bundles), []
     raise ValueError(UNKNOWN_SOURCE.format(source=files.source, allowed=", ".join(SOURCES)))
 
 
@@ -71,6 +79,15 @@ def saved_uploads(folder: Path, uploads: Mapping[str, Any]) -> dict[str, Path]:
                 out.write(chunk)
         paths[key] = path
     return paths
+
+
+def saved_upload_list(folder: Path, key: str, uploads: Sequence[Any]) -> tuple[Path, ...]:
+    """Several uploaded files of one field (``bundles``) saved in ``folder``, each in a folder of its own
+    under its own base name (two uploads of the same name stay two files)."""
+    paths = []
+    for number, upload in enumerate(uploads, start=1):
+        paths.extend(saved_uploads(folder, {f"{key}-{number}": upload}).values())
+    return tuple(paths)
 
 
 def import_source(

@@ -28,6 +28,7 @@ from django.db import models
 
 from remission.registry.kinds import EDITABLE_KINDS
 from remission.registry.labels import code_choices
+from remission.registry.ranges import RULE_DATE_RANGE, date_in_range, date_out_of_range
 
 ValueType = Literal["date", "integer", "number", "boolean", "code", "text", "json", "link"]
 
@@ -116,6 +117,14 @@ def is_blank(cell: Any) -> bool:
 
 
 def parse_date(cell: Any, formats: Sequence[str] = ()) -> dt.date:
+    """The date in ``cell``; CellError when it is none, or lies outside the registry's years."""
+    day = _parse_date(cell, formats)
+    if not date_in_range(day):
+        raise CellError(RULE_DATE_RANGE, date_out_of_range("The date", day))
+    return day
+
+
+def _parse_date(cell: Any, formats: Sequence[str]) -> dt.date:
     if isinstance(cell, dt.datetime):
         return cell.date()
     if isinstance(cell, dt.date):

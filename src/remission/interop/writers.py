@@ -4,8 +4,10 @@
 format    file
 ========  ===============================================================================================
 csv       a zip: ``<table>.csv`` per table (UTF-8, ISO dates, booleans 1/0), ``dictionary.csv``
-xlsx      one workbook written in constant memory (XlsxWriter): the ``dictionary`` sheet, then a sheet per
-          table with a frozen header, split into ``<table> (2)``… past Excel's 1,048,576 rows
+xlsx      one workbook written in constant memory by :mod:`remission.interop.xlsx`, our own writer
+          (XlsxWriter's per-cell Python was too slow: 243.8 s at 100,000 patients, target 120 s; ours
+          59.2 s on the same registry): the ``dictionary`` sheet, then a sheet per table with a frozen
+          header, split into ``<table> (2)``… past Excel's 1,048,576 rows; dates as Excel dates
 parquet   a zip: ``<table>.parquet`` per table (pyarrow; dates as ``date32``, labels in the field
           metadata), ``dictionary.csv``
 dta       a zip: ``<table>.dta`` per table (Stata 15, via pyreadstat), ``dictionary.csv``
@@ -32,15 +34,15 @@ from typing import Any, BinaryIO
 import numpy as np
 import pandas as pd
 
-from remission.interop.extract import Extract, ExtractTable
+from remission.interop.extract import Extract
 from remission.interop.fields import DICTIONARY_HEADER, Column
 from remission.interop.formats import FORMATS, MEDIA_TYPE, SUFFIX
+from remission.interop.xlsx import CellKind, Workbook
 
 EXCEL_MAX_ROWS = 1_048_576  # rows of a sheet, the header included
 DICTIONARY_FILE = "dictionary.csv"
 K_ANONYMITY_FILE = "k_anonymity.csv"
 UNKNOWN_FORMAT = "format {value!r} is not one of {formats}"
-EXCEL_EPOCH = np.datetime64("1899-12-30", "D")  # Excel's day 0 (1900 date system, after its leap-day bug)
 
 RowCounts = dict[str, int]
 __all__ = ["FORMATS", "MEDIA_TYPE", "SUFFIX", "write_extract"]
@@ -101,94 +103,33 @@ def write_csv(extract: Extract, out: Path | BinaryIO) -> RowCounts:
 
 # --- Excel ----------------------------------------------------------------------------------------------
 
-
-def _sheet_writer(worksheet: Any, column: Column, formats: dict[str, Any]) -> Callable[[int, int, Any], None]:
-    if column.type in ("integer", "number"):
-        return worksheet.write_number
-    if column.type == "date":
-        date_format = formats["date"]
-        return lambda row, col, value: worksheet.write_number(row, col, value, date_format)
-    if column.type == "boolean":
-        return worksheet.write_boolean
-    return worksheet.write_string
-
-
-def _excel_columns(chunk: pd.DataFrame, columns: tuple[Column, ...]) -> list[list[Any]]:
-    """Each column as a Python list with None for an empty cell (dates as Excel serial numbers)."""
-    lists: list[list[Any]] = []
-    for c in columns:
-        series = chunk[c.name]
-        if c.type == "date":
-            days = pd.to_datetime(series).to_numpy().astype("datetime64[D]")
-            serial = (days - EXCEL_EPOCH).astype("timedelta64[D]").astype("float64")
-            values = np.where(np.isnat(days), np.nan, serial)
-            lists.append([None if v != v else v for v in values.tolist()])
-        elif c.type in ("integer", "number", "boolean"):
-            lists.append([None if v is pd.NA or v != v else v for v in series.astype(object).tolist()])
-        else:
-            lists.append([v or None for v in series.tolist()])
-    return lists
+EXCEL_KINDS: dict[str, CellKind] = {
+    "integer": "number",
+    "number": "number",
+    "date": "date",
+    "boolean": "boolean",
+    "text": "text",
+    "code": "text",
+}
 
 
 def write_xlsx(extract: Extract, out: Path | BinaryIO) -> RowCounts:
-    import xlsxwriter
-
-    target = str(out) if isinstance(out, Path) else out
-    workbook = xlsxwriter.Workbook(target, {"constant_memory": True, "in_memory": False})
-    formats = {
-        "date": workbook.add_format({"num_format": "yyyy-mm-dd"}),
-        "head": workbook.add_format({"bold": 1}),
-    }
-    dictionary = workbook.add_worksheet("dictionary")
-    _header(dictionary, DICTIONARY_HEADER, formats)
-    for r, row in enumerate(extract.dictionary_rows(), start=1):
-        for col, value in enumerate(row):
-            if value:
-                dictionary.write_string(r, col, value)
     counts: RowCounts = {}
-    for table in extract.tables():
-        counts[table.name] = _write_sheets(workbook, table, formats)
-    if extract.deidentified:
-        summary = extract.k_anonymity()
-        sheet = workbook.add_worksheet("k_anonymity")
-        sheet.write_string(0, 0, summary.summary())
-        _header(sheet, summary.header(), formats, row=1)
-        for r, row in enumerate(summary.rows(), start=2):
-            for col, value in enumerate(row):
-                sheet.write(r, col, value)
-    workbook.close()
+    with Workbook(out) as book:
+        dictionary = book.add_sheet("dictionary", DICTIONARY_HEADER, ["text"] * len(DICTIONARY_HEADER))
+        dictionary.write_rows(extract.dictionary_rows())
+        for table in extract.tables():
+            names = [c.name for c in table.columns]
+            kinds = [EXCEL_KINDS[c.type] for c in table.columns]
+            chunks = ([chunk[name] for name in names] for chunk in table.chunks())
+            counts[table.name] = book.write_table(table.name, names, kinds, chunks, max_rows=EXCEL_MAX_ROWS)
+        if extract.deidentified:
+            summary = extract.k_anonymity()
+            header = summary.header()  # the quasi-identifiers, then the group's size and whether it is small
+            kinds = ["text"] * (len(header) - 2) + ["number", "text"]
+            sheet = book.add_sheet("k_anonymity", header, kinds, title=summary.summary())
+            sheet.write_rows(summary.rows())
     return counts
-
-
-def _header(sheet: Any, names: tuple[str, ...], formats: dict[str, Any], row: int = 0) -> None:
-    for col, name in enumerate(names):
-        sheet.write_string(row, col, name, formats["head"])
-    sheet.freeze_panes(row + 1, 0)
-
-
-def _write_sheets(workbook: Any, table: ExtractTable, formats: dict[str, Any]) -> int:
-    names = tuple(c.name for c in table.columns)
-    part = 1
-    sheet = workbook.add_worksheet(table.name)
-    _header(sheet, names, formats)
-    writers = [_sheet_writer(sheet, c, formats) for c in table.columns]
-    row = 1
-    total = 0
-    for chunk in table.chunks():
-        columns = _excel_columns(chunk, table.columns)
-        for values in zip(*columns, strict=True):
-            if row == EXCEL_MAX_ROWS:
-                part += 1
-                sheet = workbook.add_worksheet(f"{table.name} ({part})")
-                _header(sheet, names, formats)
-                writers = [_sheet_writer(sheet, c, formats) for c in table.columns]
-                row = 1
-            for col, value in enumerate(values):
-                if value is not None:
-                    writers[col](row, col, value)
-            row += 1
-        total += len(chunk)
-    return total
 
 
 # --- Parquet --------------------------------------------------------------------------------------------

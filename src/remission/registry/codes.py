@@ -254,3 +254,16 @@ class AuditAction(models.TextChoices):
     DELETE = "delete", "Delete"
     VIEW_IDENTIFIERS = "view_identifiers", "View hospital identifiers"
     EXPORT = "export", "Export"
+    ANCHOR = "anchor", "Audit chain anchored"  # remission audit anchor (registry/services/audit.py)
+    RESTORE = "restore", "Registry restored from a backup"  # remission restore (registry/backup.py)
+    # accounts and sign-in (remission.registry.services.accounts)
+    SIGN_IN = "sign_in", "Sign-in"
+    SIGN_IN_FAILED = "sign_in_failed", "Failed sign-in"
+    SIGN_IN_LOCKED = "sign_in_locked", "Sign-in locked"
+    SIGN_OUT = "sign_out", "Sign-out"
+    PASSWORD_CHANGE = "password_change", "Password changed"
+    PASSWORD_RESET = "password_reset", "Password reset by an administrator"
+    DEACTIVATE = "deactivate", "Account deactivated"
+    REACTIVATE = "reactivate", "Account reactivated"
+    OTP_ENROL = "otp_enrol", "Second factor enrolled"
+    OTP_RESET = "otp_reset", "Second factor removed by an administrator"

@@ -8,10 +8,36 @@ errors (a weight in pounds, a height in metres), not unusual patients.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.db import models
 from django.db.models import Q
+
+# Every calendar date the registry takes in — a record's date, a birth year and month, a cut-off or a
+# filter, an imported cell — lies in these years, the same as the patients' birth years' check constraint.
+# Wider dates are typing errors (25531 for 2025), and beyond them Python cannot build the date (year 9999
+# is its last) or pandas cannot hold it (2262-04-11 is its last day): refused with the field named.
+EARLIEST_YEAR = 1900
+LATEST_YEAR = 2100
+EARLIEST_DATE = dt.date(EARLIEST_YEAR, 1, 1)
+LATEST_DATE = dt.date(LATEST_YEAR, 12, 31)
+RULE_DATE_RANGE = "date_range"
+DATE_OUT_OF_RANGE = "{what} must be between {earliest} and {latest}, not {value}"
+
+
+def date_in_range(value: dt.date) -> bool:
+    day = value.date() if isinstance(value, dt.datetime) else value
+    return EARLIEST_DATE <= day <= LATEST_DATE
+
+
+def year_in_range(year: int) -> bool:
+    return EARLIEST_YEAR <= year <= LATEST_YEAR
+
+
+def date_out_of_range(what: str, value: object) -> str:
+    """The message for a date (or year) outside the registry's years, naming ``what`` it is."""
+    return DATE_OUT_OF_RANGE.format(what=what, earliest=EARLIEST_DATE, latest=LATEST_DATE, value=value)
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -73,7 +73,14 @@ from remission.registry.codes import (
     WeightBasis,
 )
 from remission.registry.errors import Problem
-from remission.registry.ranges import PLAUSIBLE_RANGES
+from remission.registry.ranges import (
+    EARLIEST_YEAR,
+    PLAUSIBLE_RANGES,
+    RULE_DATE_RANGE,
+    date_in_range,
+    date_out_of_range,
+    year_in_range,
+)
 
 RULE_FUTURE = "date_not_in_future"
 RULE_BEFORE_BIRTH = "date_not_before_birth"
@@ -260,7 +267,7 @@ class PatientContext:
         later_records: bool = True,
     ) -> None:
         self.patient_id = patient.pk
-        self.birth = dt.date(patient.birth_year, patient.birth_month, 1)
+        self.birth = birth_month_start(patient.birth_year, patient.birth_month)
         self.today = today or dt.date.today()
         self.later_records = later_records
         self._exclude = exclude
@@ -370,9 +377,18 @@ def short_label(record: models.Model) -> str:
     return f"{record._meta.verbose_name.capitalize()} {f'#{record.pk}' if record.pk else '(new)'}"
 
 
-def record_problems(record: models.Model, context: PatientContext | None) -> list[Problem]:
-    """Every rule ``record`` breaks, given its patient's ``context`` (None for centre-level records)."""
-    problems = _field_problems(record)
+def record_problems(
+    record: models.Model, context: PatientContext | None, *, unique_fields: bool = True
+) -> list[Problem]:
+    """Every rule ``record`` breaks, given its patient's ``context`` (None for centre-level records).
+
+    ``unique_fields=False``: the record's unique fields (a patient's registry ID) are not looked up in
+    the database for this one record; the caller (a batch) has looked them up for many records at once
+    and found them free."""
+    problems = _field_problems(record, unique_fields=unique_fields)
+    out_of_range = _date_range_problems(record)
+    if out_of_range:  # the rules below compute with the dates: a date outside the registry's years stops here
+        return list(dict.fromkeys([*problems, *out_of_range]))
     # the unique constraints are looked up in the database for a record of a stored patient at entry.
     # Stored data already holds them (the database saw to it); a patient built in memory
     # (PatientContext.known) has nothing stored to collide with, and its parents may carry ids that are
@@ -395,22 +411,90 @@ def _problem(record: models.Model, field: str, rule: str, message: str) -> Probl
     return Problem(record=label(record), field=field, rule=rule, message=message)
 
 
-def _field_problems(record: models.Model) -> list[Problem]:
+@cache
+def _foreign_keys(model: type[models.Model]) -> list[str]:
+    return [f.name for f in model._meta.concrete_fields if f.is_relation]
+
+
+@cache
+def _has_unique_fields(model: type[models.Model]) -> bool:
+    """Whether Django's unique checks of ``model`` (foreign keys aside) look at more than the id: a
+    unique field, ``unique_together`` or a ``unique_for_date``. Without any, they read the database
+    only for a record that is being added with an id of its own."""
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if not f.is_relation]
+    return bool(
+        meta.unique_together
+        or any(f.unique and not f.primary_key for f in fields)
+        or any(f.unique_for_date or f.unique_for_year or f.unique_for_month for f in fields)
+    )
+
+
+def _field_problems(record: models.Model, *, unique_fields: bool = True) -> list[Problem]:
     """Django's field checks (types, choices, lengths, required, unique fields).
 
     Foreign keys are not looked up again (the services pass the related objects, and the database
     holds the keys); the constraints are checked by :func:`constraint_problems`, each with its rule.
+    Django's unique checks run only where they can find something (``unique_fields``: see
+    :func:`record_problems`); a new record of a model whose only unique field is its id has nothing
+    to collide with.
     """
-    foreign_keys = [f.name for f in record._meta.concrete_fields if f.is_relation]
+    model = type(record)
+    own_id = record.pk is not None and record._state.adding
+    validate_unique = unique_fields and (_has_unique_fields(model) or own_id)
+    exclude = list(_foreign_keys(model))
+    unseen: list[tuple[Any, ...]] = []
+    for model_field in _plain_fields(model):
+        if model_field.attname not in record.__dict__:  # deferred: Django reads it, and checks it
+            continue
+        value = record.__dict__[model_field.attname]
+        seen = (model, model_field.attname, type(value), value)
+        try:
+            if seen in _CLEAN_VALUES:
+                exclude.append(model_field.name)
+            else:
+                unseen.append(seen)
+        except TypeError:  # a value that cannot be remembered (a list): checked every time
+            pass
     try:
-        record.full_clean(exclude=foreign_keys, validate_unique=True, validate_constraints=False)
+        record.full_clean(exclude=exclude, validate_unique=validate_unique, validate_constraints=False)
     except DjangoValidationError as exc:
         return [
             _problem(record, field if field != "__all__" else "record", RULE_FIELD, message)
             for field, messages in exc.message_dict.items()
             for message in messages
         ]
+    if len(_CLEAN_VALUES) > CLEAN_VALUES_KEPT:
+        _CLEAN_VALUES.clear()
+    for seen in unseen:  # clean, and left as it was (not converted): the same value is clean again
+        value = record.__dict__.get(seen[1])
+        if type(value) is seen[2] and value == seen[3]:
+            _CLEAN_VALUES.add(seen)
     return []
+
+
+# Values Django's field checks passed unchanged, by (model, field, type, value): a field's check is a
+# function of its value alone (types, choices, lengths, ranges), so a value that passed once passes
+# again; an importer's records repeat their codes and dates many times over.
+_CLEAN_VALUES: set[tuple[Any, ...]] = set()
+CLEAN_VALUES_KEPT = 200_000
+
+
+@cache
+def _plain_fields(model: type[models.Model]) -> tuple[models.Field, ...]:
+    """The fields of ``model`` whose check depends on the value alone: Django's own field types,
+    neither the id, nor a link, nor unique (a unique field is also looked up in the database); none
+    for a model with ``unique_together`` or ``unique_for_date`` (their checks skip excluded fields)."""
+    meta = model._meta
+    if meta.unique_together or any(
+        f.unique_for_date or f.unique_for_year or f.unique_for_month for f in meta.concrete_fields
+    ):
+        return ()
+    return tuple(
+        f
+        for f in meta.concrete_fields
+        if not (f.primary_key or f.is_relation or f.unique) and type(f).__module__.startswith("django.")
+    )
 
 
 # --- the database's constraints, checked first ------------------------------------------------------
@@ -700,6 +784,29 @@ def _range_problems(record: models.Model) -> list[Problem]:
     return problems
 
 
+def _date_range_problems(record: models.Model) -> list[Problem]:
+    """Every date of ``record`` outside the registry's years (registry.ranges: EARLIEST_DATE, LATEST_DATE)."""
+    problems = []
+    for field in record._meta.concrete_fields:
+        if not isinstance(field, models.DateField):  # DateTimeField is a DateField too
+            continue
+        value = getattr(record, field.attname, None)
+        if isinstance(value, dt.date) and not date_in_range(value):
+            message = date_out_of_range(str(field.verbose_name).capitalize(), value)
+            problems.append(_problem(record, field.name, RULE_DATE_RANGE, message))
+    return problems
+
+
+def birth_month_start(year: Any, month: Any) -> dt.date:
+    """The first day of the birth month; a year or month that makes no date (refused by the patient's
+    own checks) gives the registry's earliest year, so that other records' checks can still run."""
+    if not isinstance(year, int) or not year_in_range(year):
+        year = EARLIEST_YEAR
+    if not isinstance(month, int) or not 1 <= month <= 12:
+        month = 1
+    return dt.date(year, month, 1)
+
+
 def _missing_problems(record: models.Model) -> list[Problem]:
     missing = getattr(record, "missing", None)
     if not missing:
@@ -778,8 +885,9 @@ def _checks_later(record: models.Model, ctx: PatientContext | None) -> bool:
 def _check_patient(record: Any, ctx: PatientContext | None) -> list[Problem]:
     problems = []
     today = ctx.today if ctx else dt.date.today()
-    if record.birth_year and record.birth_month and 1 <= record.birth_month <= 12:
-        birth = dt.date(record.birth_year, record.birth_month, 1)
+    year, month = record.birth_year, record.birth_month
+    if isinstance(year, int) and year_in_range(year) and isinstance(month, int) and 1 <= month <= 12:
+        birth = dt.date(year, month, 1)
         if birth > today:
             problems.append(
                 _problem(

@@ -7,7 +7,9 @@ from typing import Any
 
 import dj_database_url
 
+from remission.logs import logging_config
 from remission.settings.environment import ENV, Environment
+from remission.settings.secret_key import installation_secret_key
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
@@ -36,7 +38,9 @@ def sqlite_options() -> dict[str, Any]:
     }
 
 
-SECRET_KEY = ENV.secret_key or "remission-development-key-not-for-production"
+# No key in the environment: the installation's own, made on first use in the data folder (mode 0600);
+# production.py requires SECRET_KEY in the environment instead (docs/security.md, "Web hardening").
+SECRET_KEY = ENV.secret_key or installation_secret_key(ENV.data_dir)
 # The key of de-identified extracts' pseudonyms and date shifts (remission.interop.deidentify).
 REMISSION_PSEUDONYM_KEY = ENV.pseudonym_key or "remission-development-pseudonym-key-not-for-production"
 DEBUG = ENV.debug
@@ -49,6 +53,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "ninja",
+    "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "remission.registry",
     "remission.interop",
     "remission.web",
@@ -56,13 +63,25 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # web hardening (docs/security.md): a request id first, so that every log line and error page has it;
+    # static files (WhiteNoise); the API's one JSON error shape; the Content-Security-Policy header
+    "remission.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "remission.api.middleware.ApiErrorsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # accounts (remission.web.sessions): end idle sessions, then ask for the second factor where needed
+    "remission.web.sessions.IdleTimeoutMiddleware",
+    "remission.web.second_factor.SecondFactorMiddleware",
+    # faults (docs/security.md): a busy or lost database is a 503 "try again" page, not a server error
+    "remission.web.unavailable.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "remission.web.urls"
@@ -87,6 +106,14 @@ TEMPLATES = [
 DATABASES = {"default": database_config(ENV)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Argon2id first: new passwords are hashed with it, and a password stored with any other hasher below is
+# re-hashed with Argon2 the next time its owner signs in (Django upgrades on a successful check).
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -101,7 +128,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = str(ENV.data_dir / "static")
+# WhiteNoise serves the apps' static folders directly (WHITENOISE_USE_FINDERS below); STATIC_ROOT is only
+# for `collectstatic` when a web server in front serves the files, and is read only once it exists.
+STATIC_ROOT = str(ENV.data_dir / "static") if (ENV.data_dir / "static").is_dir() else None
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
@@ -115,6 +144,30 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy (django-csp): scripts only from the application's own files, no inline script
+# (the templates load web/app.js and web/screening.js); no framing; forms post only to the application.
+# Styles allow inline style attributes (the templates' layout tweaks); images allow data: (the outcome
+# figures are PNG data URIs).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Static files through WhiteNoise, found in the apps' static folders (no collectstatic needed; files are
+# indexed once at start-up).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = False
+# Logging: stderr and <data folder>/logs/remission.log (rotating), each line with the request id.
+LOGGING = logging_config(ENV.data_dir)
 # Caches: "default" (computed outcome pages and API answers) is each process's own memory; "signin", the
 # sign-in throttle's failure counts (remission/web/signin.py), is a table in the registry's database, so
 # that every server process shares the counts. ``remission migrate`` makes the table (createcachetable).
@@ -129,9 +182,32 @@ CACHES = {
     },
 }
 REMISSION_SIGNIN_CACHE = "signin"
+# --- accounts and sign-in (docs/security.md, "Accounts and sign-in") ---------------------------------
+# Lockout: this many failed sign-ins for one user name from one address within the window lock that pair
+# out; this many from one address for any user names (password spraying) pause that address.
+REMISSION_SIGNIN_MAX_FAILURES = 5
+REMISSION_SIGNIN_ADDRESS_MAX_FAILURES = 30
+REMISSION_SIGNIN_WINDOW_MINUTES = 15
+REMISSION_SIGNIN_LOCKOUT_MINUTES = 15
+# A signed-in session ends after this many minutes without a request, and this many hours after sign-in.
+REMISSION_SESSION_IDLE_MINUTES = 30
+REMISSION_SESSION_MAX_HOURS = 8
+# Roles that must sign in with a second factor (TOTP, remission.web.second_factor). Empty here so that the
+# demo stays usable; production.py requires it of the roles that see hospital numbers or write.
+REMISSION_OTP_REQUIRED_ROLES: frozenset[str] = frozenset()
+OTP_TOTP_ISSUER = "Remission"
 # Dosing policies per centre code for the screening page (remission.clinical.dosing.DosingPolicy fields),
 # e.g. {"leiden": {"name": "Leiden 2024", "weight_basis": "adjusted", "bsa_cap_m2": 2.0}}.
 REMISSION_DOSING_POLICIES: dict[str, dict[str, Any]] = {}
 # API pages: at most this many rows per page.
 REMISSION_API_MAX_PAGE_SIZE = 500
 NINJA_PAGINATION_PER_PAGE = 50
+# API bodies: JSON bodies up to DATA_UPLOAD_MAX_MEMORY_SIZE (Django's 2.5 MB), the import operations'
+# multipart uploads up to this many bytes; larger is a 413 (remission.api.middleware).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+REMISSION_API_MAX_UPLOAD_BYTES = 512 * 1024 * 1024
+# API tokens expire this many days after they are made unless the maker chooses fewer (at most the max).
+REMISSION_API_TOKEN_DAYS = 90
+REMISSION_API_TOKEN_MAX_DAYS = 365
+# The interactive API documents (/api/docs, /api/openapi.json) ask for a sign-in (production.py: yes).
+REMISSION_API_DOCS_NEED_SIGNIN = False

@@ -48,7 +48,7 @@ from remission.registry import services
 from remission.registry.access import SYSTEM
 from remission.registry.codes import AuditAction
 from remission.registry.models import AuditRecord, Centre, Patient
-from remission.registry.services.audit import snapshot
+from remission.registry.services.audit import audit_write_many, snapshot
 from remission.synth.centres import CENTRES
 from remission.synth.copy_text import BatchText, batch_text
 from remission.synth.copy_writer import copy_batch
@@ -248,7 +248,7 @@ def write_batch(
             for rows, plan in zip(built, plans, strict=True)
             for row in _audit_rows(rows, centre_ids[plan.centre], audit, reason)
         ]
-        AuditRecord.objects.bulk_create(audit_rows, batch_size=2000)
+        audit_write_many(audit_rows)  # appended to the audit chain (registry/audit_chain.py)
     return sum(counts.values()), len(audit_rows), validated
 
 

@@ -20,6 +20,7 @@ asked to validate before calling :func:`copy_batch`.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
 
@@ -27,10 +28,11 @@ from django.db import connection
 
 from remission.registry.codes import AuditAction
 from remission.registry.models import AuditRecord
+from remission.registry.services.audit import audit_append
 from remission.synth.copy_text import NO_ROW, NULL, BatchText, copy_escape, layout
 
 AUDIT_COLUMNS = ("id", "at", "actor_id", "action", "entity", "record_id", "centre_id", "patient_id",
-                 "before", "after", "reason")  # fmt: skip
+                 "before", "after", "reason", "sequence", "prev_hash", "row_hash")  # fmt: skip
 
 
 def _json_id(pk: int | None) -> str:
@@ -91,12 +93,32 @@ def copy_batch(
         audits = _patient_audits(batch, ids, audits)
     audit_ids = take_ids("AuditRecord", len(audits))
     action, text = AuditAction.CREATE.value, copy_escape(reason)
-    lines = [
-        f"{pk}\t{stamp}\t{NULL}\t{action}\t{entity}\t{record}\t{centre}\t{patient}\t{NULL}\t{after}\t{text}\n"
-        for pk, (entity, record, centre, patient, after) in zip(audit_ids, audits, strict=True)
+    # the rows' values as the audit chain hashes them (registry/audit_chain.py). The ``after`` text is
+    # COPY-escaped JSON; JSON text holds no tab or line break, so the escapes are doubled backslashes
+    contents = [
+        {
+            "actor_id": None,
+            "action": action,
+            "entity": entity,
+            "record_id": record,
+            "centre_id": centre,
+            "patient_id": patient,
+            "before": None,
+            "after": json.loads(after.replace("\\\\", "\\")),
+            "reason": reason,
+        }
+        for entity, record, centre, patient, after in audits
     ]
-    _copy(AuditRecord._meta.db_table, AUDIT_COLUMNS, lines)
-    return len(lines)
+
+    def write() -> None:
+        lines = [
+            f"{pk}\t{c['at'].isoformat()}\t{NULL}\t{action}\t{c['entity']}\t{c['record_id']}\t{c['centre_id']}"
+            f"\t{c['patient_id']}\t{NULL}\t{audit[4]}\t{text}\t{c['sequence']}\t{c['prev_hash']}\t{c['row_hash']}\n"
+            for pk, c, audit in zip(audit_ids, contents, audits, strict=True)
+        ]
+        _copy(AuditRecord._meta.db_table, AUDIT_COLUMNS, lines)
+
+    return audit_append(contents, write)
 
 
 def _patient_audits(

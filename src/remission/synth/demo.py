@@ -20,8 +20,8 @@ from remission.registry.access import SYSTEM
 from remission.registry.codes import Role
 from remission.registry.models import Centre
 from remission.synth.bulk import bulk_load, ensure_centres
+from remission.synth.demo_password import DEMO_PASSWORD
 
-DEMO_PASSWORD = "remission-demo"
 DEMO_PATIENTS = 1500
 DEMO_ID_PREFIX = "DEMO-"
 DEMO_BATCH = 250

@@ -21,6 +21,7 @@ from remission.registry.codes import MissingReason
 from remission.registry.errors import Problem
 from remission.registry.kinds import Kind
 from remission.registry.labels import code_choices
+from remission.registry.ranges import date_in_range, date_out_of_range
 
 MISSING_SUFFIX = "__missing"
 ITEM_PREFIX = "item__"
@@ -30,6 +31,12 @@ LIST_FIELDS = frozenset({"complications"})  # JSON lists entered as comma-separa
 ITEMS_FIELD = "items"
 # Coded fields typed as text: a subtype's codes depend on the disease and are not checked by the service.
 FREE_CODE_FIELDS = frozenset({"subtype"})
+
+
+def in_registry_years(value: dt.date | None) -> None:
+    """Form-field validator: a date within the registry's years (registry.ranges), else a field error."""
+    if isinstance(value, dt.date) and not date_in_range(value):
+        raise forms.ValidationError(date_out_of_range("The date", value), code="date_range")
 
 
 class DateInput(forms.DateInput):
@@ -105,6 +112,7 @@ def model_field(kind: Kind, name: str, ref_choices: Mapping[str, list[tuple[str,
     form_field.label = label
     if isinstance(form_field, forms.DateField):
         form_field.widget = DateInput()
+        form_field.validators.append(in_registry_years)
     if isinstance(form_field, forms.NullBooleanField):
         form_field.widget = _yes_no()
     if isinstance(form_field, forms.CharField) and not isinstance(form_field, forms.TypedChoiceField):

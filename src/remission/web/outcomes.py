@@ -23,6 +23,7 @@ from django.core.cache import cache
 from remission.registry import selectors
 from remission.registry.access import scope_for
 from remission.registry.codes import Intensity, ProductType, Sex
+from remission.web.forms import in_registry_years
 
 CACHE_SECONDS = 15 * 60
 GROUPINGS = [("disease", "Disease"), ("era", "Era"), ("intensity", "Regimen intensity"), ("", "No grouping")]
@@ -40,10 +41,16 @@ class CohortForm(forms.Form):
         label="Product", required=False, choices=[("", "Any"), *ProductType.choices]
     )
     infusion_from = forms.DateField(
-        label="Infused from", required=False, widget=forms.DateInput({"type": "date"})
+        label="Infused from",
+        required=False,
+        widget=forms.DateInput({"type": "date"}),
+        validators=[in_registry_years],
     )
     infusion_to = forms.DateField(
-        label="Infused until", required=False, widget=forms.DateInput({"type": "date"})
+        label="Infused until",
+        required=False,
+        widget=forms.DateInput({"type": "date"}),
+        validators=[in_registry_years],
     )
     by = forms.ChoiceField(label="Compare groups by", required=False, choices=GROUPINGS, initial="disease")
 

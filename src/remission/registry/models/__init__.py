@@ -1,6 +1,6 @@
 """The registry's tables (DATA-MODEL.md), one module per stage of a patient's course."""
 
-from remission.registry.models.audit import AuditRecord
+from remission.registry.models.audit import AuditAnchor, AuditChainHead, AuditRecord
 from remission.registry.models.centres import Centre, Membership
 from remission.registry.models.disease import Assessment, Diagnosis, PriorTherapy, WorkUp
 from remission.registry.models.followup import AdverseEvent, FollowUp, LabResult, OutcomeEvent
@@ -36,6 +36,8 @@ __all__ = [
     "PATIENT_RECORD_MODELS",
     "AdverseEvent",
     "Assessment",
+    "AuditAnchor",
+    "AuditChainHead",
     "AuditRecord",
     "CellProduct",
     "Centre",

@@ -74,8 +74,9 @@ class Membership(Record):
         constraints = [
             models.UniqueConstraint(fields=["user", "centre", "role"], name="membership_unique"),
             models.CheckConstraint(
-                condition=(Q(role__in=[r.value for r in CENTRE_ROLES]) & Q(centre__isnull=False))
-                | (Q(role__in=[r.value for r in REGISTRY_ROLES]) & Q(centre__isnull=True)),
+                # sorted: a frozenset changes its order between runs, and the migration Django writes with it
+                condition=(Q(role__in=sorted(r.value for r in CENTRE_ROLES)) & Q(centre__isnull=False))
+                | (Q(role__in=sorted(r.value for r in REGISTRY_ROLES)) & Q(centre__isnull=True)),
                 name="membership_centre_matches_role",
             ),
             models.CheckConstraint(

@@ -25,14 +25,17 @@ record that broke the rule.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from django.db import connection, models, transaction
+from django.db.models.base import ModelState
 from django.utils import timezone
 
 from remission.registry import catalogue
@@ -40,7 +43,7 @@ from remission.registry.access import SYSTEM, scope_for
 from remission.registry.codes import AuditAction, Intensity, OutcomeType, VitalStatus
 from remission.registry.errors import Problem
 from remission.registry.models import PATIENT_RECORD_MODELS, AuditRecord, Infusion, Patient
-from remission.registry.services.audit import snapshot
+from remission.registry.services.audit import audit_write_many, snapshot
 from remission.registry.services.patients import REGISTRY_ID_ALPHABET, REGISTRY_ID_LENGTH
 from remission.registry.services.records import NOT_FOUND, READ_ONLY
 from remission.registry.validation import (
@@ -49,6 +52,7 @@ from remission.registry.validation import (
     RULE_DEATH_BEFORE_RECORDS,
     RULE_FIELD,
     PatientContext,
+    birth_month_start,
     label,
     record_problems,
     unique_problems_among,
@@ -56,6 +60,8 @@ from remission.registry.validation import (
 
 RULE_SCOPE = "centre_scope"
 REQUIRED_LINK = "This field cannot be null."  # Django's own wording for a required field
+ID_LOOKUP = 5000  # registry IDs looked up per query (SQLite allows 32,766 parameters)
+COPY_NULL = "\\N"
 
 
 @dataclass
@@ -95,6 +101,15 @@ class BatchOutcome:
     audit_rows: int
 
 
+def _stored_registry_ids(registry_ids: Sequence[str]) -> set[str]:
+    """Which of ``registry_ids`` stored patients already hold, in one query per :data:`ID_LOOKUP`."""
+    taken: set[str] = set()
+    for start in range(0, len(registry_ids), ID_LOOKUP):
+        chunk = registry_ids[start : start + ID_LOOKUP]
+        taken.update(Patient.objects.filter(registry_id__in=chunk).values_list("registry_id", flat=True))
+    return taken
+
+
 def _fresh_registry_ids(count: int) -> list[str]:
     """``count`` new pseudonyms, checked against the registry in one query (as ``registry_id_new``)."""
     chosen: list[str] = []
@@ -120,11 +135,18 @@ def _apply_defaults(model: type[models.Model], values: dict[str, Any], infusions
         values["sequence"] = infusions_before + 1
 
 
-def _build(new: NewPatient, registry_id: str, today: dt.date | None) -> list[tuple[Any, Problem]]:
-    """Build ``new``'s unsaved rows and return every rule they break (empty: ready to write)."""
+def _build(
+    new: NewPatient, registry_id: str, today: dt.date | None, *, id_taken: bool
+) -> list[tuple[Any, Problem]]:
+    """Build ``new``'s unsaved rows and return every rule they break (empty: ready to write).
+
+    ``id_taken``: a stored patient holds ``registry_id`` (the caller looked the batch's IDs up at once;
+    the patient's own unique check then reads it again and names it as for one patient)."""
     patient = Patient(centre_id=new.centre_id, registry_id=registry_id, **new.values)
     new.instance = patient
-    problems: list[tuple[Any, Problem]] = [(new.tag, p) for p in record_problems(patient, None)]
+    problems: list[tuple[Any, Problem]] = [
+        (new.tag, p) for p in record_problems(patient, None, unique_fields=id_taken)
+    ]
     built: list[models.Model] = []
     infusions = 0
     for rec in new.records:
@@ -184,7 +206,7 @@ def _context(patient: Patient, records: Sequence[models.Model], today: dt.date |
         default=None,
     )
     infusions = {i: r.date for i, r in enumerate(r for r in records if isinstance(r, Infusion) and r.date)}
-    birth = dt.date(patient.birth_year or 1900, min(max(patient.birth_month or 1, 1), 12), 1)
+    birth = birth_month_start(patient.birth_year, patient.birth_month)
     return PatientContext.known(
         birth=birth, death=death, diagnosis=diagnosis, infusions=infusions, dead_by=dead_by, today=today
     )
@@ -218,6 +240,7 @@ def patients_create(
     refused: list[tuple[Any, Problem]] = []
     ready: list[NewPatient] = []
     fresh = iter(_fresh_registry_ids(sum(1 for p in patients if not p.registry_id)))
+    taken = _stored_registry_ids([p.registry_id for p in patients if p.registry_id])
     batch_ids: set[str] = set()
     for new in patients:
         registry_id = new.registry_id or next(fresh)
@@ -228,7 +251,7 @@ def patients_create(
         if not scope.can_write(new.centre_id):
             refused.append((new.tag, Problem(what, "centre", RULE_SCOPE, READ_ONLY.format(record=what))))
             continue
-        problems = _build(new, registry_id, today)
+        problems = _build(new, registry_id, today, id_taken=registry_id in taken)
         if registry_id in batch_ids:
             message = DUPLICATE_IN_PATIENT.format(fields="registry_id", values=(registry_id,))
             problems.append((new.tag, Problem(what, "registry_id", "unique", message)))
@@ -247,7 +270,7 @@ def patients_create(
 def _copy_text(value: Any) -> str:
     """One value as PostgreSQL's ``COPY`` text format reads it."""
     if value is None:
-        return "\\N"
+        return COPY_NULL
     if isinstance(value, bool):
         return "t" if value else "f"
     if isinstance(value, dt.date | dt.datetime):
@@ -258,7 +281,69 @@ def _copy_text(value: Any) -> str:
         return repr(value)
     elif not isinstance(value, str):
         return str(value)
-    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return _copy_escape(value)
+
+
+def _copy_escape(text: str) -> str:
+    """``text`` as one field of ``COPY`` text format (backslash, tab, newline and return escaped)."""
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return text
+
+
+def _text_cell(value: Any) -> str:
+    return _copy_escape(value) if type(value) is str else _copy_text(value)
+
+
+def _number_cell(value: Any) -> str:
+    return str(value) if type(value) is int else _copy_text(value)
+
+
+def _json_cell(value: Any) -> str:
+    return COPY_NULL if value is None else _copy_escape(json.dumps(value))
+
+
+@cache
+def _copy_columns(
+    model: type[models.Model],
+) -> tuple[tuple[models.Field, ...], tuple[Callable[[Any], str], ...]]:
+    """The fields of ``model`` a ``COPY`` line holds after the id, and how each value becomes text:
+    :func:`_copy_text`, with the type test done once per column where the field says what it holds."""
+    fields = tuple(f for f in model._meta.concrete_fields if not f.primary_key)
+    cells: list[Callable[[Any], str]] = []
+    for model_field in fields:
+        if isinstance(model_field, models.JSONField):
+            cells.append(_json_cell)
+        elif isinstance(model_field, models.CharField | models.TextField):
+            cells.append(_text_cell)
+        elif isinstance(model_field, models.IntegerField | models.ForeignKey):
+            cells.append(_number_cell)
+        else:
+            cells.append(_copy_text)
+    return fields, tuple(cells)
+
+
+def new_rows(model: type[models.Model], rows: Iterable[Mapping[str, Any]]) -> list[models.Model]:
+    """Unsaved ``model(**row)`` for each of ``rows`` (field attribute names as keys), without the
+    per-field work of ``Model.__init__``: each instance gets its values set directly, as Django itself
+    restores a pickled instance (several times faster for many rows). A field a row leaves out takes
+    the field's default, computed once for all the rows (a dict or list copied for each row)."""
+    defaults = {f.attname: None if f.primary_key else f.get_default() for f in model._meta.concrete_fields}
+    mutable = [name for name, value in defaults.items() if isinstance(value, dict | list)]
+    built = []
+    for row in rows:
+        values = defaults | row
+        if len(values) != len(defaults):
+            unknown = ", ".join(sorted(set(row) - set(defaults)))
+            raise TypeError(f"{model.__name__} has no field {unknown}")
+        for name in mutable:
+            if name not in row:
+                values[name] = copy.copy(defaults[name])
+        instance = model.__new__(model)
+        instance._state = ModelState()
+        instance.__dict__.update(values)
+        built.append(instance)
+    return built
 
 
 def insert_rows(model: type[models.Model], rows: Sequence[models.Model]) -> None:
@@ -281,26 +366,35 @@ def insert_rows(model: type[models.Model], rows: Sequence[models.Model]) -> None
         )
         ids = sorted(row[0] for row in cursor.fetchall())
     now = timezone.now()
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    fields, cells = _copy_columns(model)
+    attnames = [f.attname for f in fields]
     stamped = [
         f.attname for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
     ]
+    columns = list(zip(attnames, cells, strict=True))
+    pk_name, alias = meta.pk.attname, connection.alias
     lines = []
     for pk, row in zip(ids, rows, strict=True):
-        row.pk = pk
+        values = row.__dict__
+        values[pk_name] = pk
         for name in stamped:
-            setattr(row, name, now)
+            values[name] = now
         row._state.adding = False
-        row._state.db = connection.alias
-        values = [_copy_text(getattr(row, f.attname)) for f in fields]
-        lines.append(f"{pk}\t" + "\t".join(values) + "\n")
+        row._state.db = alias
+        lines.append(f"{pk}\t" + "\t".join([cell(values[name]) for name, cell in columns]) + "\n")
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(c) for c in ["id", *(f.column for f in fields)])
+    names = ", ".join(quote(c) for c in ["id", *(f.column for f in fields)])
     with (
         connection.cursor() as cursor,
-        cursor.cursor.copy(f"COPY {quote(table)} ({columns}) FROM STDIN") as copy,
+        cursor.cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy,
     ):
         copy.write("".join(lines))
+
+
+@cache
+def _links(model: type[models.Model]) -> tuple[models.ForeignKey, ...]:
+    """The foreign keys of ``model`` (its patient and the records it points at)."""
+    return tuple(f for f in model._meta.concrete_fields if f.is_relation)
 
 
 def _write(actor: Any, ready: Sequence[NewPatient]) -> int:
@@ -313,35 +407,46 @@ def _write(actor: Any, ready: Sequence[NewPatient]) -> int:
     for new in ready:
         for rec in new.records:
             by_model[rec.model].append((new, rec))
-    audit: list[AuditRecord] = [_audit_row(actor, new.instance, new, new.reason) for new in ready]
+    created: list[tuple[NewPatient, models.Model, str]] = [(new, new.instance, new.reason) for new in ready]
     for model, pairs in by_model.items():
         if not pairs:
             continue
+        links = _links(model)
         rows = []
-        for new, rec in pairs:
+        for _new, rec in pairs:
             record = rec.instance
-            record.patient = new.instance  # sets patient_id now that the patient has one
-            for model_field in model._meta.concrete_fields:  # parents were written: take their ids
-                parent = model_field.is_relation and getattr(record, model_field.name, None)
-                if parent:
-                    setattr(record, model_field.name, parent)
+            for link in links:  # the patient and the parents were written: take their ids
+                parent = link.get_cached_value(record, None)
+                if parent is not None:
+                    setattr(record, link.name, parent)
             rows.append(record)
         insert_rows(model, rows)
-        audit.extend(_audit_row(actor, rec.instance, new, rec.reason or new.reason) for new, rec in pairs)
-    insert_rows(AuditRecord, audit)
-    return len(audit)
+        created.extend((new, rec.instance, rec.reason or new.reason) for new, rec in pairs)
+    return audit_rows_create(actor, created)
 
 
-def _audit_row(actor: Any, record: models.Model, new: NewPatient, reason: str) -> AuditRecord:
-    """The row :func:`~remission.registry.services.audit.audit_write` would add for this create."""
-    return AuditRecord(
-        actor_id=None if actor is SYSTEM else actor.pk,
-        action=AuditAction.CREATE,
-        entity=record._meta.label_lower,
-        record_id=record.pk,
-        centre_id=new.centre_id,
-        patient_id=new.instance.pk,
-        before=None,
-        after=snapshot(record),
-        reason=reason or ("command line" if actor is SYSTEM else ""),
+def audit_rows_create(actor: Any, created: Sequence[tuple[NewPatient, models.Model, str]]) -> int:
+    """One audit row per record just written, ``(patient, record, reason)``: the rows
+    :func:`~remission.registry.services.audit.audit_write` would add one at a time, built here and
+    appended to the audit chain at once (:func:`~remission.registry.services.audit.audit_write_many`,
+    inserted by :func:`insert_rows`). Every audit row of a batch is written here."""
+    actor_id = None if actor is SYSTEM else actor.pk
+    default_reason = "command line" if actor is SYSTEM else ""
+    rows = new_rows(
+        AuditRecord,
+        (
+            {
+                "actor_id": actor_id,
+                "action": AuditAction.CREATE,
+                "entity": record._meta.label_lower,
+                "record_id": record.pk,
+                "centre_id": new.centre_id,
+                "patient_id": new.instance.pk,
+                "before": None,
+                "after": snapshot(record),
+                "reason": reason or default_reason,
+            }
+            for new, record, reason in created
+        ),
     )
+    return audit_write_many(rows, insert=insert_rows)

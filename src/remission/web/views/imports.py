@@ -1,4 +1,5 @@
-"""Import: a REDCap export or a spreadsheet, checked (dry run) or written (commit), by the import engine.
+"""Import: a REDCap export, a spreadsheet or FHIR Bundles, checked (dry run) or written (commit), by the
+import engine.
 
 The same engine as ``remission import`` and ``POST /api/import/...``: the readers of
 ``remission.interop`` turn the uploaded files into source rows and
@@ -24,14 +25,37 @@ from django.shortcuts import render
 
 from remission.interop.importing import ImportResult
 from remission.interop.rows import RowProblem
-from remission.interop.sources import SourceFiles, import_source, saved_uploads
+from remission.interop.sources import SourceFiles, import_source, saved_upload_list, saved_uploads
 from remission.registry.access import scope_for
 from remission.registry.errors import RegistryError
 
 CANNOT_IMPORT = "Your role does not allow importing records."
 NEEDS_REDCAP = "A REDCap import needs the data dictionary and the records export."
 NEEDS_TABLE = "A spreadsheet import needs the file and its mapping file."
-SOURCES = (("redcap", "REDCap export (data dictionary + records)"), ("table", "Spreadsheet (CSV or XLSX)"))
+NEEDS_BUNDLES = "A FHIR import needs Bundle files (.json) or a zip of them."
+SOURCES = (
+    ("redcap", "REDCap export (data dictionary + records)"),
+    ("table", "Spreadsheet (CSV or XLSX)"),
+    ("fhir", "FHIR R4 Bundles (.json files, or a zip of them)"),
+)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field (Django's recipe): a list of uploaded files, empty when none."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".json,.zip"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data if d]
+        return [single(data, initial)] if data else []
 
 
 class ImportForm(forms.Form):
@@ -39,6 +63,7 @@ class ImportForm(forms.Form):
     dictionary = forms.FileField(required=False, label="REDCap data dictionary (CSV)")
     records = forms.FileField(required=False, label="REDCap records export (CSV, raw codes)")
     file = forms.FileField(required=False, label="Spreadsheet (.csv or .xlsx)")
+    bundles = MultipleFileField(required=False, label="FHIR Bundles (.json files, or a .zip of them)")
     mapping = forms.FileField(
         required=False, label="Mapping file (TOML; optional for REDCap, required for a spreadsheet)"
     )
@@ -52,6 +77,8 @@ class ImportForm(forms.Form):
             raise forms.ValidationError(NEEDS_REDCAP)
         if data.get("source") == "table" and not (data.get("file") and data.get("mapping")):
             raise forms.ValidationError(NEEDS_TABLE)
+        if data.get("source") == "fhir" and not data.get("bundles"):
+            raise forms.ValidationError(NEEDS_BUNDLES)
         return data
 
 
@@ -62,8 +89,11 @@ def _run(user: Any, data: dict[str, Any]) -> ImportResult:
         uploads = {"table": data["file"], "mapping": data["mapping"]}
     with tempfile.TemporaryDirectory(prefix="remission-import-") as name:
         folder = Path(name)
-        paths = saved_uploads(folder, uploads)
-        return import_source(SourceFiles(data["source"], **paths), actor=user, commit=data["commit"])
+        if data["source"] == "fhir":
+            files = SourceFiles("fhir", bundles=saved_upload_list(folder, "bundles", data["bundles"]))
+        else:
+            files = SourceFiles(data["source"], **saved_uploads(folder, uploads))
+        return import_source(files, actor=user, commit=data["commit"])
 
 
 @login_required

@@ -17,7 +17,7 @@ from remission.registry.kinds import CREATABLE, KINDS
 from remission.registry.labels import code_choices
 from remission.registry.selectors.browse import PATIENT_STATUSES, QUALITY_FLAGS
 from remission.web.course import patient_course
-from remission.web.forms import DateInput, PatientFilterForm, attach_problems
+from remission.web.forms import DateInput, PatientFilterForm, attach_problems, in_registry_years
 from remission.web.views.common import can_write, paginate, query_without_page, registry_errors
 
 
@@ -90,7 +90,9 @@ class PatientRegisterForm(forms.Form):
     birth_month = forms.IntegerField(label="Birth month", min_value=1, max_value=12)
     consent_status = forms.ChoiceField(label="Consent", choices=ConsentStatus.choices)
     consent_version = forms.CharField(label="Consent form version", required=False, max_length=40)
-    consent_date = forms.DateField(label="Consent date", required=False, widget=DateInput())
+    consent_date = forms.DateField(
+        label="Consent date", required=False, widget=DateInput(), validators=[in_registry_years]
+    )
     reason = forms.CharField(label="Reason", required=False, max_length=500)
 
 

@@ -1,6 +1,11 @@
-"""API tokens of the signed-in user: create (shown once), list, revoke."""
+"""API tokens of the signed-in user: create (shown once), list, revoke.
+
+Only here (a user signed in on the web) are tokens made; the API has no operation that makes one.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -10,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from remission.api import tokens
+from remission.api.models import TokenScope
 from remission.registry.errors import ValidationFailed
 from remission.web.forms import attach_problems
 from remission.web.views.common import registry_errors
@@ -17,6 +23,17 @@ from remission.web.views.common import registry_errors
 
 class TokenForm(forms.Form):
     name = forms.CharField(label="What is the token for?", max_length=100)
+    scope = forms.ChoiceField(label="It may", choices=TokenScope.choices, initial=TokenScope.READ)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # the settings' days, read per form (the tests change them)
+        self.fields["days"] = forms.IntegerField(
+            label="Days until it expires",
+            min_value=1,
+            max_value=tokens.max_days(),
+            initial=tokens.default_days(),
+        )
 
 
 @login_required
@@ -25,7 +42,12 @@ def token_page(request: HttpRequest) -> HttpResponse:
     created = None
     if request.method == "POST" and form.is_valid():
         try:
-            token, raw = tokens.token_create(actor=request.user, name=form.cleaned_data["name"])
+            token, raw = tokens.token_create(
+                actor=request.user,
+                name=form.cleaned_data["name"],
+                scope=form.cleaned_data["scope"],
+                days=form.cleaned_data["days"],
+            )
         except ValidationFailed as exc:
             attach_problems(form, exc.problems)
         else:
@@ -40,5 +62,5 @@ def token_page(request: HttpRequest) -> HttpResponse:
 @registry_errors
 def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     token = tokens.token_revoke(actor=request.user, pk=pk)
-    messages.success(request, f"Token {token.name!r} revoked.")
+    messages.success(request, f"Token {token.name!r} revoked, with any tokens made with it.")
     return redirect("tokens")
