@@ -191,12 +191,12 @@ def end_membership(args: argparse.Namespace) -> int:
     from remission.registry import services
     from remission.registry.access import SYSTEM
     from remission.registry.errors import StaleEdit, ValidationFailed
-    from remission.registry.models import Membership
+    from remission.registry.selectors import membership_list
 
     user = _account(args.username)
     if user is None:
         return 2
-    rows = Membership.objects.filter(user=user, role=args.role)
+    rows = membership_list(user=SYSTEM).filter(user=user, role=args.role)
     rows = rows.filter(centre__code=args.centre) if args.centre else rows.filter(centre__isnull=True)
     membership = rows.first()
     if membership is None:
@@ -208,10 +208,10 @@ def end_membership(args: argparse.Namespace) -> int:
         services.membership_end(
             actor=SYSTEM, membership=membership, version=membership.version, on=last_day, reason=args.reason
         )
-    except (ValidationFailed, StaleEdit) as exc:
-        if isinstance(exc, StaleEdit):
-            print(f"error: {exc}")
-            return 2
+    except StaleEdit as exc:
+        print(f"error: {exc}")
+        return 2
+    except ValidationFailed as exc:
         return _problems(exc)
     print(f"Membership {args.role} of {args.username} ends on {last_day:%Y-%m-%d}")
     return 0
