@@ -29,7 +29,7 @@ def example() -> pd.DataFrame:
 
 def test_clark_hand_example() -> None:
     clark = clark_completeness(example(), cutoff=CUTOFF)
-    assert (clark.observed_days, clark.potential_days, clark.n) == (362, 545, 3)
+    assert (clark.observed_days, clark.potential_days, clark.patients) == (362, 545, 3)
     assert clark.index == pytest.approx(362 / 545)
 
 

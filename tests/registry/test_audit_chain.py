@@ -90,6 +90,34 @@ def test_the_hash_is_sha256_of_the_documented_canonical_json(world: Any) -> None
     assert verify_chain().ok
 
 
+def test_the_canonical_json_of_documents_written_as_they_are_and_rewritten() -> None:
+    """Worked by hand: a document with string keys and no integral float is written as json.dumps
+    writes it; keys that are not strings become strings, tuples lists, integral floats integers."""
+    at = dt.datetime(2026, 12, 4, 8, 1, 26, 123456, tzinfo=dt.UTC)
+    values = {
+        "sequence": 7,
+        "prev_hash": GENESIS,
+        "at": at,
+        "actor_id": 3,
+        "action": "create",
+        "entity": "registry.followup",
+        "record_id": 11,
+        "centre_id": 2,
+        "patient_id": 5,
+        "before": {"z": [1, "é", None], "a": {}, "m": 1.5, "t": True},
+        "after": {"k": {1: (2.0, "x")}, "b": [], 3: -0.0},
+        "reason": "import",
+    }
+    text = (
+        '{"action":"create","actor_id":3,"after":{"3":0,"b":[],"k":{"1":[2,"x"]}},'
+        '"at":"2026-12-04T08:01:26.123456+00:00","before":{"a":{},"m":1.5,"t":true,"z":[1,"é",null]},'
+        '"centre_id":2,"entity":"registry.followup","patient_id":5,'
+        f'"prev_hash":"{GENESIS}","reason":"import","record_id":11,"sequence":7}}'
+    )
+    assert content_hash(values) == hashlib.sha256(text.encode("utf-8")).hexdigest()
+    assert values["after"] == {"k": {1: (2.0, "x")}, "b": [], 3: -0.0}  # the row's values are left alone
+
+
 def test_a_batch_of_rows_continues_the_chain(world: Any) -> None:
     before = AuditChainHead.objects.get()
     written = audit_write_many(

@@ -82,6 +82,7 @@ def test_the_sections_in_order(document: Document) -> None:
         "Disease activity and immune reconstitution",
         "Multivariable models",
         "Follow-up and centres",
+        "Completeness of follow-up",
         "Centre benchmarking",
         "Data quality",
         "Methods",

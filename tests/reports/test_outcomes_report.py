@@ -76,6 +76,7 @@ def test_html_has_every_part(document: Document, html: str) -> None:
         "Estimates",
         "Multivariable models",
         "Follow-up and centres",
+        "Completeness of follow-up",
         "Data quality",
         "Methods",
     ]

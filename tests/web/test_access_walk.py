@@ -19,7 +19,12 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from remission.api import schemas
 from remission.api.api import PLURALS, api
 from remission.api.tokens import token_create
+from remission.registry.codes import Role
 from remission.registry.kinds import EDITABLE_KINDS, KINDS
+from remission.registry.models import FollowUp, TimePoint
+from remission.registry.quality.timepoints import refresh as refresh_time_points
+from remission.registry.services.queries import query_raise
+from tests.registry.conftest import grant, make_user
 
 # centres each user may read / write ("a", "b"), by the role table in remission/registry/access.py
 READS = {
@@ -28,6 +33,7 @@ READS = {
     "viewer_a": "a",
     "dm_b": "b",
     "stat": "ab",
+    "coord": "ab",
     "admin": "ab",
     "nobody": "",
     "former_a": "",
@@ -38,11 +44,33 @@ WRITES = {
     "viewer_a": "",
     "dm_b": "b",
     "stat": "",
+    "coord": "",
     "admin": "ab",
     "nobody": "",
     "former_a": "",
 }
 USERS = sorted(READS)
+# who raises and closes queries (registry/access.py): a registry data coordinator or administrator on any
+# centre, a centre's data manager or clinician on their own (and closes only the queries they raised)
+COORDINATES = frozenset({"coord", "admin"})
+
+
+def _raises(user: str, centre: str) -> bool:
+    return centre in WRITES[user] or user in COORDINATES
+
+
+@pytest.fixture(autouse=True)
+def _coordinator_and_queries(world: Any) -> None:
+    """The world's users plus a registry data coordinator, who has raised one query on each centre's
+    first follow-up (``world.queries``, by centre letter)."""
+    coord = make_user("coord")
+    grant(coord, Role.REGISTRY_DATA_COORDINATOR, None)
+    world.users["coord"] = coord
+    world.queries = {}
+    for centre, patient in (("a", world.patient_a), ("b", world.patient_b)):
+        record = FollowUp.objects.filter(patient=patient).order_by("pk").first()
+        world.queries[centre] = query_raise(actor=coord, record=record, field="date", text="walk")
+
 
 # web route name -> rule; "read"/"write" routes are walked for a record of centre a and of centre b
 WEB_ROUTES = {
@@ -61,6 +89,12 @@ WEB_ROUTES = {
     "outcomes": "any",
     "outcomes_report": "report",
     "quality": "any",
+    "worklist": "any",  # every user: the forms due of the centres they read (or none)
+    "completeness": "any",  # every user: the completeness of the centres they read (or none)
+    "completeness_csv": "any",  # the same as the centre benchmark table (audited download)
+    "queries": "any",
+    "query_detail": "read",  # walked for a query of centre a and of centre b
+    "query_raise": "raise_query",
     "export": "any",
     "export_redcap_dictionary": "any",
     "export_redcap_records": "any",
@@ -125,6 +159,8 @@ def _expect_web(rule: str, user: str | None, centre: str) -> set[int]:
         return {200} if reads else {404}
     if rule == "write":
         return {200} if writes else ({403} if reads else {404})
+    if rule == "raise_query":
+        return {200} if _raises(user, centre) else ({403} if reads else {404})
     raise AssertionError(rule)
 
 
@@ -147,6 +183,12 @@ def _web_requests(world: Any, user: str | None) -> Iterator[tuple[str, str, str,
         elif name in ("patient_detail", "patient_fhir"):
             for c, p in patients.items():
                 yield rule, "get", reverse(name, args=[p.registry_id]), c
+        elif name == "query_detail":
+            for c, q in world.queries.items():
+                yield rule, "get", reverse(name, args=[q.pk]), c
+        elif name == "query_raise":
+            for c, q in world.queries.items():
+                yield rule, "get", f"{reverse(name)}?entity={q.entity}&record={q.record_id}&field=date", c
         elif name == "record_new":
             for c, p in patients.items():
                 for slug in KINDS:
@@ -218,6 +260,20 @@ def _classify(operation_id: str) -> str:
         return "upload"
     if operation_id == "token_revoke":
         return "own_token"
+    if operation_id == "query_list":  # every user: the queries of the centres they read (or none)
+        return "any"
+    if operation_id in ("query_get", "query_raise", "query_comment", "query_answer", "query_close"):
+        return operation_id  # walked for a query (a record) of centre a and of centre b
+    if operation_id == "query_reopen":
+        return "query_close"
+    if operation_id == "worklist":  # every user: the forms due of the centres they read (or none)
+        return "any"
+    if operation_id in ("completeness", "completeness_benchmark_csv"):  # the centres they read (or none)
+        return "any"
+    if operation_id in ("time_point_lock", "time_point_waive"):  # walked for centre a and centre b
+        return "time_point_write"
+    if operation_id == "time_point_unlock":
+        return "time_point_unlock"
     for suffix, rule in (
         ("_get", "read"),
         ("_list", "read"),
@@ -261,6 +317,13 @@ def _example(annotation: Any, name: str) -> Any:
 
 def _body(world: Any, operation_id: str, path: str, centre: str) -> dict[str, Any] | None:
     patient = world.patient_a if centre == "a" else world.patient_b
+    if operation_id == "query_raise":
+        record = world.queries[centre]
+        return {"entity": record.entity, "record_id": record.record_id, "field": "date", "text": "walk"}
+    if operation_id.startswith("query_") and path.endswith(("comment", "answer", "close", "reopen")):
+        return {"text": "walk"}
+    if operation_id.startswith("time_point_"):
+        return {"reason": "walk"}
     if operation_id == "token_create":
         return {"name": "walk"}
     if operation_id == "screen_candidate":
@@ -290,12 +353,23 @@ def _body(world: Any, operation_id: str, path: str, centre: str) -> dict[str, An
     return None
 
 
+def _time_point(patient: Any) -> Any:
+    """The patient's first follow-up time point (made by the records' write hook, or by a refresh here)."""
+    if not TimePoint.objects.filter(patient=patient).exists():
+        refresh_time_points([patient.pk])
+    return TimePoint.objects.filter(patient=patient).order_by("day", "pk").first()
+
+
 def _url(world: Any, path: str, centre: str, user: Any) -> str:
     patient = world.patient_a if centre == "a" else world.patient_b
     url = path.replace("{registry_id}", patient.registry_id)
     if "{record_id}" in url:
         kind = KIND_OF_PLURAL[path.split("/")[2]]
         url = url.replace("{record_id}", str(_first(kind.model, patient).pk))
+    if "{query_id}" in url:
+        url = url.replace("{query_id}", str(world.queries[centre].pk))
+    if "{time_point_id}" in url:
+        url = url.replace("{time_point_id}", str(_time_point(patient).pk))
     if "{token_id}" in url:
         url = url.replace("{token_id}", str(token_create(actor=user, name="to revoke")[0].pk))
     return url
@@ -317,6 +391,23 @@ def _expect_api(rule: str, user: str | None, centre: str, method: str) -> set[in
         return {201, 422} if writes else ({403} if reads else {404})
     if rule == "change":
         return {409} if writes else ({403} if reads else {404})
+    # queries: a step the query's status no longer allows (the walk takes them in turn) is a 422
+    if rule == "query_get":
+        return {200} if reads else {404}
+    if rule == "query_raise":
+        return {201} if _raises(user, centre) else ({403} if reads else {404})
+    if rule == "query_comment":
+        return {200, 422} if _raises(user, centre) else ({403} if reads else {404})
+    if rule == "query_answer":
+        return {200, 422} if writes else ({403} if reads else {404})
+    if rule == "query_close":  # the walk's queries were raised by coord
+        return {200, 422} if user in COORDINATES else ({403} if reads else {404})
+    # time points: sign off and waive are the centre's; unlock also a coordinator's. A step the time point's
+    # state no longer allows (the walk takes them in turn: lock, unlock, waive) is a 422
+    if rule == "time_point_write":
+        return {200, 422} if writes else ({403} if reads else {404})
+    if rule == "time_point_unlock":
+        return {200, 422} if writes or user in COORDINATES else ({403} if reads else {404})
     raise AssertionError(rule)
 
 
@@ -334,7 +425,11 @@ def test_api_walk(world: Any, username: str | None) -> None:
             rule = "screen"
         for centre in (
             ("a", "b")
-            if "{registry_id}" in path or "{record_id}" in path or operation_id == "patient_create"
+            if "{registry_id}" in path
+            or "{record_id}" in path
+            or "{query_id}" in path
+            or "{time_point_id}" in path
+            or operation_id in ("patient_create", "query_raise")
             else ("a",)
         ):
             url = _url(world, path, centre, user)

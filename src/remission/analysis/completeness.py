@@ -8,6 +8,8 @@
   patient's potential follow-up runs from day 0 to the cut-off date, or to the death if the death is
   known and before the cut-off; observed follow-up runs from day 0 to the last contact (the death for
   those who died). Patients whose day 0 is after the cut-off are left out. 1 = complete follow-up.
+  The arithmetic is the registry's own (``registry/quality/completeness.py``), which the centre
+  completeness page uses too; this module feeds it the analysis data set.
 """
 
 from __future__ import annotations
@@ -18,38 +20,23 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from remission.registry.quality.completeness import ClarkIndex, clark_index
 from remission.survival import kaplan_meier
 
 NO_PATIENTS = "no patient has day 0 on or before the cut-off {cutoff}"
 
 
-@dataclass(frozen=True)
-class ClarkIndex:
-    """Clark's C with its numerator and denominator (person-days)."""
-
-    observed_days: float
-    potential_days: float
-    index: float
-    n: int
-    cutoff: dt.date
-
-
 def clark_completeness(frame: pd.DataFrame, *, cutoff: dt.date) -> ClarkIndex:
-    """Clark's C of ``frame`` (columns ``infusion_date``, ``os_days``, ``os_event``) at ``cutoff``."""
-    day0 = pd.to_datetime(frame["infusion_date"])
-    to_cutoff = (pd.Timestamp(cutoff) - day0).dt.days.to_numpy(dtype=np.float64)
-    inside = to_cutoff >= 0
-    if not inside.any():
+    """Clark's C of ``frame`` (columns ``infusion_date``, ``os_days``, ``os_event``) at ``cutoff``: the
+    analysis data set's overall-survival time is the last contact, or the death when ``os_event`` is 1;
+    the arithmetic is the registry's one (:func:`remission.registry.quality.completeness.clark_index`)."""
+    day0 = pd.to_datetime(frame["infusion_date"]).to_numpy(dtype="datetime64[D]")
+    end = day0 + frame["os_days"].to_numpy(dtype=np.int64).astype("timedelta64[D]")
+    died = frame["os_event"].to_numpy(dtype=np.int64) == 1
+    clark = clark_index(day0, end, np.where(died, end, np.datetime64("NaT", "D")), cutoff)
+    if clark.patients == 0:
         raise ValueError(NO_PATIENTS.format(cutoff=cutoff))
-    days = frame["os_days"].to_numpy(dtype=np.float64)[inside]
-    died = frame["os_event"].to_numpy(dtype=np.int64)[inside] == 1
-    to_cutoff = to_cutoff[inside]
-    died_before_cutoff = died & (days <= to_cutoff)
-    observed = np.minimum(days, to_cutoff)
-    potential = np.where(died_before_cutoff, days, to_cutoff)
-    total_potential = float(potential.sum())
-    index = float(observed.sum() / total_potential) if total_potential > 0 else float("nan")
-    return ClarkIndex(float(observed.sum()), total_potential, index, int(inside.sum()), cutoff)
+    return clark
 
 
 @dataclass(frozen=True)

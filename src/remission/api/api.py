@@ -34,7 +34,9 @@ from remission.api import exports as export_routes
 from remission.api import fhir as fhir_routes
 from remission.api import imports as import_routes
 from remission.api import outcomes as estimates
+from remission.api import queries as query_routes
 from remission.api import schemas, tokens
+from remission.api import worklist as worklist_routes
 from remission.api.docs import docs_signin
 from remission.api.errors import RULE_BY_STATUS, document_errors, error_body, server_error_response
 from remission.api.middleware import logger, too_large
@@ -667,5 +669,8 @@ def outcomes(request: HttpRequest, filters: Query[schemas.OutcomeFilters]) -> di
 api.add_router("/patients", fhir_routes.router)
 api.add_router("", export_routes.router)
 api.add_router("", import_routes.router)
+api.add_router("", query_routes.router)
+api.add_router("", worklist_routes.router)
+api.add_router("", "remission.api.completeness.router")
 
 __all__ = ["api"]

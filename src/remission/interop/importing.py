@@ -37,8 +37,7 @@ from remission.registry.models import Centre, ConditioningAgent, Patient
 from remission.registry.services.batch import (
     NewPatient,
     NewRecord,
-    insert_rows,
-    new_rows,
+    insert_values,
     patients_create,
 )
 from remission.registry.services.records import record_create
@@ -270,7 +269,7 @@ class _Run:
             for rec in new.records:
                 self._count(rec.tag.kind)
                 remembered.append(self._memory(rec.tag, rec.instance, new.instance))
-        insert_rows(ImportedRecord, new_rows(ImportedRecord, remembered))
+        insert_values(ImportedRecord, remembered)
 
     def _memory(self, row: SourceRow, record: models.Model, patient: Patient) -> dict[str, Any]:
         """The fields of the :class:`ImportedRecord` that remembers ``row`` became ``record``."""

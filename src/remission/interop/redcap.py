@@ -34,10 +34,11 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from types import MappingProxyType
 from typing import IO, Any
 
 import numpy as np
@@ -513,14 +514,35 @@ def read_redcap(
     return rows, problems
 
 
+@dataclass(frozen=True)
+class _FormColumns:
+    """The columns of one instrument, prepared once for every line: (index, project column, mirror
+    variable, the registry field's type, the mapping's recodes for it), and where each field is read
+    from (the same for every row of the instrument)."""
+
+    columns: tuple[tuple[int, str, RedcapField, FieldSpec | None, dict[str, str]], ...]
+    sources: Mapping[str, str]
+
+
+def _form_columns(reading: _Reading, columns: list[tuple[int, str, RedcapField]]) -> _FormColumns:
+    prepared = []
+    for index, column, target in columns:
+        spec = None if target.link else field_spec(_kind_of(target.form), target.field)
+        prepared.append((index, column, target, spec, reading.mapping.codes.get(target.name, {})))
+    sources = {target.field: column for _index, column, target in columns}
+    return _FormColumns(tuple(prepared), MappingProxyType(sources))  # shared by the rows: read-only
+
+
 def _rows(
     reading: _Reading, header: list[str], lines: Iterable[list[str]], record_column: str
 ) -> Iterator[SourceRow]:
-    by_form: dict[str, list[tuple[int, str, RedcapField]]] = {}
+    found: dict[str, list[tuple[int, str, RedcapField]]] = {}
     for index, column in enumerate(header):
         target = reading.targets.get(column)
         if target is not None and target.name != RECORD_ID_FIELD:
-            by_form.setdefault(target.form, []).append((index, column, target))
+            found.setdefault(target.form, []).append((index, column, target))
+    by_form = {form: _form_columns(reading, columns) for form, columns in found.items()}
+    no_columns = _FormColumns((), MappingProxyType({}))
     at = {
         name: header.index(name)
         for name in (EVENT_COLUMN, REPEAT_INSTRUMENT, REPEAT_INSTANCE)
@@ -556,21 +578,27 @@ def _rows(
             present = [
                 form
                 for form, columns in by_form.items()
-                if form == PATIENT_TABLE or any(cells[i].strip() for i, _c, _t in columns)
+                if form == PATIENT_TABLE or any(cells[c[0]].strip() for c in columns.columns)
             ]
         for form in present:
             row = _row(
-                reading, where, record, event, form, instance_text or "1", cells, by_form.get(form, [])
+                reading,
+                where,
+                record,
+                event,
+                form,
+                instance_text or "1",
+                cells,
+                by_form.get(form, no_columns),
             )
             if row is not None:
                 yield row
 
 
-def _parsed(reading: _Reading, index: int, text: str, spec: FieldSpec, target: RedcapField) -> Any:
+def _parsed(reading: _Reading, index: int, text: str, spec: FieldSpec, recode: dict[str, str]) -> Any:
     """``text`` of column ``index`` parsed as its field's value (remembered unless a JSON document)."""
     value = reading.parsed.get((index, text), _UNREAD)
     if value is _UNREAD:
-        recode = reading.mapping.codes.get(target.name, {})
         value = parse(spec, text, formats=reading.mapping.date_formats, recode=recode)
         if spec.type != "json":
             reading.parsed[(index, text)] = value
@@ -589,17 +617,16 @@ def _row(
     form: str,
     instance: str,
     cells: list[str],
-    columns: list[tuple[int, str, RedcapField]],
+    form_columns: _FormColumns,
 ) -> SourceRow:
     """One instrument of one line as a row; a cell that cannot be read is reported and left out (the
     engine then reports only the reader's problem for this line)."""
     kind = _kind_of(form)
     values: dict[str, Any] = {}
-    sources: dict[str, str] = {}
+    sources = form_columns.sources
     missing: dict[str, str] = {}
-    for index, project_column, target in columns:
+    for index, project_column, target, spec, recode in form_columns.columns:
         text = cells[index].strip()
-        sources[target.field] = project_column
         reason = reading.mapping.missing_reason(text) if text else None
         if reason is not None:
             if not target.takes_missing:
@@ -611,9 +638,9 @@ def _row(
         if target.link:
             values[target.field] = _key(record, event, target.link, text) if text else None
             continue
-        spec = field_spec(kind, target.field)
+        assert spec is not None  # a column that is not a link has its field's type
         try:
-            value = _parsed(reading, index, text, spec, target)
+            value = _parsed(reading, index, text, spec, recode)
         except CellError as exc:
             reading.problem(where, project_column, exc.rule, exc.message)
             continue

@@ -8,9 +8,17 @@ centre clinician                  own centre              own centre           o
 centre viewer                     own centre              —                    —
 registry statistician             all centres (pseudo-    —                    —
                                   nymised records only)
+registry data coordinator         all centres (pseudo-    queries only (raise, —
+                                  nymised records only)   close, re-open)
 registry administrator            all centres             all centres, and     —
                                                           centres and users
 ================================  ======================  ===================  ==================
+
+Data quality (``services/queries.py``, ``services/timepoints.py``): a query is raised by a registry data
+coordinator or administrator on any centre's record, or by a centre's data manager or clinician on their
+own; it is answered by the centre (data manager or clinician); it is closed or re-opened by whoever raised
+it, or by a coordinator or administrator. A centre's data manager or clinician signs off (locks) a time
+point; unlocking is theirs too, and the coordinator's and administrator's.
 
 A membership counts on the days between ``valid_from`` and ``valid_to``; an inactive account has none.
 Selectors and services call :func:`scope_for`; views never decide access themselves.
@@ -51,6 +59,7 @@ class Scope:
     identifiers: frozenset[int]
     administers: bool
     roles: frozenset[str]
+    coordinates: bool = False  # registry data coordinator or administrator: queries on every centre
 
     def can_read(self, centre_id: int) -> bool:
         return self.readable is None or centre_id in self.readable
@@ -61,13 +70,23 @@ class Scope:
     def can_see_identifiers(self, centre_id: int) -> bool:
         return centre_id in self.identifiers
 
+    def can_raise_query(self, centre_id: int) -> bool:
+        """Raise a query on ``centre_id``'s record: coordinator, administrator, or the centre's writers."""
+        return self.coordinates or (self.writable is not None and centre_id in self.writable)
+
+    def can_answer_query(self, centre_id: int) -> bool:
+        """Answer a query on ``centre_id``'s record: its data manager or clinician, or administrator."""
+        return self.can_write(centre_id)
+
     @property
     def reads_everything(self) -> bool:
         return self.readable is None
 
 
 NO_ACCESS = Scope(None, frozenset(), frozenset(), frozenset(), False, frozenset())
-SYSTEM_SCOPE = Scope(None, None, None, frozenset(), True, frozenset({Role.REGISTRY_ADMINISTRATOR}))
+SYSTEM_SCOPE = Scope(
+    None, None, None, frozenset(), True, frozenset({Role.REGISTRY_ADMINISTRATOR}), coordinates=True
+)
 
 
 def scope_for(user: Any, *, today: dt.date | None = None) -> Scope:
@@ -103,13 +122,15 @@ def _build_scope(user: Any, today: dt.date) -> Scope:
     writable: set[int] = set()
     identifiers: set[int] = set()
     roles: set[str] = set()
-    reads_all = writes_all = administers = False
+    reads_all = writes_all = administers = coordinates = False
     for role, centre_id in rows.values_list("role", "centre_id"):
         roles.add(role)
         if role == Role.REGISTRY_ADMINISTRATOR:
-            reads_all = writes_all = administers = True
+            reads_all = writes_all = administers = coordinates = True
         elif role == Role.REGISTRY_STATISTICIAN:
             reads_all = True
+        elif role == Role.REGISTRY_DATA_COORDINATOR:
+            reads_all = coordinates = True
         else:
             readable.add(centre_id)
             if role in CAN_WRITE:
@@ -123,4 +144,5 @@ def _build_scope(user: Any, today: dt.date) -> Scope:
         identifiers=frozenset(identifiers),
         administers=administers,
         roles=frozenset(roles),
+        coordinates=coordinates,
     )

@@ -55,6 +55,8 @@ CONTENT_FIELDS = (
     "reason",
 )
 PAGE = 2000  # rows read per query while walking the chain
+# json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False), its encoder made once
+_CANONICAL_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 # What verify_chain says (module constants so that tests assert on them).
 CHAIN_OK = "the chain of {rows} audit rows is intact"
@@ -87,12 +89,31 @@ ANCHOR_BEYOND = (
 )
 
 
+def _as_is(value: Any) -> bool:
+    """Whether the canonical JSON writes ``value`` as :func:`json.dumps` does: every key a string, no
+    float with an integral value (the common case: a snapshot of strings, numbers, dates as text)."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return True
+    if kind is float:
+        return not (math.isfinite(value) and value.is_integer())
+    if kind is dict:
+        return all(type(key) is str and _as_is(item) for key, item in value.items())
+    if kind is list:
+        return all(_as_is(item) for item in value)
+    return False
+
+
 def _normal(value: Any) -> Any:
     """``value`` as the canonical JSON writes it (see the module docstring)."""
+    return value if _as_is(value) else _rewritten(value)
+
+
+def _rewritten(value: Any) -> Any:
     if isinstance(value, dict):
-        return {str(key): _normal(item) for key, item in value.items()}
+        return {str(key): _rewritten(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return [_normal(item) for item in value]
+        return [_rewritten(item) for item in value]
     if isinstance(value, float) and math.isfinite(value) and value.is_integer():
         return int(value)
     return value
@@ -108,8 +129,7 @@ def canonical_content(values: Mapping[str, Any]) -> bytes:
     content["at"] = _utc(content["at"])
     content["before"] = _normal(content["before"])
     content["after"] = _normal(content["after"])
-    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return text.encode("utf-8")
+    return _CANONICAL_JSON.encode(content).encode("utf-8")
 
 
 def content_hash(values: Mapping[str, Any]) -> str:

@@ -19,11 +19,14 @@ class Role(models.TextChoices):
     CENTRE_CLINICIAN = "centre_clinician", "Centre clinician"
     CENTRE_VIEWER = "centre_viewer", "Centre viewer"
     REGISTRY_STATISTICIAN = "registry_statistician", "Registry statistician"
+    REGISTRY_DATA_COORDINATOR = "registry_data_coordinator", "Registry data coordinator"
     REGISTRY_ADMINISTRATOR = "registry_administrator", "Registry administrator"
 
 
 CENTRE_ROLES = frozenset({Role.CENTRE_DATA_MANAGER, Role.CENTRE_CLINICIAN, Role.CENTRE_VIEWER})
-REGISTRY_ROLES = frozenset({Role.REGISTRY_STATISTICIAN, Role.REGISTRY_ADMINISTRATOR})
+REGISTRY_ROLES = frozenset(
+    {Role.REGISTRY_STATISTICIAN, Role.REGISTRY_DATA_COORDINATOR, Role.REGISTRY_ADMINISTRATOR}
+)
 
 
 class MissingReason(models.TextChoices):
@@ -267,3 +270,50 @@ class AuditAction(models.TextChoices):
     REACTIVATE = "reactivate", "Account reactivated"
     OTP_ENROL = "otp_enrol", "Second factor enrolled"
     OTP_RESET = "otp_reset", "Second factor removed by an administrator"
+    # data quality (remission.registry.services.queries, .timepoints; remission quality run)
+    QUERY_RAISE = "query_raise", "Query raised"
+    QUERY_COMMENT = "query_comment", "Query comment"
+    QUERY_ANSWER = "query_answer", "Query answered"
+    QUERY_CLOSE = "query_close", "Query closed"
+    QUERY_REOPEN = "query_reopen", "Query re-opened"
+    TIME_POINT_LOCK = "time_point_lock", "Time point signed off"
+    TIME_POINT_UNLOCK = "time_point_unlock", "Time point unlocked"
+    TIME_POINT_WAIVE = "time_point_waive", "Time point marked not required"
+    QUALITY_RUN = "quality_run", "Data-quality rules run"
+
+
+# --- data quality (registry/models/quality.py) ------------------------------------------------------
+
+
+class TimePointStatus(models.TextChoices):
+    """Where one expected follow-up form stands today (computed from its window, never stored)."""
+
+    UPCOMING = "upcoming", "Upcoming"  # its window has not opened
+    DUE = "due", "Due"  # inside its window, no form yet
+    OVERDUE = "overdue", "Overdue"  # window closed, no form
+    RECEIVED = "received", "Received"
+    NOT_REQUIRED = "not_required", "Not required"  # death, withdrawal, or waived with a reason
+
+
+class QueryStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    ANSWERED = "answered", "Answered"
+    CLOSED = "closed", "Closed"
+
+
+class Severity(models.TextChoices):
+    """How much a data-quality finding matters; a rule has one, a query takes its rule's."""
+
+    ERROR = "error", "Error"  # the data are probably wrong
+    WARNING = "warning", "Warning"  # something expected is missing
+    INFO = "info", "Information"
+
+
+class QueryEventKind(models.TextChoices):
+    """One step of a query's thread (registry/models/quality.py: QueryEvent)."""
+
+    RAISED = "raised", "Raised"
+    COMMENT = "comment", "Comment"
+    ANSWERED = "answered", "Answered"
+    CLOSED = "closed", "Closed"
+    REOPENED = "reopened", "Re-opened"

@@ -443,19 +443,19 @@ def _field_problems(record: models.Model, *, unique_fields: bool = True) -> list
     own_id = record.pk is not None and record._state.adding
     validate_unique = unique_fields and (_has_unique_fields(model) or own_id)
     exclude = list(_foreign_keys(model))
-    unseen: list[tuple[Any, ...]] = []
-    for model_field in _plain_fields(model):
-        if model_field.attname not in record.__dict__:  # deferred: Django reads it, and checks it
+    unseen: list[tuple[models.Field, type, Any]] = []
+    stored = record.__dict__
+    for model_field, clean in _clean_values(model):
+        if model_field.attname not in stored:  # deferred: Django reads it, and checks it
             continue
-        value = record.__dict__[model_field.attname]
-        seen = (model, model_field.attname, type(value), value)
-        try:
-            if seen in _CLEAN_VALUES:
-                exclude.append(model_field.name)
-            else:
-                unseen.append(seen)
-        except TypeError:  # a value that cannot be remembered (a list): checked every time
-            pass
+        value = stored[model_field.attname]
+        key = _remembered_as(value)
+        if key is _UNREMEMBERED:  # a value that cannot be remembered (a filled list): checked every time
+            continue
+        if key in clean.get(type(value), ()):
+            exclude.append(model_field.name)
+        else:
+            unseen.append((model_field, type(value), key))
     try:
         record.full_clean(exclude=exclude, validate_unique=validate_unique, validate_constraints=False)
     except DjangoValidationError as exc:
@@ -464,20 +464,49 @@ def _field_problems(record: models.Model, *, unique_fields: bool = True) -> list
             for field, messages in exc.message_dict.items()
             for message in messages
         ]
-    if len(_CLEAN_VALUES) > CLEAN_VALUES_KEPT:
-        _CLEAN_VALUES.clear()
-    for seen in unseen:  # clean, and left as it was (not converted): the same value is clean again
-        value = record.__dict__.get(seen[1])
-        if type(value) is seen[2] and value == seen[3]:
-            _CLEAN_VALUES.add(seen)
+    for model_field, kind, key in unseen:  # clean, and left as it was (not converted): clean again
+        value = stored.get(model_field.attname)
+        if type(value) is kind and _remembered_as(value) == key:
+            _remember(model, model_field, kind, key)
     return []
 
 
-# Values Django's field checks passed unchanged, by (model, field, type, value): a field's check is a
-# function of its value alone (types, choices, lengths, ranges), so a value that passed once passes
-# again; an importer's records repeat their codes and dates many times over.
-_CLEAN_VALUES: set[tuple[Any, ...]] = set()
+# Values Django's field checks passed unchanged, by model, field and the value's type: a field's check is
+# a function of its value alone (types, choices, lengths, ranges), so a value that passed once passes
+# again; an importer's records repeat their codes and dates many times over. An empty dict or list (a
+# JSON field's default) is remembered as EMPTY; another dict or list is checked every time.
+_CLEAN_VALUES: dict[tuple[type[models.Model], str], dict[type, set[Any]]] = {}
 CLEAN_VALUES_KEPT = 200_000
+_EMPTY = ("empty",)
+_UNREMEMBERED = object()
+_clean_count = 0
+
+
+def _remembered_as(value: Any) -> Any:
+    """The key a clean ``value`` is remembered by (itself if it can be a set member)."""
+    if type(value) is dict or type(value) is list:
+        return _UNREMEMBERED if value else _EMPTY
+    try:
+        hash(value)
+    except TypeError:
+        return _UNREMEMBERED
+    return value
+
+
+@cache
+def _clean_values(model: type[models.Model]) -> tuple[tuple[models.Field, dict[type, set[Any]]], ...]:
+    """Each field of :func:`_plain_fields` with the clean values remembered for it, by type."""
+    return tuple((f, _CLEAN_VALUES.setdefault((model, f.attname), {})) for f in _plain_fields(model))
+
+
+def _remember(model: type[models.Model], model_field: models.Field, kind: type, key: Any) -> None:
+    global _clean_count
+    if _clean_count >= CLEAN_VALUES_KEPT:
+        for by_type in _CLEAN_VALUES.values():
+            by_type.clear()
+        _clean_count = 0
+    _CLEAN_VALUES[(model, model_field.attname)].setdefault(kind, set()).add(key)
+    _clean_count += 1
 
 
 @cache

@@ -39,6 +39,7 @@ from remission.reports.activity import (
     summarise_measurements,
 )
 from remission.reports.cell_therapy import cell_therapy_section
+from remission.reports.completeness_section import completeness_section
 from remission.reports.document import Block, Document, KeyValues, Paragraph, Section
 from remission.reports.flow_diagram import flow_figure, flow_table
 from remission.reports.funnel import plot_funnel
@@ -276,6 +277,7 @@ def build_document(
             "follow-up",
         )
     )
+    sections.append(completeness_section(frame, cutoff=cutoff))
     if results.benchmarks is not None and not results.benchmarks.centres.empty:
         sections.append(_benchmarking_section(results.benchmarks, who))
     if cell_therapy is not None:

@@ -211,3 +211,49 @@ REMISSION_API_TOKEN_DAYS = 90
 REMISSION_API_TOKEN_MAX_DAYS = 365
 # The interactive API documents (/api/docs, /api/openapi.json) ask for a sign-in (production.py: yes).
 REMISSION_API_DOCS_NEED_SIGNIN = False
+# --- e-mail: the daily digest of query news (remission quality notify) ------------------------------
+# Printed to the console unless REMISSION_EMAIL_HOST names an SMTP server (environment.py).
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if ENV.email_host
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_HOST = ENV.email_host or "localhost"
+EMAIL_PORT = ENV.email_port
+EMAIL_HOST_USER = ENV.email_user
+EMAIL_HOST_PASSWORD = ENV.email_password
+EMAIL_USE_TLS = ENV.email_tls
+DEFAULT_FROM_EMAIL = ENV.email_from
+# Links in e-mails point here.
+REMISSION_SITE_URL = ENV.site_url
+# --- data quality: the follow-up forms each infusion is due (docs/quality.md, "Forms due") ------------
+# A schedule: fixed points (code, label, day from day 0, window days before, window days after), then one
+# point a year from ``yearly_from`` to ``yearly_to`` (day round(365.25 × year), window ± ``yearly_window``
+# days). Day 100, 6 months, then yearly is CIBMTR's Post-CTED (form 4100) pattern; the 15-year track for
+# genetically modified products follows FDA's guidance on long-term follow-up after human gene therapy
+# products (January 2020). The window widths are this registry's choice, not a published figure.
+_FIRST_YEAR = [
+    ("d100", "Day 100", 100, 30, 30),
+    ("m6", "6 months", 183, 45, 45),
+    ("y1", "1 year", 365, 90, 90),
+]
+_YEARLY_TO_15 = {"points": _FIRST_YEAR, "yearly_from": 2, "yearly_to": 15, "yearly_window": 90}
+REMISSION_FOLLOW_UP_SCHEDULES: dict[str, dict[str, Any]] = {
+    "hsct": dict(_YEARLY_TO_15),
+    "cell_therapy": dict(_YEARLY_TO_15),  # MSC, Treg, other cell therapies
+    "gene_modified": dict(_YEARLY_TO_15),  # CAR-T and other genetically modified products
+}
+# Which schedule a product type follows (codes.ProductType); a product of codes.GENE_MODIFIED_PRODUCTS, or
+# one whose manipulation is gene modification, follows "gene_modified" whatever this says.
+REMISSION_FOLLOW_UP_SCHEDULE_OF_PRODUCT: dict[str, str] = {
+    "auto_hsc": "hsct",
+    "allo_hsc": "hsct",
+    "msc": "cell_therapy",
+    "treg": "cell_therapy",
+    "other": "cell_therapy",
+    "car_t": "gene_modified",
+}
+# --- data quality: the soft rules (docs/quality.md, "Rules"; remission.registry.quality.rules) ---------
+# Per rule id: {"enabled": False} leaves the rule out; {parameter: days} changes one of its thresholds,
+# e.g. {"engraftment-by-d60": {"days": 45}, "cd4-at-1y": {"enabled": False}}.
+REMISSION_QUALITY_RULES: dict[str, dict[str, Any]] = {}

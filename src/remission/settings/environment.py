@@ -12,6 +12,12 @@ variable                       meaning
 ``DEBUG``                      ``1``/``true`` turns debug on (refused in production)
 ``ALLOWED_HOSTS``              comma-separated host names (production)
 ``CI``                         ``true`` on the continuous-integration machine
+``REMISSION_EMAIL_HOST``       SMTP server of the daily query e-mails; unset: e-mails are printed
+                               to the console (``remission quality notify``)
+``REMISSION_EMAIL_PORT``       its port (default 587), ``REMISSION_EMAIL_USER``,
+                               ``REMISSION_EMAIL_PASSWORD``, ``REMISSION_EMAIL_TLS`` (default on)
+``REMISSION_EMAIL_FROM``       the sender's address
+``REMISSION_SITE_URL``         the address users reach the registry at, for links in e-mails
 =============================  ==================================================================
 """
 
@@ -37,6 +43,13 @@ class Environment:
     allowed_hosts: tuple[str, ...]
     ci: bool
     pseudonym_key: str | None = None
+    email_host: str | None = None
+    email_port: int = 587
+    email_user: str = ""
+    email_password: str = ""
+    email_tls: bool = True
+    email_from: str = "remission@localhost"
+    site_url: str = "http://127.0.0.1:8000"
 
     @property
     def sqlite_path(self) -> Path:
@@ -54,6 +67,13 @@ def read_environment(environ: dict[str, str] | None = None) -> Environment:
         allowed_hosts=hosts,
         ci=_flag(env.get("CI")),
         pseudonym_key=env.get("REMISSION_PSEUDONYM_KEY") or None,
+        email_host=env.get("REMISSION_EMAIL_HOST") or None,
+        email_port=int(env.get("REMISSION_EMAIL_PORT") or 587),
+        email_user=env.get("REMISSION_EMAIL_USER", ""),
+        email_password=env.get("REMISSION_EMAIL_PASSWORD", ""),
+        email_tls=_flag(env.get("REMISSION_EMAIL_TLS", "1")),
+        email_from=env.get("REMISSION_EMAIL_FROM") or "remission@localhost",
+        site_url=env.get("REMISSION_SITE_URL") or "http://127.0.0.1:8000",
     )
 
 

@@ -15,10 +15,15 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
+
 from remission.registry import services
 from remission.registry.access import SYSTEM
-from remission.registry.codes import Role
-from remission.registry.models import Centre
+from remission.registry.codes import Role, Severity
+from remission.registry.models import Centre, Patient
+from remission.registry.services import queries
+from remission.registry.services.quality_run import quality_run
+from remission.registry.validation import patient_findings
 from remission.synth.bulk import bulk_load, ensure_centres
 from remission.synth.demo_password import DEMO_PASSWORD
 
@@ -39,6 +44,7 @@ DEMO_LOGINS = (
     DemoLogin("clinician", Role.CENTRE_CLINICIAN, "syn-genoa"),
     DemoLogin("viewer", Role.CENTRE_VIEWER, "syn-leiden"),
     DemoLogin("statistician", Role.REGISTRY_STATISTICIAN, None),
+    DemoLogin("coordinator", Role.REGISTRY_DATA_COORDINATOR, None),
     DemoLogin("admin", Role.REGISTRY_ADMINISTRATOR, None),
 )
 
@@ -77,10 +83,51 @@ def build_demo(
         progress=progress,
         as_of=today,
     )
-    # Data-quality queries do not exist yet. When they do, the demo opens its open queries here: one for
-    # each finding on a planted legacy error (``patient_findings``; each planted record says what is wrong
-    # with it in ``Rec.defect``) and one for each overdue follow-up form (``present.overdue_visit``).
+    open_demo_queries(today=today)
     return result.patients
+
+
+# The demo's data-quality work: the forms due and the rule queries of a nightly run, and the registry data
+# coordinator's own queries on the planted legacy errors of the two demo centres with logins, a few of
+# them answered by the centre and one closed, so that every step of a query's life is on show.
+DEMO_PERSON_QUERIES = 8
+DEMO_ANSWERED = 3
+DEMO_ANSWER = "Checked against the source document: corrected in the record."
+
+
+def open_demo_queries(*, today: dt.date) -> None:
+    users = {
+        u.username: u for u in get_user_model().objects.filter(username__in=["coordinator", "datamanager"])
+    }
+    coordinator, manager = users["coordinator"], users["datamanager"]
+    quality_run(actor=SYSTEM, today=today)
+    raised = []
+    for patient in Patient.objects.filter(centre__code__in=["syn-leiden", "syn-genoa"]).order_by(
+        "registry_id"
+    ):
+        finding = next((f for f in patient_findings(patient, today=today) if f.record_id is not None), None)
+        if finding is None:
+            continue
+        record = patient if finding.entity == "patient" else None
+        entity = None if record is not None else f"registry.{finding.entity.lower()}"
+        raised.append(
+            queries.query_raise(
+                actor=coordinator,
+                record=record,
+                entity=entity,
+                record_id=None if record is not None else finding.record_id,
+                field=finding.problem.field,
+                text=f"Please check: {finding.problem.message}",
+                severity=Severity.ERROR,
+            )
+        )
+        if len(raised) == DEMO_PERSON_QUERIES:
+            break
+    leiden = [q for q in raised if q.centre.code == "syn-leiden"]
+    for query in leiden[:DEMO_ANSWERED]:
+        queries.query_answer(actor=manager, query=query, text=DEMO_ANSWER)
+    if leiden:
+        queries.query_close(actor=coordinator, query=leiden[0], text="Thank you.")
 
 
 def demo_patient_count() -> int:

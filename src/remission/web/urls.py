@@ -6,14 +6,17 @@ from remission.api.api import api
 from remission.web.views import (
     accounts,
     auth,
+    completeness,
     exports,
     imports,
     outcomes,
     patients,
     quality,
+    queries,
     records,
     screening,
     tokens,
+    worklist,
 )
 
 # Static files (CSS, scripts, the API docs' assets) are served by WhiteNoise (settings MIDDLEWARE).
@@ -50,6 +53,12 @@ urlpatterns = [
     path("outcomes/", outcomes.outcomes, name="outcomes"),
     path("outcomes/report.<str:fmt>", outcomes.report, name="outcomes_report"),
     path("quality/", quality.quality, name="quality"),
+    path("quality/worklist/", worklist.worklist, name="worklist"),
+    path("quality/completeness/", completeness.completeness, name="completeness"),
+    path("quality/completeness.csv", completeness.completeness_csv, name="completeness_csv"),
+    path("queries/", queries.query_list, name="queries"),
+    path("queries/raise/", queries.query_raise, name="query_raise"),
+    path("queries/<int:pk>/", queries.query_detail, name="query_detail"),
     path("export/", exports.export, name="export"),
     path("export/redcap-dictionary.csv", exports.redcap_dictionary, name="export_redcap_dictionary"),
     path("export/redcap-records.csv", exports.redcap_records, name="export_redcap_records"),

@@ -179,7 +179,19 @@ for _model, _fields in PLAUSIBLE_RANGES.items():
 
 # Not from input: the audit chain's place, set by the chain writer under its lock (a clash means a writer
 # went around the lock; tests/registry/test_audit_chain.py).
-INTERNAL_CONSTRAINTS = frozenset({"auditrecord.sequence"})
+# Nor the data-quality bookkeeping's: time points are derived from day 0 and the schedule, a rule's query
+# is kept once per rule, record and field, a closing is dated and a digest is one per user, all by the
+# services that write them, never from a person's input (tests/registry/quality/).
+INTERNAL_CONSTRAINTS = frozenset(
+    {
+        "auditrecord.sequence",
+        "time_point_unique",
+        "time_point_window_holds_due_date",
+        "query_one_per_rule_record_field",
+        "query_closed_dated",
+        "querydigest.user",
+    }
+)
 
 
 def every_constraint() -> set[str]:

@@ -5,6 +5,7 @@ from remission.registry.models.centres import Centre, Membership
 from remission.registry.models.disease import Assessment, Diagnosis, PriorTherapy, WorkUp
 from remission.registry.models.followup import AdverseEvent, FollowUp, LabResult, OutcomeEvent
 from remission.registry.models.patients import HospitalIdentifier, Patient
+from remission.registry.models.quality import Query, QueryDigest, QueryEvent, TimePoint
 from remission.registry.models.treatment import (
     CellProduct,
     Conditioning,
@@ -54,5 +55,9 @@ __all__ = [
     "OutcomeEvent",
     "Patient",
     "PriorTherapy",
+    "Query",
+    "QueryDigest",
+    "QueryEvent",
+    "TimePoint",
     "WorkUp",
 ]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 from collections.abc import Callable, MutableMapping, Sequence
+from functools import cache
 from typing import Any
 
 from django.db import models, transaction
@@ -27,16 +28,22 @@ HEAD_ID = 1
 Inserter = Callable[[type[models.Model], Sequence[models.Model]], None]
 
 SKIPPED_FIELDS = frozenset({"created_at", "updated_at"})
+JSON_READY = frozenset({str, int, float, bool, type(None), dict, list})  # types _jsonable leaves alone
 
 
 def snapshot(record: models.Model) -> dict[str, Any]:
     """The stored values of ``record`` as JSON-ready data (foreign keys as ids, dates as ISO strings)."""
     values: dict[str, Any] = {}
-    for field in record._meta.concrete_fields:
-        if field.name in SKIPPED_FIELDS:
-            continue
-        values[field.attname] = _jsonable(getattr(record, field.attname))
+    for name in _snapshot_fields(type(record)):
+        value = getattr(record, name)
+        values[name] = value if type(value) in JSON_READY else _jsonable(value)
     return values
+
+
+@cache
+def _snapshot_fields(model: type[models.Model]) -> tuple[str, ...]:
+    """The attribute names a snapshot of ``model`` holds, in field order."""
+    return tuple(f.attname for f in model._meta.concrete_fields if f.name not in SKIPPED_FIELDS)
 
 
 def _jsonable(value: Any) -> Any:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import itertools
 import json
 import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -36,6 +37,7 @@ from typing import Any
 
 from django.db import connection, models, transaction
 from django.db.models.base import ModelState
+from django.db.models.signals import post_init, pre_init
 from django.utils import timezone
 
 from remission.registry import catalogue
@@ -43,7 +45,7 @@ from remission.registry.access import SYSTEM, scope_for
 from remission.registry.codes import AuditAction, Intensity, OutcomeType, VitalStatus
 from remission.registry.errors import Problem
 from remission.registry.models import PATIENT_RECORD_MODELS, AuditRecord, Infusion, Patient
-from remission.registry.services.audit import audit_write_many, snapshot
+from remission.registry.services.audit import audit_append, snapshot
 from remission.registry.services.patients import REGISTRY_ID_ALPHABET, REGISTRY_ID_LENGTH
 from remission.registry.services.records import NOT_FOUND, READ_ONLY
 from remission.registry.validation import (
@@ -135,6 +137,61 @@ def _apply_defaults(model: type[models.Model], values: dict[str, Any], infusions
         values["sequence"] = infusions_before + 1
 
 
+@cache
+def _blank(
+    model: type[models.Model],
+) -> tuple[dict[str, Any], dict[str, models.Field], dict[str, models.ForeignKey]] | None:
+    """What :func:`_new_instance` needs of ``model``: each field's default by attribute name (computed
+    once: a constant is one object for every instance in ``Model.__init__`` too), the fields whose
+    default is made anew for each instance (a callable such as ``dict``), the links by field name.
+    None for a model it cannot build so (a field that is not a plain column)."""
+    meta = model._meta
+    if meta.fields != meta.concrete_fields or any(f.generated for f in meta.concrete_fields):
+        return None
+    made = {f.attname: f for f in meta.concrete_fields if f.has_default() and callable(f.default)}
+    defaults = {
+        f.attname: None if f.primary_key or f.attname in made else f.get_default()
+        for f in meta.concrete_fields
+    }
+    links = {f.name: f for f in meta.concrete_fields if f.is_relation}
+    return defaults, made, links
+
+
+def _new_instance(model: type[models.Model], values: Mapping[str, Any]) -> models.Model:
+    """``model(**values)`` (a link given as the object it points at), without the per-field work of
+    ``Model.__init__``: the defaults are set at once and each value where ``__init__`` puts it (a
+    link's id, and the object in the instance's cache as its descriptor keeps it). A model with init
+    signals, or a value that is not a field, goes through ``model(**values)`` itself."""
+    blank = _blank(model)
+    if blank is None or pre_init.has_listeners(model) or post_init.has_listeners(model):
+        return model(**values)
+    defaults, made, links = blank
+    state = defaults.copy()
+    for name, field_ in made.items():
+        state[name] = field_.get_default()
+    related: dict[str, Any] = {}
+    for name, value in values.items():
+        link = links.get(name)
+        if link is not None:
+            target = link.remote_field.model._meta.concrete_model
+            if value is not None and not isinstance(value, target):
+                raise ValueError(f"{model.__name__}.{name} must be a {target.__name__}, not {value!r}")
+            state[link.attname] = None if value is None else getattr(value, link.target_field.attname)
+            related[name] = value
+        elif name in state:
+            state[name] = value
+        else:
+            return model(**values)
+    instance = model.__new__(model)
+    instance._state = ModelState()
+    instance.__dict__.update(state)
+    for name, value in related.items():
+        links[name].set_cached_value(instance, value)
+        if value is not None and not links[name].remote_field.multiple:  # one-to-one: the other way too
+            links[name].remote_field.set_cached_value(value, instance)
+    return instance
+
+
 def _build(
     new: NewPatient, registry_id: str, today: dt.date | None, *, id_taken: bool
 ) -> list[tuple[Any, Problem]]:
@@ -142,7 +199,7 @@ def _build(
 
     ``id_taken``: a stored patient holds ``registry_id`` (the caller looked the batch's IDs up at once;
     the patient's own unique check then reads it again and names it as for one patient)."""
-    patient = Patient(centre_id=new.centre_id, registry_id=registry_id, **new.values)
+    patient = _new_instance(Patient, {"centre_id": new.centre_id, "registry_id": registry_id, **new.values})
     new.instance = patient
     problems: list[tuple[Any, Problem]] = [
         (new.tag, p) for p in record_problems(patient, None, unique_fields=id_taken)
@@ -155,8 +212,8 @@ def _build(
         for name, value in values.items():
             if isinstance(value, NewRecord):
                 values[name] = value.instance
-        record = rec.model(**values)
-        record.patient = patient
+        values["patient"] = patient
+        record = _new_instance(rec.model, values)
         rec.instance = record
         built.append(record)
         if rec.model is Infusion:
@@ -300,7 +357,25 @@ def _number_cell(value: Any) -> str:
 
 
 def _json_cell(value: Any) -> str:
-    return COPY_NULL if value is None else _copy_escape(json.dumps(value))
+    if value is None:
+        return COPY_NULL
+    if not value and type(value) in (dict, list):  # a JSON field's usual default
+        return "{}" if type(value) is dict else "[]"
+    return _copy_escape(json.dumps(value))
+
+
+def _date_cell(value: Any) -> str:
+    return value.isoformat() if type(value) is dt.date else _copy_text(value)
+
+
+def _float_cell(value: Any) -> str:
+    return repr(value) if type(value) is float else _copy_text(value)
+
+
+def _bool_cell(value: Any) -> str:
+    if value is True:
+        return "t"
+    return "f" if value is False else _copy_text(value)
 
 
 @cache
@@ -318,6 +393,12 @@ def _copy_columns(
             cells.append(_text_cell)
         elif isinstance(model_field, models.IntegerField | models.ForeignKey):
             cells.append(_number_cell)
+        elif isinstance(model_field, models.DateField) and not isinstance(model_field, models.DateTimeField):
+            cells.append(_date_cell)
+        elif isinstance(model_field, models.FloatField):
+            cells.append(_float_cell)
+        elif isinstance(model_field, models.BooleanField):
+            cells.append(_bool_cell)
         else:
             cells.append(_copy_text)
     return fields, tuple(cells)
@@ -328,7 +409,7 @@ def new_rows(model: type[models.Model], rows: Iterable[Mapping[str, Any]]) -> li
     per-field work of ``Model.__init__``: each instance gets its values set directly, as Django itself
     restores a pickled instance (several times faster for many rows). A field a row leaves out takes
     the field's default, computed once for all the rows (a dict or list copied for each row)."""
-    defaults = {f.attname: None if f.primary_key else f.get_default() for f in model._meta.concrete_fields}
+    defaults = _defaults(model)
     mutable = [name for name, value in defaults.items() if isinstance(value, dict | list)]
     built = []
     for row in rows:
@@ -344,6 +425,74 @@ def new_rows(model: type[models.Model], rows: Iterable[Mapping[str, Any]]) -> li
         instance.__dict__.update(values)
         built.append(instance)
     return built
+
+
+def _defaults(model: type[models.Model]) -> dict[str, Any]:
+    """Each field's default by attribute name (the id: None), computed now."""
+    return {f.attname: None if f.primary_key else f.get_default() for f in model._meta.concrete_fields}
+
+
+def _stamped(model: type[models.Model]) -> list[str]:
+    """The attribute names of the fields the database write stamps with its time (``auto_now``)."""
+    return [
+        f.attname
+        for f in model._meta.concrete_fields
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+    ]
+
+
+def insert_values(model: type[models.Model], rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert new rows of ``model`` given as values (field attribute names as keys, a field left out
+    takes its default), for rows nobody reads back as instances (audit rows, an importer's memory):
+    what ``insert_rows(model, new_rows(model, rows))`` writes, the same columns and values, but on
+    PostgreSQL without building the instances (``COPY`` lines made from the values; ids from the
+    table's own default)."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        insert_rows(model, new_rows(model, rows))
+        return
+    defaults = _defaults(model)
+    fields, columns = _line_columns(model, timezone.now())
+    lines = []
+    for row in rows:
+        values = defaults | row
+        if len(values) != len(defaults):
+            unknown = ", ".join(sorted(set(row) - set(defaults)))
+            raise TypeError(f"{model.__name__} has no field {unknown}")
+        lines.append("\t".join([cell(values[name]) for name, cell in columns]) + "\n")
+    _copy(model, fields, lines, with_id=False)
+
+
+def _line_columns(
+    model: type[models.Model], now: dt.datetime
+) -> tuple[tuple[models.Field, ...], list[tuple[str, Callable[[Any], str]]]]:
+    """The fields of ``model``'s ``COPY`` lines after the id, and each one's attribute name with how
+    its value becomes text (:func:`_copy_columns`); a field stamped with the write's time is ``now``,
+    its text made once."""
+    fields, cells = _copy_columns(model)
+    stamped = set(_stamped(model))
+    now_text = _copy_text(now)
+
+    def stamp(_value: Any) -> str:
+        return now_text
+
+    return fields, [
+        (f.attname, stamp if f.attname in stamped else cell) for f, cell in zip(fields, cells, strict=True)
+    ]
+
+
+def _copy(
+    model: type[models.Model], fields: Sequence[models.Field], lines: list[str], *, with_id: bool
+) -> None:
+    """Stream ``lines`` (``COPY`` text: the id if ``with_id``, then ``fields``) into ``model``'s table."""
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(c) for c in [*(["id"] if with_id else []), *(f.column for f in fields)])
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN") as copy,
+    ):
+        copy.write("".join(lines))
 
 
 def insert_rows(model: type[models.Model], rows: Sequence[models.Model]) -> None:
@@ -366,12 +515,8 @@ def insert_rows(model: type[models.Model], rows: Sequence[models.Model]) -> None
         )
         ids = sorted(row[0] for row in cursor.fetchall())
     now = timezone.now()
-    fields, cells = _copy_columns(model)
-    attnames = [f.attname for f in fields]
-    stamped = [
-        f.attname for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
-    ]
-    columns = list(zip(attnames, cells, strict=True))
+    fields, columns = _line_columns(model, now)
+    stamped = _stamped(model)
     pk_name, alias = meta.pk.attname, connection.alias
     lines = []
     for pk, row in zip(ids, rows, strict=True):
@@ -382,13 +527,7 @@ def insert_rows(model: type[models.Model], rows: Sequence[models.Model]) -> None
         row._state.adding = False
         row._state.db = alias
         lines.append(f"{pk}\t" + "\t".join([cell(values[name]) for name, cell in columns]) + "\n")
-    quote = connection.ops.quote_name
-    names = ", ".join(quote(c) for c in ["id", *(f.column for f in fields)])
-    with (
-        connection.cursor() as cursor,
-        cursor.cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy,
-    ):
-        copy.write("".join(lines))
+    _copy(model, fields, lines, with_id=True)
 
 
 @cache
@@ -407,7 +546,6 @@ def _write(actor: Any, ready: Sequence[NewPatient]) -> int:
     for new in ready:
         for rec in new.records:
             by_model[rec.model].append((new, rec))
-    created: list[tuple[NewPatient, models.Model, str]] = [(new, new.instance, new.reason) for new in ready]
     for model, pairs in by_model.items():
         if not pairs:
             continue
@@ -421,32 +559,32 @@ def _write(actor: Any, ready: Sequence[NewPatient]) -> int:
                     setattr(record, link.name, parent)
             rows.append(record)
         insert_rows(model, rows)
-        created.extend((new, rec.instance, rec.reason or new.reason) for new, rec in pairs)
+    created = itertools.chain(
+        ((new, new.instance, new.reason) for new in ready),
+        ((new, rec.instance, rec.reason or new.reason) for pairs in by_model.values() for new, rec in pairs),
+    )
     return audit_rows_create(actor, created)
 
 
-def audit_rows_create(actor: Any, created: Sequence[tuple[NewPatient, models.Model, str]]) -> int:
+def audit_rows_create(actor: Any, created: Iterable[tuple[NewPatient, models.Model, str]]) -> int:
     """One audit row per record just written, ``(patient, record, reason)``: the rows
     :func:`~remission.registry.services.audit.audit_write` would add one at a time, built here and
-    appended to the audit chain at once (:func:`~remission.registry.services.audit.audit_write_many`,
-    inserted by :func:`insert_rows`). Every audit row of a batch is written here."""
+    appended to the audit chain at once (:func:`~remission.registry.services.audit.audit_append`,
+    inserted as values by :func:`insert_values`). Every audit row of a batch is written here."""
     actor_id = None if actor is SYSTEM else actor.pk
     default_reason = "command line" if actor is SYSTEM else ""
-    rows = new_rows(
-        AuditRecord,
-        (
-            {
-                "actor_id": actor_id,
-                "action": AuditAction.CREATE,
-                "entity": record._meta.label_lower,
-                "record_id": record.pk,
-                "centre_id": new.centre_id,
-                "patient_id": new.instance.pk,
-                "before": None,
-                "after": snapshot(record),
-                "reason": reason or default_reason,
-            }
-            for new, record, reason in created
-        ),
-    )
-    return audit_write_many(rows, insert=insert_rows)
+    rows = [
+        {
+            "actor_id": actor_id,
+            "action": AuditAction.CREATE,
+            "entity": record._meta.label_lower,
+            "record_id": record.pk,
+            "centre_id": new.centre_id,
+            "patient_id": new.instance.pk,
+            "before": None,
+            "after": snapshot(record),
+            "reason": reason or default_reason,
+        }
+        for new, record, reason in created
+    ]
+    return audit_append(rows, lambda: insert_values(AuditRecord, rows))

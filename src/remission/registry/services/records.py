@@ -13,6 +13,7 @@ A refused write raises before anything is written; the transaction makes sure no
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
@@ -32,6 +33,7 @@ from remission.registry.errors import (
 )
 from remission.registry.models import Patient
 from remission.registry.services.audit import audit_write, snapshot
+from remission.registry.services.timepoints import check_unlocked
 from remission.registry.validation import constraint_problem, label, patient_context, record_problems
 
 R = TypeVar("R", bound=models.Model)
@@ -143,6 +145,17 @@ def _save(record: models.Model, **kwargs: Any) -> None:
         raise ValidationFailed([constraint_problem(record, exc)]) from exc
 
 
+def _after_write(actor: Any, record: models.Model) -> None:
+    """Inside the write's transaction: the patient's time points and rule queries follow the data
+    (``services.quality_run.quality_after_write``: a rule's query closes itself once the data no longer
+    break the rule)."""
+    from remission.registry.services.quality_run import quality_after_write
+
+    patient_id = record.pk if isinstance(record, Patient) else getattr(record, "patient_id", None)
+    if patient_id is not None:
+        quality_after_write(actor=actor, patient_id=patient_id, model_name=record._meta.model_name)
+
+
 def record_create(
     model: type[R], *, actor: Any, values: Mapping[str, Any], reason: str = "", **owner: Any
 ) -> R:
@@ -155,8 +168,10 @@ def record_create(
     with transaction.atomic():
         _lock_patient(record)
         _validate(record, exclude_self=False)
+        check_unlocked(record)  # a signed-off time point's window takes no new records
         _save(record, force_insert=True)
         _audit(actor, AuditAction.CREATE, record, before=None, after=snapshot(record), reason=reason)
+        _after_write(actor, record)
     return record
 
 
@@ -179,9 +194,11 @@ def record_update(record: R, *, actor: Any, version: int, changes: Mapping[str, 
             )
             raise StaleEdit(label(current), version, current.version, conflicts)
         before = snapshot(current)
+        stored = copy.copy(current)
         for name, value in changes.items():
             setattr(current, name, value)
         _validate(current, exclude_self=True)
+        check_unlocked(current, before=stored)  # neither the old date nor the new in a locked window
         after_fields = {f.attname: getattr(current, f.attname) for f in model._meta.concrete_fields}
         after_fields.pop("id")
         after_fields.pop("created_at", None)
@@ -196,6 +213,7 @@ def record_update(record: R, *, actor: Any, version: int, changes: Mapping[str, 
             raise StaleEdit(label(current), version, fresh.version, ())
         current.refresh_from_db()
         _audit(actor, AuditAction.UPDATE, current, before=before, after=snapshot(current), reason=reason)
+        _after_write(actor, current)
     return current
 
 
@@ -218,6 +236,7 @@ def record_delete(record: models.Model, *, actor: Any, version: int, reason: str
             raise NotFound(NOT_FOUND.format(record=label(record)))
         if current.version != version:
             raise StaleEdit(label(current), version, current.version, ())
+        check_unlocked(current)
         before = snapshot(current)
         centre_id = centre_id_of(current)
         patient_id = getattr(current, "patient_id", None)
@@ -242,3 +261,4 @@ def record_delete(record: models.Model, *, actor: Any, version: int, reason: str
             centre_id=centre_id,
             patient_id=patient_id,
         )
+        _after_write(actor, current)

@@ -34,6 +34,14 @@ def registry_errors(view: View) -> View:
     return wrapped
 
 
+def int_or_none(value: str | None) -> int | None:
+    """A whole number from the query string (a filter's id), or None when empty or not a number."""
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
 def can_write(user: Any, centre_id: int) -> bool:
     return scope_for(user).can_write(centre_id)
 

@@ -1,0 +1,152 @@
+"""Completeness per centre and per year of day 0: Clark's completeness index, forms received in their
+window, open queries and their median age, the fields most often missing; and the centre benchmark table
+as a CSV download (audited like every export). The numbers come from ``analysis/centre_completeness.py``;
+a centre's users see their own centre's row, registry roles every centre's (no patient is named)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from remission.analysis.centre_completeness import (
+    CompletenessQuery,
+    CompletenessReport,
+    CompletenessRow,
+    benchmark_download,
+    completeness_report,
+    percent,
+)
+from remission.registry import selectors
+from remission.registry.ranges import EARLIEST_YEAR, LATEST_YEAR
+from remission.web.forms import in_registry_years
+
+CSV = "text/csv; charset=utf-8"
+YEARS_ORDER = "The last year is before the first."
+
+
+class CompletenessForm(forms.Form):
+    centre = forms.ChoiceField(required=False)
+    first_year = forms.IntegerField(
+        required=False, min_value=EARLIEST_YEAR, max_value=LATEST_YEAR, label="Day 0 from year"
+    )
+    last_year = forms.IntegerField(
+        required=False, min_value=EARLIEST_YEAR, max_value=LATEST_YEAR, label="Day 0 to year"
+    )
+    cutoff = forms.DateField(
+        required=False,
+        label="Cut-off",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[in_registry_years],
+        help_text="Default: today",
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        centres = selectors.centre_list(user=user)
+        self.fields["centre"].choices = [("", "All centres you can see")] + [
+            (c.code, c.name) for c in centres
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        first, last = data.get("first_year"), data.get("last_year")
+        if first is not None and last is not None and last < first:
+            self.add_error("last_year", YEARS_ORDER)
+        return data
+
+    def query(self) -> CompletenessQuery:
+        data = self.cleaned_data
+        return CompletenessQuery(
+            first_year=data.get("first_year"),
+            last_year=data.get("last_year"),
+            cutoff=data.get("cutoff"),
+            centre=data.get("centre") or None,
+        )
+
+
+def _number(value: float, digits: int = 3) -> str:
+    return "—" if not np.isfinite(value) else f"{value:.{digits}f}"
+
+
+def _row(r: CompletenessRow) -> dict[str, Any]:
+    median = r.queries.median_age_days
+    return {
+        "centre": r.centre,
+        "name": r.centre_name,
+        "year": r.year,
+        "patients": r.clark.patients,
+        "deaths": r.clark.deaths,
+        "clark": _number(r.clark.index),
+        "observed_years": f"{r.clark.observed_days / 365.25:,.1f}",
+        "potential_years": f"{r.clark.potential_days / 365.25:,.1f}",
+        "forms": percent(r.forms.share) or "—",
+        "forms_counts": f"{r.forms.received:,} of {r.forms.expected:,}",
+        "open_queries": r.queries.count,
+        "median_age": "—" if not np.isfinite(median) else f"{median:g}",
+    }
+
+
+def _tables(report: CompletenessReport) -> list[dict[str, Any]]:
+    """One table per centre: its years, then the whole period."""
+    tables = []
+    for whole in report.by_centre:
+        years = [_row(r) for r in report.by_year if r.centre == whole.centre]
+        tables.append(
+            {"centre": whole.centre, "name": whole.centre_name, "years": years, "whole": _row(whole)}
+        )
+    return tables
+
+
+def _form(request: HttpRequest) -> CompletenessForm:
+    return CompletenessForm(request.GET or None, user=request.user)
+
+
+@login_required
+@require_GET
+def completeness(request: HttpRequest) -> HttpResponse:
+    form = _form(request)
+    report = None
+    if not request.GET or form.is_valid():
+        query = form.query() if request.GET else CompletenessQuery()
+        try:
+            report = completeness_report(
+                user=request.user, query=query, refresh=request.GET.get("refresh") == "1"
+            )
+        except LookupError as exc:
+            form.add_error("centre", str(exc))
+            report = None
+    query_string = request.GET.copy()
+    query_string.pop("refresh", None)
+    context: dict[str, Any] = {
+        "form": form,
+        "report": report,
+        "tables": _tables(report) if report else [],
+        "overall": _row(report.overall) if report else None,
+        "missing": [{"f": f, "share": percent(f.share)} for f in (report.missing if report else ())],
+        "query": query_string.urlencode(),
+        "today": dt.date.today(),
+    }
+    return render(request, "web/completeness.html", context)
+
+
+@login_required
+@require_GET
+def completeness_csv(request: HttpRequest) -> HttpResponse:
+    form = _form(request)
+    if request.GET and not form.is_valid():
+        raise Http404("the filters are not valid")
+    query = form.query() if request.GET else CompletenessQuery()
+    try:
+        content, name = benchmark_download(user=request.user, query=query, via="web completeness download")
+    except LookupError as exc:
+        raise Http404(str(exc)) from exc
+    response = HttpResponse(content, content_type=CSV)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
