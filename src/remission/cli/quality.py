@@ -65,13 +65,11 @@ def run(args: argparse.Namespace) -> int:
         f"{summary.total_findings} finding(s) in {summary.patients} patients; queries opened "
         f"{summary.opened}, closed {summary.closed}, re-opened {summary.reopened}"
     )
-    if summary.time_points is not None:
-        counts = ", ".join(
-            f"{name} {getattr(summary.time_points, name)}"
-            for name in ("created", "updated", "deleted", "unchanged")
-            if hasattr(summary.time_points, name)
-        )
-        print(f"Time points: {counts or summary.time_points}")
+    counts = summary.time_points
+    print(
+        f"Time points: created {counts.created}, updated {counts.updated}, deleted {counts.deleted}, "
+        f"unchanged {counts.unchanged}"
+    )
     return 0
 
 

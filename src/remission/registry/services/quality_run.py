@@ -39,6 +39,7 @@ from remission.registry.models import AuditRecord, Patient, Query, QueryEvent
 from remission.registry.quality import timepoints
 from remission.registry.quality.evaluate import Finding, evaluate, with_time_points
 from remission.registry.quality.rules import settings_rules
+from remission.registry.quality.timepoints import RefreshCounts
 from remission.registry.services.audit import audit_write, audit_write_many
 from remission.registry.services.batch import insert_rows, new_rows
 
@@ -66,7 +67,7 @@ class QualityRunSummary:
     opened: int
     closed: int
     reopened: int
-    time_points: Any = None  # what the time-point refresh returned (its counts)
+    time_points: RefreshCounts
 
     @property
     def total_findings(self) -> int:
@@ -93,7 +94,9 @@ def _require_run(actor: Any, centre_id: int | None, patient_ids: Collection[int]
             raise PermissionDenied(MAY_NOT_RUN.format(what=f"centre {centre}"))
 
 
-def _refresh_time_points(centre_id: int | None, patient_ids: Collection[int] | None, today: dt.date) -> Any:
+def _refresh_time_points(
+    centre_id: int | None, patient_ids: Collection[int] | None, today: dt.date
+) -> RefreshCounts:
     """``timepoints.refresh`` for the patients in scope (a centre's, named)."""
     if patient_ids is None and centre_id is not None:
         patient_ids = list(Patient.objects.filter(centre_id=centre_id).values_list("pk", flat=True))
@@ -158,7 +161,7 @@ def quality_run(
                 "opened": opened,
                 "closed": closed,
                 "reopened": reopened,
-                "time_points": _plain(counts),
+                "time_points": dataclasses.asdict(counts),
             },
         )
     return summary
@@ -187,13 +190,6 @@ def quality_after_write(
         quality_run(actor=actor, patient_ids=[patient_id], today=today, raise_new=False)
     elif model_name is None or model_name in TIME_POINT_SOURCES:
         _refresh_time_points(None, [patient_id], today)
-
-
-def _plain(counts: Any) -> Any:
-    """The time-point refresh's counts as JSON-ready data (for the audit row)."""
-    if dataclasses.is_dataclass(counts) and not isinstance(counts, type):
-        return dataclasses.asdict(counts)
-    return counts if isinstance(counts, dict | int | str | None) else str(counts)
 
 
 def steps() -> int:
