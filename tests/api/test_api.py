@@ -112,6 +112,9 @@ def test_screening(world: Any, token_for: Any) -> None:
     candidate = {"candidate_id": "C1", "disease": "ssc", "age_years": 40, "findings": {"lvef_pct": 60}}
     response = client.post("/api/screening", candidate, content_type="application/json")
     assert response.status_code == 200 and _json(response)["verdict"] == "insufficient_data"
+    sources = {s["key"]: s for s in _json(response)["sources"]}
+    # the SSc criteria cite the EBMT 2025 recommendations, the HCT-CI Sorror 2005 (with its PMID)
+    assert "Alexander2025" in sources and sources["Sorror2005"]["pmid"] == "15994282"
     bad = client.post(
         "/api/screening", {**candidate, "findings": {"lvef_pct": 150}}, content_type="application/json"
     )

@@ -1,4 +1,4 @@
-"""The disease catalogue: fixed codes, EBMT categories from Snowden 2012 Table 2, instruments."""
+"""The disease catalogue: fixed codes, EBMT categories from [@Snowden2012, Table 2], instruments."""
 
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ def test_disease_get_known_and_unknown() -> None:
     assert str(caught.value) == UNKNOWN_DISEASE.format(code="MS", known=", ".join(DISEASES))
 
 
-# Snowden 2012 Table 2 (clinical-content.md §1.1), written out row by row
+# [@Snowden2012, Table 2], written out row by row
 @pytest.mark.parametrize(
     ("code", "auto", "sibling", "unrelated"),
     [

@@ -102,7 +102,8 @@ def test_cy200_ratg_actual_weight() -> None:
 
 
 def test_per_agent_weight_basis_for_obese_patient() -> None:
-    # Man 180 cm, 120 kg. Policy: ABW25 in general, the lesser of IBW and actual for Cy (ASBMT ◐).
+    # Man 180 cm, 120 kg. Policy: ABW25 in general (IBW + 25 % of the excess, the dosing weight of 16 of 45
+    # adjusting EBMT centres [@ShemTov2015, abstract]), the lesser of IBW and actual for Cy (◐, a setting).
     #   Cy: IBW 74.992 < 120 → 74.992 kg × 50 mg/kg = 3749.6 mg/day; × 4 = 14998.4 mg
     #   rATG: AdjBW25 = 74.992 + 0.25 × 45.008 = 86.244 kg × 1.5 mg/kg = 129.37 mg/day
     policy = DosingPolicy(
@@ -140,7 +141,7 @@ def test_adjusted_basis_below_ideal_weight_uses_actual() -> None:
 def test_bsa_cap_and_units_in_mobilisation() -> None:
     # Man 190 cm, 110 kg: Mosteller sqrt(190 × 110 / 3600) = sqrt(5.805556) = 2.409472 m².
     #   No cap: Cy 2 g/m² = 2000 mg/m² × 2.409472 = 4818.94 mg.  Cap 2.0 m²: 2000 × 2.0 = 4000 mg.
-    #   G-CSF 5 µg/kg × 110 kg = 550 µg/day.
+    #   G-CSF 10 µg/kg × 110 kg = 1100 µg/day (10 µg/kg/day: [@Burt2010, abstract]).
     rx = REGIMENS["mob_cy2_gcsf"].prescriptions()
     uncapped = dose_table(rx, height_cm=190, weight_kg=110, sex="male")
     assert uncapped.line("cy").body_size_value == pytest.approx(2.409472, abs=1e-6)
@@ -151,7 +152,7 @@ def test_bsa_cap_and_units_in_mobilisation() -> None:
     assert (cy.basis, cy.body_size_value, cy.daily_dose) == ("bsa", 2.0, pytest.approx(4000.0))
     assert any("capped" in note for note in cy.notes)
     gcsf = capped.line("gcsf")
-    assert (gcsf.daily_dose, gcsf.dose_unit) == (pytest.approx(550.0), "ug")
+    assert (gcsf.daily_dose, gcsf.dose_unit) == (pytest.approx(1100.0), "ug")
 
 
 def test_dubois_on_adjusted_weight_and_rounding() -> None:
@@ -168,12 +169,13 @@ def test_dubois_on_adjusted_weight_and_rounding() -> None:
 
 
 def test_fixed_dose_and_unknown_sex_with_actual_weight() -> None:
-    # TBI is a fixed dose (4 Gy/day × 2); actual-weight dosing needs no sex: eATG 30 mg/kg × 80 kg = 2400 mg.
+    # TBI is a fixed dose (4 Gy/day × 2); actual-weight dosing needs no sex: eATG 15 mg/kg × 80 kg = 1200 mg
+    # (SCOT: "ATGAM (15 mg/kg/day for 3 days)" before and after the graft, ClinicalTrials.gov NCT00114530).
     table = dose_table(REGIMENS["tbi_cy_eatg"].prescriptions(), height_cm=175, weight_kg=80, sex="unknown")
     tbi = table.line("tbi")
     assert (tbi.basis, tbi.body_size_value, tbi.daily_dose, tbi.dose_unit) == ("fixed", None, 4.0, "Gy")
     assert tbi.total_dose == pytest.approx(8.0)
-    assert table.line("eatg").daily_dose == pytest.approx(2400.0)
+    assert table.line("eatg").daily_dose == pytest.approx(1200.0)
     with pytest.raises(ValueError) as err:
         dose_table(
             REGIMENS["cy_alone"].prescriptions(),

@@ -1,4 +1,4 @@
-"""HCT-CI (Sorror, Blood 2005) and HCT-CI/age (Sorror, JCO 2014), checked against hand calculations."""
+"""HCT-CI [@Sorror2005, Table 1] and HCT-CI/age [@Sorror2014], checked against hand calculations."""
 
 from __future__ import annotations
 

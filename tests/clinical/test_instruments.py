@@ -6,6 +6,7 @@ import math
 
 import pytest
 
+from remission.clinical.bibliography import BIBLIOGRAPHY, citations
 from remission.clinical.instruments import (
     INSTRUMENTS,
     UNKNOWN_INSTRUMENT,
@@ -180,3 +181,10 @@ def test_nan_and_infinity_rejected() -> None:
 def test_diseases_come_from_the_catalogue() -> None:
     assert INSTRUMENTS["edss"].diseases == ("ms", "nmo")
     assert INSTRUMENTS["mrss"].diseases == ("ssc",)
+
+
+@pytest.mark.parametrize("code", sorted(INSTRUMENTS))
+def test_every_instrument_source_cites_the_bibliography(code: str) -> None:
+    keys = [key for key, _where in citations(INSTRUMENTS[code].source)]
+    assert keys, f"{code}: source {INSTRUMENTS[code].source!r} cites no [@Key]"
+    assert all(key in BIBLIOGRAPHY for key in keys), keys

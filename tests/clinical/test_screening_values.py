@@ -1,6 +1,6 @@
 """Values given once feed both eligibility and the HCT-CI; values that disagree are said so in the report.
 
-Every expected number is worked by hand from Sorror, Blood 2005;106:2912, Table 1 (HCT-CI items) and
+Every expected number is worked by hand from [@Sorror2005, Table 1] (HCT-CI items) and
 the eligibility rule sets' thresholds (general_ebmt2025: LVEF < 45 % hard, < 50 % MDT review; DLCO < 40 %).
 """
 

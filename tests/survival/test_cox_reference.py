@@ -209,7 +209,9 @@ def test_predicted_survival_matches_survfit(fitted) -> None:
     case, fit, data, columns = fitted
     ref = REFERENCE[case].get("predict")
     if ref is None:
-        pytest.skip(f"{case}: no survfit(fit, newdata) reference (stratified fit)")
+        # make_reference.R calls cox_case(case, fit, data) without newdata for this case, so it wrote no
+        # survfit(fit, newdata) rows; the cause is the script, not the fit (counting_breslow is unstratified)
+        pytest.skip(f"{case}: make_reference.R computed no survfit(fit, newdata) for it (no newdata given)")
     rows = sorted({int(key.split("|")[0]) for key in ref})
     times = sorted({float(key.split("|")[1]) for key in ref})
     if case == "heart_counting_cluster":

@@ -1,7 +1,8 @@
 """Fine-Gray against R's cmprsk::crr (2.2-11): reference values in tests/reference/regression/.
 
 Numbers from tests/reference/regression/make_reference.R; the crr call is written at each case.
-Tolerances: 1e-6 relative for coefficients, sandwich standard errors and pseudo log-likelihoods
+Tolerances: 1e-6 relative for coefficients, sandwich standard errors (and, with three censoring groups,
+the whole sandwich variance matrix and the model-based variances) and pseudo log-likelihoods
 (crr stops when max |U_j| max(|b_j|, 1) < 1e-6 max(|loglik|, 1), so two correct fits agree to about
 1e-8); 1e-6 relative for predicted cumulative incidence.
 """
@@ -94,13 +95,49 @@ def test_censoring_groups_match_crr_cengroup(case: str) -> None:
     data = _cont() if case.startswith("fg_continuous") else _tied()
     fit = fine_gray(data[XY], data.time, data.cause, strata=data.group)
     ref = REFERENCE[case]
-    # crr(time, cause, cbind(x1, x2), cengroup = group): coef and loglik 1e-6 relative
+    # crr(time, cause, cbind(x1, x2), cengroup = group), two groups: coef, loglik, sandwich SE 1e-6 relative
     np.testing.assert_allclose(fit.coef, [ref["coef"][c] for c in XY], rtol=RTOL)
     np.testing.assert_allclose(fit.loglik, [ref["loglik"]["null"], ref["loglik"]["final"]], rtol=RTOL)
-    # Known deviation: with several censoring groups our psi uses, for a subject of group k, only the
-    # competing failures of group k in q(u) (Fine & Gray 1999 with a group-specific G). crr 2.2-11's
-    # compiled routine differs slightly and its source was not at hand; the SEs agree to 2e-3 relative.
-    np.testing.assert_allclose(fit.se, [ref["se"][c] for c in XY], rtol=2e-3)
+    np.testing.assert_allclose(fit.se, [ref["se"][c] for c in XY], rtol=RTOL)
+
+
+def _groups() -> pd.DataFrame:
+    return pd.read_csv(REF / "fg_groups.csv")
+
+
+def _matrix(ref: dict[str, float]) -> np.ndarray:
+    return np.array([[ref[f"{a}|{b}"] for b in XY] for a in XY])
+
+
+GROUP_CASES = {
+    # crr(time, cause, cbind(x1, x2), cengroup = group): three censoring groups
+    "fg_groups_cengroup": {"strata": True},
+    # the same with failcode = 2
+    "fg_groups_cengroup_cause2": {"strata": True, "cause_of_interest": 2},
+    # crr(time, cause, cbind(x1, x2)): the same data, one censoring distribution
+    "fg_groups_one_group": {},
+}
+
+
+@pytest.mark.parametrize("case", sorted(GROUP_CASES))
+def test_variance_with_three_censoring_groups_matches_crr(case: str) -> None:
+    """crr's q(u) pairs each group's competing failures with that group's failures only (crrvv)."""
+    data = _groups()
+    kwargs = dict(GROUP_CASES[case])
+    strata = data.group if kwargs.pop("strata", False) else None
+    fit = fine_gray(data[XY], data.time, data.cause, strata=strata, **kwargs)
+    ref = REFERENCE[case]
+    # fit$coef, fit$loglik: 1e-6 relative
+    np.testing.assert_allclose(fit.coef, [ref["coef"][c] for c in XY], rtol=RTOL)
+    np.testing.assert_allclose(fit.loglik, [ref["loglik"]["null"], ref["loglik"]["final"]], rtol=RTOL)
+    # fit$var, the whole sandwich (off-diagonal too): 1e-6 relative to the largest element, since an
+    # off-diagonal covariance may be near 0; sqrt(diag(fit$var)) 1e-6 relative
+    var = _matrix(ref["var"])
+    np.testing.assert_allclose(fit.var, var, rtol=RTOL, atol=RTOL * np.abs(var).max())
+    np.testing.assert_allclose(fit.se, [ref["se"][c] for c in XY], rtol=RTOL)
+    # diag(fit$invinf), the model-based variances: 1e-6 relative
+    np.testing.assert_allclose(fit.model_se**2, np.diag(_matrix(ref["invinf"])), rtol=RTOL)
+    assert fit.converged and ref["converged"]["n"] == 1.0
 
 
 def test_integer_weights_equal_replicated_rows_in_crr() -> None:

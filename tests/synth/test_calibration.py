@@ -5,8 +5,25 @@ the analysis layer reads stored patients (:func:`remission.synth.courses.course_
 checks it against a written and reloaded registry), their endpoints derived by the analysis layer
 (:func:`remission.analysis.endpoints.derive_endpoints`, first infusion of any product), and the survival
 engine (``remission.survival``) estimates 5-year OS and PFS per stratum, TRM by era and the
-centre-experience effect. Expected values are the published targets in ``remission.synth.targets``
-(clinical-content.md §3), not numbers produced by running the generator.
+centre-experience effect. Expected values are the targets in ``remission.synth.targets.STRATA``, set
+there from the literature, not numbers produced by running the generator. Each target's ``source`` says
+how it was chosen; few are quoted figures. The five strata checked against a per-disease target:
+
+- MS relapsing, 5-y PFS 78 %: between relapsing MS 78 % at 4 y [@Muraro2017, abstract] and RRMS 95 % at
+  4 y [@Burt2021, abstract]; OS 96 % ◐ below 98.8 % [@Burt2021, abstract].
+- MS progressive, 5-y PFS 50 %: between 46 % [@Muraro2017, abstract] and SPMS 66 % at 4 y
+  [@Burt2021, abstract]; OS 90 % ◐.
+- SSc, 5-y PFS 72 %: between PFS 64 % at 5 y [@Nash2007, abstract] and SCOT's event-free survival 74 % at
+  72 months [@Sullivan2018, abstract]. SCOT's EFS (alive without respiratory, renal or cardiac failure) is
+  a different endpoint from the registry's PFS (progression, relapse or death) and stands in for it; ASTIS
+  gives no percentage, only 22 events among 79 transplanted patients [@vanLaar2014, Figure 1], from which
+  72 % is derived (crude, not quoted). OS 85 % ◐ near 86 % at 72 months [@Sullivan2018, abstract].
+- SLE, 5-y OS 82 % and PFS 55 %: ◐ assumptions (see ``STRATA["sle"].source``).
+- Crohn's, 5-y PFS 20 %: relapse-free survival (free of restarting therapy) 19 % at 5 y
+  [@Burt2010, abstract], a different endpoint standing in for PFS; OS 97 % ◐.
+
+The registry's own PFS is what is tested (progression or death from any cause, Kaplan-Meier), whatever
+endpoint stood in for it when the target was chosen.
 """
 
 from __future__ import annotations
@@ -27,9 +44,10 @@ from remission.synth.targets import AGE_CUTOFF, STRATA, era_of, stratum_of
 
 PATIENTS = 60_000
 SEED = 20260
-TOLERANCE = 0.03  # ±3 percentage points (the brief)
+TOLERANCE = 0.03  # ±3 percentage points on every OS and PFS assertion below ◐ (a setting of this test)
 MIN_STRATUM = 2_000  # strata this large have a standard error well under the tolerance at 5 years
-PUBLISHED_PER_DISEASE = ("ms_relapsing", "ms_progressive", "ssc", "sle", "crohn")  # defaults table rows
+# Strata whose targets were set per disease (module docstring); each must be large enough to be tested.
+PER_DISEASE_TARGETS = ("ms_relapsing", "ms_progressive", "ssc", "sle", "crohn")
 FIRST_INFUSION = InfusionSelection(sequence=1, product_types=None)  # HSCT or CAR-T: every stratum
 YEAR = 365.25
 
@@ -67,7 +85,8 @@ def test_every_generated_patient_is_analysed() -> None:
 
 
 @pytest.mark.slow
-def test_five_year_os_and_pfs_per_stratum_hit_the_published_targets() -> None:
+def test_five_year_os_and_pfs_per_stratum_hit_their_targets() -> None:
+    """Every stratum of ≥ MIN_STRATUM patients: KM OS and PFS at the horizon within ±TOLERANCE (3 points)."""
     frame = cohort()
     tested = []
     for key, target in STRATA.items():
@@ -76,14 +95,18 @@ def test_five_year_os_and_pfs_per_stratum_hit_the_published_targets() -> None:
             continue
         os_ = _at(group, target.horizon_years, "os")
         pfs = _at(group, target.horizon_years, "pfs")
+        # ±3 points (TOLERANCE) against STRATA[key].os and .pfs; their sources are in STRATA[key].source
         assert abs(os_ - target.os) <= TOLERANCE, (key, "OS", os_, target.os, len(group))
         assert abs(pfs - target.pfs) <= TOLERANCE, (key, "PFS", pfs, target.pfs, len(group))
         tested.append(key)
-    assert set(PUBLISHED_PER_DISEASE) <= set(tested), tested
+    assert set(PER_DISEASE_TARGETS) <= set(tested), tested
 
 
 @pytest.mark.slow
 def test_trm_falls_by_era() -> None:
+    """1-year TRM falls from era to era: the direction of NRM over calendar time (P = .01) reported by
+    [@Snowden2017, abstract] ✔. Strict
+    ordering, no tolerance."""
     frame = cohort()
     incidence = {}
     for era in ("early", "middle", "recent"):
@@ -95,7 +118,9 @@ def test_trm_falls_by_era() -> None:
 
 @pytest.mark.slow
 def test_inexperienced_centres_have_worse_pfs_in_a_cox_model() -> None:
-    """Snowden 2017: better PFS at centres with ≥ 23 procedures → HR > 1 for inexperienced centres."""
+    """Better PFS at centres with ≥ 23 AD transplants (P = .001) and with JACIE accreditation (P = .02)
+    ([@Snowden2017, abstract] ✔) → HR > 1 for inexperienced centres (asserted
+    with p < 0.001) and < 1 for JACIE (sign only)."""
     frame = cohort()
     X = np.column_stack(
         [

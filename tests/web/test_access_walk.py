@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.db.models import Max
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -21,7 +22,7 @@ from remission.api.api import PLURALS, api
 from remission.api.tokens import token_create
 from remission.registry.codes import Role
 from remission.registry.kinds import EDITABLE_KINDS, KINDS
-from remission.registry.models import FollowUp, TimePoint
+from remission.registry.models import FollowUp, Infusion, TimePoint
 from remission.registry.quality.timepoints import refresh as refresh_time_points
 from remission.registry.services.queries import query_raise
 from tests.registry.conftest import grant, make_user
@@ -292,7 +293,8 @@ def test_every_api_operation_has_a_rule() -> None:
 
 
 def _example(annotation: Any, name: str) -> Any:
-    """A schema-valid value for a required body field (the registry may still refuse it: 422)."""
+    """A schema-valid value for a required body field (the registry may still refuse it: see
+    ``_registry_valid``)."""
     args = typing.get_args(annotation)
     base = args[0] if typing.get_origin(annotation) is typing.Annotated else annotation
     if base is dt.date:
@@ -341,16 +343,57 @@ def _body(world: Any, operation_id: str, path: str, centre: str) -> dict[str, An
         return {"version": 999_999}
     if operation_id.endswith("_create"):
         kind = KIND_OF_PLURAL[path.rstrip("/").rsplit("/", 1)[1]]
-        body: dict[str, Any] = {}
-        for name, field in schemas.create_schema(kind).model_fields.items():
-            if field.is_required():
-                if name.endswith("_id"):
-                    target = KINDS[kind.refs[name[:-3]]]
-                    body[name] = _first(target.model, patient).pk
-                else:
-                    body[name] = _example(field.annotation, name)
-        return body
+        return _registry_valid(kind.slug, _schema_body(kind, patient), patient)
     return None
+
+
+def _schema_body(kind: Any, patient: Any) -> dict[str, Any]:
+    """The required fields of ``kind``'s create schema, each with a schema-valid value."""
+    body: dict[str, Any] = {}
+    for name, field in schemas.create_schema(kind).model_fields.items():
+        if field.is_required():
+            if name.endswith("_id"):
+                target = KINDS[kind.refs[name[:-3]]]
+                body[name] = _first(target.model, patient).pk
+            else:
+                body[name] = _example(field.annotation, name)
+    return body
+
+
+def _registry_valid(slug: str, body: dict[str, Any], patient: Any) -> dict[str, Any]:
+    """``body`` made acceptable to the registry's rules, so that a create by a writer is a 201.
+
+    Codes are taken from the record of the same kind the example course holds (so they are known codes);
+    the rules that allow one of something per patient or infusion get a record that has none yet.
+    """
+    stored = _first(KINDS[slug].model, patient)
+    if slug == "diagnosis":  # one primary diagnosis per patient; a known disease code
+        body.update(disease=stored.disease, is_primary=False)
+    elif slug == "assessment":  # a known instrument, with its items
+        body.update(instrument=stored.instrument, items=stored.items, score=stored.score)
+    elif slug in ("mobilisation", "conditioning"):  # a known regimen code
+        body["regimen"] = stored.regimen
+    elif slug == "infusion":  # one infusion per number: the next number
+        body["sequence"] = (
+            Infusion.objects.filter(patient=patient).aggregate(Max("sequence"))["sequence__max"] + 1
+        )
+    elif slug == "engraftment":  # one engraftment per infusion: an infusion without one
+        body["infusion_id"] = _infusion_without_engraftment(patient).pk
+    return body
+
+
+def _infusion_without_engraftment(patient: Any) -> Any:
+    """The patient's first infusion with no engraftment recorded; a second infusion is stored if none."""
+    free = Infusion.objects.filter(patient=patient, engraftment__isnull=True).order_by("sequence").first()
+    if free is not None:
+        return free
+    first = Infusion.objects.filter(patient=patient).order_by("sequence").first()
+    return Infusion.objects.create(
+        patient=patient,
+        product=first.product,
+        date=first.date + dt.timedelta(days=1),
+        sequence=first.sequence + 1,
+    )
 
 
 def _time_point(patient: Any) -> Any:
@@ -388,7 +431,7 @@ def _expect_api(rule: str, user: str | None, centre: str, method: str) -> set[in
     if rule == "read":
         return {200} if reads else {404}
     if rule == "create":
-        return {201, 422} if writes else ({403} if reads else {404})
+        return {201} if writes else ({403} if reads else {404})  # the walk's bodies are valid
     if rule == "change":
         return {409} if writes else ({403} if reads else {404})
     # queries: a step the query's status no longer allows (the walk takes them in turn) is a 422
@@ -447,6 +490,44 @@ def test_api_walk(world: Any, username: str | None) -> None:
             elif response.status_code >= 400:
                 assert "errors" in response.json(), f"{method.upper()} {url}: error without the error shape"
     assert not wrong, f"{username}:\n" + "\n".join(wrong)
+
+
+# kinds whose schema-valid body (_schema_body) breaks a registry rule, and the rule the 422 names
+REFUSED = {
+    "diagnosis": "known_code",  # disease "x" (and a second primary diagnosis)
+    "assessment": "known_code",  # instrument "x"
+    "mobilisation": "known_code",  # regimen "x"
+    "conditioning": "known_code",  # regimen "x"
+    "infusion": "one_infusion_per_number",  # sequence 1 again
+    "engraftment": "one_engraftment_per_infusion",  # the first infusion, which has one
+}
+
+
+@pytest.mark.parametrize("slug", sorted(REFUSED))
+def test_api_create_refuses_a_body_the_registry_rules_out(world: Any, slug: str) -> None:
+    """A 422 is the registry refusing the body of a writer; for the same body a reader who may not write
+    gets 403 and another centre's user 404: access is decided before any rule is looked at."""
+    kind = KINDS[slug]
+    (path,) = [p for m, p, op in _operations() if m == "post" and op == f"{slug.replace('-', '_')}_create"]
+    url = _url(world, path, "a", world.users["dm_a"])
+    body = _schema_body(kind, world.patient_a)
+    count = kind.model.objects.filter(patient=world.patient_a).count()
+    for username, expected in (("dm_a", 422), ("viewer_a", 403), ("dm_b", 404)):
+        token = token_create(actor=world.users[username], name="refused")[1]
+        response = Client(HTTP_AUTHORIZATION="Bearer " + token).post(
+            url, body, content_type="application/json"
+        )
+        assert response.status_code == expected, (username, response.content)
+        rules = {problem.get("rule") for problem in response.json()["errors"]}
+        if expected == 422:
+            assert REFUSED[slug] in rules, rules
+    assert kind.model.objects.filter(patient=world.patient_a).count() == count  # nothing was stored
+    # and the body made valid is stored, for the writer
+    valid = _registry_valid(slug, body, world.patient_a)
+    token = token_create(actor=world.users["dm_a"], name="valid")[1]
+    response = Client(HTTP_AUTHORIZATION="Bearer " + token).post(url, valid, content_type="application/json")
+    assert response.status_code == 201, response.content
+    assert kind.model.objects.filter(patient=world.patient_a).count() == count + 1
 
 
 def test_api_documents_are_public(world: Any) -> None:

@@ -9,8 +9,9 @@ import pytest
 from django.urls import reverse
 
 from remission.registry import services
+from remission.registry.codes import AuditAction
 from remission.registry.kinds import CREATABLE, EDITABLE_KINDS
-from remission.registry.models import Assessment, FollowUp, LabResult
+from remission.registry.models import Assessment, AuditRecord, FollowUp, LabResult
 
 
 def _new(world: Any, slug: str) -> str:
@@ -158,10 +159,21 @@ def test_delete_needs_a_reason_and_is_audited(world: Any, signed_in: Any) -> Non
     lab = LabResult.objects.filter(patient=world.patient_a).first()
     url = reverse("record_delete", args=["lab-result", lab.pk])
     client = signed_in("dm_a")
+    deletes = AuditRecord.objects.filter(
+        action=AuditAction.DELETE, entity="registry.labresult", record_id=lab.pk
+    )
     assert client.post(url, {"version": lab.version, "reason": ""}).status_code == 200
     assert LabResult.objects.filter(pk=lab.pk).exists()
+    assert not deletes.exists()  # refused without a reason: nothing deleted, nothing audited
     assert client.post(url, {"version": lab.version, "reason": "duplicate"}).status_code == 302
     assert not LabResult.objects.filter(pk=lab.pk).exists()
+    # the one audit row of the delete: who, what, which record, whose centre and patient, why, the values
+    audit = deletes.get()
+    assert audit.actor_id == world.users["dm_a"].pk
+    assert audit.centre_id == world.centre_a.pk
+    assert audit.patient_id == world.patient_a.pk
+    assert audit.reason == "duplicate"
+    assert audit.before is not None and audit.before["id"] == lab.pk and audit.after is None
 
 
 def test_register_a_patient(world: Any, signed_in: Any) -> None:

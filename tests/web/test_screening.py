@@ -132,3 +132,13 @@ def test_screen_as_candidate_prefills_and_shows_the_diseases_fields(signed_in: A
     assert 'name="hct_ci__dlco_pct"' not in html
     # another centre's patient is not found
     assert signed_in("dm_b").get(f"{URL}?patient={patient.registry_id}").status_code == 404
+
+
+def test_the_verdict_lists_its_sources_with_links(signed_in: Any) -> None:
+    body = {"candidate_id": "C-1", "disease": "ssc", "age_years": "40", "findings__lvef_pct": "60"}
+    html = html_of(signed_in("dm_a").post(URL, body))
+    sources = html[html.index('data-testid="sources"') :]
+    # the HCT-CI weights are cited as [@Sorror2005, Table 1]; its entry links to the DOI and PubMed
+    assert "[@Sorror2005]</strong> Sorror ML" in sources
+    assert 'href="https://doi.org/10.1182/blood-2005-05-2004"' in sources
+    assert 'href="https://pubmed.ncbi.nlm.nih.gov/15994282/"' in sources

@@ -19,8 +19,8 @@ Method (the one the report's methods paragraph states):
    residuals of the fit sum to 0).
 4. **O/E with its 95 % CI.** O is taken as Poisson with mean E·SMR; the exact (Garwood) interval is
    [χ²(0.025; 2O)/2, χ²(0.975; 2O + 2)/2] / E (R ``poisson.test(O, E)``).
-5. **Funnel-plot control limits** (Spiegelhalter, Stat Med 2005;24:1185, "exact" Poisson limits with
-   interpolation): for a centre with E expected events, under O/E = 1, the limit for probability p is
+5. **Funnel-plot control limits** ([@Spiegelhalter2005, section 5 and appendix], "exact" Poisson limits
+   with interpolation): for a centre with E expected events, under O/E = 1, the limit for probability p is
    (r_p − α)/E where r_p is the p-quantile of Poisson(E) and α = (P(O ≤ r_p) − p)/P(O = r_p). The 95 %
    limits use p = 0.025 and 0.975, the 99.8 % limits p = 0.001 and 0.999. A centre above the upper
    99.8 % limit has more events than its case mix predicts beyond what chance would explain in 1 of
@@ -111,7 +111,7 @@ def poisson_ratio_ci(
 
 
 def funnel_limit(expected: ArrayLike, p: float) -> NDArray[np.float64]:
-    """The O/E funnel limit for probability ``p`` at ``expected`` events (Spiegelhalter 2005, exact
+    """The O/E funnel limit for probability ``p`` at ``expected`` events ([@Spiegelhalter2005], exact
     Poisson with interpolation; see the module notes). Never below 0."""
     e = np.asarray(expected, dtype=np.float64)
     r = stats.poisson.ppf(p, e)

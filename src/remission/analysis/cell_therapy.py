@@ -8,7 +8,7 @@ product as the selection). A patient who also had an autologous HSCT is in both 
 
 For immune-effector-cell products (CAR-T) the cytokine release syndrome (CRS) and immune effector
 cell-associated neurotoxicity syndrome (ICANS) are summarised by each patient's worst grade (ASTCT
-consensus grading, Lee DW et al., Biol Blood Marrow Transplant 2019;25:625), counting adverse events of
+consensus grading, [@Lee2019]), counting adverse events of
 category ``crs``/``icans`` with onset from day 0 to the end of follow-up.
 
 Registry cohorts of these products are small: :data:`SMALL_NUMBERS` says below how many patients the

@@ -4,8 +4,8 @@
   ≤1999, 2000–2009, 2010–2019, ≥2020 (the eras of EBMT's autoimmune-disease reports).
 - **Centre experience** = the number of earlier autoimmune-disease HSCT procedures at the same centre
   (infusions of an HSC product — autologous or allogeneic — of any patient the reader may see, dated
-  strictly before the infusion). Snowden JA et al., Blood Adv 2017;1:2742: better PFS with ≥ 23 AD
-  procedures per centre ✔ (clinical-content.md §3); the threshold is a setting. The registry only counts
+  strictly before the infusion). [@Snowden2017, abstract] ✔: better PFS with
+  ≥ 23 AD transplants per centre (P = .001); the threshold is a setting. The registry only counts
   what it holds: procedures done before a centre joined are not counted, and a centre user's view counts
   their own centre completely.
 """
@@ -30,7 +30,7 @@ UNKNOWN_COLUMN = "cannot compare groups by {column!r}: not a column of the cohor
 @dataclass(frozen=True)
 class CohortSettings:
     """``era_boundaries``: the first year of each era after the first. ``experience_threshold``: a centre
-    with at least this many earlier procedures is 'experienced' (Snowden 2017: 23)."""
+    with at least this many earlier procedures is 'experienced' ([@Snowden2017, abstract]: 23)."""
 
     era_boundaries: tuple[int, ...] = (2000, 2010, 2020)
     experience_threshold: int = 23

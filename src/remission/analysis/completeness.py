@@ -1,10 +1,9 @@
 """How complete follow-up is: median follow-up by reverse Kaplan-Meier, and Clark's completeness index.
 
-- **Reverse Kaplan-Meier** (Schemper M, Smith TL. Control Clin Trials 1996;17:343-6): the Kaplan-Meier
+- **Reverse Kaplan-Meier** ([@Schemper1996]): the Kaplan-Meier
   estimate with the censoring indicator reversed (censored = "event", death = "censored"); its median is
   the median potential follow-up.
-- **Clark's completeness index** (Clark TG, Altman DG, De Stavola BL. Quantification of the completeness
-  of follow-up. Lancet 2002;359:1309-10): C = Σ observed person-time / Σ potential person-time, where a
+- **Clark's completeness index** ([@Clark2002]): C = Σ observed person-time / Σ potential person-time, where a
   patient's potential follow-up runs from day 0 to the cut-off date, or to the death if the death is
   known and before the cut-off; observed follow-up runs from day 0 to the last contact (the death for
   those who died). Patients whose day 0 is after the cut-off are left out. 1 = complete follow-up.

@@ -59,9 +59,9 @@ GROUPS_LEFT_OUT = (
     "group comparison ({stratum}): {by} groups not compared (too small or beyond the largest): {groups}"
 )
 # A model is fitted only with at least this many events per term (column of the coded design): with
-# fewer, the estimates are unstable or infinite. 10 per variable is the classic rule (Peduzzi et al.,
-# J Clin Epidemiol 1995, for Cox models); 5-9 was found acceptable (Vittinghoff & McCulloch, Am J
-# Epidemiol 2007). A setting: fit_models(min_events_per_term=...).
+# fewer, the estimates are unstable or infinite. 10 per variable is the classic rule for Cox models
+# ([@Peduzzi1995, abstract]); 5-9 was found acceptable ([@Vittinghoff2007, abstract]).
+# A setting: fit_models(min_events_per_term=...).
 MIN_EVENTS_PER_TERM = 5
 TOO_FEW_EVENTS = "{events} events for {terms} terms (fewer than {minimum} per term)"
 # the columns of the models table (one row per model term)

@@ -597,6 +597,13 @@ for _kind in KINDS.values():
 # --- screening ---------------------------------------------------------------------------------------
 
 
+class SourceOut(Schema):
+    key: str = Field(description="the key cited as [@key, where] in the criteria, scores and doses")
+    reference: str
+    doi: str
+    pmid: str
+
+
 class ScreeningOut(Schema):
     candidate_id: str
     disease: str
@@ -608,6 +615,7 @@ class ScreeningOut(Schema):
     dose_tables: list[dict[str, Any]]
     dosing_missing: list[str]
     disagreements: list[str] = Field(description="where the candidate's values contradict each other")
+    sources: list[SourceOut] = Field(description="every source cited above, each once (docs/sources.md)")
 
 
 @api.post(

@@ -3,7 +3,7 @@
 Each sub-command lives in its own module in this package and exposes
 ``register(subparsers) -> None``, which adds its parser and sets ``func`` to a
 callable taking the parsed ``argparse.Namespace`` and returning an exit code.
-The plan (ARCHITECTURE.md) names a single ``cli.py``; a package keeps each
+The plan (docs/architecture.md) once named a single ``cli.py``; a package keeps each
 command small and lets the clinical, registry and report commands be written
 independently.
 """

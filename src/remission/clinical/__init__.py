@@ -14,7 +14,7 @@ module              what it holds
 ``regimens``        the regimen catalogue and the versioned intensity rule
 ``eligibility``     rule sets per disease and guideline version, evaluated to a verdict
 ``screening``       one candidate: eligibility + HCT-CI + dose table (``remission screen``)
-``settings_scores`` thresholds that sources disagree on (◐/⚠ in clinical-content.md), as settings
+``settings_scores`` thresholds that are assumptions (◐) or that sources disagree on (⚠), as settings
 ==================  =========================================================================
 
 Rules are data with a named source and version; missing inputs give "not computable" with the list

@@ -1,15 +1,15 @@
 """The disease catalogue: the autoimmune indications Remission records, with their stable codes.
 
 Sources:
-- EBMT indication categories: Snowden JA, Saccardi R, Allez M, et al. Haematopoietic SCT in severe
-  autoimmune diseases: updated guidelines of the European Society for Blood and Marrow Transplantation.
-  Bone Marrow Transplant 2012;47:770-90, Table 2 ✔ (clinical-content.md §1.1). Codes: S standard,
+- EBMT indication categories: [@Snowden2012, Table 2] ✔ ("EBMT disease indications—(a) adults and
+  (b) paediatrics"; columns sibling donor, well-matched unrelated, autologous). Codes: S standard,
   CO clinical option, D developmental, GNR generally not recommended; the Roman numeral is the EBMT
   evidence grade.
-- Later EBMT indication reports (2019, 2022) moved autologous HSCT for relapsing MS and for SSc to S ◐
-  (``ebmt_autologous_update``, not verified here).
-- Myasthenia gravis and stiff-person syndrome: Sharrack B, et al. BMT 2020;55:283-306 ✔ (abstract) names
-  a possible role for aHSCT; they have no category in the 2012 table.
+- A later EBMT indication report [@Snowden2022] is held to give autologous HSCT for relapsing MS and
+  for SSc category S; its table was not read, so ``ebmt_autologous_update`` is an assumption ◐.
+- Myasthenia gravis and stiff-person syndrome: [@Sharrack2020, abstract] ✔ names a possible role for
+  aHSCT ("chronic inflammatory demyelinating polyneuropathy, neuromyelitis optica, myasthenia gravis and
+  stiff person syndrome"); they have no category in the 2012 table.
 - ICD-10: WHO ICD-10 (2019) chapter codes.
 
 The codes are fixed: the registry stores them and the eligibility engine keys its rule sets on them.
@@ -24,8 +24,8 @@ from types import MappingProxyType
 
 UNKNOWN_DISEASE = "unknown disease code {code!r}; known codes: {known}"
 
-SNOWDEN_2012 = "Snowden JA et al. Bone Marrow Transplant 2012;47:770-90, Table 2"
-EBMT_LATER = "EBMT indication reports 2019/2022 (Duarte 2019; Snowden 2022) ◐ not verified here"
+SNOWDEN_2012 = "[@Snowden2012, Table 2]"
+EBMT_LATER = "later EBMT indication report [@Snowden2022] ◐ category not checked against its table"
 
 
 class UnknownDiseaseError(LookupError):
@@ -92,7 +92,7 @@ S, CO, D, GNR = (
     EbmtCategory.DEVELOPMENTAL,
     EbmtCategory.NOT_RECOMMENDED,
 )
-# Snowden 2012 Table 2 rows ✔
+# [@Snowden2012, Table 2] rows ✔ (autologous, sibling, unrelated)
 _MS_SSC_SLE = EbmtIndications(_ind(CO, "II"), _ind(D, "III"), _ind(GNR, "III"))
 _CO_GNR_GNR = EbmtIndications(_ind(CO, "II"), _ind(GNR, "III"), _ind(GNR, "III"))  # Crohn's, RA, vasculitis…
 _CYTOPENIA = EbmtIndications(_ind(CO, "II"), _ind(CO, "II"), _ind(D, "III"))
@@ -132,7 +132,7 @@ _CATALOGUE: tuple[Disease, ...] = (
         None,
         _LATER_STANDARD,
         ("edss", "mri_brain"),
-        note="Later EBMT reports (◐) give S for relapsing MS only.",
+        note="The later EBMT report [@Snowden2022] is held to give S for relapsing MS only (◐, not checked).",
     ),
     Disease(
         "sle",
@@ -255,13 +255,13 @@ _CATALOGUE: tuple[Disease, ...] = (
         "mg",
         "Myasthenia gravis",
         ("G70.0",),
-        note="No EBMT 2012 category; Sharrack 2020 (BMT 55:283) names a possible role for aHSCT.",
+        note="No EBMT 2012 category; [@Sharrack2020, abstract] names a possible role for aHSCT.",
     ),
     Disease(
         "stiff_person",
         "Stiff-person syndrome",
         ("G25.8",),
-        note="No EBMT 2012 category; Sharrack 2020 (BMT 55:283) names a possible role for aHSCT.",
+        note="No EBMT 2012 category; [@Sharrack2020, abstract] names a possible role for aHSCT.",
     ),
     Disease("other", "Other autoimmune disease", (), note="Name the disease in the record."),
 )

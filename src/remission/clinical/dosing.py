@@ -2,18 +2,27 @@
 
 References
 ----------
+The formulas are cited in plain text: no page giving their DOI or PMID could be read, so they are not
+in the bibliography yet. Each formula was checked against a page that reproduces it (◐ for the
+original paper, which was not read).
+
 - Mosteller RD. Simplified calculation of body-surface area. N Engl J Med 1987;317:1098.
   BSA (m²) = sqrt(height[cm] × weight[kg] / 3600).
 - Du Bois D, Du Bois EF. A formula to estimate the approximate surface area if height and weight be
   known. Arch Intern Med 1916;17:863. BSA (m²) = 0.007184 × W[kg]^0.425 × H[cm]^0.725.
 - Devine BJ. Gentamicin therapy. Drug Intell Clin Pharm 1974;8:650. Ideal body weight (IBW) =
   50 kg (men) or 45.5 kg (women) + 2.3 kg per inch over 5 feet (60 in = 152.4 cm).
-- Adjusted body weight: AdjBW = IBW + f × (TBW − IBW); f = 0.4 in general pharmacy use, 0.25 ("ABW25")
-  common for conditioning, 0.5 for Cy/TBI in obese patients (Bachanova, BBMT) — clinical-content.md §2.3.
-- Obesity policy: no evidence-based standard (ASBMT, Bubalo BBMT 2014); EBMT centres differ (Shem-Tov,
-  Oncologist 2015: 44 % of adjusting centres cap BSA at 2 m²). So the weight basis, the adjustment factor,
-  the BSA formula, a BSA cap and rounding form a :class:`DosingPolicy` per centre and protocol, and every
-  dose line records the weight basis and body-size value it was computed on.
+- Adjusted body weight: AdjBW = IBW + f × (TBW − IBW). f = 0.25 ("ABW25"): "IBW plus 25% of the
+  difference between IBW and ABW" was the dosing weight in 16 of the 45 EBMT centres that adjust
+  doses for obesity [@ShemTov2015, abstract] ✔. f = 0.4 is the general pharmacy convention and 0.5
+  is used by some protocols for Cy/TBI in obese patients: both ◐ (no source read), settings.
+- Obesity policy: no evidence-based standard. The ASBMT committee "determined that clear standards or
+  dosing guidelines are unable to be made for the obese population because Level I and II evidence
+  are unavailable" (Bubalo et al., Biol Blood Marrow Transplant 2014;20:600, abstract ✔; not in the
+  bibliography: no DOI/PMID read). EBMT centres differ: 45 of 56 adjust doses, and "44% also capped
+  the dose at 2 m(2)" for BSA-based doses [@ShemTov2015, abstract] ✔. So the weight basis, the
+  adjustment factor, the BSA formula, a BSA cap and rounding form a :class:`DosingPolicy` per centre
+  and protocol, and every dose line records the weight basis and body-size value it was computed on.
 
 Variables
 ---------
@@ -162,11 +171,11 @@ class Prescription:
 
 @dataclass(frozen=True)
 class DosingPolicy:
-    """A centre's or protocol's rule for the dosing weight and BSA (clinical-content.md §2.3).
+    """A centre's or protocol's rule for the dosing weight and BSA (centres differ: [@ShemTov2015, abstract]).
 
     ``weight_basis`` applies to per-kg doses; ``agent_weight_basis`` overrides it per agent code
-    (ASBMT's suggestions differ by drug, e.g. the lesser of IBW and actual weight for Cy 200 mg/kg).
-    ``bsa_weight_basis`` is the weight that goes into the BSA formula (ASBMT suggests actual weight).
+    (suggestions differ by drug, e.g. the lesser of IBW and actual weight for Cy 200 mg/kg ◐).
+    ``bsa_weight_basis`` is the weight that goes into the BSA formula (actual weight by default ◐).
     ``bsa_cap_m2`` caps BSA for per-m² doses; ``rounding`` maps an absolute-dose unit ("mg", "ug",
     "cells") to the step each daily dose is rounded to (half up), e.g. {"mg": 10}.
     """

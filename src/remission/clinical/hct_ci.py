@@ -2,14 +2,13 @@
 
 References
 ----------
-- Sorror ML, Maris MB, Storb R, et al. Hematopoietic cell transplantation (HCT)-specific comorbidity
-  index: a new tool for risk assessment before allogeneic HCT. Blood 2005;106:2912-2919 (item
-  definitions and weights, Table 1; risk groups 0 / 1–2 / ≥3).
-- Sorror ML, Storb RF, Sandmaier BM, et al. Comorbidity-age index: a clinical measure of biologic age
-  before allogeneic hematopoietic cell transplantation. J Clin Oncol 2014;32:3249-3256 (+1 point for
-  age ≥ 40 years).
-- Sorror ML, et al. BBMT 2015 (CIBMTR prospective validation, including autologous HCT).
-- clinical-content.md §1.6 for the definitions as verified for this project.
+- [@Sorror2005, Table 1]: item definitions and weights (17 items, weights 1, 2 and 3); risk groups
+  0 / 1–2 / ≥ 3. The weights and definitions were read in a rendering of that table
+  (pmidcalc.org, PMID 15994282), not in the journal's own page.
+- [@Sorror2014, abstract] ✔: "age ≥ 40 years was assigned a weight of 1 to be added to the HCT-CI".
+- [@Sorror2015, abstract] ✔: prospective CIBMTR validation in "8115 recipients of allogeneic and 11,652
+  recipients of autologous HCT"; "HCT-CI Scores of ≥3 were uniformly associated with higher risks for
+  outcomes in both allogeneic and autologous HCT".
 
 Variables
 ---------
@@ -47,8 +46,8 @@ The autoimmune indication
 -------------------------
 Sorror's "rheumatologic" item lists SLE, RA, polymyositis, mixed connective-tissue disease and
 polymyalgia rheumatica; "inflammatory bowel disease" lists Crohn's disease and ulcerative colitis.
-Whether the indication itself scores is not settled by the definition (clinical-content.md §1.6 and §6
-item 9: "record the centre's choice"). The default, ``indication_scores=True``, follows the letter of
+Whether the indication itself scores is not settled by the definition (⚠, a setting: record the
+centre's choice). The default, ``indication_scores=True``, follows the letter of
 the definitions: the index counts conditions present at transplant, and an SLE, RA, myositis or Crohn's
 candidate has that condition (and its organ burden) at transplant. SSc, MS and the other indications are
 not listed and never score through this route. Set ``indication_scores=False`` to score only
@@ -81,8 +80,8 @@ STATED_PRESENT_BUT_MEASURED = (
 MEASUREMENT_DECIDES = "Scored from the measurement, as the table defines the item"
 STATEMENT_DECIDES = "Scored as stated (setting stated_items_win = true)"
 
-SOURCE = "Sorror, Blood 2005;106:2912, Table 1"
-SOURCE_AGE = "Sorror, J Clin Oncol 2014;32:3249"
+SOURCE = "[@Sorror2005, Table 1]"
+SOURCE_AGE = "[@Sorror2014, abstract]"
 CREATININE_UMOL_PER_MG_DL = 88.4  # creatinine 1 mg/dL = 88.4 µmol/L
 
 
@@ -95,7 +94,7 @@ class Item:
     definition: str
 
 
-# Sorror 2005, Table 1 (weights as in clinical-content.md §1.6).
+# [@Sorror2005, Table 1]: definitions and weights.
 ITEMS: tuple[Item, ...] = (
     Item("arrhythmia", "arrhythmia", "Arrhythmia", 1,
          "atrial fibrillation or flutter, sick sinus syndrome, or ventricular arrhythmia"),
@@ -151,7 +150,7 @@ ORGAN_NOUNS: Mapping[str, str] = {
     "prior_solid_tumour": "prior solid tumour",
     "heart_valve": "heart valve disease",
 }
-OBESITY_BMI_ABOVE = 35.0  # Sorror 2005, Table 1: obesity = BMI > 35 kg/m²
+OBESITY_BMI_ABOVE = 35.0  # [@Sorror2005, Table 1]: obesity = BMI > 35 kg/m²
 ORGANS: tuple[str, ...] = tuple(dict.fromkeys(item.organ for item in ITEMS))
 # each organ's items, ascending weight as ITEMS lists them
 ORGAN_ITEMS: dict[str, tuple[Item, ...]] = {
@@ -196,17 +195,18 @@ DEFAULT_INDICATION_ITEMS: Mapping[str, str] = {
 
 @dataclass(frozen=True)
 class HctCiSettings:
-    """Choices the sources leave open (clinical-content.md §1.6, ⚠ items)."""
+    """Choices the sources leave open (⚠, each a setting; see the module docstring)."""
 
-    variant: str = "hct_ci"  # "hct_ci" (Sorror 2005) or "hct_ci_age" (Sorror 2014)
-    age_threshold_years: float = 40.0  # Sorror 2014: +1 point for age ≥ 40
+    variant: str = "hct_ci"  # "hct_ci" [@Sorror2005] or "hct_ci_age" [@Sorror2014]
+    age_threshold_years: float = 40.0  # ✔ [@Sorror2014, abstract]: +1 point for age ≥ 40
     indication_scores: bool = True  # see the module docstring
     indication_items: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_INDICATION_ITEMS))
-    # Severe pulmonary: sources differ on ≤ 65 vs < 65 (⚠); default ≤ 65 with moderate 66–80.
+    # Severe pulmonary ⚠: the rendering of [@Sorror2005, Table 1] read gives "≤65%", the NCI PDQ table
+    # adapted from it "<65%"; default ≤ 65 with moderate 66–80.
     pulmonary_severe_max_pct: float = 65.0
     pulmonary_severe_inclusive: bool = True
     pulmonary_moderate_max_pct: float = 80.0
-    intermediate_from: int = 1  # Sorror 2005: 0 low, 1–2 intermediate, ≥ 3 high
+    intermediate_from: int = 1  # [@Sorror2005]: 0 low, 1–2 intermediate, ≥ 3 high
     high_from: int = 3
     # A stated item against a measurement that contradicts it: the measurement decides by default (the
     # module docstring, "Stated items and measurements"); True lets the statement decide.

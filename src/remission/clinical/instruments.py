@@ -49,8 +49,9 @@ from remission.clinical.scores import (
 )
 from remission.clinical.scores._common import ItemSpec, ScoreResult, float_item, item_problems
 
-# Stored with a SLEDAI-2K assessment but not part of its score: what DORIS and LLDAS also need
-# (van Vollenhoven, Ann Rheum Dis 2021;80:14 — physician global assessment 0–3; prednisone mg/day).
+# Stored with a SLEDAI-2K assessment but not part of its score: what DORIS and LLDAS also need — physician
+# global assessment on the 0–3 scale [@vanVollenhoven2021, abstract] [@Franklyn2016, Table 1]; prednisone
+# (or equivalent) mg/day.
 SLE_CONTEXT_ITEMS = (
     float_item("pga", 0, 3, "Physician global assessment (0–3)"),
     float_item("prednisone_mg", 0, 1000, "Prednisone or equivalent, mg/day", "mg/day"),

@@ -1,26 +1,76 @@
 """Regimen catalogue: conditioning, CAR-T lymphodepletion and mobilisation, with a versioned intensity rule.
 
-References
-----------
-- clinical-content.md §2.1 (regimens) and §2.2 (mobilisation), which cite: EBMT 2000 consensus table
-  (Cy 50 mg/kg/day × 4, days −5 to −2; BEAM days −7 to −3, etoposide 250 mg/m²/day and Ara-C
-  200 mg/m²/day each split twice daily); Burt, Blood 2010 (rATG 6 mg/kg, Northwestern/MIST);
-  Burt JAMA 2006 (Cy 200 mg/kg + eATG 90 mg/kg; Cy 2 g/m² + G-CSF 5 µg/kg mobilisation);
-  SCOT, Sullivan NEJM 2018 and Nash Blood 2007 (TBI 800 cGy + Cy 120 mg/kg + eATG 90 mg/kg, G-CSF-only
-  mobilisation); ASTIS, van Laar JAMA 2014 (Cy 4 g/m² mobilisation); Bu 16 mg/kg + Cy 120 mg/kg;
-  Mackensen Nat Med 2022 / Müller NEJM 2024 (Flu/Cy before CD19 CAR-T).
-- Intensity: EBMT ADWP convention (EBMT MS guideline, Sharrack BMT 2020; Muraro JAMA Neurol 2017) as
-  summarised in clinical-content.md §2.1 — high = TBI- or busulfan-based; intermediate = BEAM ± ATG and
-  Cy 200 + ATG; low = Cy alone or melphalan alone without serotherapy. The scheme is from memory (◐,
-  clinical-content.md §6 item 5), so it is a versioned rule object; another rule can be passed in.
+Sources
+-------
+Citations give the bibliography key and where the figure was read (see
+:mod:`remission.clinical.bibliography`). Figures read in a source whose DOI or PMID could not be read
+are cited in plain text; those sources are not in the bibliography yet.
+
+- Northwestern non-myeloablative regimens. [@Burt2010, abstract] (Crohn's disease): "Stem cells were
+  mobilized from the peripheral blood using cyclophosphamide (2.0 g/m2) and G-CSF (10 μg/kg/day) ...
+  and reinfused after immune suppressive conditioning with cyclophosphamide (200 mg/kg) and either
+  equine antithymocyte globulin (ATG, 90 mg/kg) or rabbit ATG (6 mg/kg)". The same doses in multiple
+  sclerosis: Burt et al., Lancet Neurol 2009, phase I/II study, abstract: "mobilised with 2 g per m2
+  cyclophosphamide and 10 μg per kg per day filgrastim ... 200 mg per kg cyclophosphamide and either
+  20 mg alemtuzumab or 6 mg per kg rabbit antithymocyte globulin". MIST [@Burt2019] used the
+  Northwestern Cy + ATG regimen; its Interventions paragraph was not read (◐).
+- SCOT [@Sullivan2018, abstract] (myeloablative CD34-selected autologous HSCT). Its regimen was read in
+  the trial's results record (ClinicalTrials.gov NCT00114530, arm description; a registry record, so
+  cited in plain text): "Participants were administered granulocyte colony stimulating factor (G-CSF)
+  ... total body irradiation (800 cGy given over 2 days with lung and kidney shielding limiting
+  exposure to 200cGy), cyclophosphamide (60 mg/kg/day for 2 days), ... equine antithymocyte globulin
+  (ATGAM) (15 mg/kg/day for 3 days) ... After transplantation, participants received additional doses
+  of ... ATGAM (15 mg/kg/day for 3 days.)". The same totals in the Seattle phase 2 study, Nash et
+  al., Blood 2007;110:1388, abstract: "total body irradiation (800 cGy) with lung shielding,
+  cyclophosphamide (120 mg/kg), and equine antithymocyte globulin (90 mg/kg)". The G-CSF dose and the
+  exact days were not read (◐).
+- BEAM + ATG in multiple sclerosis: "the intermediate-intensity BEAM/ATG regimen (Carmustine,
+  Etoposide, ARA-C and Melphalan in combination with polyclonal rabbit ATG)" [@Saccardi2012, section
+  on conditioning regimens]; "BEAM + ATG" after "Cy + GCSF" mobilisation in ASTIMS, BEAM + ATG in
+  HALT-MS [@Pasquini2010, Table 1]; ASTIMS (Mancardi et al., Neurology 2015;84:981, abstract):
+  "mobilization with cyclophosphamide and filgrastim, conditioning with carmustine,
+  cytosine-arabinoside, etoposide, melphalan, and anti-thymocyte globulin". Doses and days were not
+  read: they are a conventional BEAM schedule as recalled for the Italian protocol, all ◐.
+- Busulfan + Cy in MS: the Canadian MS BMT trial, "Busulfan + Cy" [@Pasquini2010, Table 1]; doses ◐.
+- CD19 CAR-T: lymphodepletion "with fludarabine and cyclophosphamide" before "1 × 10^6 CAR T cells per
+  kg body weight" [@Mackensen2022, abstract]; "preconditioning with fludarabine and cyclophosphamide"
+  [@Muller2024, abstract]. Fludarabine and cyclophosphamide doses and days were not read (◐).
+- Cy 4 g/m² mobilisation and Cy 200 mg/kg alone in systemic sclerosis [@Vonk2008, abstract]: "collected
+  using cyclophosphamide (4 g/m2) and rHu G-CSF (5 to 10 microg/kg/day) ... For conditioning,
+  cyclophosphamide 200 mg/kg was used."
+- Mobilisation in autoimmune disease, early international series (Bone Marrow Transplant 2001;28:1,
+  "Collection of hematopoietic stem cells from patients with autoimmune diseases", abstract):
+  "G-CSF (5, 10, or 16 μg/kg/day) or cyclophosphamide (2 or 4 g/m2) with either G-CSF (5 or
+  10 μg/kg/day)"; "G-CSF alone was more likely to cause disease exacerbation than the combination of
+  cyclophosphamide and G-CSF (P = 0.003)".
+- The ASSIST conditioning, as restated in the ASSIST-IIb record (ClinicalTrials.gov NCT01445821, arm
+  description; plain text): "200 mg/kg of intravenous cyclophosphamide given in 4 equal fractions on
+  days -5 through -2 ... Rabbit antithymocyte globulin (rATG) (Thymoglobulin®) will be dosed at
+  0.5 mg/kg on day-5 and then 1.5 mg/kg from day-4 thru day -1" (6.5 mg/kg); mobilisation
+  "cyclophosphamide (2 g/m2) followed by 5-10 mcg/kg subcutaneous filgrastrim daily from day 5 until
+  completion of apheresis ... apheresis on day 10".
+- Not read (◐): ASTIS (van Laar et al., JAMA 2014: rATG 7.5 mg/kg), the ASSIST paper itself (Burt et
+  al., Lancet 2011), Burt et al., JAMA 2006 (SLE), the busulfan and Cy doses of Bu/Cy (16 and
+  120 mg/kg here), and the daily split of the other totals.
+
+Intensity
+---------
+The rule :data:`EBMT_ADWP_INTENSITY` — high = TBI- or busulfan-based; intermediate = BEAM ± ATG and
+Cy + ATG; low = Cy alone or melphalan alone without serotherapy — is the EBMT ADWP convention as
+attributed to [@Sharrack2020] and [@Muraro2017]; it was not read at a table there, so it is ◐ and a
+versioned rule object (another rule can be passed in). [@Saccardi2012, section on conditioning
+regimens] calls BEAM/ATG "intermediate-intensity" (agrees) but the Northwestern Cy + ATG regimen "a
+lower-intensity (non-myeloablative) regimen" (⚠: disagrees with the Cy + ATG clause).
 
 Provenance
 ----------
-Every agent carries a provenance mark: "verified" (✔ in clinical-content.md), "memory" (◐) or "disputed"
-(⚠). Doses and days marked ◐/⚠ are defaults the user can override with :meth:`Regimen.with_agent`
-(e.g. ASTIS's rATG 7.5 mg/kg instead of Northwestern's 6 mg/kg). Where only a total is verified, the
-split across days is marked ◐. Supportive drugs (MESNA, hyperhydration, methylprednisolone with ATG,
-antimicrobial prophylaxis) are left out: they are not part of intensity and are dosed by local protocol.
+Every agent carries a provenance mark: "verified" (✔: its total dose was checked against the source
+its ``source`` cites, at the place cited), "memory" (◐: a default not read in a source) or "disputed"
+(⚠: sources disagree). How a total is split across days is ◐ unless the source string says otherwise.
+Every dose and day is a default the user can override with :meth:`Regimen.with_agent` (e.g. ASTIS's
+rATG 7.5 mg/kg instead of Northwestern's 6 mg/kg). Supportive drugs (MESNA, hyperhydration,
+methylprednisolone with ATG, antimicrobial prophylaxis) are left out: they are not part of intensity
+and are dosed by local protocol.
 
 Days are relative to the graft infusion (day 0) for conditioning and lymphodepletion, and to the first
 mobilisation day (day 1) for mobilisation; G-CSF runs until apheresis, so its days are a typical window.
@@ -179,20 +229,29 @@ class Regimen:
         }
 
 
-# --- the agents, as catalogued in clinical-content.md §2.1–2.2 ------------------------------------
+# --- the agents ------------------------------------------------------------------------------------
 CONDITIONING_DAYS = (-5, -4, -3, -2)
+NORTHWESTERN_MS = "Burt et al., Lancet Neurol 2009, abstract"  # no DOI/PMID read: cited in plain text
+NASH_2007 = "Nash et al., Blood 2007;110:1388, abstract"  # no DOI/PMID read: cited in plain text
+SCOT_RECORD = "ClinicalTrials.gov NCT00114530, results, arm description"  # registry record: plain text
+ASSIST_RECORD = "ClinicalTrials.gov NCT01445821 (ASSIST-IIb), arm description"  # registry record: plain text
+AID_MOBILISATION_2001 = "Bone Marrow Transplant 2001;28:1, abstract"  # no DOI/PMID read: plain text
+BEAM_ATG = "[@Saccardi2012, section on conditioning regimens]; [@Pasquini2010, Table 1]"
 _CY200 = Agent(
     "cy", "Cyclophosphamide", 50, "mg/kg", CONDITIONING_DAYS, "chemotherapy", "verified",
-    "EBMT 2000 consensus table (50 mg/kg/day × 4, days −5 to −2)",
+    f"[@Burt2010, abstract]; {NORTHWESTERN_MS} (total 200 mg/kg ✔); {ASSIST_RECORD} (4 equal fractions "
+    "on days −5 to −2 ✔)",
 )  # fmt: skip
 _RATG = Agent(
-    "ratg", "Rabbit ATG (Thymoglobulin)", 1.5, "mg/kg", CONDITIONING_DAYS, "serotherapy", "memory",
-    "Burt, Blood 2010 (total 6 mg/kg ✔; daily split ◐)",
-    "ASTIS 7.5 mg/kg ◐, ASSIST 6.5 mg/kg ◐: override the dose",
+    "ratg", "Rabbit ATG (Thymoglobulin)", 1.5, "mg/kg", CONDITIONING_DAYS, "serotherapy", "verified",
+    f"[@Burt2010, abstract] (Crohn's) and {NORTHWESTERN_MS} (MS): total 6 mg/kg ✔; "
+    "1.5 mg/kg/day on days −5 to −2 ◐",
+    f"ASSIST: 0.5 mg/kg on day −5, then 1.5 mg/kg on days −4 to −1 = 6.5 mg/kg ({ASSIST_RECORD} ✔); "
+    "ASTIS 7.5 mg/kg ◐ (not read): override the dose and days",
 )  # fmt: skip
 _EATG = Agent(
-    "eatg", "Equine ATG (ATGAM)", 30, "mg/kg", (-4, -3, -2), "serotherapy", "memory",
-    "Burt JAMA 2006; Nash Blood 2007 (total 90 mg/kg ✔; 30 mg/kg/day × 3 ◐)",
+    "eatg", "Equine ATG (ATGAM)", 30, "mg/kg", (-4, -3, -2), "serotherapy", "verified",
+    f"[@Burt2010, abstract]; {NASH_2007} (total 90 mg/kg ✔; 30 mg/kg/day on days −4 to −2 ◐)",
 )  # fmt: skip
 
 REGIMENS: dict[str, Regimen] = {
@@ -200,126 +259,161 @@ REGIMENS: dict[str, Regimen] = {
     for r in (
         Regimen(
             "cy200_ratg", "Cy 200 mg/kg + rabbit ATG", "conditioning", (_CY200, _RATG),
-            "clinical-content.md §2.1; EBMT 2000 consensus; Burt, Blood 2010", "ASTIS, ASSIST, MIST",
+            f"[@Burt2010, abstract]; {NORTHWESTERN_MS}; MIST [@Burt2019] ◐ (Interventions not read)",
+            "Northwestern (Crohn's, MS, MIST); ASSIST (6.5 mg/kg) and ASTIS (7.5 mg/kg ◐) with other rATG "
+            "totals",
         ),
         Regimen(
             "cy200_eatg", "Cy 200 mg/kg + equine ATG", "conditioning", (_CY200, _EATG),
-            "clinical-content.md §2.1; Burt JAMA 2006", "Burt SLE 2006, early Crohn's",
+            "[@Burt2010, abstract] (Cy 200 mg/kg + equine ATG 90 mg/kg)",
+            "Crohn's (Burt 2010); SLE (Burt et al., JAMA 2006 ◐, not read)",
         ),
         Regimen(
             "tbi_cy_eatg", "TBI 800 cGy + Cy 120 mg/kg + equine ATG", "conditioning",
             (
                 Agent(
-                    "tbi", "Total body irradiation", 4, "Gy", (-5, -4), "radiotherapy", "memory",
-                    "SCOT, Sullivan NEJM 2018 (total 800 cGy ✔; 2 × 200 cGy/day ◐)",
-                    "lungs shielded to ~200 cGy; kidneys shielded in SCOT",
+                    "tbi", "Total body irradiation", 4, "Gy", (-5, -4), "radiotherapy", "verified",
+                    f"SCOT [@Sullivan2018, abstract]; {SCOT_RECORD} (800 cGy over 2 days ✔); {NASH_2007} "
+                    "(800 cGy ✔); days −5, −4 ◐",
+                    "lungs and kidneys shielded to 200 cGy in SCOT ✔",
                 ),
                 Agent(
                     "cy", "Cyclophosphamide", 60, "mg/kg", (-3, -2), "chemotherapy", "verified",
-                    "SCOT; Nash Blood 2007 (60 mg/kg × 2 ✔; days ◐)",
+                    f"SCOT [@Sullivan2018, abstract]; {SCOT_RECORD} (60 mg/kg/day for 2 days ✔); "
+                    f"{NASH_2007} (120 mg/kg ✔); days −3, −2 ◐",
                 ),
-                _EATG,
+                Agent(
+                    "eatg", "Equine ATG (ATGAM)", 15, "mg/kg", (-3, -2, -1, 1, 2, 3), "serotherapy",
+                    "verified",
+                    f"SCOT [@Sullivan2018, abstract]; {SCOT_RECORD} (15 mg/kg/day for 3 days before and 3 "
+                    f"days after the graft ✔); {NASH_2007} (total 90 mg/kg ✔); days −3 to −1, +1 to +3 ◐",
+                ),
             ),
-            "clinical-content.md §2.1; Sullivan NEJM 2018; Nash Blood 2007", "SCOT; Nash 2007",
+            f"SCOT [@Sullivan2018, abstract] (myeloablative, CD34-selected graft); regimen {SCOT_RECORD}; "
+            f"totals {NASH_2007}",
+            "SCOT; Seattle phase 2 (Nash 2007)",
         ),
         Regimen(
             "beam_atg", "BEAM + rabbit ATG", "conditioning",
             (
                 Agent(
-                    "bcnu", "Carmustine (BCNU)", 300, "mg/m2", (-7,), "chemotherapy", "memory",
-                    "clinical-content.md §2.1 ◐ (regimen days −7 to −3 ✔ EBMT 2000 consensus)",
+                    "bcnu", "Carmustine (BCNU)", 300, "mg/m2", (-6,), "chemotherapy", "memory",
+                    f"{BEAM_ATG} (agent ✔; 300 mg/m² on day −6 ◐)",
                 ),
                 Agent(
-                    "etoposide", "Etoposide", 250, "mg/m2", (-6, -5, -4, -3), "chemotherapy", "disputed",
-                    "EBMT 2000 consensus table (250 mg/m²/day split twice daily ✔; days ◐)",
-                    "other protocols 200 mg/m²/day ◐",
+                    "etoposide", "Etoposide", 200, "mg/m2", (-5, -4, -3, -2), "chemotherapy", "memory",
+                    f"{BEAM_ATG} (agent ✔; 200 mg/m²/day on days −5 to −2 ◐)",
+                    "250 mg/m²/day in other descriptions ◐",
                 ),
                 Agent(
-                    "cytarabine", "Cytarabine (Ara-C)", 200, "mg/m2", (-6, -5, -4, -3), "chemotherapy",
-                    "verified",
-                    "EBMT 2000 consensus table (200 mg/m²/day split twice daily ✔; days ◐)",
+                    "cytarabine", "Cytarabine (Ara-C)", 200, "mg/m2", (-5, -4, -3, -2), "chemotherapy",
+                    "memory",
+                    f"{BEAM_ATG} (agent ✔; 200 mg/m²/day on days −5 to −2 ◐)",
                 ),
                 Agent(
-                    "melphalan", "Melphalan", 140, "mg/m2", (-2,), "chemotherapy", "memory",
-                    "clinical-content.md §2.1 ◐",
+                    "melphalan", "Melphalan", 140, "mg/m2", (-1,), "chemotherapy", "memory",
+                    f"{BEAM_ATG} (agent ✔; 140 mg/m² on day −1 ◐)",
                 ),
                 Agent(
-                    "ratg", "Rabbit ATG (Thymoglobulin)", 2.5, "mg/kg", (-2, -1), "serotherapy", "memory",
-                    "clinical-content.md §2.1 (~5 mg/kg total ◐)",
+                    "ratg", "Rabbit ATG (Thymoglobulin)", 2.5, "mg/kg", (1, 2), "serotherapy", "memory",
+                    f"{BEAM_ATG} (rabbit ATG ✔; 2.5 mg/kg/day on days +1, +2 ◐)",
+                    "given after the graft as recalled for the Italian protocol ◐; "
+                    "some centres give ATG before infusion: override the days",
                 ),
             ),
-            "clinical-content.md §2.1; EBMT 2000 consensus", "Italian and European MS cohorts (ASTIMS)",
+            f"{BEAM_ATG}; ASTIMS (Mancardi et al., Neurology 2015;84:981, abstract); doses and days ◐ "
+            "(Italian protocol as recalled, methods not read)",
+            "European MS cohorts (ASTIMS)",
         ),
         Regimen(
             "bu_cy", "Busulfan 16 mg/kg + Cy 120 mg/kg", "conditioning",
             (
                 Agent(
-                    "busulfan", "Busulfan (oral)", 4, "mg/kg", (-7, -6, -5, -4), "chemotherapy", "verified",
-                    "clinical-content.md §2.1 (1 mg/kg × 16 doses = 16 mg/kg ✔; 4 doses/day, days ◐)",
+                    "busulfan", "Busulfan (oral)", 4, "mg/kg", (-7, -6, -5, -4), "chemotherapy", "memory",
+                    "[@Pasquini2010, Table 1] (busulfan + Cy, Canadian MS trial ✔); 16 mg/kg as "
+                    "4 mg/kg/day on days −7 to −4 ◐",
                 ),
                 Agent(
-                    "cy", "Cyclophosphamide", 60, "mg/kg", (-3, -2), "chemotherapy", "verified",
-                    "clinical-content.md §2.1 (120 mg/kg ✔; 60 mg/kg × 2, days ◐)",
+                    "cy", "Cyclophosphamide", 60, "mg/kg", (-3, -2), "chemotherapy", "memory",
+                    "[@Pasquini2010, Table 1] (busulfan + Cy ✔); 120 mg/kg as 60 mg/kg/day on "
+                    "days −3, −2 ◐",
                 ),
             ),
-            "clinical-content.md §2.1", "early MS, JIA",
+            "[@Pasquini2010, Table 1] (Canadian MS BMT trial: busulfan + Cy); with rabbit ATG in its report "
+            "(Atkins et al., Lancet 2016;388:576, abstract); doses not read ◐",
+            "MS (Canadian trial, with rabbit ATG)",
         ),
         Regimen(
             "cy_alone", "Cy 200 mg/kg alone", "conditioning", (_CY200,),
-            "clinical-content.md §2.1", "early SLE, Crohn's",
+            "[@Vonk2008, abstract] ('For conditioning, cyclophosphamide 200 mg/kg was used' ✔)",
+            "SSc (Dutch series, CD34-selected graft)",
         ),
         Regimen(
             "flu_cy", "Fludarabine + cyclophosphamide lymphodepletion (CAR-T)", "lymphodepletion",
             (
                 Agent(
                     "fludarabine", "Fludarabine", 25, "mg/m2", (-5, -4, -3), "chemotherapy", "memory",
-                    "Mackensen Nat Med 2022; Müller NEJM 2024 (Flu/Cy ✔; doses and days ◐)",
+                    "[@Mackensen2022, abstract]; [@Muller2024, abstract] (Flu/Cy ✔; 25 mg/m²/day on "
+                    "days −5 to −3 ◐)",
                 ),
                 Agent(
                     "cy", "Cyclophosphamide", 1000, "mg/m2", (-3,), "chemotherapy", "memory",
-                    "Mackensen Nat Med 2022; Müller NEJM 2024 (doses ◐)",
+                    "[@Mackensen2022, abstract]; [@Muller2024, abstract] (Flu/Cy ✔; 1000 mg/m² on "
+                    "day −3 ◐)",
                 ),
             ),
-            "clinical-content.md §2.1", "CD19 CAR-T in SLE, myositis, SSc",
+            "[@Mackensen2022, abstract] (Flu/Cy, then 1 × 10^6 CAR T cells/kg ✔); [@Muller2024, abstract]",
+            "CD19 CAR-T in SLE, myositis, SSc",
         ),
         Regimen(
             "mob_cy2_gcsf", "Mobilisation: Cy 2 g/m² + G-CSF", "mobilisation",
             (
                 Agent(
                     "cy", "Cyclophosphamide", 2, "g/m2", (1,), "chemotherapy", "verified",
-                    "ASSIST, MIST, Burt SLE and Crohn's (clinical-content.md §2.2)",
+                    f"[@Burt2010, abstract]; {NORTHWESTERN_MS} (2 g/m² ✔)",
                 ),
                 Agent(
-                    "gcsf", "G-CSF (filgrastim)", 5, "ug/kg", (6, 7, 8, 9, 10), "growth_factor", "verified",
-                    "Burt JAMA 2006 (5 µg/kg/day ✔; range 5–10 ✔; days ◐, until apheresis)",
+                    "gcsf", "G-CSF (filgrastim)", 10, "ug/kg", (5, 6, 7, 8, 9, 10), "growth_factor",
+                    "verified",
+                    f"[@Burt2010, abstract]; {NORTHWESTERN_MS} (10 µg/kg/day ✔); {ASSIST_RECORD} (5–10 "
+                    "µg/kg/day from day 5, apheresis on day 10 ✔; Cy taken as day 1 ◐)",
+                    "5 µg/kg/day in the first Crohn's patients (Burt et al., Blood 2003;101:2064, "
+                    "abstract ✔) and reportedly in SLE (JAMA 2006 ◐, not read): override the dose",
                 ),
             ),
-            "clinical-content.md §2.2", "ASSIST, MIST, Burt SLE and Crohn's",
+            f"[@Burt2010, abstract] (Crohn's); {NORTHWESTERN_MS} (MS); {ASSIST_RECORD} (SSc)",
+            "Northwestern protocols (Crohn's, MS, ASSIST)",
         ),
         Regimen(
             "mob_cy4_gcsf", "Mobilisation: Cy 4 g/m² + G-CSF", "mobilisation",
             (
                 Agent(
                     "cy", "Cyclophosphamide", 4, "g/m2", (1,), "chemotherapy", "verified",
-                    "ASTIS, van Laar JAMA 2014 (clinical-content.md §2.2)",
+                    f"[@Vonk2008, abstract] (4 g/m² ✔); {AID_MOBILISATION_2001} (Cy 2 or 4 g/m² ✔); "
+                    "ASTIS ◐ (not read)",
                 ),
                 Agent(
                     "gcsf", "G-CSF (filgrastim)", 10, "ug/kg", (6, 7, 8, 9, 10), "growth_factor", "memory",
-                    "clinical-content.md §2.2 (5–10 µg/kg/day ✔; 10 and days ◐, until apheresis)",
+                    "[@Vonk2008, abstract] (5 to 10 µg/kg/day ✔; 10 and days ◐, until apheresis)",
                 ),
             ),
-            "clinical-content.md §2.2", "ASTIS",
+            f"[@Vonk2008, abstract] (SSc); {AID_MOBILISATION_2001}; ASTIS ◐ (not read)",
+            "SSc (Dutch series); ASTIS ◐",
         ),
         Regimen(
             "mob_gcsf", "Mobilisation: G-CSF alone", "mobilisation",
             (
                 Agent(
                     "gcsf", "G-CSF (filgrastim)", 10, "ug/kg", (1, 2, 3, 4, 5), "growth_factor", "memory",
-                    "SCOT (G-CSF only ✔); 10 µg/kg/day for 5 days ◐",
-                    "in MS, G-CSF alone risks a flare: Cy + G-CSF recommended ◐",
+                    f"SCOT [@Sullivan2018]; {SCOT_RECORD} (G-CSF only ✔, dose not given); "
+                    f"{AID_MOBILISATION_2001} (G-CSF alone at 5, 10 or 16 µg/kg/day ✔); "
+                    "10 µg/kg/day for 5 days ◐",
+                    "SCOT's own dose not read (16 µg/kg/day possible ◐): override the dose; "
+                    f"G-CSF alone flared disease more often than Cy + G-CSF ({AID_MOBILISATION_2001} ✔)",
                 ),
             ),
-            "clinical-content.md §2.2", "SCOT",
+            f"SCOT [@Sullivan2018]; {SCOT_RECORD} (G-CSF only); {AID_MOBILISATION_2001}",
+            "SCOT",
         ),
     )
 }  # fmt: skip
@@ -394,7 +488,10 @@ class IntensityResult:
 EBMT_ADWP_INTENSITY = IntensityRule(
     code="ebmt_adwp_intensity",
     version="2017.1",
-    source="EBMT ADWP convention (EBMT MS guideline; Muraro JAMA Neurol 2017) ◐, clinical-content.md §2.1",
+    source=(
+        "EBMT ADWP convention as attributed to [@Sharrack2020] and [@Muraro2017] ◐ (not read at a table); "
+        "BEAM/ATG intermediate ✔, Cy + ATG lower ⚠ [@Saccardi2012, section on conditioning regimens]"
+    ),
     applies_to=frozenset({"conditioning"}),
     clauses=(
         IntensityClause(Intensity.HIGH, "TBI- or busulfan-based", any_of=frozenset({"tbi", "busulfan"})),

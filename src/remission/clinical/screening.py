@@ -16,7 +16,7 @@ The candidate is a mapping (the CLI reads it from a JSON file validated against
 
 Values given once: the measurements both parts use (:data:`SHARED_WITH_HCT_CI`: LVEF, DLCO, FEV1,
 bilirubin, AST, ALT) are given once, in ``findings`` or in ``hct_ci``, and feed both the eligibility
-criteria and the HCT-CI, which derives its organ items from them (Sorror 2005, Table 1; see
+criteria and the HCT-CI, which derives its organ items from them ([@Sorror2005, Table 1]; see
 :mod:`remission.clinical.hct_ci`). Given in both places with different values, each part uses the
 value of its own section and the report lists the disagreement; so it does for a BMI that disagrees
 with height and weight. Creatinine clearance and PASP are eligibility values only: the HCT-CI's renal
@@ -28,11 +28,13 @@ computable" with the list of what is missing; eligibility and HCT-CI report thei
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
 from remission.clinical import dosing
+from remission.clinical.bibliography import Source, cited_sources
 from remission.clinical.dosing import DoseTable, DosingPolicy, dose_table
 from remission.clinical.eligibility import FIELDS, ScreeningResult, screen
 from remission.clinical.hct_ci import HctCiResult, HctCiSettings, hct_ci
@@ -91,7 +93,20 @@ class ScreeningReport:
         """Every place where the candidate's values contradict each other (values, then HCT-CI items)."""
         return self.values_disagree + self.hct_ci.disagreements
 
+    @property
+    def sources(self) -> tuple[Source, ...]:
+        """Every source the verdict, the HCT-CI, the regimen and the doses cite, each once, in order."""
+        return cited_sources(json.dumps(self._findings(), ensure_ascii=False))
+
     def to_dict(self) -> dict[str, Any]:
+        return {
+            **self._findings(),
+            "sources": [
+                {"key": s.key, "reference": s.reference(), "doi": s.doi, "pmid": s.pmid} for s in self.sources
+            ],
+        }
+
+    def _findings(self) -> dict[str, Any]:
         return {
             "candidate_id": self.candidate_id,
             "disease": self.disease,
@@ -135,6 +150,8 @@ class ScreeningReport:
             parts += ["", "Dose table not computable; missing: " + ", ".join(self.dosing_missing)]
         for table in self.dose_tables:
             parts += ["", table.to_text()]
+        parts += ["", "Sources (docs/sources.md):"]
+        parts += [f"  [@{s.key}] {s.reference()}" for s in self.sources]
         return "\n".join(parts)
 
 

@@ -158,7 +158,7 @@ class VitalStatus(models.TextChoices):
 
 
 class DiseaseStatus(models.TextChoices):
-    """Disease status / response of the autoimmune disease (DATA-MODEL.md)."""
+    """Disease status / response of the autoimmune disease (docs/architecture.md, "The data model")."""
 
     COMPLETE_RESPONSE = "complete_response", "Complete response / remission"
     PARTIAL_RESPONSE = "partial_response", "Partial response"
@@ -179,7 +179,7 @@ class OutcomeType(models.TextChoices):
 
 
 class CauseOfDeath(models.TextChoices):
-    """Transplant-related deaths without prior progression are non-relapse mortality (DATA-MODEL.md)."""
+    """Treatment-related deaths without prior progression are non-relapse mortality."""
 
     DISEASE = "disease", "Progression or persistence of the autoimmune disease"
     TRM_INFECTION = "trm_infection", "Treatment-related: infection"
@@ -197,7 +197,7 @@ TREATMENT_RELATED_DEATHS = frozenset(c for c in CauseOfDeath if c.value.startswi
 
 
 class Analyte(models.TextChoices):
-    """Immune-reconstitution laboratory analytes (clinical-content.md §5.1)."""
+    """Immune-reconstitution laboratory analytes: lymphocyte subsets and markers followed after aHSCT ◐."""
 
     CD3 = "cd3", "CD3+ T cells"
     CD4 = "cd4", "CD4+ T cells"

@@ -10,8 +10,8 @@ Laboratory values: by month since infusion up to 24 months, one panel per analyt
 values there), then the median and quartiles over patients, for windows with at least
 :data:`MIN_PATIENTS` patients.
 
-No normal reference ranges are drawn: the clinical reference (clinical-content.md §5.2) gives the
-expected time course of each population after aHSCT, not laboratory reference intervals.
+No normal reference ranges are drawn: the expected time courses after aHSCT the synthetic registry
+assumes (◐, :mod:`remission.synth.trajectories`) are not laboratory reference intervals.
 """
 
 from __future__ import annotations

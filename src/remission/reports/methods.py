@@ -1,8 +1,13 @@
-"""The methods paragraph and the software versions a report states."""
+"""The methods paragraph and the software versions a report states.
+
+The text cites its sources by key of :mod:`remission.clinical.bibliography` (``[@KaplanMeier1958]``); the
+report prints each citation as authors, journal and year: "(Kaplan & Meier, J Am Stat Assoc 1958)".
+"""
 
 from __future__ import annotations
 
 import platform
+import re
 from importlib import metadata
 
 import matplotlib
@@ -11,6 +16,7 @@ import pandas
 import scipy
 
 from remission.analysis.outcomes import MIN_EVENTS_PER_TERM
+from remission.clinical.bibliography import CITATION, Source, source
 
 PACKAGES: tuple[str, ...] = ("remission", "numpy", "scipy", "pandas", "matplotlib", "reportlab")
 
@@ -20,6 +26,31 @@ def _version(name: str) -> str:
         return metadata.version(name)
     except metadata.PackageNotFoundError:
         return "not installed"
+
+
+def _short(entry: Source) -> str:
+    """'Kaplan & Meier, J Am Stat Assoc 1958': up to three surnames (else the first and 'et al.'), where,
+    when."""
+    authors = [a.strip() for a in entry.authors.rstrip(".").split(",")]
+    surnames = [a.rsplit(" ", 1)[0] if " " in a else a for a in authors if a != "et al"]
+    if authors[-1] == "et al" or len(surnames) > 3:
+        names = f"{surnames[0]} et al."
+    elif len(surnames) == 1:
+        names = surnames[0]
+    else:
+        names = ", ".join(surnames[:-1]) + " & " + surnames[-1]
+    return f"{names}, {entry.container} {entry.year}"
+
+
+def cite(text: str) -> str:
+    """``text`` with each citation of the bibliography (key, optionally a locator) printed as
+    "(authors, journal year[, locator])"."""
+
+    def one(match: re.Match[str]) -> str:
+        where = (match.group(2) or "").strip()
+        return f"({_short(source(match.group(1)))}{', ' + where if where else ''})"
+
+    return CITATION.sub(one, text)
 
 
 def software_versions() -> list[tuple[str, str]]:
@@ -48,39 +79,43 @@ def methods_text(
         if cutoff
         else ""
     )
-    return [
+    paragraphs = [
         f"Analysis set: {selection}; the patient flow shows who is left out and why.{cut} "
         "Time zero is the day of that infusion (day 0); times are whole days "
         "from day 0 and a year is 365.25 days. Endpoints follow EBMT/CIBMTR usage: overall survival (death "
         "from any cause), progression-free survival (relapse, progression or death), relapse or progression "
         "and non-relapse mortality (death without a prior relapse or progression) as competing risks. "
         "Patients without the event are censored at their last contact or at the data cut-off.",
-        "Survival was estimated by the Kaplan-Meier method with Greenwood's variance and pointwise 95% "
-        "confidence intervals on the log-log scale (Kalbfleisch & Prentice). Cumulative incidence was "
-        "estimated by the Aalen-Johansen estimator, with the variance of cmprsk::cuminc (Gray; delta method "
-        "with cmprsk's correction for tied events) and log-log intervals. "
+        "Survival was estimated by the Kaplan-Meier method [@KaplanMeier1958] with Greenwood's variance and "
+        "pointwise 95% confidence intervals on the log-log scale [@Kalbfleisch2002]. Cumulative incidence "
+        "was estimated by the Aalen-Johansen estimator [@Aalen1978], with the variance of cmprsk::cuminc "
+        "(Aalen's asymptotic variance; delta method with cmprsk's correction for tied events) and log-log "
+        "intervals. "
         f"Estimates are reported at {timepoints}.",
-        "Groups were compared by the log-rank test (survival) and by Gray's test (cumulative incidence). "
+        "Groups were compared by the log-rank test for survival [@Mantel1966] and by Gray's test for "
+        "cumulative incidence [@Gray1988]. "
         + (f"{group_rule} " if group_rule else "")
-        + "Multivariable models: Cox proportional hazards regression with Efron's method for tied times "
-        "(R survival::coxph) for overall and progression-free survival, and for non-relapse mortality the "
-        "Fine-Gray subdistribution hazards model (as cmprsk::crr, with its sandwich variance) and a "
+        + "Multivariable models: Cox proportional hazards regression [@Cox1972], as R survival::coxph with "
+        "Efron's method for tied times [@Efron1977], for overall and progression-free survival, and for "
+        "non-relapse mortality the Fine-Gray subdistribution hazards model, as cmprsk::crr with its "
+        "sandwich variance [@FineGray1999], and a "
         f"cause-specific Cox model. Covariates: {covariates}; an experienced centre has at least "
-        f"{experience_threshold} earlier autoimmune-disease procedures (Snowden et al., Blood Adv 2017). "
+        f"{experience_threshold} earlier autoimmune-disease procedures [@Snowden2017]. "
         "Complete cases; a model is fitted only with at least "
-        f"{MIN_EVENTS_PER_TERM} events per model term (Vittinghoff & McCulloch, Am J Epidemiol 2007), and "
+        f"{MIN_EVENTS_PER_TERM} events per model term [@Vittinghoff2007], and "
         "a model not fitted is listed with the reason.",
-        "Follow-up: median by the reverse Kaplan-Meier method (Schemper & Smith 1996); completeness by "
-        "Clark's index (Clark, Altman & De Stavola, Lancet 2002).",
+        "Follow-up: median by the reverse Kaplan-Meier method [@Schemper1996]; completeness by "
+        "Clark's index [@Clark2002].",
         f"Software: Remission {versions['remission']} (statistics engine remission.survival, tested "
         f"against R survival and cmprsk), NumPy {versions['numpy']}, SciPy {versions['scipy']}, pandas "
         f"{versions['pandas']}, Matplotlib {versions['matplotlib']}, Python {versions['Python']}.",
     ]
+    return [cite(text) for text in paragraphs]
 
 
 def activity_methods(*, min_patients: int) -> str:
     """How score trajectories and immune reconstitution are summarised."""
-    return (
+    return cite(
         "Disease activity and immune reconstitution: every recorded score and laboratory value is placed by "
         "its days since the patient's index infusion. Scores are summarised in windows of 6 months, "
         "laboratory values by month up to 24 months; in each window a patient counts once (the median of "
@@ -97,7 +132,7 @@ def activity_methods(*, min_patients: int) -> str:
 
 def benchmarking_methods(*, endpoints: str, covariates: str, min_centres: int) -> str:
     """How centres are benchmarked (remission.analysis.benchmarking)."""
-    return (
+    return cite(
         f"Centre benchmarking (shown with at least {min_centres} centres): for {endpoints}, each patient's "
         "time is truncated at the horizon and the expected number of events of a centre is the sum, over its "
         "patients, of the cumulative hazard up to their own time from a Cox model of the case mix without "
@@ -105,8 +140,8 @@ def benchmarking_methods(*, endpoints: str, covariates: str, min_centres: int) -
         "mortality the model is cause-specific (a relapse or progression ends the time at risk). Over the "
         "cohort observed and expected events are equal. Each centre's observed/expected ratio (O/E) has an "
         "exact Poisson 95% confidence interval, and the funnel plot draws O/E against the expected events "
-        "with 95% and 99.8% control limits (Spiegelhalter, Stat Med 2005; exact Poisson limits with "
-        "interpolation). Conditioning intensity and centre experience are not adjusted for: they are part "
+        "with 95% and 99.8% control limits, exact Poisson limits with interpolation [@Spiegelhalter2005]. "
+        "Conditioning intensity and centre experience are not adjusted for: they are part "
         "of the centre practice that is compared. A centre outside the 99.8% limits warrants a look at its "
         "data and practice; with many centres, about 1 in 20 lies outside the 95% limits by chance."
     )
@@ -114,11 +149,11 @@ def benchmarking_methods(*, endpoints: str, covariates: str, min_centres: int) -
 
 def cell_therapy_methods(*, small: int) -> str:
     """How cell therapies other than autologous HSCT are described."""
-    return (
+    return cite(
         "Cell therapies other than autologous HSCT (CAR-T cells, mesenchymal stromal cells, regulatory T "
         "cells, allogeneic HSC, others) are not in the main analysis. Each product type is described on "
         "its own: every patient with an infusion of it, day 0 = the first such infusion, the same endpoint "
         "definitions and data cut-off. For CAR-T cells, cytokine release syndrome and ICANS are counted by "
-        "each patient's worst grade (ASTCT consensus grading; Lee et al., Biol Blood Marrow Transplant "
-        f"2019). With fewer than {small} patients the numbers are descriptive; no comparison is made."
+        "each patient's worst grade, by the ASTCT consensus grading [@Lee2019]. "
+        f"With fewer than {small} patients the numbers are descriptive; no comparison is made."
     )

@@ -2,9 +2,10 @@
 
 Model and estimator
 -------------------
-Fine & Gray (1999) model the subdistribution hazard of cause 1, lambda_1(t | x) = lambda_10(t) exp(x'b).
-Subjects who fail from another cause stay in the risk set after their failure, with the inverse
-probability of censoring weight of Fine & Gray (1999, Sec. 3, Eq. 6 and the pseudo-likelihood after it):
+Fine & Gray [@FineGray1999] model the subdistribution hazard of cause 1,
+lambda_1(t | x) = lambda_10(t) exp(x'b). Subjects who fail from another cause stay in the risk set after
+their failure, with the inverse probability of censoring weight of Fine & Gray (1999, Sec. 3, Eq. 6 and
+the pseudo-likelihood after it):
 
     w_j(t) = 1                          if T_j >= t,
     w_j(t) = G(t-) / G(T_j-)            if T_j < t and j failed from a competing cause,
@@ -13,7 +14,7 @@ probability of censoring weight of Fine & Gray (1999, Sec. 3, Eq. 6 and the pseu
 where G is the Kaplan-Meier estimate of the censoring distribution (censorings are the events; failures
 of any cause are censored), evaluated just before t as ``crr`` does (``ftime * (1 - 100 eps)``), and
 computed separately within each censoring group (``crr``'s ``cengroup``). Tied failures share one
-denominator (Breslow), as in ``crr``.
+denominator (Breslow [@Breslow1974]), as in ``crr``.
 
 Linear-time risk-set sums (derivation)
 --------------------------------------
@@ -36,28 +37,37 @@ Variance
 --------
 The sandwich of Fine & Gray (1999, Sec. 3, the variance estimator with eta_i and psi_i), as ``crr``:
 V = I^{-1} (sum_i (eta_i + psi_i)^{(x)2}) I^{-1}, where eta_i is the score residual and psi_i the
-correction for estimating G,
+correction for estimating G. For subject i of censoring group k,
 
-    psi_i = int q(u) / pi(u) dM^c_i(u),
-    q(u)  = sum_{s >= u} h(s) sum_{j competing, T_j < u} e^{eta_j} (G(s-)/G(T_j-)) (x_j - xbar(s)),
+    psi_i  = int q_k(u) / pi_k(u) dM^c_i(u),
+    q_k(u) = sum_{s >= u} h_k(s) sum_{j in k, competing, T_j < u} e^{eta_j} G_k(s-)/G_k(T_j-) (x_j - xbar(s)),
 
-with h(s) = dN_1(s) / S_0(s) and pi(u) the number at risk in i's censoring group. q(u) again
-factorises, q(u) = sum_k [a_k(u) B0_k(u) - a0_k(u) B1_k(u)] with a_k, a0_k prefix sums over the competing
-failures before u and B0_k(u) = sum_{s >= u} h(s) G_k(s-), B1_k(u) = sum_{s >= u} h(s) G_k(s-) xbar(s)
-suffix sums over failure times; so eta and psi are O(n p). As in ``crr``, q(u) sums over the competing
-failures of every censoring group, while pi and dM^c are those of the subject's own group.
+with pi_k(u) the number at risk in group k, dM^c_i the censoring martingale of group k and
+h_k(s) = dN_1k(s) / S0(s), where dN_1k counts the failures of the cause of interest *in group k* only.
+That last restriction is ``crr``'s (cmprsk 2.2-11, ``crrvv`` in ``crr.f``): its q(u) loop accumulates the
+competing-failure sums by group (``ss3(k,icg(j2))``, ``ss4(icg(j2))``) and, for each failure ``j1`` of
+the cause of interest, adds only its own group's sums to its own group's q,
+``qu(k,icg(j1)) = qu(k,icg(j1)) + (ss3(k,icg(j1)) - xb(j1,k)*ss4(icg(j1))/xb(j1,0))/xb(j1,0)``.
+So q_k pairs group k's competing failures with group k's failures, not with the failures of every group.
+(A plug-in of the shared baseline hazard, h(s) = dN_1(s) / S0(s) over all groups, is the other reading
+of Fine & Gray's q(u); the two coincide with one censoring group and differ, slightly, with several.
+We follow ``crr``; tests/survival/test_fine_gray_reference.py checks the whole variance matrix against
+``crr`` with three censoring groups.) The eta_i part uses the failures of every group, as ``crr`` does.
+q_k factorises, q_k(u) = a_k(u) B0_k(u) - a0_k(u) B1_k(u) with a_k, a0_k prefix sums over group k's
+competing failures before u and B0_k(u) = sum_{s >= u} h_k(s) G_k(s-), B1_k(u) = sum_{s >= u} h_k(s)
+G_k(s-) xbar(s) suffix sums over failure times; so eta and psi are O(n p) per group.
 
 Case weights (not in ``crr``) multiply every sum above, weight the censoring Kaplan-Meier, and the
 sandwich uses sum_i (w_i (eta_i + psi_i))^{(x)2} (as ``coxph`` with weights and ``robust = TRUE``). With
 integer weights the coefficients equal ``crr`` on the replicated rows.
 
 ``strata`` here are ``crr``'s ``cengroup``: groups with their own censoring distribution. They do NOT
-give a stratified baseline subdistribution hazard (Zhou et al. 2011); the baseline is shared.
+give a stratified baseline subdistribution hazard [@Zhou2011]; the baseline is shared.
 
 References
 ----------
-Fine, J. P. and Gray, R. J. (1999). A proportional hazards model for the subdistribution of a competing
-risk. JASA 94, 496-509.
+[@FineGray1999]: Fine JP, Gray RJ. A proportional hazards model for the subdistribution of a competing
+risk. J Am Stat Assoc 1999;94:496-509. ``crr`` is R's cmprsk 2.2-11 (``R/cmprsk.R``, ``src/crr.f``).
 """
 
 from __future__ import annotations
@@ -125,6 +135,8 @@ class _FineGrayData:
         self.ft, fidx = np.unique(t[fail], return_inverse=True)  # distinct failure times
         self.fidx = fidx.ravel()
         self.W = np.bincount(self.fidx, weights=self.w[fail], minlength=self.ft.shape[0])
+        self.W_group = np.zeros((self.n_groups, self.ft.shape[0]))  # the same, by censoring group
+        np.add.at(self.W_group, (self.group[fail], self.fidx), self.w[fail])
         self.wx_fail = self.w[fail] @ self.X[fail]
         self.lo = np.searchsorted(t, self.ft, side="left")  # rows with T >= t
         self.n_le = np.searchsorted(self.ft, t, side="right")  # failure times <= T_j
@@ -205,7 +217,7 @@ class _FineGrayData:
     def influence(self, state: dict) -> NDArray[np.float64]:
         """eta_i + psi_i for each sorted row (Fine & Gray 1999; crr's ``crrvv``)."""
         X, er, S0, S1 = self.X, state["er"], state["S0"], state["S1"]
-        p, m = self.p, self.ft.shape[0]
+        p = self.p
         h = self.W / S0  # hazard increment per unit risk at each failure time
         xbar = S1 / S0[:, None]
         hx = h[:, None] * xbar
@@ -215,40 +227,35 @@ class _FineGrayData:
         eta = -er[:, None] * (X * H[n_le][:, None] - HX[n_le])  # risk while T_j >= t
         fail = self.fail
         eta[fail] += X[fail] - xbar[self.fidx]  # dN part
-        B0 = np.zeros((self.n_groups, m + 1))
-        B1 = np.zeros((self.n_groups, m + 1, p))
         for k in range(self.n_groups):
-            g = self.G_ft[k]
-            B0[k, :m] = np.cumsum((h * g)[::-1])[::-1]  # sum_{s >= index} h(s) G_k(s-)
-            B1[k, :m] = np.cumsum((hx * g[:, None])[::-1], axis=0)[::-1]
             comp = self.comp[k]
             if comp.size:
-                # after a competing failure: weight G_k(t-)/G_k(T_j-), failure times t > T_j
+                # after a competing failure: weight G_k(t-)/G_k(T_j-), failure times t > T_j (all groups')
+                B0, B1 = _suffix_sums(h, xbar, self.G_ft[k])
                 scale = er[comp] / self.G_before_own[comp]
-                eta[comp] -= scale[:, None] * (X[comp] * B0[k, n_le[comp]][:, None] - B1[k, n_le[comp]])
+                eta[comp] -= scale[:, None] * (X[comp] * B0[n_le[comp]][:, None] - B1[n_le[comp]])
 
-        # psi: q(u) at the distinct censoring times, then the censoring martingale of each group.
+        # psi: q_k(u) at the distinct censoring times of group k, then group k's censoring martingale.
         t = self.time
-        cens = np.flatnonzero(self.status == 0)
         psi = np.zeros((self.n, p))
-        if cens.size == 0:
-            return eta + psi
         for k in range(self.n_groups):
             rows = np.flatnonzero(self.group == k)
             cens_k = np.flatnonzero((self.status == 0) & (self.group == k))
             if cens_k.size == 0:
                 continue
             u_k, dnc = np.unique(t[cens_k], return_inverse=True)
-            # q_k(u): only group k's competing failures carry weights G_k(s-)/G_k(T_j-)
             q_k = np.zeros((u_k.shape[0], p))
             comp = self.comp[k]
             if comp.size:
+                # crr: q_k pairs group k's competing failures with group k's failures of the cause of
+                # interest only, h_k(s) = dN_1k(s) / S0(s) (crrvv, ss3/ss4 and qu indexed by icg(j1))
+                C0, C1 = _suffix_sums(self.W_group[k] / S0, xbar, self.G_ft[k])
                 n_ge = np.searchsorted(self.ft, u_k, side="left")  # failure times s >= u
                 a = self.w[comp] * er[comp] / self.G_before_own[comp]
                 a0 = np.r_[0.0, np.cumsum(a)]
                 a1 = np.vstack([np.zeros((1, p)), np.cumsum(a[:, None] * X[comp], axis=0)])
                 before = np.searchsorted(t[comp], u_k, side="left")  # competing failures with T_j < u
-                q_k = a1[before] * B0[k, n_ge][:, None] - a0[before][:, None] * B1[k, n_ge]
+                q_k = a1[before] * C0[n_ge][:, None] - a0[before][:, None] * C1[n_ge]
             dNc = np.bincount(dnc.ravel(), weights=self.w[cens_k], minlength=u_k.shape[0])
             tk = t[rows]
             wk_suffix = np.r_[np.cumsum(self.w[rows][::-1])[::-1], 0.0]
@@ -258,6 +265,16 @@ class _FineGrayData:
             own = np.searchsorted(u_k, t[cens_k])
             psi[cens_k] += q_k[own] / pi[own][:, None]  # + q(T_i)/pi(T_i) for i censored
         return eta + psi
+
+
+def _suffix_sums(
+    h: NDArray[np.float64], xbar: NDArray[np.float64], g: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """sum_{s >= t_i} h(s) G(s-) and sum_{s >= t_i} h(s) G(s-) xbar(s) over failure times, index i = 0..m."""
+    hg = h * g
+    B0 = np.r_[np.cumsum(hg[::-1])[::-1], 0.0]
+    B1 = np.vstack([np.cumsum((hg[:, None] * xbar)[::-1], axis=0)[::-1], np.zeros((1, xbar.shape[1]))])
+    return B0, B1
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@ conditioning (BEAM-ATG in Europe, Cy200-rATG in North America), CD34 selection f
 scale, the dosing-weight basis for obese patients, whether it runs an immune-monitoring laboratory, its
 loss to follow-up — so that centres differ the way registry centres do.
 
-Centre experience (Snowden 2017 ✔: better PFS with ≥ 23 autoimmune transplants per centre) is the number
+Centre experience (better PFS with ≥ 23 autoimmune-disease transplants per centre, P = .001: Snowden JA et
+al., Blood Adv 2017;1:2742, abstract ✔) is the number
 of procedures the centre had done before a given date: ``annual_volume × years since first procedure``.
 It is a property of the centre's whole activity (most of it outside any one registry extract), so it does
 not depend on how many patients a synthetic registry holds.
@@ -35,10 +36,11 @@ class CentreSpec:
     ms_regimen: str = "beam_atg"  # beam_atg (Europe) or cy200_ratg (Northwestern style)
     ssc_regimen: str = "cy200_ratg"  # cy200_ratg (ASTIS) or tbi_cy_eatg (SCOT)
     ssc_mobilisation: str = "mob_cy2_gcsf"  # mob_cy2_gcsf, mob_cy4_gcsf (ASTIS) or mob_gcsf (SCOT)
-    cd34_selection: bool = False  # for SSc and SLE grafts (ASTIS, SCOT, Burt 2006 ✔)
+    # for SSc and SLE grafts: CD34-selected in [@Sullivan2018, abstract] and [@Burt2006, abstract] ✔
+    cd34_selection: bool = False
     car_t: bool = False
     performance_scale: str = "karnofsky"
-    obese_weight_basis: str = "actual"  # the EBMT survey (Shem-Tov 2015 ✔): centres differ
+    obese_weight_basis: str = "actual"  # ◐ centres differ (an EBMT survey, Shem-Tov 2015, not re-read here)
     immune_lab: str = "basic"  # none | basic | research
     loss_to_follow_up: float = 0.03  # per year ◐
 

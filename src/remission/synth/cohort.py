@@ -4,8 +4,9 @@
 calibration (:mod:`remission.synth.hazards`) needs: the hazards are solved over a large sample of these
 covariates, so the outcome model is calibrated to exactly the population the generator produces.
 
-Demographics by disease (◐ typical registry values; Farge 2010 ✔: 64 % female, median age 35 overall;
-Snowden 2017 ✔: median 37, range 3–76).
+Demographics by disease ◐ (our assumptions of typical registry values; for scale: median age 37, range
+3–76, over 1951 first autologous HSCT in [@Snowden2017, abstract] ✔; 64 %
+female and median age 35 over 900 first autologous HSCT in [@Farge2010, abstract] ✔).
 """
 
 from __future__ import annotations
@@ -44,15 +45,15 @@ class Demography:
     duration_sd: float
 
 
-# ◐ registry-typical values; the trials' inclusion ages bound them (§1 of clinical-content.md).
+# ◐ registry-typical values (our assumptions); age limits follow common trial inclusion ages ◐.
 DEMOGRAPHY: MappingProxyType[str, Demography] = MappingProxyType(
     {
         "ms": Demography(0.66, 36, 9, 18, 62, 7.0, 4.0),
-        "ssc": Demography(0.78, 44, 11, 18, 68, 2.0, 1.2),  # EBMT 2025 ✔: duration < 5 y optimal
+        "ssc": Demography(0.78, 44, 11, 18, 68, 2.0, 1.2),  # ◐ short disease duration before HSCT
         "sle": Demography(0.88, 31, 9, 16, 60, 7.0, 4.5),
         "ra": Demography(0.80, 44, 10, 20, 66, 9.0, 5.0),
         "jia": Demography(0.58, 10, 4, 3, 17, 5.0, 2.5),
-        "crohn": Demography(0.55, 31, 8, 18, 55, 10.0, 5.0),  # ASTIC ✔ 18–50
+        "crohn": Demography(0.55, 31, 8, 18, 55, 10.0, 5.0),  # ◐ (ASTIC: adults up to 50 [@Hawkey2015])
         "cidp": Demography(0.35, 45, 12, 18, 68, 4.0, 3.0),
         "aic": Demography(0.55, 35, 14, 8, 68, 4.0, 3.0),
         "nmo": Demography(0.85, 38, 11, 18, 62, 4.0, 3.0),
@@ -147,7 +148,7 @@ def draw_covariates(rng: random.Random) -> Covariates:
     sex = "female" if rng.random() < demo.female else "male"
     age = min(demo.age_max, max(demo.age_min, rng.gauss(demo.age_mean, demo.age_sd)))
     if car_t:
-        age = min(55.0, max(18.0, rng.gauss(30, 8)))  # Mackensen 2022 ✔ median 22; Müller 2024 adults
+        age = min(55.0, max(18.0, rng.gauss(30, 8)))  # ◐; median age 22 in [@Mackensen2022, abstract]
     birth = day0 - dt.timedelta(days=int(age * 365.25))
     birth_month = birth.month
     # the patient's exact age follows from the birth month (the registry keeps month and year only)

@@ -1,9 +1,10 @@
 """Adverse events by period after day 0, and the causes of death.
 
-Rates ◐ are typical of the autologous series in clinical-content.md §3 (and of the PMC2956741 cohort ✔:
-infections common in months 0–6, rare later); CAR-T rates follow Müller 2024 ✔ (CRS grade 1 in 10/15,
-grade 2 in 1/15; ICANS grade 1 in 1/15). Secondary autoimmune disease: Daikeler 2011 ✔ 9.8 % at 5 years,
-more after SLE and after ATG with CD34 selection.
+HSCT event rates and windows ◐ are our assumptions (infections common in months 0–6, rare later); no
+series was read for them. CAR-T rates follow [@Muller2024, abstract] ✔ (CRS grade 1 in 10/15, grade 2 in
+1/15, ICANS grade 1 in 1/15; read in a published summary of the abstract). Secondary autoimmune disease:
+cumulative incidence 9.8 % ± 2 % at 5 years after autologous HSCT, with SLE as primary disease and ATG plus
+CD34+ graft selection as risk factors [@Daikeler2011, abstract] ✔.
 """
 
 from __future__ import annotations
@@ -70,9 +71,9 @@ CAR_T_EVENTS: tuple[EventSpec, ...] = (
               _BACTERIA, 0.3),
 )  # fmt: skip
 
-SECONDARY_AUTOIMMUNITY_PER_YEAR = 0.019  # pooled with the factors below ≈ Daikeler 2011 ✔ 9.8 % at 5 y
-SECONDARY_AUTOIMMUNITY_SLE = 2.0  # Daikeler 2011 ✔ risk factor (size ◐)
-SECONDARY_AUTOIMMUNITY_ATG_CD34 = 1.5  # Daikeler 2011 ✔ risk factor (size ◐)
+SECONDARY_AUTOIMMUNITY_PER_YEAR = 0.019  # ◐ chosen so that, with the factors below, ≈ 9.8 % at 5 y (Daikeler)
+SECONDARY_AUTOIMMUNITY_SLE = 2.0  # risk factor ✔ [@Daikeler2011, abstract]; size ◐
+SECONDARY_AUTOIMMUNITY_ATG_CD34 = 1.5  # risk factor ✔ [@Daikeler2011, abstract]; size ◐
 SECONDARY_AUTOIMMUNE_TERMS = (("Autoimmune thyroiditis", 0.5, 2), ("Immune thrombocytopenia", 0.25, 3),
                               ("Autoimmune haemolytic anaemia", 0.1, 3), ("Acquired haemophilia", 0.05, 3),
                               ("Autoimmune hepatitis", 0.1, 3))  # fmt: skip
@@ -92,7 +93,7 @@ TRM_CAUSES_SSC = (
     ("trm_haemorrhage", 0.03),
     ("trm_graft_failure", 0.02),
     ("trm_other", 0.10),
-)  # fmt: skip — cardiac TRM in SSc (ASTIS ✔)
+)  # fmt: skip — more organ-toxicity (cardiac) TRM in SSc ◐
 TRM_CAUSES_CAR_T = (("trm_crs_icans", 0.3), ("trm_infection", 0.7))
 UNRELATED_CAUSES = (("unrelated", 0.75), ("secondary_malignancy", 0.12), ("unknown", 0.13))
 FATAL_EVENT = MappingProxyType(

@@ -38,7 +38,7 @@ from remission.synth.therapies import LINES, PRIOR_THERAPIES, STOP_REASONS
 from remission.synth.trajectories import INSTRUMENT_FOR, PANELS, DiseaseCourse, ImmuneCourse
 
 YEAR = 365.25
-# Scheduled visits (days after day 0, timepoint code): day 100, 6 months, then yearly (DATA-MODEL.md).
+# Scheduled visits (days after day 0, timepoint code): day 100, 6 months, then yearly (our schedule ◐).
 VISITS: tuple[tuple[int, str], ...] = (
     (100, "d100"),
     (182, "m6"),
@@ -373,7 +373,7 @@ def _agents(b: _Builder, regimen_code: str, height: float, weight: float) -> lis
     cov = b.cov
     body = body_size(height, weight, cov.sex)
     basis = cov.centre.obese_weight_basis if body.bmi >= 30 else "actual"
-    dosing_kg, applied, _notes = dosing_weight(body, basis, 0.25)  # ABW25 for conditioning ✔ (§2.3)
+    dosing_kg, applied, _notes = dosing_weight(body, basis, 0.25)  # ABW25 for conditioning ◐ (a setting)
     bsa = bsa_mosteller(height, weight)
     agents = []
     for agent in REGIMENS[regimen_code].agents:
@@ -435,7 +435,7 @@ def _treatment(b: _Builder, pre: dict[str, Any]) -> dict[str, Any]:
                 "manipulation": "gene_modification",
                 "collection_date": collected,
                 "cd34_dose_per_kg": None,
-                "cell_dose_per_kg": 1e6,  # Mackensen 2022 ✔ 1×10^6 CAR-T cells/kg
+                "cell_dose_per_kg": 1e6,  # 1×10^6 CAR T cells/kg [@Mackensen2022, abstract] ✔
                 "viability_pct": round(min(99.0, rng.gauss(90, 4)), 1),
                 "missing": {"cd34_dose_per_kg": "not_applicable"},
             },
@@ -445,7 +445,8 @@ def _treatment(b: _Builder, pre: dict[str, Any]) -> dict[str, Any]:
         first_dose = 0.0
     else:
         mob_regimen = _mobilisation_regimen(b)
-        yield_ = round(min(40.0, max(0.8, 6.0 * math.exp(rng.gauss(0, 0.55)))), 2)  # PMC6857075 ✔ median 5.68
+        # ◐ around the median 5.68 × 10^6 CD34+/kg infused in an MS series (PMC6857075, summary)
+        yield_ = round(min(40.0, max(0.8, 6.0 * math.exp(rng.gauss(0, 0.55)))), 2)
         complications = []
         if mob_regimen != "mob_gcsf" and rng.random() < 0.10:
             complications.append("febrile_neutropenia")

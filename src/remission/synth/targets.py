@@ -1,15 +1,19 @@
 """Calibration targets for the synthetic registry, as data, each with its citation and confidence mark.
 
-Each target carries a confidence mark: ✔ checked against the named source, ◐ from
-memory of the literature (a default to confirm), ⚠ a known ambiguity (here mostly: a per-disease value
-the pooled sources did not report, so the synthetic value is our choice inside the published range).
+Sources are cited by bibliography key and the place read (:mod:`remission.clinical.bibliography`); the
+marks mean what they mean everywhere in the project: ✔ checked against the cited source at the place
+named; ◐ an assumption (a value we chose, not read in a named table or abstract); ⚠ the sources disagree.
+Two sources, [@Snowden2017] and [@Pasquini2012], await a checked DOI or PMID (listed apart in
+docs/sources.md); their abstracts were read and the figures taken from them are ✔.
 
 Three kinds of data live here:
 
-* :data:`PUBLISHED` — the published series, each with its citation, kept verbatim as reference
-  points; the generator does not read them directly.
+* :data:`PUBLISHED` — reference points, each with what its source reports at the place cited (abstract,
+  or a named figure or table); the generator does not read them.
 * :data:`STRATA` — the per-stratum outcome targets the generator is calibrated to (5-year OS, 5-year
-  PFS, 1-year TRM), taken from the "suggested synthetic-cohort defaults" table of §3 and the trial rows.
+  PFS, 1-year TRM). Each target's ``source`` says how it was chosen: quoted from a source (key and
+  place), chosen between published values (both ends cited), or an assumption (◐). Most are the latter
+  two: the trials report different endpoints, horizons and populations than a pooled registry stratum.
   The hazards in :mod:`remission.synth.hazards` are solved from these numbers.
 * the covariate effects (era, centre experience, JACIE, age) and the disease mix by era.
 
@@ -17,7 +21,8 @@ What a target means: the Kaplan-Meier estimate at ``horizon_years`` over the who
 registry for that stratum (all eras and centres pooled, censored at last contact) — the same quantity a
 registry paper reports. :mod:`remission.synth.hazards` solves for the hazards that make that *estimand*
 (not the covariate-averaged survival) equal the target, so covariate-dependent follow-up (recent, better
-eras are followed for less time) does not bias the recovered value.
+eras are followed for less time) does not bias the recovered value. PFS here is survival free of
+progression or relapse and of death from any cause.
 """
 
 from __future__ import annotations
@@ -32,12 +37,13 @@ Mark = Literal["✔", "◐", "⚠"]
 # The registry's data lock: every synthetic date is on or before it, so a registry does not depend on the
 # day it is built (and passes the "no date in the future" rule on any later day).
 DATA_CUT = dt.date(2025, 12, 31)
-FIRST_TRANSPLANT = dt.date(1995, 1, 1)  # EBMT autoimmune registry starts 1994–1996 (Snowden 2017 ✔)
+# EBMT autoimmune-disease HSCT from 1994 ([@Snowden2017, abstract] ✔: "from 1994 to 2015"); 1995: ours ◐.
+FIRST_TRANSPLANT = dt.date(1995, 1, 1)
 
 
 @dataclass(frozen=True)
 class Published:
-    """One published series: what it reported, as written in its publication."""
+    """One published series: what it reports at the place ``citation`` names, in its own words and terms."""
 
     key: str
     citation: str
@@ -49,76 +55,98 @@ class Published:
 PUBLISHED: tuple[Published, ...] = (
     Published(
         "farge2010",
-        "Farge D et al. Haematologica 2010;95:284 (EBMT 1996–2007)",
-        "900 first autologous HSCT: MS 345, SSc 175, RA 89, SLE 85, JIA 65, cytopenia 37; "
-        "64 % F, median 35 y",
-        "5-y OS 85 %; 5-y PFS 43 %; 100-d TRM depends on centre experience (p=.003) and disease (p=.03); "
-        "PFS better with age < 35, transplant after 2000 and by diagnosis",
+        "[@Farge2010, abstract] (EBMT 1996–2007)",
+        "900 first autologous HSCT: MS 345, SSc 175, RA 89, SLE 85, JIA 65, cytopenia 37; 64 % F, "
+        "median 35 y",
+        "5-y survival 85 %, PFS 43 %; 100-d TRM associated with the centre's experience (P = .003) and "
+        "the disease (P = .03); PFS better with age < 35 (P = .004), transplant after 2000 (P = .0015) "
+        "and by diagnosis (P = .0007)",
         "✔",
     ),
     Published(
         "snowden2017",
-        "Snowden JA et al. Blood Adv 2017;1:2742 (EBMT 1994–2015)",
-        "1951 autologous, 105 allogeneic; 247 centres, 40 countries; median age 37",
-        "OS, PFS (p<1e-5) and NRM (p=.01) improve over time; better PFS with ≥ 23 AD transplants per centre "
-        "(p=.001), ≥ 6 y since the centre's first (p=.01) and JACIE accreditation (p=.02)",
+        "[@Snowden2017, abstract] (EBMT 1994–2015)",
+        "1951 first autologous HSCT (median age 37 [3-76]), 105 allogeneic; 247 centres in 40 countries",
+        "chronological improvement in PFS (P < 10−5), relapse/progression (P < 10−5) and NRM (P = .01); "
+        "better PFS with experience (≥ 23 transplants for AD, P = .001), time from the centre's first AD "
+        "HSCT ≥ 6 y (P = .01) and JACIE accreditation (P = .02) — adults with MS, SSc or Crohn disease",
         "✔",
     ),
     Published(
         "astis2014",
-        "van Laar JM et al. JAMA 2014;311:2490 (ASTIS)",
-        "156 dcSSc (79 HSCT); Cy 4 g/m² mobilisation, CD34+ selected, Cy200 + rATG",
-        "TRM 10.1 % in year 1; EFS 84 % at 1 y and 72 % at 5.8 y (HSCT arm)",
+        "[@vanLaar2014, Figure 1 and Figure 2 legends] (ASTIS)",
+        "156 early diffuse cutaneous SSc randomised March 2001–October 2009, followed to 31 October 2013",
+        "22 patients in the HSCT arm and 31 in the cyclophosphamide arm had an event (death or persistent "
+        "major organ failure); event-free survival HR 0.34 (95 % CI 0.16–0.74) from 3 to 10 years, overall "
+        "survival HR 0.29 (0.13–0.64); the HSCT hazard is initially high because of treatment-related "
+        "mortality. No EFS percentage at a stated time was read; 1 − 22/79 = 72 % is derived from the "
+        "event count (crude, not a Kaplan-Meier estimate) and is not quoted",
         "✔",
     ),
     Published(
         "scot2018",
-        "Sullivan KM et al. NEJM 2018;378:35 (SCOT)",
-        "75 severe SSc (36 HSCT); G-CSF mobilisation, CD34+ selected, TBI 800 + Cy120 + eATG",
-        "OS 86 % at 72 mo; EFS 79 % at 54 mo; 12-month TRM 3 %",
+        "[@Sullivan2018, abstract] (SCOT)",
+        "75 severe SSc aged 18–69 (36 transplantation, 39 cyclophosphamide); CD34+ selected graft",
+        "event-free survival (survival without respiratory, renal or cardiac failure) at 54 months 79 % vs "
+        "50 % (per-protocol); at 72 months Kaplan-Meier EFS 74 % vs 47 % and OS 86 % vs 51 %. "
+        "Treatment-related mortality 3 % at 54 months and 6 % at 72 months ◐ (that sentence of the abstract "
+        "was not legible in the copies read here)",
+        "✔",
+    ),
+    Published(
+        "nash2007",
+        "[@Nash2007, abstract]",
+        "34 diffuse cutaneous SSc; TBI 800 cGy (lung shielding) + Cy 120 mg/kg + eATG 90 mg/kg; "
+        "CD34-selected graft",
+        "estimated progression-free survival 64 % at 5 years; 12 deaths (8 transplantation-related, 4 SSc)",
         "✔",
     ),
     Published(
         "mist2019",
-        "Burt RK et al. JAMA 2019;321:165 (MIST)",
-        "110 RRMS (55 HSCT); Cy 2 g/m² + G-CSF; Cy200 + rATG",
-        "no deaths; progression 3 vs 34; EDSS 3.38 → 2.36 at 1 y; 5-y PFS ~90.9 % ◐",
+        "[@Burt2019, abstract] (MIST)",
+        "110 RRMS randomised (55 HSCT); Cy 200 mg/kg + rATG",
+        "disease progression in 3 (HSCT) vs 34 (DMT) patients; mean EDSS 3.38 → 2.36 in year 1 (HSCT); "
+        "no deaths",
         "✔",
     ),
     Published(
         "muraro2017",
-        "Muraro PA et al. JAMA Neurol 2017;74:459",
-        "281 MS (78 % progressive, median EDSS 6.5), 1995–2006",
-        "5-y PFS 46 %; relapsing MS 73 % at 5 y ◐; 5-y OS 92 % ◐; 100-d TRM 2.8 % ◐",
+        "[@Muraro2017, abstract] (read in a published summary of it)",
+        "281 MS transplanted 1995–2006, 78 % progressive, median EDSS 6.5",
+        "5-y PFS 46 %; relapsing MS 82 % at 3 y and 78 % at 4 y. 5-y OS and 100-day TRM not read ◐",
         "✔",
     ),
     Published(
         "burt2021",
-        "Burt RK et al. J Neurol 2021 (Northwestern)",
-        "507 MS (414 RRMS, 93 SPMS), non-myeloablative",
-        "5-y OS 98.8 %; 4-y PFS 95 % (RRMS), 66 % (SPMS); TRM 0.19 %",
+        "[@Burt2021, abstract] (Northwestern)",
+        "507 MS (414 RRMS, 93 newly diagnosed SPMS), non-myeloablative, July 2003–October 2019",
+        "1 treatment-related death (0.19 %); 5-y OS 98.8 %; relapse-free survival at 5 y 80.1 % (RRMS); "
+        "PFS at 4 y 95 % (RRMS) and 66 % (SPMS)",
         "✔",
     ),
     Published(
         "burt2006",
-        "Burt RK et al. JAMA 2006 (SLE)",
-        "50 SLE; Cy 2 g/m² + G-CSF; CD34+; Cy200 + eATG 90",
-        "5-y OS 84 % ◐; 5-y DFS 50 % ◐; TRM 2 %",
+        "[@Burt2006, abstract] (SLE)",
+        "50 SLE enrolled; Cy 2 g/m² + G-CSF mobilisation, CD34+ selected; Cy 200 mg/kg + eATG 90 mg/kg",
+        "treatment-related mortality 2 % (1/50); 5-y OS 84 % and 5-y DFS 50 % ◐ (not in the part read)",
         "✔",
     ),
     Published(
         "burt2010",
-        "Burt RK et al. Blood 2010 (Crohn's)",
-        "24 Crohn's; Cy 2 g/m²; CD34+; Cy200 + ATG",
-        "relapse-free 91/63/57/39/19 % at 1–5 y",
+        "[@Burt2010, abstract] (Crohn's)",
+        "24 Crohn disease refractory to anti-TNF; Cy 2 g/m² + G-CSF; CD34+ selected; Cy 200 mg/kg + ATG",
+        "clinical relapse-free survival (free of restarting Crohn disease medical therapy) 91/63/57/39/19 % "
+        "at 1–5 y",
         "✔",
     ),
     Published(
         "cart_sle",
-        "Mackensen A et al. Nat Med 2022; Müller F et al. NEJM 2024;390:687 (CD19 CAR-T)",
-        "5 SLE; 15 (8 SLE, 3 IIM, 4 SSc); Flu/Cy + CD19 CAR-T",
-        "OS 100 %; drug-free remission maintained; CRS grade 1 in 10/15, grade 2 in 1/15; "
-        "ICANS grade 1 in 1/15",
+        "[@Mackensen2022, abstract]; [@Muller2024, abstract] (CD19 CAR-T)",
+        "5 SLE (median age 22); 15 (8 SLE, 3 myositis, 4 SSc); Flu/Cy + 1 × 10⁶ CD19 CAR T cells/kg",
+        "drug-free remission over median follow-up 8 mo [@Mackensen2022, abstract] and 15 mo "
+        "[@Muller2024, abstract]; B cells back after 110 ± 32 d [@Mackensen2022, abstract]; CRS grade 1 "
+        "in 10/15, grade 2 in 1/15, ICANS grade 1 in 1/15 [@Muller2024, abstract] (read in a published "
+        "summary of it)",
         "✔",
     ),
 )
@@ -140,81 +168,94 @@ class StratumTarget:
     horizon_years: float
     source: str
     mark: Mark
-    trm_by_day100: float = (
-        0.7  # ◐ most autologous TRM falls in the first 100 days (Farge 2010 reports 100-d TRM)
-    )
+    # ◐ our choice: most autologous TRM falls in the first 100 days
+    trm_by_day100: float = 0.7
 
 
+# Each ``source`` names, for OS / PFS / TRM in turn, how the value was chosen. "Between" means chosen inside
+# the interval the two cited values span (both ends cited); "◐" a value we chose with no source giving it for
+# this stratum; a trial's endpoint that is not PFS (event-free survival, relapse-free survival) is named as
+# such where it stands in for PFS. Every stratum pools all eras and centres, which no single source does,
+# so no stratum as a whole is ✔.
 STRATA: MappingProxyType[str, StratumTarget] = MappingProxyType(
     {
         t.key: t
         for t in (
             StratumTarget(
                 "ms_relapsing", 0.96, 0.78, 0.010, 5,
-                "defaults table 'MS, modern RRMS' (OS 95–99 %, PFS 75–90 %, TRM 0.2–1 %) pooled with earlier "
-                "eras; Muraro 2017 relapsing 73 % ◐; Burt 2021 OS 98.8 % ✔",
+                "OS ◐ below the 5-y OS 98.8 % of a recent single centre [@Burt2021, abstract], to allow for "
+                "earlier eras; PFS between relapsing MS 78 % at 4 y [@Muraro2017, abstract] and RRMS 95 % "
+                "at 4 y [@Burt2021, abstract], at the lower end because early eras are pooled; TRM ◐ above "
+                "0.19 % [@Burt2021, abstract] for the same reason",
                 "◐",
             ),
             StratumTarget(
                 "ms_progressive", 0.90, 0.50, 0.025, 5,
-                "defaults table 'MS, progressive' (OS ~90 %, PFS 45–65 %, TRM 1–3 %); "
-                "Muraro 2017 5-y PFS 46 % ✔",
+                "OS ◐; PFS between 5-y PFS 46 % of a 78 %-progressive cohort [@Muraro2017, abstract] and "
+                "SPMS 66 % at 4 y [@Burt2021, abstract]; TRM ◐",
                 "◐",
             ),
             StratumTarget(
                 "ssc", 0.85, 0.72, 0.070, 5,
-                "defaults table 'dcSSc' (OS 80–90 %, PFS 70–80 %, TRM 3–10 %); ASTIS EFS 72 % ✔; "
-                "SCOT OS 86 % ✔",
+                "OS ◐ near SCOT's 86 % at 72 mo [@Sullivan2018, abstract]; PFS between estimated PFS 64 % "
+                "at 5 y [@Nash2007, abstract] and SCOT's event-free survival 74 % at 72 mo "
+                "[@Sullivan2018, abstract] — EFS (alive without respiratory, renal or cardiac failure) "
+                "stands in for PFS there; ASTIS reports events, not a percentage: 22 of 79 transplanted "
+                "patients had death or persistent major organ failure [@vanLaar2014, Figure 1], so 72 % is "
+                "derived from those counts, crude, not quoted; TRM ◐ between SCOT (3 % at 54 mo ◐, "
+                "abstract sentence not read) and 8 transplant-related deaths of 34 [@Nash2007, abstract]",
                 "◐",
             ),
             StratumTarget(
                 "sle", 0.82, 0.55, 0.060, 5,
-                "defaults table 'SLE' (OS 80–85 %, PFS 50–60 %, TRM 2–10 %); Burt 2006 OS 84 %, DFS 50 % ◐",
+                "OS and PFS ◐ (5-y OS 84 % and DFS 50 % attributed to [@Burt2006] were not in the part of "
+                "the abstract read); TRM ◐ above the 2 % (1/50) of [@Burt2006, abstract]",
                 "◐",
             ),
             StratumTarget(
                 "crohn", 0.97, 0.20, 0.010, 5,
-                "defaults table 'Crohn's' (OS > 95 %, treatment-free ~20 % at 5 y, TRM ~1 %); Burt 2010 "
-                "relapse-free 19 % at 5 y ✔",
+                "OS ◐; PFS from clinical relapse-free survival 19 % at 5 y [@Burt2010, abstract] — survival "
+                "free of restarting Crohn disease therapy, which stands in for PFS; TRM ◐",
                 "◐",
             ),
             StratumTarget(
                 "ra", 0.93, 0.25, 0.020, 5,
-                "not retrieved per disease (Farge 2010 pooled only); RA relapses in most patients ⚠",
-                "⚠",
+                "◐ all three: no per-disease RA series read; RA relapses in most patients",
+                "◐",
             ),
             StratumTarget(
                 "jia", 0.85, 0.45, 0.080, 5,
-                "not retrieved per disease; early JIA series had high TRM (MAS, infection) ⚠",
-                "⚠",
+                "◐ all three: no per-disease JIA series read; early JIA series had high TRM",
+                "◐",
             ),
             StratumTarget(
                 "aic", 0.75, 0.40, 0.100, 5,
-                "autoimmune cytopenias: not retrieved per disease ⚠",
-                "⚠",
+                "◐ all three: no per-disease series of autoimmune cytopenias read",
+                "◐",
             ),
             StratumTarget(
                 "cidp", 0.97, 0.70, 0.010, 5,
-                "CIDP: not retrieved per disease; neurological indications behave like relapsing MS ⚠",
-                "⚠",
+                "◐ all three: no per-disease CIDP series read; set close to relapsing MS",
+                "◐",
             ),
             StratumTarget(
                 "other_ad", 0.88, 0.45, 0.050, 5,
-                "vasculitis, myositis, NMO and the rest: not retrieved per disease ⚠",
-                "⚠",
+                "◐ all three: vasculitis, myositis, NMO and the rest — no per-disease series read",
+                "◐",
             ),
             StratumTarget(
                 "car_t", 0.99, 0.85, 0.002, 2,
-                "CD19 CAR-T (Mackensen 2022, Müller 2024 ✔): no deaths, drug-free remission maintained over "
-                "median 8–15 mo; 2-y value is our extrapolation ⚠",
-                "⚠",
+                "◐ all three, 2-y values extrapolated from drug-free remission over median follow-up of "
+                "8 mo [@Mackensen2022, abstract] and 15 mo [@Muller2024, abstract]",
+                "◐",
                 trm_by_day100=0.9,
             ),
         )
     }
 )  # fmt: skip
 
-# Pooled reference the early-era registry should resemble (Farge 2010 ✔): checked, not calibrated.
+# Farge 2010's pooled 5-y survival 85 % and PFS 43 % (EBMT 1996–2007; [@Farge2010, abstract] ✔), a reference
+# the early-era registry may be compared with, not calibrated.
 FARGE_2010_POOLED = {"os_5y": 0.85, "pfs_5y": 0.43, "years": (1996, 2007)}
 
 
@@ -233,23 +274,24 @@ class Era:
 
 
 ERAS: tuple[Era, ...] = (
-    # defaults table: "low-volume centre or pre-2000 era: ×2–4 multiplier on TRM" ◐; Farge 2010: PFS
-    # better after 2000 (p=.0015) ✔; Snowden 2017: NRM (p=.01) and PFS (p<1e-5) improve with time ✔.
+    # Directions ✔: chronological improvement in PFS (P < 10−5) and NRM (P = .01) [@Snowden2017, abstract].
+    # Sizes ◐ (our choice); "PFS better after 2000" (P = .0015) ✔ [@Farge2010, abstract].
     Era("early", 1995, 2000, 3.0, 1.5),
     Era("middle", 2001, 2010, 1.6, 1.2),
     Era("recent", 2011, 2025, 1.0, 1.0),
 )
 
-# Snowden 2017 ✔: better PFS with ≥ 23 AD transplants at the centre (p=.001); CIBMTR (Pasquini) ◐: death
-# risk RR 3.5–4.2 at centres with ≤ 15 AD transplants. Size of the effects: ◐ (our choice, in range).
-EXPERIENCE_THRESHOLD = 23  # Snowden 2017 ✔: ≥ 23 autoimmune-disease transplants per centre
-INEXPERIENCED_TRM_MULTIPLIER = 2.5  # inside the defaults table's ×2–4 ◐
-INEXPERIENCED_PROGRESSION_HR = 1.35  # ◐ direction from Snowden 2017 ✔
-JACIE_PROGRESSION_HR = 0.85  # ◐ direction from Snowden 2017 (p=.02) ✔
+# Centre experience, direction ✔: better PFS with ≥ 23 AD transplants at the centre (P = .001) and with JACIE
+# accreditation (P = .02) [@Snowden2017, abstract]; risk of death RR 3.5 at centres with < 5 and 4.2 with 5–15
+# autologous HCT for AID vs > 15 ([@Pasquini2012, abstract] ✔). Sizes of the effects below: ◐.
+EXPERIENCE_THRESHOLD = 23  # ✔ ≥ 23 autoimmune-disease transplants per centre [@Snowden2017, abstract]
+INEXPERIENCED_TRM_MULTIPLIER = 2.5  # ◐ below the death RR 3.5–4.2 of small centres ([@Pasquini2012], above)
+INEXPERIENCED_PROGRESSION_HR = 1.35  # ◐ size; direction ✔ [@Snowden2017, abstract]
+JACIE_PROGRESSION_HR = 0.85  # ◐ size; direction ✔ [@Snowden2017, abstract]: P = .02
 JACIE_TRM_MULTIPLIER = 0.8  # ◐
-AGE_CUTOFF = 35  # Farge 2010 ✔: PFS better below 35 (p=.004)
-OLDER_PROGRESSION_HR = 1.25  # ◐ direction from Farge 2010 ✔
-OLDER_TRM_PER_DECADE = 1.3  # ◐ TRM rises with age (HCT-CI/age, Sorror 2014 ✔ direction)
+AGE_CUTOFF = 35  # ✔ PFS better below 35, P = .004 [@Farge2010, abstract]
+OLDER_PROGRESSION_HR = 1.25  # ◐ size; direction ✔ [@Farge2010, abstract]
+OLDER_TRM_PER_DECADE = 1.3  # ◐ TRM rises with age (our assumption)
 
 # Background (unrelated) mortality: Gompertz, ~0.1 %/y at 40, doubling every ~8.5 y (European life tables ◐).
 BACKGROUND_DEATH_AT_40 = 0.001
@@ -262,9 +304,9 @@ REPORTING_LAG_DAYS = (0, 300)
 
 
 # --- who is transplanted, when ----------------------------------------------------------------------------
-# Disease mix (shares of first procedures) by era. Early/middle follow Farge 2010 ✔ (MS 345, SSc 175, RA 89,
-# SLE 85, JIA 65, cytopenia 37 of 900; the remaining ~104 spread over Crohn's, vasculitis and others ◐).
-# Recent: mostly MS and SSc, some Crohn's and CIDP (Snowden 2017 and the EBMT activity surveys ◐).
+# Disease mix (shares of first procedures) by era ◐. Early/middle follow the counts of [@Farge2010, abstract]
+# (MS 345, SSc 175, RA 89, SLE 85, JIA 65, cytopenia 37 of 900 ✔), the remaining ~104
+# spread over Crohn's, vasculitis and others ◐. Recent: mostly MS and SSc, some Crohn's and CIDP ◐.
 DISEASE_MIX: MappingProxyType[str, MappingProxyType[str, float]] = MappingProxyType(
     {
         "early": MappingProxyType(
@@ -281,13 +323,15 @@ DISEASE_MIX: MappingProxyType[str, MappingProxyType[str, float]] = MappingProxyT
         ),
     }
 )  # fmt: skip
-# CD19 CAR-T from 2021 (Mackensen 2022 ✔) at CAR-T centres: this share of their recent procedures.
+# CD19 CAR-T from 2021 at CAR-T centres (first series published 2022 [@Mackensen2022, abstract]; the year ◐).
 CAR_T_FIRST_YEAR = 2021
 CAR_T_SHARE_AT_CENTRE = 0.3  # ◐ share of a CAR-T centre's procedures from 2021: a few per year
-CAR_T_DISEASES = MappingProxyType({"sle": 0.6, "ssc": 0.25, "myositis": 0.15})  # Müller 2024 ✔ 8 : 4 : 3
+# Close to the 8 SLE : 4 SSc : 3 myositis of [@Muller2024, abstract] ✔ (shares rounded ◐).
+CAR_T_DISEASES = MappingProxyType({"sle": 0.6, "ssc": 0.25, "myositis": 0.15})
 
-# Share of MS procedures that are relapsing (vs progressive) by era: Muraro 2017 ✔ 22 % relapsing in
-# 1995–2006; Burt 2021 ✔ 414/507 = 82 % relapsing.
+# Share of MS procedures that are relapsing (vs progressive) by era: 22 % relapsing in 1995–2006 (78 %
+# progressive [@Muraro2017, abstract]); 414/507 = 82 % relapsing in 2003–2019 [@Burt2021, abstract]; the
+# middle era ◐.
 MS_RELAPSING_SHARE = MappingProxyType({"early": 0.2, "middle": 0.35, "recent": 0.82})
 
 # Relative number of procedures per calendar year (EBMT activity grows, dips ~2003–2006, then grows ◐).

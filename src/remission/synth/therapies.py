@@ -52,7 +52,7 @@ PRIOR_THERAPIES: MappingProxyType[str, tuple[Agent, ...]] = MappingProxyType(
     }
 )  # fmt: skip
 
-# How many lines before transplant (min, max) ◐: trials ask for failure of ≥ 1–3 lines (§1 of the reference).
+# How many lines before transplant (min, max) ◐: our assumption (trials ask for failure of one or more lines).
 LINES: MappingProxyType[str, tuple[int, int]] = MappingProxyType(
     {"ms": (2, 5), "ssc": (1, 3), "sle": (3, 6), "ra": (3, 6), "jia": (2, 4), "crohn": (3, 6), "cidp": (2, 4),
      "aic": (2, 4), "nmo": (2, 4), "vasculitis": (2, 4), "myositis": (2, 4), "other": (2, 3)}

@@ -1,15 +1,17 @@
 """Disease scores and immune reconstitution over time, as item values a form would store.
 
-Disease scores (clinical-content.md §3–4): mRSS falls after SSc transplant (ASTIS ◐ −19.9 points at 2 y);
-EDSS improves about one step in relapsing MS (MIST ✔ 3.38 → 2.36 at 1 y) and stays put in progressive MS
+Disease scores: mRSS falls after SSc transplant (◐ our assumption of about −20 points by 2 years); EDSS
+improves about one step in relapsing MS (mean 3.38 → 2.36 in year 1 [@Burt2019, abstract] ✔) and stays put in
+progressive MS
 unless it progresses (then +1.0, or +0.5 from 6.0: the CDP convention ◐); SLEDAI-2K goes to 0–2
 (DORIS-like) in responders; DAS28, JADAS and the Crohn's CDAI fall below their remission cut-offs in
 responders and rise again at relapse. Without progression no score worsens by a confirmed step.
 
-Immune reconstitution (clinical-content.md §5.2, "synthetic time-course defaults" ◐): CD4 < 200/µL until
-6–12 months and ~75 % of baseline by 2 years; CD8 back by 3–6 months; CD19 near zero to month 2, then at or
-above baseline by 6–12 months; NK normal by month 1; TRECs lowest at months 1–3 and back by 12–24 months;
-Treg % back by 6–12 months. After CD19 CAR-T, B cells return at 110 ± 32 days (Mackensen 2022 ✔).
+Immune reconstitution ◐ (our assumed time courses; no immune-reconstitution series was read for them):
+CD4 < 200/µL until 6–12 months and ~75 % of baseline by 2 years; CD8 back by 3–6 months; CD19 near zero to
+month 2, then at or above baseline by 6–12 months; NK normal by month 1; TRECs lowest at months 1–3 and back
+by 12–24 months; Treg % back by 6–12 months. After CD19 CAR-T, B cells return after 110 ± 32 days
+[@Mackensen2022, abstract] ✔.
 """
 
 from __future__ import annotations
@@ -56,22 +58,21 @@ class DiseaseCourse:
         if instrument == "edss":
             centre = (
                 6.0 if progressive_ms else 3.5
-            )  # Muraro 2017 ✔ median 6.5 (78 % progressive); MIST ✔ 3.38
+            )  # ◐; median 6.5 [@Muraro2017, abstract], mean 3.38 [@Burt2019, abstract]
             self.baseline = _edss_step(max(1.5, g(centre, 0.9 if progressive_ms else 1.1)))
-            # relapsing MS improves by about a step (MIST ✔ −1.0 at 1 y); progressive stays
+            # relapsing MS improves by about a step (3.38 → 2.36 at 1 y [@Burt2019, abstract]);
+            # progressive stays
             self.gain = 0.0 if progressive_ms else rng.choice((0.0, 0.5, 1.0, 1.0, 1.5))
         elif instrument == "mrss":
-            self.baseline = float(
-                round(min(45, max(10, g(25, 7))))
-            )  # EBMT 2025 ✔: mRSS > 15 (some borderline)
-            self.gain = rng.uniform(
-                0.55, 0.8
-            )  # share of the skin score lost by 2 years ◐ (ASTIS −19.9 of ~26)
+            self.baseline = float(round(min(45, max(10, g(25, 7)))))  # ◐ mRSS > 15 (some borderline)
+            self.gain = rng.uniform(0.55, 0.8)  # share of the skin score lost by 2 years ◐
         elif instrument == "sledai2k":
-            self.baseline = float(round(min(40, max(6, g(15, 5)))))  # Mackensen 2022 ✔ median 16
+            # ◐; median SLEDAI-2K 16 in [@Mackensen2022, abstract]
+            self.baseline = float(round(min(40, max(6, g(15, 5)))))
             self.gain = 1.0
         elif instrument == "cdai_crohn":
-            self.baseline = float(round(min(600, max(220, g(330, 70)))))  # ASTIC ✔ screening CDAI ≥ 250
+            # ◐; inclusion CDAI ≥ 250 [@Hawkey2015, Figure], > 250 [@Burt2010, abstract]
+            self.baseline = float(round(min(600, max(220, g(330, 70)))))
             self.gain = 1.0
         elif instrument == "haq_di":
             self.baseline = round(min(3.0, max(0.5, g(1.6, 0.5))) * 8) / 8
@@ -215,8 +216,8 @@ class ImmuneCourse:
     def __init__(self, rng: random.Random, *, age: float, car_t: bool, slow_t: bool) -> None:
         self.rng = rng
         self.car_t = car_t
-        self.slow_t = slow_t  # ATG + CD34 selection: slower T-cell recovery (BPRCH 2004 review ✔)
-        self.b_cell_return = max(45.0, rng.gauss(110, 32)) / 30.4  # months; Mackensen 2022 ✔
+        self.slow_t = slow_t  # ATG + CD34 selection: slower T-cell recovery ◐
+        self.b_cell_return = max(45.0, rng.gauss(110, 32)) / 30.4  # months; [@Mackensen2022, abstract]
         age_factor = math.exp(-0.03 * max(0.0, age - 30))  # thymic output falls with age ◐
         self.base = {
             name: median * math.exp(rng.gauss(0, 0.3)) * (age_factor if name in ("trec", "cd4_naive") else 1)

@@ -1,4 +1,4 @@
-"""Crohn's disease: ASTIC criteria (Hawkey, JAMA 2015)."""
+"""Crohn's disease: ASTIC criteria [@Hawkey2015, abstract]."""
 
 from __future__ import annotations
 

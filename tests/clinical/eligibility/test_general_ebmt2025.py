@@ -30,7 +30,7 @@ RULES = general_ebmt2025()
 
 # (criterion, field, value that meets it, value that fails it, verdict when it fails)
 CASES = [
-    ("age_min", "age_years", 18, 17.9, "not_eligible"),  # age ≥ 18 (EBMT 2025 Table 2)
+    ("age_min", "age_years", 18, 17.9, "not_eligible"),  # age ≥ 18 [@Alexander2025, Table 2]
     ("age_max", "age_years", 65, 65.5, "mdt_review"),  # age ≤ 65; older only with MDT
     ("active_disease", "active_despite_standard_therapy", True, False, "not_eligible"),
     ("experienced_centre", "centre_experienced", True, False, "mdt_review"),
@@ -99,10 +99,17 @@ def test_thresholds_are_settings(evaluate) -> None:
 
 def test_rules_render_with_source() -> None:
     assert RULES.criterion("lvef").text == (
-        "Exclusion: LVEF < 45 % — organ limits common to most protocols ◐ (clinical-content.md §1.2)"
+        "Exclusion: LVEF < 45 % — "
+        "⚠ setting; SSc sources give EBMT < 45 %, SCOT < 50 % [@Penglase2023, Table 3]"
+    )
+    assert RULES.criterion("dlco").text == (
+        "Exclusion: DLCO < 40 % — SSc trial exclusion [@Walker2018, Table 1]; for every disease a setting"
+    )
+    assert RULES.criterion("bilirubin").text == (
+        "Exclusion: bilirubin > 2 × ULN — assumption (setting), not from a named table ◐"
     )
     assert (
         RULES.criterion("age_max").text
-        == "Inclusion (relative: MDT review): age ≤ 65 years — EBMT 2025, Table 2"
+        == "Inclusion (relative: MDT review): age ≤ 65 years — [@Alexander2025, Table 2]"
     )
     assert "Work-up to record" in RULES.to_text()

@@ -1,4 +1,4 @@
-"""MS: the typical Sharrack 2020 rule set; thresholds are settings."""
+"""MS: the rule set after [@Sharrack2020] and MIST [@Burt2019]; thresholds are settings."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""SSc: EBMT 2025 Table 5 with the EBMT 2017 cardiopulmonary exclusions."""
+"""SSc: [@Alexander2025, Table 5] with the EBMT cardiac exclusions of [@Penglase2023, Table 3]."""
 
 from __future__ import annotations
 
@@ -80,7 +80,7 @@ def test_missing_value(evaluate, code: str, field: str) -> None:
 
 
 def test_skin_without_organ_needs_mrss_over_20_and_crp_over_10(evaluate) -> None:
-    # mRSS > 20 without visceral involvement but CRP > 10 mg/L (EBMT 2025, level I)
+    # mRSS > 20 without visceral involvement but CRP > 10 mg/L ([@Alexander2025, Table 5], level I)
     no_organ = {**BASE, "visceral_organ_involvement": False}
     assert evaluate(RULES, {**no_organ, "mrss": 21, "crp_mg_l": 10.5})[0]["skin_and_organs"] == "met"
     assert evaluate(RULES, {**no_organ, "mrss": 20, "crp_mg_l": 10.5})[0]["skin_and_organs"] == "failed"
@@ -122,7 +122,7 @@ def test_screen_combines_general_and_ssc_and_reports_each_criterion() -> None:
     assert result.verdict == "not_eligible"
     mpap = result.criterion("mpap_rest")
     assert (mpap.status, mpap.value, mpap.threshold) == ("failed", 27, "exclusion if mPAP at rest > 25 mmHg")
-    assert "EBMT 2025, Table 5" in mpap.source
+    assert "[@Alexander2025, Table 5]" in mpap.source
     assert mpap.text in result.to_text()
     assert result.criterion("age_min").status == "met"  # general rule set evaluated too
     assert "lvef_pct" in result.missing_fields

@@ -1,4 +1,8 @@
-"""ASSIST SSc response: > 25 % mRSS fall or > 10 % FVC rise at 12 months (thresholds as settings)."""
+"""ASSIST SSc response: > 25 % mRSS fall (baseline mRSS > 14) or > 10 % FVC rise at 12 months.
+
+[@Burt2011, abstract]: "improvement at 12 months' follow-up, defined as a decrease in mRSS (>25 for those with
+initial mRSS >14) or an increase in forced vital capacity by more than 10". Thresholds are settings.
+"""
 
 from __future__ import annotations
 
@@ -75,7 +79,39 @@ def test_not_computable_when_unmet_and_missing() -> None:
 
 
 def test_zero_baseline_mrss() -> None:
-    assert run((0, 0), (80, 80)).decision == "not_computable"
+    # a baseline of 0 is ≤ 14: the mRSS criterion does not apply; FVC known and not met → no response
+    assert run((0, 0), (80, 80)).decision == NO_RESPONSE
+    # without the qualifier a zero baseline leaves the mRSS fall undefined
+    assert run((0, 0), (80, 80), settings=AssistSettings(mrss_min_baseline=None)).decision == "not_computable"
+
+
+@pytest.mark.parametrize(
+    ("mrss", "decision"),
+    [
+        ((10, 7), NO_RESPONSE),  # 30 % fall, but baseline 10 ≤ 14: not an mRSS responder
+        ((14, 9.8), NO_RESPONSE),  # 30 % fall from exactly 14: still ≤ 14
+        ((15, 10.5), RESPONSE),  # 30 % fall from 15 > 14
+    ],
+)
+def test_mrss_criterion_needs_baseline_above_14(mrss: tuple[float, float], decision: str) -> None:
+    result = run(mrss, (80, 80))
+    assert result.decision == decision
+    if decision == NO_RESPONSE:
+        assert "not applicable" in result.reason
+        assert result.evidence[0].what == "baseline mRSS (criterion not applicable)"
+
+
+def test_low_baseline_mrss_can_still_respond_on_fvc() -> None:
+    assert run((10, 7), (80, 90)).decision == RESPONSE  # FVC 80 → 90: 12.5 % rise
+    # with the FVC missing, a low-baseline patient is not computable (the mRSS cannot decide)
+    result = run((10, 7), None)
+    assert result.decision == "not_computable"
+    assert "not applicable" in result.reason
+
+
+def test_baseline_qualifier_is_a_setting() -> None:
+    assert run((10, 7), (80, 80), settings=AssistSettings(mrss_min_baseline=None)).decision == RESPONSE
+    assert run((10, 7), (80, 80), settings=AssistSettings(mrss_min_baseline=9)).decision == RESPONSE
 
 
 def test_nearest_value_in_the_window() -> None:

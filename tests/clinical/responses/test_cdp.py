@@ -9,7 +9,11 @@ import pytest
 from remission.clinical.responses import Measurement, confirmed_disability_progression
 from remission.clinical.responses.cdp import NO_PROGRESSION, PROGRESSION, UNCONFIRMED
 from remission.clinical.scores import ScoreInputError
-from remission.clinical.settings_scores import CDP_BANDS_MURARO, CdpSettings
+from remission.clinical.settings_scores import (
+    CDP_BANDS_FROM_5_5,
+    CDP_SETTINGS_MURARO,
+    CdpSettings,
+)
 
 D0 = dt.date(2020, 1, 1)
 
@@ -110,12 +114,29 @@ def test_explicit_baseline_and_window() -> None:
     assert result.event_date == day(100)
 
 
-def test_muraro_bands_setting() -> None:
-    # baseline 5.5: +1.0 by default, +0.5 with the Muraro bands
+def test_from_5_5_bands_setting() -> None:
+    # baseline 5.5: +1.0 by default, +0.5 with the bands of the review [@MecaLallana2021, abstract]
     edss = series((0, 5.5), (100, 6.0), (280, 6.0))
     assert confirmed_disability_progression(edss).decision == NO_PROGRESSION
-    settings = CdpSettings(bands=CDP_BANDS_MURARO)
+    settings = CdpSettings(bands=CDP_BANDS_FROM_5_5)
     assert confirmed_disability_progression(edss, settings=settings).decision == PROGRESSION
+
+
+def test_muraro_setting() -> None:
+    # Muraro 2017 as read (news summary, ◐): +1 point from any baseline, confirmed at 12 months
+    assert CDP_SETTINGS_MURARO.bands == ((0.0, 1.0),)
+    assert CDP_SETTINGS_MURARO.confirmation_days == 365
+    # from 0: +1.0 is enough for Muraro (default needs +1.5) once held 365 days
+    rise = series((0, 0.0), (100, 1.0), (465, 1.0))
+    assert confirmed_disability_progression(rise).decision == NO_PROGRESSION
+    assert confirmed_disability_progression(rise, settings=CDP_SETTINGS_MURARO).decision == PROGRESSION
+    # held 364 days only: not yet confirmed at 12 months
+    short = series((0, 0.0), (100, 1.0), (464, 1.0))
+    assert confirmed_disability_progression(short, settings=CDP_SETTINGS_MURARO).decision == UNCONFIRMED
+    # from 6.0: +0.5 is progression by default but not for Muraro (+1.0 from any baseline)
+    high = series((0, 6.0), (100, 6.5), (480, 6.5))
+    assert confirmed_disability_progression(high).decision == PROGRESSION
+    assert confirmed_disability_progression(high, settings=CDP_SETTINGS_MURARO).decision == NO_PROGRESSION
 
 
 def test_not_computable() -> None:

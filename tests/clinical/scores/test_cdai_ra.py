@@ -1,4 +1,4 @@
-"""RA CDAI and SDAI (Aletaha 2005; Smolen 2003): sums, categories both sides of each cut-off."""
+"""RA CDAI [@Aletaha2005, abstract] and SDAI [@Prince2012, Table 1]: sums, categories at each cut-off."""
 
 from __future__ import annotations
 

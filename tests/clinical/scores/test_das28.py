@@ -1,11 +1,11 @@
-"""DAS28-ESR and DAS28-CRP (Prevoo 1995), categories and the disputed CRP cut-offs."""
+"""DAS28-ESR [@Prevoo1995] and DAS28-CRP [@Prince2012, Table 1], categories and the disputed CRP cut-offs."""
 
 from __future__ import annotations
 
 import pytest
 
 from remission.clinical.scores import OUT_OF_RANGE, ScoreInputError, das28_category, das28_crp, das28_esr
-from remission.clinical.settings_scores import DAS28_BANDS, DAS28_CRP_ALTERNATIVE_BANDS, Das28Settings
+from remission.clinical.settings_scores import DAS28_BANDS, DAS28_CRP_BANDS_INOUE2007, Das28Settings
 
 TOL = 1e-6  # hand calculation carried to 6 decimals
 
@@ -59,25 +59,26 @@ def test_category_boundaries(value: float, category: str) -> None:
 @pytest.mark.parametrize(
     ("value", "category"),
     [
-        (2.39, "remission"),
-        (2.40, "low"),
-        (2.90, "low"),
-        (2.91, "moderate"),
-        (4.60, "moderate"),
-        (4.61, "high"),
+        (2.29, "remission"),
+        (2.30, "low"),
+        (2.70, "low"),
+        (2.71, "moderate"),
+        (4.10, "moderate"),
+        (4.11, "high"),
     ],
 )
-def test_crp_alternative_cutoffs(value: float, category: str) -> None:
-    assert das28_category(value, DAS28_CRP_ALTERNATIVE_BANDS) == category
+def test_crp_inoue_cutoffs(value: float, category: str) -> None:
+    # [@Inoue2007, abstract]: DAS28-CRP "remission, low disease activity and high disease activity were 2.3,
+    # 2.7 and 4.1"; inequalities as for DAS28-ESR (◐)
+    assert das28_category(value, DAS28_CRP_BANDS_INOUE2007) == category
 
 
 def test_crp_cutoffs_are_a_setting() -> None:
-    # 4.039222 is moderate on the default cut-offs (≤ 5.1) and on the alternative (≤ 4.6);
     # TJC 2, SJC 1, CRP 5, GH 30: 0.56·√2 = 0.791960; 0.28; 0.36·ln 6 = 0.645033; 0.42; 0.96 → 3.096993
-    # → 3.10: low by default (≤ 3.2), moderate on the alternative (> 2.9)
+    # → 3.10: low by default (≤ 3.2), moderate on the Inoue 2007 cut-offs (> 2.7)
     assert das28_crp(2, 1, 5, 30).value == pytest.approx(3.096993, abs=TOL)
     assert das28_crp(2, 1, 5, 30).category == "low"
-    alternative = Das28Settings(crp_bands=DAS28_CRP_ALTERNATIVE_BANDS)
+    alternative = Das28Settings(crp_bands=DAS28_CRP_BANDS_INOUE2007)
     assert das28_crp(2, 1, 5, 30, settings=alternative).category == "moderate"
 
 

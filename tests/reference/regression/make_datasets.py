@@ -116,12 +116,33 @@ def competing(seed: int = 20240604, n: int = 300, tied: bool = False) -> pd.Data
     )
 
 
+def competing_groups(seed: int = 20261204, n: int = 240) -> pd.DataFrame:
+    """Two causes, three censoring groups with different censoring and cause mix; times on a 1/10 grid.
+
+    For the censoring-group (``cengroup``) part of crr's variance: group 3 is censored early and often,
+    and the cause of interest is more frequent in group 2, so the groups' q(u) terms differ.
+    """
+    rng = np.random.default_rng(seed)
+    x1 = rng.normal(0.0, 1.0, n)
+    x2 = rng.integers(0, 2, n)
+    group = rng.choice([1, 2, 3], size=n, p=[0.4, 0.35, 0.25])
+    t1 = rng.exponential(np.exp(-(0.4 * x1 - 0.5 * x2)) * np.where(group == 2, 1.2, 2.5))
+    t2 = rng.exponential(np.exp(-(0.2 * x1 + 0.3 * x2)) * np.where(group == 1, 1.5, 3.0))
+    tc = rng.uniform(0.3, 5.0, n) * np.select([group == 1, group == 2], [1.0, 0.7], 0.35)
+    time = np.minimum(np.minimum(t1, t2), tc)
+    cause = np.where(time == tc, 0, np.where(time == t1, 1, 2))
+    return pd.DataFrame(
+        {"time": np.ceil(time * 10.0) / 10.0, "cause": cause, "x1": x1.round(4), "x2": x2, "group": group}
+    )
+
+
 def main() -> None:
     tied_days().to_csv(HERE / "cox_tied.csv", index=False)
     continuous().to_csv(HERE / "cox_continuous.csv", index=False)
     counting().to_csv(HERE / "cox_counting.csv", index=False)
     competing().to_csv(HERE / "fg_continuous.csv", index=False)
     competing(seed=20240605, tied=True).to_csv(HERE / "fg_tied.csv", index=False)
+    competing_groups().to_csv(HERE / "fg_groups.csv", index=False)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@
 # Reads the data sets written by make_datasets.py and R's own lung, ovarian, veteran and heart; writes
 #   data_*.csv            the R data sets as the tests read them
 #   cox_reference.csv     long format: case, what, key, value (17 significant digits)
-#   fg_reference.csv      the same for crr
+#   fg_reference.csv      the same for crr (with var and invinf for the fg_groups cases)
 suppressPackageStartupMessages({
   library(survival)
   library(cmprsk)
@@ -127,4 +127,19 @@ dimnames(cov)[[2]] <- c("x1", "x2", "x3")
 write.csv(data.frame(ftime = ftime, fstatus = fstatus, cov), "data_crr_example.csv", row.names = FALSE)
 fg_case("crr_example", crr(ftime, fstatus, cov))
 fg_case("crr_example_cause2", crr(ftime, fstatus, cov, failcode = 2))
+# Three censoring groups (make_datasets.py competing_groups): the whole sandwich variance, and the
+# model-based inverse information, since the groups' q(u) terms enter only the sandwich.
+fgg <- read.csv("fg_groups.csv")
+cov_g <- cbind(x1 = fgg$x1, x2 = fgg$x2)
+fg_var_case <- function(case, fit) {
+  fg_case(case, fit)
+  nm <- names(fit$coef)
+  for (j in seq_along(nm)) for (k in seq_along(nm)) {
+    put(case, "var", paste(nm[j], nm[k], sep = "|"), fit$var[j, k])
+    put(case, "invinf", paste(nm[j], nm[k], sep = "|"), fit$invinf[j, k])
+  }
+}
+fg_var_case("fg_groups_cengroup", crr(fgg$time, fgg$cause, cov_g, cengroup = fgg$group))
+fg_var_case("fg_groups_cengroup_cause2", crr(fgg$time, fgg$cause, cov_g, cengroup = fgg$group, failcode = 2))
+fg_var_case("fg_groups_one_group", crr(fgg$time, fgg$cause, cov_g))
 write.csv(do.call(rbind, out), "fg_reference.csv", row.names = FALSE)

@@ -444,7 +444,7 @@ def test_score_outside_the_instrument_range(world: Any) -> None:
 
 def test_conditioning_intensity_comes_from_the_regimen_catalogue(world: Any) -> None:
     conditioning = Conditioning.objects.get(patient=world.patient_a)
-    # Cy 200 mg/kg + ATG: intermediate intensity in the EBMT ADWP classification (clinical-content.md §2.1)
+    # Cy 200 mg/kg + ATG: intermediate in regimens.EBMT_ADWP_INTENSITY (EBMT ADWP convention ◐ [@Muraro2017])
     assert conditioning.regimen == "cy200_ratg"
     assert conditioning.intensity == "intermediate"
 

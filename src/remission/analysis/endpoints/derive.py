@@ -1,8 +1,9 @@
 """Endpoint derivation: from one patient's records to times and events after one infusion.
 
 Time zero is the date of the analysed infusion (day 0; :class:`~.settings.InfusionSelection`, by default
-the patient's first autologous HSCT). Times are whole days from day 0. Definitions follow EBMT/CIBMTR
-usage (clinical-content.md §4.6):
+the patient's first autologous HSCT). Times are whole days from day 0. The definitions are this
+module's conventions ◐, in the terms registry papers use (e.g. PFS, relapse/progression and NRM in
+[@Snowden2017, abstract]):
 
 - **OS**: death from any cause.
 - **PFS**: relapse or progression, or death, whichever comes first.

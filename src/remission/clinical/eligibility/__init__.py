@@ -8,10 +8,12 @@ with its threshold, the candidate's value and its source. How the criteria combi
 
 Rule sets (``RULESETS``):
 
-- ``general_ebmt2025`` — EBMT 2025 Table 2 and the organ-function limits common to most protocols;
-- ``ssc_ebmt2025`` — SSc, EBMT 2025 Table 5 with the EBMT 2017 cardiopulmonary exclusions;
-- ``ms_sharrack2020`` — MS, the typical rule set after Sharrack 2020 (thresholds are settings);
-- ``crohn_astic`` — Crohn's disease, ASTIC.
+- ``general_ebmt2025`` — [@Alexander2025, Table 2] and organ-function limits that are assumptions (◐);
+- ``ssc_ebmt2025`` — SSc, [@Alexander2025, Table 5] with the EBMT cardiac exclusions as tabulated in
+  [@Penglase2023, Table 3];
+- ``ms_sharrack2020`` — MS, after [@Sharrack2020, abstract] and MIST [@Burt2019, abstract] (thresholds
+  are settings, most of them ◐);
+- ``crohn_astic`` — Crohn's disease, ASTIC [@Hawkey2015, abstract].
 
 For a disease without a disease-specific rule set, the general criteria apply and a relative criterion
 "no disease-specific criteria encoded" sends the verdict to MDT review at best.
@@ -91,9 +93,9 @@ GENERAL_ONLY = {"ebmt2025": ("general_ebmt2025",)}
 DEFAULT_GUIDELINE: dict[str, str] = {"ssc": "ebmt2025", "ms": "sharrack2020", "crohn": "astic"}
 # every guideline code, with the name a clinician knows it by (the rule sets' sources)
 GUIDELINE_TITLES: dict[str, str] = {
-    "ebmt2025": "EBMT 2025 recommendations (BMT 2025); for SSc with EBMT 2017 cardiopulmonary limits",
-    "sharrack2020": "Sharrack 2020, EBMT ADWP/JACIE (BMT 2020;55:283)",
-    "astic": "ASTIC trial criteria (Hawkey, JAMA 2015;314:2524)",
+    "ebmt2025": "EBMT 2025 recommendations [@Alexander2025]; for SSc with the EBMT cardiac exclusions",
+    "sharrack2020": "EBMT ADWP/JACIE MS guidelines [@Sharrack2020]",
+    "astic": "ASTIC trial criteria [@Hawkey2015]",
 }
 
 

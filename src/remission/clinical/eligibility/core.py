@@ -14,8 +14,8 @@ How criteria combine into the verdict (in this order):
 4. else → ``eligible``.
 
 A criterion can carry an ``exception``: a condition under which a failed hard criterion counts as
-relative (e.g. EBMT 2025 SSc: "progressive ILD with mRSS < 15, limited SSc or SSc sine scleroderma",
-level III). The criterion then still reads *failed*, with the exception named.
+relative (e.g. SSc, [@Alexander2025, Table 5]: progressive ILD "in case of mRSS <15 and limited SSc or
+even sine scleroderma", level III). The criterion then still reads *failed*, with the exception named.
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ def _bool(name: str, label: str, description: str) -> Field:
 
 
 FIELDS_TABLE: tuple[Field, ...] = (
-    # general (EBMT 2025 Table 2)
+    # general ([@Alexander2025, Table 2])
     _num("age_years", "age", "Age at screening", "years", 0, 120),
     _bool(
         "active_despite_standard_therapy",
@@ -109,7 +109,7 @@ FIELDS_TABLE: tuple[Field, ...] = (
     _num("dlco_pct", "DLCO", "DLCO (haemoglobin-corrected), % predicted", "%", 5, 200),
     _num("fvc_pct", "FVC", "FVC, % predicted", "%", 5, 200),
     _num("fev1_pct", "FEV1", "FEV1, % predicted (used by the HCT-CI)", "%", 5, 200),
-    # systemic sclerosis (EBMT 2025 Table 5; EBMT 2017 cardiopulmonary work-up)
+    # systemic sclerosis ([@Alexander2025, Table 5]; EBMT cardiac exclusions, [@Penglase2023, Table 3])
     _bool(
         "acr_eular_2013",
         "2013 ACR/EULAR SSc criteria met",
@@ -181,7 +181,7 @@ FIELDS_TABLE: tuple[Field, ...] = (
     ),
     _bool("untreated_severe_arrhythmia", "untreated severe arrhythmia", "Untreated severe arrhythmia"),
     _bool("symptomatic_cardiac_disease", "symptomatic cardiac disease", "Symptomatic cardiac disease"),
-    # multiple sclerosis (Sharrack 2020 typical rule set)
+    # multiple sclerosis (rule set after [@Sharrack2020] and MIST [@Burt2019])
     Field("ms_course", "choice", "MS course", "Course of MS", choices=("rrms", "spms", "ppms")),
     _int("relapses_12m", "relapses in 12 months", "Clinical relapses in the past 12 months", 0, 20),
     _bool(

@@ -2,10 +2,10 @@
 
 Reference
 ---------
-Hawkey CJ, et al. Autologous hematopoetic stem cell transplantation for refractory Crohn disease: a
-randomized clinical trial (ASTIC). JAMA 2015;314:2524 ✔ (clinical-content.md §1.5): age 18–50;
-refractory to ≥ 3 immunosuppressive or biologic agents plus corticosteroids; not amenable to surgery;
-screening excluded CDAI < 250.
+ASTIC, [@Hawkey2015, abstract] ✔: "Patients were aged 18 to 50 years with impaired quality of life from
+refractory Crohn disease not amenable to surgery despite treatment with 3 or more immunosuppressive or
+biologic agents and corticosteroids." The trial's flow chart [@Hawkey2015, Figure] ✔ lists among the
+screening exclusions "Crohn Disease Activity Index less than 250".
 
 Settings: every threshold is in :class:`CrohnSettings` with the trial value as default.
 """
@@ -16,15 +16,16 @@ from dataclasses import dataclass
 
 from remission.clinical.eligibility.core import AllOf, Compare, Is, RuleSet, exclude, include
 
-SOURCE = "ASTIC, Hawkey JAMA 2015;314:2524"
+SOURCE = "ASTIC [@Hawkey2015, abstract]"
+SOURCE_CDAI = "ASTIC [@Hawkey2015, Figure]: screening excluded CDAI < 250"
 
 
 @dataclass(frozen=True)
 class CrohnSettings:
-    age_min_years: float = 18  # ✔
-    age_max_years: float = 50  # ✔
-    min_agents_failed: int = 3  # ✔
-    cdai_min: float = 250  # ✔ screening excluded CDAI < 250
+    age_min_years: float = 18  # ✔ [@Hawkey2015, abstract] "aged 18 to 50 years"
+    age_max_years: float = 50  # ✔ [@Hawkey2015, abstract]
+    min_agents_failed: int = 3  # ✔ [@Hawkey2015, abstract] "3 or more immunosuppressive or biologic agents"
+    cdai_min: float = 250  # ✔ [@Hawkey2015, Figure] screening excluded "CDAI less than 250"
 
 
 def crohn_astic(settings: CrohnSettings | None = None) -> RuleSet:
@@ -40,7 +41,7 @@ def crohn_astic(settings: CrohnSettings | None = None) -> RuleSet:
         ),
         include("refractory_steroids", Is("corticosteroids_failed"), SOURCE),
         exclude("amenable_to_surgery", Is("amenable_to_surgery"), SOURCE),
-        include("cdai", Compare("cdai", ">=", s.cdai_min), SOURCE),
+        include("cdai", Compare("cdai", ">=", s.cdai_min), SOURCE_CDAI),
     )
     return RuleSet(
         code="crohn_astic",

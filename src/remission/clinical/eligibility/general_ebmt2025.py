@@ -2,13 +2,21 @@
 
 Reference
 ---------
-EBMT ADWP recommendations for aHSCT in rheumatic diseases, Bone Marrow Transplant 2025
-(s41409-025-02695-y), Table 2 ✔ — age 18–65 (older only exceptionally, with a comorbidity assessment
-and MDT agreement, level III); disease active or progressive despite standard therapy (II); an
-experienced centre with MDT meetings (II); ECOG ≥ 2 or Karnofsky ≤ 60 % needs careful MDT evaluation.
-The organ-function exclusions "common to most protocols" are from memory (◐, clinical-content.md §1.2),
-so each threshold is a setting. Where the sources give a range (transaminases > 2–3 × ULN, LVEF
-< 45–50 %) the rule is two-tier: beyond the outer value a hard exclusion, inside the band an MDT review.
+[@Alexander2025, Table 2] ✔ — age 18–65 ("In exceptional cases, older patients could be considered along
+with co-morbidity assessment and the agreement of the MDT", level III); disease active or progressive
+despite standard therapy (II); a centre combining haematological and RMD specialist teams with MDT
+meetings (II); "Careful MDT evaluation is needed for patients with poor performance status (ECOG ≥2,
+Karnofsky ≤60%)" (III).
+
+The general exclusions (active infection, pregnancy, recent malignancy, uncontrolled psychiatric illness)
+and the limits for bilirubin and AST/ALT are not taken from a named table: each is an assumption
+(setting) ◐, a default in :class:`GeneralSettings`. Three organ limits are exclusions of the SSc trials,
+read in the comparison [@Walker2018, Table 1] ✔: "Creatinine clearance <40 mL/min" (ASTIS and SCOT
+columns), "FVC<45% predicted" and "DLCO<40% predicted" (the column they belong to is not legible in the
+text read); applying them to every disease is a setting. Where sources give a range the rule is two-tier
+(beyond the outer value a hard exclusion, inside the band an MDT review); for LVEF the band is cited at
+both ends ⚠: "LVEF < 45%" in the EBMT recommendations column and "LVEF < 50% by echocardiogram" in the
+SCOT column of [@Penglase2023, Table 3]. The transaminase band (2–3 × ULN) is an assumption ◐.
 
 Fields: see :data:`remission.clinical.eligibility.core.FIELDS`. Missing values: each criterion whose
 value is missing reads "missing" and the verdict is at best ``insufficient_data``.
@@ -20,24 +28,27 @@ from dataclasses import dataclass
 
 from remission.clinical.eligibility.core import AllGiven, AnyOf, Compare, Criterion, Is, RuleSet
 
-SOURCE = "EBMT 2025, Table 2"
-SOURCE_ORGAN = "organ limits common to most protocols ◐ (clinical-content.md §1.2)"
+SOURCE = "[@Alexander2025, Table 2]"
+SOURCE_ORGAN = "assumption (setting), not from a named table ◐"
+SOURCE_LVEF = "⚠ setting; SSc sources give EBMT < 45 %, SCOT < 50 % [@Penglase2023, Table 3]"
+SOURCE_CRCL = "SSc trials ASTIS, SCOT [@Walker2018, Table 1]; for every disease a setting"
+SOURCE_LUNG = "SSc trial exclusion [@Walker2018, Table 1]; for every disease a setting"
 
 
 @dataclass(frozen=True)
 class GeneralSettings:
-    age_min_years: float = 18  # ✔ EBMT 2025 Table 2
-    age_max_years: float = 65  # ✔ above: only exceptionally, with MDT agreement (relative)
-    ecog_max: int = 1  # ✔ ECOG ≥ 2 needs MDT evaluation
-    karnofsky_review_max: float = 60  # ✔ Karnofsky ≤ 60 % needs MDT evaluation
-    bilirubin_max_x_uln: float = 2.0  # ◐
-    transaminase_review_x_uln: float = 2.0  # ◐ lower end of "> 2–3 × ULN"
-    transaminase_max_x_uln: float = 3.0  # ◐ upper end
-    crcl_min_ml_min: float = 40.0  # ◐ (ASTIS, SCOT ✔ use CrCl < 40)
-    lvef_min_pct: float = 45.0  # ◐ lower end of "< 45–50 %" (EBMT 2017 SSc ✔ uses < 45)
-    lvef_review_pct: float = 50.0  # ◐ upper end
-    dlco_min_pct: float = 40.0  # ◐
-    fvc_min_pct: float = 45.0  # ◐
+    age_min_years: float = 18  # ✔ [@Alexander2025, Table 2] "18–65 years old"
+    age_max_years: float = 65  # ✔ [@Alexander2025, Table 2]; older only exceptionally, with MDT (relative)
+    ecog_max: int = 1  # ✔ [@Alexander2025, Table 2] "ECOG ≥2" needs careful MDT evaluation
+    karnofsky_review_max: float = 60  # ✔ [@Alexander2025, Table 2] "Karnofsky ≤60%" needs MDT evaluation
+    bilirubin_max_x_uln: float = 2.0  # ◐ assumption (setting), not from a named table
+    transaminase_review_x_uln: float = 2.0  # ◐ assumption: lower end of a 2–3 × ULN band
+    transaminase_max_x_uln: float = 3.0  # ◐ assumption: upper end
+    crcl_min_ml_min: float = 40.0  # ✔ ASTIS, SCOT exclusion [@Walker2018, Table 1]; all diseases: a setting
+    lvef_min_pct: float = 45.0  # ⚠ "LVEF < 45%", EBMT column of [@Penglase2023, Table 3]
+    lvef_review_pct: float = 50.0  # ⚠ "LVEF < 50% by echocardiogram", SCOT column of [@Penglase2023, Table 3]
+    dlco_min_pct: float = 40.0  # ✔ "DLCO<40% predicted", SSc trial exclusion [@Walker2018, Table 1]
+    fvc_min_pct: float = 45.0  # ✔ "FVC<45% predicted", SSc trial exclusion [@Walker2018, Table 1]
 
 
 def general_ebmt2025(settings: GeneralSettings | None = None) -> RuleSet:
@@ -116,32 +127,32 @@ def general_ebmt2025(settings: GeneralSettings | None = None) -> RuleSet:
                 )
             ),
             SOURCE_ORGAN,
-            note="sources give 2–3 × ULN",
+            note="band 2–3 × ULN, an assumption",
         ),
         Criterion(
             "creatinine_clearance",
             "exclusion",
             "hard",
             Compare("creatinine_clearance_ml_min", "<", s.crcl_min_ml_min),
-            SOURCE_ORGAN,
+            SOURCE_CRCL,
         ),
-        Criterion("lvef", "exclusion", "hard", Compare("lvef_pct", "<", s.lvef_min_pct), SOURCE_ORGAN),
+        Criterion("lvef", "exclusion", "hard", Compare("lvef_pct", "<", s.lvef_min_pct), SOURCE_LVEF),
         Criterion(
             "lvef_band",
             "exclusion",
             "relative",
             Compare("lvef_pct", "<", s.lvef_review_pct),
-            SOURCE_ORGAN,
+            SOURCE_LVEF,
             note="sources give 45–50 %",
         ),
-        Criterion("dlco", "exclusion", "hard", Compare("dlco_pct", "<", s.dlco_min_pct), SOURCE_ORGAN),
-        Criterion("fvc", "exclusion", "hard", Compare("fvc_pct", "<", s.fvc_min_pct), SOURCE_ORGAN),
+        Criterion("dlco", "exclusion", "hard", Compare("dlco_pct", "<", s.dlco_min_pct), SOURCE_LUNG),
+        Criterion("fvc", "exclusion", "hard", Compare("fvc_pct", "<", s.fvc_min_pct), SOURCE_LUNG),
     )
     return RuleSet(
         code="general_ebmt2025",
         title="General criteria, EBMT 2025",
         version="2025.1",
-        source="EBMT ADWP recommendations for rheumatic diseases, BMT 2025, Table 2",
+        source="EBMT 2025 recommendations for rheumatic diseases [@Alexander2025, Table 2]",
         criteria=criteria,
         workup=(
             "performance status",

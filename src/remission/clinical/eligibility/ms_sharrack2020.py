@@ -1,17 +1,18 @@
-"""Multiple sclerosis — the typical selection rule set after Sharrack et al., BMT 2020 (EBMT ADWP/JACIE).
+"""Multiple sclerosis — a selection rule set after the EBMT ADWP/JACIE guidelines (Sharrack 2020).
 
 References
 ----------
-- Sharrack B, et al. Autologous haematopoietic stem cell transplantation and other cellular therapy in
-  multiple sclerosis and immune-mediated neurological diseases: updated guidelines and recommendations
-  from the EBMT ADWP and JACIE. BMT 2020;55:283 ✔ (abstract): main indication highly active RRMS failing
-  DMTs; a possible role in progressive MS with a significant inflammatory component.
-- The thresholds of the "typical rule set" are from memory (◐, clinical-content.md §1.4 and §6 item 2):
-  inflammatory activity in the past 12 months despite ≥ 1 full course of DMT (≥ 2 relapses, or 1 relapse
-  plus Gd+ or new T2 lesions at a separate time point); EDSS ≤ 5.5 usual (MIST 2.0–6.0; some centres
-  ≤ 6.5); age < 45 optimal (up to 50–55 in protocols); duration < 10 years; progressive MS only with
-  activity in the past 12 months, age < 45, duration < 10 years and EDSS < 6.0. MIST required ≥ 2 relapses
-  on DMT in the prior year ✔ (PMC6439765).
+- [@Sharrack2020, abstract] ✔: increasing evidence "to support its use in highly active relapsing
+  remitting MS failing to respond to disease modifying therapies"; aHSCT "may have a potential role in
+  the treatment of the progressive forms of MS with a significant inflammatory component". This sets the
+  shape of the rule set (relapsing course, or progressive with inflammatory activity; activity despite
+  DMT), not its thresholds.
+- MIST [@Burt2019, abstract] ✔: "at least 2 relapses while receiving DMT in the prior year" — the default
+  of ``min_relapses_12m`` (2) and ``min_dmt_failed`` (1).
+- Every other threshold is an assumption (setting), not from a named table ◐: the alternative of one
+  relapse plus Gd+ or new T2 lesions; the EDSS ceilings (5.5 usual, 6.5 outer); age (45 optimal, 55
+  outer); duration < 10 years; and the progressive-MS exception (activity in 12 months, age < 45,
+  duration < 10 years, EDSS < 6.0).
 
 Settings: every threshold is in :class:`MsSettings`. Where centres differ (EDSS 5.5 vs 6.5; age 45 vs 55)
 the rule is two-tier: beyond the outer value a hard failure, between the values an MDT review.
@@ -25,21 +26,23 @@ from dataclasses import dataclass
 
 from remission.clinical.eligibility.core import AllOf, AnyOf, Compare, Is, RuleSet, include
 
-SOURCE = "Sharrack, BMT 2020 (EBMT ADWP/JACIE), typical rule set ◐"
+SOURCE_INDICATION = "[@Sharrack2020, abstract]"
+SOURCE_ACTIVITY = "MIST [@Burt2019, abstract]: ≥ 2 relapses on DMT in the prior year; other thresholds ◐"
+SOURCE_ASSUMED = "assumption (setting), not from a named table ◐"
 
 
 @dataclass(frozen=True)
 class MsSettings:
-    min_relapses_12m: int = 2  # ◐ (MIST ✔ ≥ 2 relapses on DMT)
-    min_dmt_failed: int = 1  # ◐ "≥ 1 full course of (high-efficacy) DMT"
-    edss_review_max: float = 5.5  # ◐ usual ceiling; above it MDT review
-    edss_max: float = 6.5  # ◐ the highest centre ceiling; above it not eligible
-    age_review_below: float = 45  # ◐ optimal
-    age_max: float = 55  # ◐ protocol limit
-    duration_review_below_years: float = 10  # ◐
-    progressive_edss_below: float = 6.0  # ◐ from a secondary summary
-    progressive_age_below: float = 45  # ◐
-    progressive_duration_below_years: float = 10  # ◐
+    min_relapses_12m: int = 2  # ✔ [@Burt2019, abstract] "at least 2 relapses while receiving DMT"
+    min_dmt_failed: int = 1  # ✔ [@Burt2019, abstract] relapses "while receiving DMT"
+    edss_review_max: float = 5.5  # ◐ assumption: usual ceiling; above it MDT review
+    edss_max: float = 6.5  # ◐ assumption: outer ceiling; above it not eligible
+    age_review_below: float = 45  # ◐ assumption: optimal
+    age_max: float = 55  # ◐ assumption: outer limit
+    duration_review_below_years: float = 10  # ◐ assumption
+    progressive_edss_below: float = 6.0  # ◐ assumption
+    progressive_age_below: float = 45  # ◐ assumption
+    progressive_duration_below_years: float = 10  # ◐ assumption
 
 
 def ms_sharrack2020(settings: MsSettings | None = None) -> RuleSet:
@@ -57,7 +60,7 @@ def ms_sharrack2020(settings: MsSettings | None = None) -> RuleSet:
         include(
             "relapsing_course",
             Compare("ms_course", "==", "rrms"),
-            SOURCE,
+            SOURCE_INDICATION,
             exception=progressive_active,
             exception_text=(
                 f"progressive MS, clinical or MRI activity in 12 months, age < {s.progressive_age_below:g}, "
@@ -77,36 +80,36 @@ def ms_sharrack2020(settings: MsSettings | None = None) -> RuleSet:
                     ),
                 )
             ),
-            SOURCE,
+            SOURCE_ACTIVITY,
         ),
-        include("edss_max", Compare("edss", "<=", s.edss_max), SOURCE),
+        include("edss_max", Compare("edss", "<=", s.edss_max), SOURCE_ASSUMED),
         include(
             "edss_usual",
             Compare("edss", "<=", s.edss_review_max),
-            SOURCE,
+            SOURCE_ASSUMED,
             strength="relative",
-            note="EDSS ceilings differ between centres (5.5–6.5)",
+            note="EDSS band 5.5–6.5, an assumption",
         ),
-        include("ms_age_max", Compare("age_years", "<=", s.age_max), SOURCE),
+        include("ms_age_max", Compare("age_years", "<=", s.age_max), SOURCE_ASSUMED),
         include(
             "ms_age_optimal",
             Compare("age_years", "<", s.age_review_below),
-            SOURCE,
+            SOURCE_ASSUMED,
             strength="relative",
-            note="best candidates are younger (NMSS 2021: under 50)",
+            note="younger candidates do better (an assumption)",
         ),
         include(
             "ms_duration",
             Compare("disease_duration_years", "<", s.duration_review_below_years),
-            SOURCE,
+            SOURCE_ASSUMED,
             strength="relative",
         ),
     )
     return RuleSet(
         code="ms_sharrack2020",
-        title="Multiple sclerosis, Sharrack 2020 typical rule set",
+        title="Multiple sclerosis, after Sharrack 2020",
         version="2020.1",
-        source="Sharrack et al., BMT 2020;55:283 (thresholds ◐, settings)",
+        source="[@Sharrack2020, abstract]; MIST [@Burt2019, abstract]; other thresholds ◐, settings",
         criteria=criteria,
         disease="ms",
         workup=("MRI brain and spine with gadolinium within 3 months", "EDSS by a certified rater"),

@@ -1,25 +1,34 @@
-"""Systemic sclerosis — EBMT 2025 selection criteria with the EBMT 2017 cardiopulmonary exclusions.
+"""Systemic sclerosis — EBMT 2025 selection criteria with the EBMT cardiopulmonary exclusions.
 
 References
 ----------
-- EBMT 2025 recommendations for rheumatic diseases, BMT 2025 (s41409-025-02695-y), Table 5 ✔:
-  age ≤ 60 recommended (over 60 only with comorbidity assessment and MDT agreement); diffuse progressive
-  SSc meeting the 2013 ACR/EULAR criteria; duration < 5 years optimal (I), ≥ 5 years only for severe
-  progressive disease (III); second line after ≥ 6 months of first-line therapy with sustained activity,
-  or intolerance (I), first line possible in high-risk rapidly progressive patients (III);
-  **mRSS > 15 + ≥ 1 visceral organ**, or **mRSS > 20 without visceral involvement but CRP > 10 mg/L**
-  (I); exception: progressive ILD on CT with mRSS < 15, limited SSc or SSc sine scleroderma (III).
-  Absolute exclusions, all protocols: septal bounce on cardiac MRI, constrictive pericarditis,
-  tamponade. Standard Cy 200 mg/kg protocols: PASP > 40 mmHg at rest or > 45 with fluid challenge, or
-  mPAP > 25 at rest or > 30 with fluid challenge (right-heart catheter).
-- Farge et al., BMT 2017;52:1495, Table 3 ✔ (via PMC10242691): PAH limits as above; fall in, or no rise
-  of, cardiac output after fluid; PVR > 3 Wood units; LVEF < 45 % (covered by the general rule set);
-  D-sign or septal bounce; unrevascularised severe CAD; untreated severe arrhythmia; tamponade or
-  constrictive pericarditis; symptomatic cardiac disease; TAPSE < 1.8 cm.
+- EBMT 2025 recommendations for rheumatic diseases, [@Alexander2025, Table 5] ✔: age limit 60 years
+  (older "along with co-morbidity assessment and the agreement of the MDT", level III); diffuse
+  progressive SSc meeting the 2013 ACR/EULAR criteria; duration < 5 years optimal (I), after 5 years only
+  for severe progressive disease (III); second line after 6 months of first-line therapy with sustained
+  activity, or intolerance (I), first line possible in high-risk rapidly progressive patients (III);
+  "mRSS >15 and visceral involvement with at least 1 organ manifestation OR mRSS >20 without visceral
+  organ involvement but evidence of inflammatory disease (increased CRP >10 mg/L …)" (I); progressive
+  ILD on chest CT "may be eligible in case of mRSS <15 and limited SSc or even sine scleroderma" (III).
+  Exclusions: "absolute contraindications for all protocols are cardiac MRI with septal bounce,
+  constrictive pericarditis or cardiac tamponade"; "absolute contraindications for standard protocols
+  using high-dose cyclo-phosphamide (200 mg/kg) are PASP >40 mmHg at rest or >45 mmHg with fluid
+  challenge, or mPAP >25 mmHg at rest or >30 mmHg with fluid challenge (RHC) according to EBMT
+  recommendations".
+- The EBMT cardiac exclusions as tabulated in the review [@Penglase2023, Table 3] ✔, column "EBMT
+  Recommendations": the PAH limits above; "Decrease or lack of augmentation of CO after fluid challenge";
+  "Pulmonary vascular resistance > 3 wood units"; "LVEF < 45%" (covered by the general rule set); "D-sign
+  or septal bounce"; "Unrevascularised severe coronary artery disease"; "Untreated severe arrhythmia";
+  "Cardiac tamponade Constrictive pericarditis"; "Symptomatic cardiac disease"; "Tricuspid annular plane
+  systolic excursion < 1.8 cm". These figures were read in that review, not in the EBMT cardiopulmonary
+  recommendations themselves ([@Farge2017], of which only the abstract was read: the recommendations
+  combine "pulmonary function tests, echocardiography, cardiac magnetic resonance imaging and invasive
+  hemodynamic testing").
 
-Settings: every threshold is in :class:`SscSettings` with the verified value as default. The limits for
-cardiac-adapted (reduced-Cy) protocols were not retrieved (⚠, clinical-content.md §1.3), so with
-``protocol="cardiac_adapted"`` the PAH limits become relative criteria (MDT review), not exclusions.
+Settings: every threshold is in :class:`SscSettings` with the checked value as default. Table 5 goes on
+to give limits for cardiac-adapted (reduced-cyclophosphamide) protocols; that text was not retrieved (◐),
+so with ``protocol="cardiac_adapted"`` the PAH limits become relative criteria (MDT review), not
+exclusions.
 """
 
 from __future__ import annotations
@@ -28,9 +37,9 @@ from dataclasses import dataclass
 
 from remission.clinical.eligibility.core import AllOf, AnyOf, Compare, Is, RuleSet, exclude, include
 
-SOURCE_2025 = "EBMT 2025, Table 5"
-SOURCE_PAH = "EBMT 2025, Table 5 (Cy 200 mg/kg protocols); Farge, BMT 2017, Table 3"
-SOURCE_2017 = "Farge, BMT 2017;52:1495, Table 3"
+SOURCE_2025 = "[@Alexander2025, Table 5]"
+SOURCE_PAH = "[@Alexander2025, Table 5] (Cy 200 mg/kg protocols); [@Penglase2023, Table 3] (EBMT column)"
+SOURCE_CARDIAC = "EBMT recommendations as tabulated in [@Penglase2023, Table 3]"
 
 PROTOCOLS = ("standard_cy200", "cardiac_adapted")
 UNKNOWN_PROTOCOL = "SSc rule set: protocol {value!r} is not one of {allowed}"
@@ -38,19 +47,19 @@ UNKNOWN_PROTOCOL = "SSc rule set: protocol {value!r} is not one of {allowed}"
 
 @dataclass(frozen=True)
 class SscSettings:
-    age_max_years: float = 60  # ✔ over 60 only with MDT agreement (relative)
-    mrss_with_organ_above: int = 15  # ✔ mRSS > 15 + ≥ 1 visceral organ
-    mrss_without_organ_above: int = 20  # ✔ mRSS > 20 ...
-    crp_above_mg_l: float = 10  # ✔ ... with CRP > 10 mg/L
-    duration_optimal_below_years: float = 5  # ✔ < 5 years optimal
-    first_line_min_months: float = 6  # ✔
-    pasp_rest_max_mmhg: float = 40  # ✔
-    pasp_fluid_max_mmhg: float = 45  # ✔
-    mpap_rest_max_mmhg: float = 25  # ✔
-    mpap_fluid_max_mmhg: float = 30  # ✔
-    pvr_max_wood: float = 3  # ✔ EBMT 2017
-    tapse_min_cm: float = 1.8  # ✔ EBMT 2017
-    protocol: str = "standard_cy200"  # ⚠ cardiac-adapted limits not retrieved
+    age_max_years: float = 60  # ✔ [@Alexander2025, Table 5]; over 60 only with MDT agreement (relative)
+    mrss_with_organ_above: int = 15  # ✔ [@Alexander2025, Table 5] mRSS > 15 + ≥ 1 visceral organ
+    mrss_without_organ_above: int = 20  # ✔ [@Alexander2025, Table 5] mRSS > 20 ...
+    crp_above_mg_l: float = 10  # ✔ [@Alexander2025, Table 5] ... with CRP > 10 mg/L
+    duration_optimal_below_years: float = 5  # ✔ [@Alexander2025, Table 5] < 5 years optimal
+    first_line_min_months: float = 6  # ✔ [@Alexander2025, Table 5] "after 6 months of first-line therapy"
+    pasp_rest_max_mmhg: float = 40  # ✔ [@Alexander2025, Table 5]; [@Penglase2023, Table 3]
+    pasp_fluid_max_mmhg: float = 45  # ✔ [@Alexander2025, Table 5]; [@Penglase2023, Table 3]
+    mpap_rest_max_mmhg: float = 25  # ✔ [@Alexander2025, Table 5]; [@Penglase2023, Table 3]
+    mpap_fluid_max_mmhg: float = 30  # ✔ [@Alexander2025, Table 5]; [@Penglase2023, Table 3]
+    pvr_max_wood: float = 3  # ✔ [@Penglase2023, Table 3], EBMT column
+    tapse_min_cm: float = 1.8  # ✔ [@Penglase2023, Table 3], EBMT column
+    protocol: str = "standard_cy200"  # ◐ cardiac-adapted limits of [@Alexander2025, Table 5] not retrieved
 
     def __post_init__(self) -> None:
         if self.protocol not in PROTOCOLS:
@@ -118,7 +127,7 @@ def ssc_ebmt2025(settings: SscSettings | None = None) -> RuleSet:
             strength="relative",
             note="first line possible in high-risk, rapidly progressive patients (III)",
         ),
-        exclude("septal_bounce", Is("septal_bounce"), SOURCE_2025 + " (absolute); " + SOURCE_2017),
+        exclude("septal_bounce", Is("septal_bounce"), SOURCE_2025 + " (absolute); " + SOURCE_CARDIAC),
         exclude("constrictive_pericarditis", Is("constrictive_pericarditis"), SOURCE_2025 + " (absolute)"),
         exclude("tamponade", Is("tamponade"), SOURCE_2025 + " (absolute)"),
         exclude("pasp_rest", Compare("pasp_rest_mmhg", ">", s.pasp_rest_max_mmhg), SOURCE_PAH, strength=pah),
@@ -129,18 +138,18 @@ def ssc_ebmt2025(settings: SscSettings | None = None) -> RuleSet:
         exclude(
             "mpap_fluid", Compare("mpap_fluid_mmhg", ">", s.mpap_fluid_max_mmhg), SOURCE_PAH, strength=pah
         ),
-        exclude("cardiac_output_fluid", Is("cardiac_output_no_rise_on_fluid"), SOURCE_2017, strength=pah),
-        exclude("pvr", Compare("pvr_wood_units", ">", s.pvr_max_wood), SOURCE_2017, strength=pah),
-        exclude("tapse", Compare("tapse_cm", "<", s.tapse_min_cm), SOURCE_2017),
-        exclude("severe_cad", Is("unrevascularised_severe_cad"), SOURCE_2017),
-        exclude("severe_arrhythmia", Is("untreated_severe_arrhythmia"), SOURCE_2017),
-        exclude("symptomatic_cardiac", Is("symptomatic_cardiac_disease"), SOURCE_2017),
+        exclude("cardiac_output_fluid", Is("cardiac_output_no_rise_on_fluid"), SOURCE_CARDIAC, strength=pah),
+        exclude("pvr", Compare("pvr_wood_units", ">", s.pvr_max_wood), SOURCE_CARDIAC, strength=pah),
+        exclude("tapse", Compare("tapse_cm", "<", s.tapse_min_cm), SOURCE_CARDIAC),
+        exclude("severe_cad", Is("unrevascularised_severe_cad"), SOURCE_CARDIAC),
+        exclude("severe_arrhythmia", Is("untreated_severe_arrhythmia"), SOURCE_CARDIAC),
+        exclude("symptomatic_cardiac", Is("symptomatic_cardiac_disease"), SOURCE_CARDIAC),
     )
     return RuleSet(
         code="ssc_ebmt2025",
-        title=f"Systemic sclerosis, EBMT 2025 + EBMT 2017 cardiopulmonary ({s.protocol})",
+        title=f"Systemic sclerosis, EBMT 2025 + EBMT cardiopulmonary exclusions ({s.protocol})",
         version="2025.1",
-        source="EBMT 2025 Table 5; Farge, BMT 2017 Table 3",
+        source="EBMT 2025 [@Alexander2025, Table 5]; EBMT cardiac exclusions [@Penglase2023, Table 3]",
         criteria=criteria,
         disease="ssc",
         workup=("right-heart catheter with fluid challenge", "cardiac MRI", "echocardiography with TAPSE"),

@@ -2,18 +2,25 @@
 
 Reference: Burt RK, Shah SJ, Dill K, et al. Autologous non-myeloablative haemopoietic stem-cell
 transplantation compared with pulse cyclophosphamide once per month for systemic sclerosis (ASSIST):
-an open-label, randomised phase 2 trial. Lancet 2011;378:498-506. Primary end point ✔
-(clinical-content.md §1.3): improvement = a fall in mRSS of more than 25 % or a rise in FVC of more than
-10 % at 12 months.
+an open-label, randomised phase 2 trial. Lancet 2011;378:498-506 [@Burt2011]. Primary end point ✔
+[@Burt2011, abstract]: "improvement at 12 months' follow-up, defined as a decrease in mRSS (>25 for those
+with initial mRSS >14) or an increase in forced vital capacity by more than 10" (the % signs were lost on
+the page read; a review's trial table gives "a decrease in mRSS (>25% for those with initial mRSS >14) or
+an increase in FVC > 10%").
 
-Settings (:class:`~remission.clinical.settings_scores.AssistSettings`): both thresholds; whether the FVC
-rise is relative to baseline (default) or in % predicted points ⚠; the time point (365 days) and the
-window around it (± 90 days). Baseline = the last value on or before the baseline date; follow-up = the
-value nearest the time point inside the window (the earlier one on a tie).
+So the mRSS criterion counts only for a patient whose baseline mRSS is above 14 ✔: with a baseline of 14
+or less, an mRSS fall is reported as evidence but is not a response; only the FVC criterion can be met.
 
-Decision: ``response`` if either component is met (even if the other is missing); ``no_response`` when
-both are known and neither is met; otherwise not computable. Percentages are rounded to 6 decimals
-before comparing, so 80 → 88 is a rise of exactly 10 % (not a response: "more than").
+Settings (:class:`~remission.clinical.settings_scores.AssistSettings`): both thresholds; the baseline mRSS
+above which the mRSS criterion applies (14 ✔; None = always); whether the FVC rise is relative to baseline
+(default) or in % predicted points ⚠; the time point (365 days ✔) and the window around it (± 90 days ◐).
+Baseline = the last value on or before the baseline date; follow-up = the value nearest the time point
+inside the window (the earlier one on a tie).
+
+Decision: ``response`` if either applicable component is met (even if the other is missing);
+``no_response`` when every applicable component is known and none is met; otherwise not computable.
+Percentages are rounded to 6 decimals before comparing, so 80 → 88 is a rise of exactly 10 % (not a
+response: "more than").
 """
 
 from __future__ import annotations
@@ -32,7 +39,7 @@ from remission.clinical.responses._common import (
 from remission.clinical.settings_scores import AssistSettings
 
 DEFINITION = "assist_response"
-SOURCE = "Burt RK et al. Lancet 2011;378:498-506 (ASSIST primary end point)"
+SOURCE = "Burt RK et al. Lancet 2011;378:498-506 (ASSIST primary end point) [@Burt2011, abstract]"
 RESPONSE = "response"
 NO_RESPONSE = "no_response"
 DEFAULT_SETTINGS = AssistSettings()
@@ -64,7 +71,16 @@ def assist_response(
     unknown: list[str] = []
 
     m0, m1 = _baseline(mrss, baseline_date), _follow_up(mrss, baseline_date, settings)
-    if m0 is None or m1 is None or m0.value <= 0:
+    qualifier = settings.mrss_min_baseline
+    not_applicable: str | None = None
+    if m0 is not None and qualifier is not None and m0.value <= qualifier:
+        # the mRSS criterion applies only to a baseline mRSS above the qualifier (ASSIST: > 14)
+        not_applicable = f"mRSS criterion not applicable: baseline mRSS {m0.value:g} ≤ {qualifier:g}"
+        evidence.append(Evidence(m0.date, m0.value, "baseline mRSS (criterion not applicable)"))
+        if m1 is not None and m0.value > 0:
+            evidence.append(Evidence(m1.date, m1.value, "follow-up mRSS"))
+            evidence.append(Evidence(m1.date, percent(m0.value - m1.value, m0.value), "mRSS fall, %"))
+    elif m0 is None or m1 is None or m0.value <= 0:
         unknown.append("mRSS: " + ("baseline is 0" if m0 and m1 else "no baseline or no value in the window"))
     else:
         fall = percent(m0.value - m1.value, m0.value)
@@ -96,9 +112,9 @@ def assist_response(
         return ResponseResult(DEFINITION, RESPONSE, tuple(evidence), "; ".join(met), None, SOURCE)
     if unknown:
         reason = "neither threshold met by the values known; missing: " + "; ".join(unknown)
+        if not_applicable:
+            reason += f" ({not_applicable})"
         return ResponseResult(DEFINITION, NOT_COMPUTABLE, tuple(evidence), reason, None, SOURCE)
-    reason = (
-        f"mRSS fall ≤ {settings.mrss_fall_pct:g} % and FVC rise ≤ {settings.fvc_rise_pct:g} at "
-        f"{settings.timepoint_days} days"
-    )
+    mrss_part = not_applicable or f"mRSS fall ≤ {settings.mrss_fall_pct:g} %"
+    reason = f"{mrss_part} and FVC rise ≤ {settings.fvc_rise_pct:g} at {settings.timepoint_days} days"
     return ResponseResult(DEFINITION, NO_RESPONSE, tuple(evidence), reason, None, SOURCE)

@@ -1,6 +1,6 @@
 """Confirmed disability progression (CDP) in multiple sclerosis, on a series of EDSS ratings.
 
-Definition ◐ (common convention; clinical-content.md §4.2, §6 item 6 — every part is a setting,
+Definition ◐ (a common convention — every part is a setting,
 :class:`~remission.clinical.settings_scores.CdpSettings`):
 
 | Baseline EDSS | Increase needed (default) |
@@ -17,7 +17,11 @@ Definition ◐ (common convention; clinical-content.md §4.2, §6 item 6 — eve
   CDP3) stays at or above that level. The event date is the date of the first raised EDSS.
 - An increase that holds to the last EDSS but is not yet ``confirmation_days`` old is ``unconfirmed``.
 
-Trial variants ⚠: MIST — ≥1.0 sustained ≥6 months ✔; Muraro 2017 — 1.0 (0.5 from 5.5) at 6 or 12 months.
+Variants ⚠ (settings): +0.5 already from a baseline of 5.5
+(:data:`~remission.clinical.settings_scores.CDP_BANDS_FROM_5_5`, [@MecaLallana2021, abstract]); Muraro 2017
+◐ — +1.0 from any baseline confirmed at 12 months
+(:data:`~remission.clinical.settings_scores.CDP_SETTINGS_MURARO`, [@Muraro2017]; its definition was read only
+in a news summary of the paper, see the settings module).
 """
 
 from __future__ import annotations
@@ -36,7 +40,10 @@ from remission.clinical.scores.edss_kurtzke1983 import EDSS
 from remission.clinical.settings_scores import CdpSettings
 
 DEFINITION = "cdp"
-SOURCE = "Common CDP convention (clinical-content.md §4.2) ◐; settings name the variant"
+SOURCE = (
+    "Common CDP convention ◐; variants ⚠ [@MecaLallana2021, abstract] [@Muraro2017]; "
+    "settings name the variant"
+)
 PROGRESSION = "progression"
 NO_PROGRESSION = "no_progression"
 UNCONFIRMED = "unconfirmed"

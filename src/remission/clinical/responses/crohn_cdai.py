@@ -1,8 +1,9 @@
 """Crohn's disease: CDAI remission and CDAI response.
 
-Reference: Best WR et al. Gastroenterology 1976;70:439-44 (CDAI; remission <150 ✔). Response as a fall
-of ≥70 (CR-70) or ≥100 (CR-100) points ✔ (clinical-content.md §4.5); which fall is used is a setting
-(:class:`~remission.clinical.settings_scores.CrohnResponseSettings`, default CR-100).
+Reference: Best WR et al. Gastroenterology 1976;70:439-44 [@Best1976, abstract] (CDAI). Remission <150 ⚠:
+Best 1976 calls "150 and below" quiescent; <150 is the trial convention ◐. Response as a fall of ≥70
+(CR-70) or ≥100 (CR-100) points ◐ (trial conventions, no named table read); which fall is used is a
+setting (:class:`~remission.clinical.settings_scores.CrohnResponseSettings`, default CR-100).
 
 Remission: CDAI < 150 at the assessment. Response: baseline CDAI − follow-up CDAI ≥ the fall (rounded to
 6 decimals before comparing).
@@ -13,7 +14,7 @@ from __future__ import annotations
 from remission.clinical.responses._common import DATES_OUT_OF_ORDER, Evidence, Measurement, ResponseResult
 from remission.clinical.settings_scores import CrohnResponseSettings
 
-SOURCE = "Best WR et al. Gastroenterology 1976;70:439-44; CR-70/CR-100 response"
+SOURCE = "Best WR et al. Gastroenterology 1976;70:439-44 [@Best1976, abstract]; CR-70/CR-100 response ◐"
 REMISSION = "remission"
 NO_REMISSION = "no_remission"
 RESPONSE = "response"

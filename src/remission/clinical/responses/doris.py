@@ -1,13 +1,14 @@
 """DORIS remission in SLE (Definition Of Remission In SLE, 2021).
 
 Reference: van Vollenhoven RF, Bertsias G, Doria A, et al. 2021 DORIS definition of remission in SLE:
-final recommendations from an international task force. Lupus Sci Med 2021;8:e000538.
-Criteria ◐ (clinical-content.md §4.3), all settings
+final recommendations from an international task force. Lupus Sci Med 2021;8:e000538
+[@vanVollenhoven2021]. Criteria ✔ [@vanVollenhoven2021, abstract], all settings
 (:class:`~remission.clinical.settings_scores.DorisSettings`):
 
 - clinical SLEDAI-2K = 0 (SLEDAI-2K without low complement and increased DNA binding: serology ignored);
 - physician global assessment < 0.5 (0–3 scale);
-- prednisone (equivalent) ≤ 5 mg/day;
+- prednisone (equivalent) ≤ 5 mg/day ("prednisolone 5 mg/day or less" in the abstract; ⚠ "<5 mg/day" in
+  the final recommendation of its Table 2);
 - stable antimalarials, immunosuppressants and approved biologics are allowed — not checked here.
 
 Evaluated at the latest assessment on or before ``at``. Missing inputs: not computable, listing them.
@@ -24,7 +25,7 @@ from remission.clinical.scores.sledai2k_gladman2002 import sledai2k
 from remission.clinical.settings_scores import DorisSettings
 
 DEFINITION = "doris_remission"
-SOURCE = "van Vollenhoven RF et al. Lupus Sci Med 2021;8:e000538 (DORIS 2021)"
+SOURCE = "van Vollenhoven RF et al. Lupus Sci Med 2021;8:e000538 (DORIS 2021) [@vanVollenhoven2021, abstract]"
 REMISSION = "remission"
 NO_REMISSION = "no_remission"
 DEFAULT_SETTINGS = DorisSettings()

@@ -1,8 +1,11 @@
 """EULAR response criteria for RA, from two DAS28 values.
 
 Reference: van Gestel AM, Prevoo MLL, van 't Hof MA, et al. Development and validation of the European
-League Against Rheumatism response criteria for rheumatoid arthritis. Arthritis Rheum 1996;39:34-40.
-Table ✔ (clinical-content.md §4.4):
+League Against Rheumatism response criteria for rheumatoid arthritis. Arthritis Rheum 1996;39:34-40
+[@vanGestel1996]. Table ◐ — the paper's own table was not read here; the matrix below agrees cell by cell
+with the EULAR response table reproduced by MDCalc (DAS28-ESR and DAS28-CRP pages) and with NICE TA195
+(improvement "of 0.6 or less is considered a poor response, and improvements greater than 1.2 points
+indicate a good response"):
 
 | DAS28 at follow-up | improvement > 1.2 | > 0.6 to ≤ 1.2 | ≤ 0.6 |
 |--------------------|-------------------|----------------|-------|
@@ -20,7 +23,7 @@ from remission.clinical.responses._common import DATES_OUT_OF_ORDER, Evidence, M
 from remission.clinical.scores.das28 import SCORE_RANGE
 
 DEFINITION = "eular_response"
-SOURCE = "van Gestel AM et al. Arthritis Rheum 1996;39:34-40"
+SOURCE = "van Gestel AM et al. Arthritis Rheum 1996;39:34-40 [@vanGestel1996] ◐"
 GOOD = "good"
 MODERATE = "moderate"
 NONE = "none"

@@ -1,8 +1,9 @@
 """Lupus Low Disease Activity State (LLDAS).
 
 Reference: Franklyn K, Lau CS, Navarra SV, et al. Definition and initial validation of a Lupus Low
-Disease Activity State (LLDAS). Ann Rheum Dis 2016;75:1615-21. Criteria ◐ (clinical-content.md §4.3);
-thresholds are settings (:class:`~remission.clinical.settings_scores.LldasSettings`):
+Disease Activity State (LLDAS). Ann Rheum Dis 2016;75:1615-21 [@Franklyn2016]. Criteria ✔
+[@Franklyn2016, Table 1] ("LLDAS definition", items 1–5 below); thresholds are settings
+(:class:`~remission.clinical.settings_scores.LldasSettings`):
 
 1. SLEDAI-2K ≤ 4, with no activity in major organ systems (renal, CNS, cardiopulmonary, vasculitis,
    fever) and no haemolytic anaemia or gastrointestinal activity;
@@ -27,12 +28,13 @@ from remission.clinical.scores.sledai2k_gladman2002 import sledai2k
 from remission.clinical.settings_scores import LldasSettings
 
 DEFINITION = "lldas"
-SOURCE = "Franklyn K et al. Ann Rheum Dis 2016;75:1615-21"
+SOURCE = "Franklyn K et al. Ann Rheum Dis 2016;75:1615-21 [@Franklyn2016, Table 1]"
 LLDAS = "lldas"
 NOT_LLDAS = "not_lldas"
 DEFAULT_SETTINGS = LldasSettings()
 
-# SLEDAI-2K descriptors of the major organ systems (Franklyn 2016, criterion 1)
+# SLEDAI-2K descriptors of the major organ systems named in [@Franklyn2016, Table 1] item 1 (renal, CNS,
+# cardiopulmonary, vasculitis, fever); which descriptors belong to each system is ◐
 MAJOR_ORGAN: dict[str, tuple[str, ...]] = {
     "CNS": (
         "seizure",

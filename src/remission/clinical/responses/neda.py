@@ -1,10 +1,12 @@
 """No evidence of disease activity (NEDA-3) in multiple sclerosis over a window.
 
-Definition ◐ (clinical-content.md §4.2): over the window, (1) no relapse, (2) no confirmed disability
-progression (:mod:`~remission.clinical.responses.cdp`, its settings) and (3) no MRI activity — no new or
-enlarging T2 lesion and no gadolinium-enhancing (Gd+) lesion. After aHSCT the MRI is re-baselined, usually
-~6 months after transplant ◐: scans up to ``mri_rebaseline_days`` after the window start are the
-reference and are not counted (:class:`~remission.clinical.settings_scores.NedaSettings`).
+Definition ✔ [@Perumal2019, abstract]: "NEDA (no 24-week–confirmed EDSS worsening, no relapses, no
+gadolinium-enhancing lesions, and no new/newly enlarging T2-hyperintense lesions)". Over the window: (1) no
+relapse, (2) no confirmed disability progression (:mod:`~remission.clinical.responses.cdp`, its settings;
+the default confirmation of 180 days ◐ is close to, not equal to, 24 weeks = 168 days) and (3) no MRI
+activity. After aHSCT the MRI is often re-baselined some months after transplant ◐: scans up to
+``mri_rebaseline_days`` after the window start are the reference and are not counted
+(:class:`~remission.clinical.settings_scores.NedaSettings`).
 
 Decision: ``evidence_of_activity`` as soon as any component shows activity (``event_date`` = the first
 event); ``neda`` when all three are known to be quiet; otherwise not computable, with the reason (no MRI
@@ -23,7 +25,7 @@ from remission.clinical.responses.cdp import PROGRESSION, confirmed_disability_p
 from remission.clinical.settings_scores import NedaSettings
 
 DEFINITION = "neda3"
-SOURCE = "NEDA-3 (no relapse, no CDP, no new/enlarging T2 or Gd+ lesion) ◐; clinical-content.md §4.2"
+SOURCE = "NEDA-3 (no relapse, no CDP, no new/enlarging T2 or Gd+ lesion) [@Perumal2019, abstract]"
 NEDA = "neda"
 ACTIVITY = "evidence_of_activity"
 NEGATIVE_COUNT = "MRI {date}: {what} = {value!r} must be a whole number ≥ 0"

@@ -1,10 +1,12 @@
 """Crohn's Disease Activity Index (CDAI).
 
 Reference: Best WR, Becktel JM, Singleton JW, Kern F Jr. Development of a Crohn's disease activity index.
-National Cooperative Crohn's Disease Study. Gastroenterology 1976;70:439-44. Multipliers ✔
-(clinical-content.md §4.5). Not to be confused with the RA CDAI (``cdai_ra``).
+National Cooperative Crohn's Disease Study. Gastroenterology 1976;70:439-44. Only the abstract was read:
+the index uses "eight selected variables" ✔ [@Best1976, abstract]; the multipliers below ◐ are those
+reproduced by every calculator and review seen, not read in the paper's own table. Not to be confused with
+the RA CDAI (``cdai_ra``).
 
-| Term (published variable)                                         | Multiplier |
+| Term (variable)                                                   | Multiplier |
 |-------------------------------------------------------------------|------------|
 | X1 number of liquid or very soft stools, each day for 7 days      | ×2         |
 | X2 abdominal pain (0 none – 3 severe), each day for 7 days        | ×5         |
@@ -19,11 +21,15 @@ Complication categories (X4): arthritis/arthralgia; iritis/uveitis; erythema nod
 or aphthous stomatitis; anal fissure, fistula or abscess; other fistula; fever >37.8 °C in the past week.
 
 Conventions that differ ⚠ (settings, :class:`~remission.clinical.settings_scores.CdaiCrohnSettings`):
-the 7-day diary terms are the sums of the daily values (Best 1976, default) or, in some calculators, one
-mean daily value; some calculators floor X8 at −10. Haematocrit and weight terms are negative when the
-patient is above the standard, as published.
+the 7-day diary terms are the sums of the daily values (default ◐) or, in some calculators, one mean daily
+value; some calculators floor X8 at −10. Haematocrit and weight terms are negative when the patient is
+above the standard (no floor by default ◐).
 
-Categories ✔: remission <150; active 150–450; severe >450.
+Categories: remission <150 ⚠; active 150–450; severe >450 ✔. [@Best1976, abstract]: "Index values of 150
+and below are associated with quiescent disease; values above that indicate active disease, and values
+above 450 are seen with extremely severe disease" — so 150 itself is quiescent in Best 1976, while the
+remission band here (<150) follows the trial convention
+(:class:`~remission.clinical.settings_scores.CrohnResponseSettings`).
 
 Missing values: every diary day and every other item is needed (no imputation of missing diary days);
 otherwise not computable with the missing items listed. The standard weight (from height and sex tables)
@@ -50,7 +56,7 @@ from remission.clinical.settings_scores import Band, CdaiCrohnSettings, DiaryCon
 
 INSTRUMENT = "cdai_crohn"
 TITLE = "Crohn's Disease Activity Index"
-SOURCE = "Best WR et al. Gastroenterology 1976;70:439-44"
+SOURCE = "Best WR et al. Gastroenterology 1976;70:439-44 [@Best1976, abstract]"
 SCORE_RANGE = (-1100.0, 1600.0)  # wide bounds implied by the item ranges (negative X7/X8 allowed)
 DAYS = 7
 

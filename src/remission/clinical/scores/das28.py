@@ -1,18 +1,23 @@
 """Disease Activity Score in 28 joints: DAS28-ESR and DAS28-CRP.
 
-Reference: Prevoo MLL, van 't Hof MA, Kuper HH, et al. Modified disease activity scores that include
-twenty-eight-joint counts. Arthritis Rheum 1995;38:44-8 (DAS28-ESR). DAS28-CRP: the 4-variable CRP
-formula published by the DAS28 group (das-score.nl). Formulas ✔ (clinical-content.md §4.4):
+References: Prevoo MLL, van 't Hof MA, Kuper HH, et al. Arthritis Rheum 1995;38:44-8 [@Prevoo1995]
+(DAS28-ESR; the paper itself was not read). The 4-variable DAS28-CRP as tabulated in [@Prince2012, Table 1].
 
-    DAS28-ESR = 0.56·√TJC28 + 0.28·√SJC28 + 0.70·ln(ESR) + 0.014·GH
-    DAS28-CRP = 0.56·√TJC28 + 0.28·√SJC28 + 0.36·ln(CRP + 1) + 0.014·GH + 0.96
+    DAS28-ESR = 0.56·√TJC28 + 0.28·√SJC28 + 0.70·ln(ESR) + 0.014·GH                        ◐
+    DAS28-CRP = 0.56·√TJC28 + 0.28·√SJC28 + 0.36·ln(CRP + 1) + 0.014·GH + 0.96             ✔
+
+DAS28-CRP ✔ [@Prince2012, Table 1]: "0.56*√(TJC28) + 0.28*√(SJC28) + 0.36*ln(CRP+1) + 0.014*GH + 0.96", CRP in
+mg/L, GH on a 0–100 mm VAS. DAS28-ESR ◐: the same joint and GH terms with 0.70·ln(ESR), as on the DAS28
+group's formula page (das-score.nl: "DAS28(4) = (0.56*sqrt(t28) + 0.28*sqrt(sw28) + 0.70*Ln(ESR) + 0.014*GH");
+not read in Prevoo 1995 itself.
 
 Variables: TJC28 and SJC28 (tender and swollen joints of 28, 0–28), ESR (mm/h, 1–200), CRP (mg/L,
 0–500), GH = patient global assessment of health on a 0–100 mm VAS.
 
-Categories ✔: remission <2.6; low ≤3.2; moderate ≤5.1; high >5.1, applied to the value as reported
-(2 decimals). For DAS28-CRP the lower cut-offs <2.4 / ≤2.9 / ≤4.6 are also used ⚠ — a setting
-(:class:`~remission.clinical.settings_scores.Das28Settings`).
+Categories ◐: remission <2.6; low ≤3.2; moderate ≤5.1; high >5.1, applied to the value as reported
+(2 decimals); DAS28 <2.6 as remission ✔ [@Prince2012, Table 1]. For DAS28-CRP the cut-offs of
+[@Inoue2007, abstract] (2.3 / 2.7 / 4.1) are a setting ⚠
+(:data:`~remission.clinical.settings_scores.DAS28_CRP_BANDS_INOUE2007`).
 
 Missing values: all four inputs are needed; otherwise not computable with the missing ones listed.
 """
@@ -35,8 +40,8 @@ from remission.clinical.settings_scores import Band, Das28Settings
 
 TITLE_ESR = "DAS28-ESR"
 TITLE_CRP = "DAS28-CRP"
-SOURCE_ESR = "Prevoo MLL et al. Arthritis Rheum 1995;38:44-8"
-SOURCE_CRP = "DAS28 group, 4-variable DAS28-CRP formula (das-score.nl); after Prevoo 1995"
+SOURCE_ESR = "Prevoo MLL et al. Arthritis Rheum 1995;38:44-8 [@Prevoo1995] ◐"
+SOURCE_CRP = "4-variable DAS28-CRP [@Prince2012, Table 1]; cut-offs ⚠ [@Inoue2007, abstract]"
 SCORE_RANGE = (0.0, 10.0)
 
 TJC28 = int_item("tjc28", 0, 28, "Tender joint count (28)")

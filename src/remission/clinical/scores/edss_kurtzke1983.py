@@ -1,12 +1,15 @@
 """Kurtzke Expanded Disability Status Scale (EDSS): validation only.
 
 Reference: Kurtzke JF. Rating neurologic impairment in multiple sclerosis: an expanded disability status
-scale (EDSS). Neurology 1983;33:1444-52. Functional-system (FS) scales from the same paper, as printed
-in the Neurostatus definitions (Kappos, version 03/09).
+scale (EDSS). Neurology 1983;33:1444-52 [@Kurtzke1983].
 
-Variables: the EDSS step as the neurologist rates it — 0, 1.0, 1.5, 2.0 … 9.5, 10 (no 0.5) ◐
-(clinical-content.md §4.2); optionally the seven FS scores, stored and range-checked: pyramidal 0–6,
-cerebellar 0–5, brainstem 0–5, sensory 0–6, bowel and bladder 0–6, visual 0–6, cerebral 0–5.
+Variables: the EDSS step as the neurologist rates it — 0, 1.0, 1.5, 2.0 … 9.5, 10 ✔ [@Kurtzke1983,
+abstract]: the DSS steps "from 0 (normal) to 10 (death due to MS)", "each of the former steps (1,2,3 ... 9)
+now divided into two (1.0, 1.5, 2.0 ... 9.5)" — so no 0.5 step. Optionally the seven FS scores, stored and
+range-checked: pyramidal 0–6, cerebellar 0–5, brainstem 0–5, sensory 0–6, bowel and bladder 0–6, visual
+0–6, cerebral 0–5. The abstract gives the FS grades only as "0 = normal to 5 or 6 = maximal impairment" and
+names eight systems (the eighth, "Other", is not stored); which system goes to 5 and which to 6 is ◐ (the
+paper's appendix was not read).
 
 The EDSS is **not derived from the FS scores here**: the conversion (Neurostatus rules, with ambulation
 driving steps ≥4.0) could not be sourced exactly, so this module validates an EDSS rated by the
@@ -31,7 +34,7 @@ from remission.clinical.scores._common import (
 
 INSTRUMENT = "edss"
 TITLE = "Expanded Disability Status Scale (Kurtzke)"
-SOURCE = "Kurtzke JF. Neurology 1983;33:1444-52"
+SOURCE = "Kurtzke JF. Neurology 1983;33:1444-52 [@Kurtzke1983, abstract]"
 SCORE_RANGE = (0.0, 10.0)
 STEPS: tuple[float, ...] = (0.0, *(s / 2 for s in range(2, 20)), 10.0)  # 0, 1.0, 1.5, … 9.5, 10
 assert len(STEPS) == 20

@@ -1,9 +1,10 @@
 """Health Assessment Questionnaire Disability Index (HAQ-DI).
 
 References: Fries JF, Spitz P, Kraines RG, Holman HR. Measurement of patient outcome in arthritis.
-Arthritis Rheum 1980;23:137-45. Bruce B, Fries JF. The Stanford Health Assessment Questionnaire:
-dimensions and practical applications. Health Qual Life Outcomes 2003;1:20. Scoring ✔ as in the
-LOINC 75874-8 description.
+Arthritis Rheum 1980;23:137-45 [@Fries1980]. Bruce B, Fries JF. The Stanford Health Assessment
+Questionnaire: dimensions and practical applications. Health Qual Life Outcomes 2003;1:20 [@Bruce2003].
+The scoring rules below ◐ are the standard HAQ-DI conventions (Stanford HAQ instructions); they are not in
+the abstracts read, hence the settings.
 
 Variables: 20 questions in 8 categories, each 0 (without any difficulty), 1 (with some difficulty),
 2 (with much difficulty) or 3 (unable to do); per category, whether aids/devices or help from another
@@ -30,7 +31,8 @@ from remission.clinical.settings_scores import HaqDiSettings
 INSTRUMENT = "haq_di"
 TITLE = "HAQ Disability Index"
 SOURCE = (
-    "Fries JF et al. Arthritis Rheum 1980;23:137-45; Bruce B, Fries JF. Health Qual Life Outcomes 2003;1:20"
+    "Fries JF et al. Arthritis Rheum 1980;23:137-45 [@Fries1980]; "
+    "Bruce B, Fries JF. Health Qual Life Outcomes 2003;1:20 [@Bruce2003] ◐"
 )
 SCORE_RANGE = (0.0, 3.0)
 

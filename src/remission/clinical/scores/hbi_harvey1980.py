@@ -1,7 +1,8 @@
 """Harvey–Bradshaw index (HBI) for Crohn's disease.
 
-Reference: Harvey RF, Bradshaw JM. A simple index of Crohn's-disease activity. Lancet 1980;1(8167):514.
-Items ◐ (clinical-content.md §4.5), scored for the previous day:
+Reference: Harvey RF, Bradshaw JM. A simple index of Crohn's-disease activity. Lancet 1980;1(8167):514
+[@Harvey1980]. Items ◐ (the one-page paper was not read; the items as reproduced identically by IG-IBD
+scores, Crohn's and Colitis Canada and GlobalRPh), scored for the previous day:
 
 - General well-being (very well, slightly below par, poor, very poor, terrible): 0–4
 - Abdominal pain (none, mild, moderate, severe): 0–3
@@ -10,7 +11,8 @@ Items ◐ (clinical-content.md §4.5), scored for the previous day:
 - Complications, 1 point each: arthralgia, uveitis, erythema nodosum, aphthous ulcers, pyoderma
   gangrenosum, anal fissure, new fistula, abscess
 
-Bands ◐ (Best 1998; Vermeire 2010): remission <5; mild 5–7; moderate 8–16; severe >16 — a setting
+Bands ◐ (as tabulated by the same calculators, not from a named primary table): remission <5; mild 5–7;
+moderate 8–16; severe >16 — a setting
 (:class:`~remission.clinical.settings_scores.HbiSettings`).
 
 Missing values: every item is needed (a complication must be recorded present or absent); otherwise
@@ -34,7 +36,7 @@ from remission.clinical.settings_scores import HbiSettings
 
 INSTRUMENT = "hbi"
 TITLE = "Harvey–Bradshaw index"
-SOURCE = "Harvey RF, Bradshaw JM. Lancet 1980;1:514"
+SOURCE = "Harvey RF, Bradshaw JM. Lancet 1980;1:514 [@Harvey1980] ◐"
 STOOLS_MAX = 30
 COMPLICATIONS: tuple[ItemSpec, ...] = (
     bool_item("arthralgia", "Arthralgia"),

@@ -1,9 +1,12 @@
 """Juvenile Arthritis Disease Activity Score (JADAS-10, -27, -71) and clinical JADAS (cJADAS).
 
 Reference: Consolaro A, Ruperto N, Bazso A, et al. Development and validation of a composite disease
-activity score for juvenile idiopathic arthritis. Arthritis Rheum 2009;61:658-66. cJADAS: McErlane F,
-et al. Rheumatology 2013;52:1983-90; Consolaro A, et al. Arthritis Care Res 2014;66:1703-9.
-Definition ◐ (clinical-content.md §4.4):
+activity score for juvenile idiopathic arthritis. Arthritis Rheum 2009;61:658-66 [@Consolaro2009].
+✔ [@Consolaro2009, abstract]: "The JADAS includes 4 measures: physician global assessment of disease
+activity, parent/patient global assessment of well-being, active joint count, and erythrocyte sedimentation
+rate"; "71-joint (range 0-101), 27-joint (range 0-57), or 10-joint (range 0-40)". The 0–10 scales of the
+globals, the ESR normalisation and the joint-count cap are ◐ (not in the abstract). The clinical JADAS
+(cJADAS, no ESR) is a later variant whose papers were not read here ◐.
 
     JADAS-n = physician global (0–10) + parent/patient global (0–10)
               + active joint count (capped at n) + normalised ESR
@@ -14,8 +17,8 @@ Joint counts: JADAS-71 counts the 71-joint set; JADAS-27 the reduced 27-joint se
 elbows, wrists, MCP 1–3, PIP, hips, knees, ankles), so its count is at most 27; JADAS-10 counts active
 joints of any joint (up to 71) and caps the count at 10.
 
-Ranges: JADAS-10 0–40; JADAS-27 0–57; JADAS-71 0–101; cJADAS-10 0–30. No categories here: the
-published cut-offs differ by JIA category and version (Consolaro 2014, Trincianti 2021) — not encoded.
+Ranges: JADAS-10 0–40; JADAS-27 0–57; JADAS-71 0–101 ✔ [@Consolaro2009, abstract]; cJADAS-10 0–30.
+No categories here: the cut-offs of later papers differ by JIA category and version — not encoded.
 
 Missing values: all terms used by the version are needed; otherwise not computable, missing listed.
 """
@@ -31,8 +34,8 @@ from remission.clinical.scores._common import (
     not_computable,
 )
 
-SOURCE = "Consolaro A et al. Arthritis Rheum 2009;61:658-66"
-SOURCE_CLINICAL = "McErlane F et al. Rheumatology 2013;52:1983-90; Consolaro A et al. Arthritis Care Res 2014"
+SOURCE = "Consolaro A et al. Arthritis Rheum 2009;61:658-66 [@Consolaro2009, abstract]"
+SOURCE_CLINICAL = "JADAS without the ESR term ◐, after [@Consolaro2009, abstract]"
 JOINT_SETS: tuple[int, ...] = (10, 27, 71)
 ESR_FLOOR = 20.0  # ESR < 20 mm/h counts as 20
 ESR_CEILING = 120.0  # ESR > 120 mm/h counts as 120

@@ -1,8 +1,8 @@
 """Brain MRI activity in multiple sclerosis: new or enlarging T2 lesions and gadolinium-enhancing lesions.
 
-Reference: the MRI component of NEDA-3 — "no new or enlarging T2 lesions and no Gd-enhancing lesions"
-(Havrdova E et al. Lancet Neurol 2009;8:254; used for aHSCT in MIST, Burt JAMA 2019;321:165 and in
-Sharrack 2020 EBMT guidelines). The counts are the radiologist's, read against the previous scan.
+Reference: the MRI component of NEDA ✔ [@Perumal2019, abstract]: "no gadolinium-enhancing lesions, and
+no new/newly enlarging T2-hyperintense lesions". The counts are the radiologist's, read against the
+previous scan.
 
 Variables: ``new_or_enlarging_t2`` (count, 0–500) and ``gd_enhancing`` (count, 0–500).
 
@@ -21,7 +21,7 @@ from typing import Any
 from remission.clinical.scores._common import ScoreResult, check_items, int_item, not_computable
 
 TITLE = "Brain MRI activity (new/enlarging T2, Gd-enhancing lesions)"
-SOURCE = "NEDA-3 MRI component: Havrdova, Lancet Neurol 2009;8:254"
+SOURCE = "NEDA MRI component [@Perumal2019, abstract]"
 ITEMS = (
     int_item("new_or_enlarging_t2", 0, 500, "New or enlarging T2 lesions", "lesions"),
     int_item("gd_enhancing", 0, 500, "Gd-enhancing lesions", "lesions"),

@@ -1,8 +1,11 @@
 """Modified Rodnan skin score (mRSS).
 
 Reference: Clements P, Lachenbruch P, Siebold J, et al. Inter and intraobserver variability of total
-skin thickness score (modified Rodnan TSS) in systemic sclerosis. J Rheumatol 1995;22:1281-5.
-Site list ✔ and 0–3 scale ◐ as in clinical-content.md §4.1.
+skin thickness score (modified Rodnan TSS) in systemic sclerosis. J Rheumatol 1995;22:1281-5
+[@Clements1995]. ✔ [@Clements1995, abstract]: "Skin thickness was assessed by clinical palpation of 17 body
+areas on 0 to 3 scale (normal, mild, moderate, severe). The m-Rodnan total skin thickness score was derived
+by summation of the scores from all 17 body areas." The names of the 17 areas below are not in the abstract
+◐ (the usual modified Rodnan sites).
 
 Variables: skin thickness by palpation at 17 sites — face, anterior chest, abdomen and, on each side,
 fingers, dorsum of hand, forearm, upper arm, thigh, lower leg and dorsum of foot — each 0 (normal),
@@ -21,7 +24,7 @@ from remission.clinical.scores._common import ItemSpec, ScoreResult, check_items
 
 INSTRUMENT = "mrss"
 TITLE = "Modified Rodnan skin score"
-SOURCE = "Clements P et al. J Rheumatol 1995;22:1281-5"
+SOURCE = "Clements P et al. J Rheumatol 1995;22:1281-5 [@Clements1995, abstract]"
 SCORE_RANGE = (0.0, 51.0)
 
 _SINGLE_SITES = (("face", "Face"), ("anterior_chest", "Anterior chest"), ("abdomen", "Abdomen"))

@@ -1,10 +1,11 @@
 """RA Clinical Disease Activity Index (CDAI) and Simplified Disease Activity Index (SDAI).
 
-References: Smolen JS, Breedveld FC, Schiff MH, et al. A simplified disease activity index for
-rheumatoid arthritis for use in clinical practice. Rheumatology 2003;42:244-57 (SDAI). Aletaha D,
-Nell VPK, Stamm T, et al. Acute phase reactants add little to composite disease activity indices for
-rheumatoid arthritis. Arthritis Res Ther 2005;7:R796-806 (CDAI). Cut-offs: Aletaha 2005; as tabulated in
-the ACR 2012 RA recommendations ✔ (CDAI also clinical-content.md §4.4 ✔).
+References: Aletaha D, Nell VPK, Stamm T, et al. Acute phase reactants add little to composite disease
+activity indices for rheumatoid arthritis. Arthritis Res Ther 2005;7:R796-806 [@Aletaha2005] — CDAI ✔
+[@Aletaha2005, abstract]: "the sum of tender and swollen joint counts [28 joints] and patient and physician
+global assessments [in cm]". SDAI and both remission cut-offs ✔ [@Prince2012, Table 1]: "SDAI TJC28 + SJC28
++ CRP + PTglobal + MDglobal ≤3.3", "CDAI TJC28 + SJC28 + PTglobal + MDglobal ≤2.8", CRP in mg/dl for SDAI.
+The low and moderate cut-offs (10/22, 11/26) ◐ were not read in a primary table.
 
     CDAI = SJC28 + TJC28 + patient global (0–10) + evaluator global (0–10)          range 0–76
     SDAI = CDAI + CRP (mg/dL)
@@ -14,8 +15,8 @@ Not to be confused with the Crohn's Disease Activity Index (``cdai_crohn``).
 CRP: SDAI adds CRP in **mg/dL**; this module takes CRP in mg/L (as DAS28-CRP and most laboratories do)
 and divides by 10 — the input item is named ``crp`` with unit mg/L.
 
-Categories: CDAI remission ≤2.8, low ≤10, moderate ≤22, high >22; SDAI remission ≤3.3, low ≤11,
-moderate ≤26, high >26.
+Categories: CDAI remission ≤2.8 ✔, low ≤10, moderate ≤22, high >22 ◐; SDAI remission ≤3.3 ✔, low ≤11,
+moderate ≤26, high >26 ◐.
 
 Missing values: all inputs are needed; otherwise not computable with the missing ones listed.
 """
@@ -35,8 +36,8 @@ from remission.clinical.settings_scores import Band
 
 TITLE_CDAI = "Clinical Disease Activity Index (RA)"
 TITLE_SDAI = "Simplified Disease Activity Index"
-SOURCE_CDAI = "Aletaha D et al. Arthritis Res Ther 2005;7:R796-806"
-SOURCE_SDAI = "Smolen JS et al. Rheumatology 2003;42:244-57"
+SOURCE_CDAI = "Aletaha D et al. Arthritis Res Ther 2005;7:R796-806 [@Aletaha2005, abstract]"
+SOURCE_SDAI = "SDAI = CDAI + CRP (mg/dL) [@Prince2012, Table 1]"
 CDAI_RANGE = (0.0, 76.0)
 SDAI_RANGE = (0.0, 126.0)  # 76 + CRP up to 500 mg/L = 50 mg/dL
 

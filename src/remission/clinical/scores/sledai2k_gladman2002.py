@@ -1,10 +1,13 @@
 """SLEDAI-2K (Systemic Lupus Erythematosus Disease Activity Index 2000).
 
 Reference: Gladman DD, Ibañez D, Urowitz MB. Systemic lupus erythematosus disease activity index 2000.
-J Rheumatol 2002;29:288-91. Weights ✔ (clinical-content.md §4.3). Look-back 10 days (a 30-day version:
-Touma 2010).
+J Rheumatol 2002;29:288-91 [@Gladman2002]. ✔ [@Gladman2002, abstract]: SLEDAI-2K "allows for persistent
+activity in rash, mucous membranes, alopecia, and proteinuria". The descriptor weights ◐ were checked
+against two reproductions of the SLEDAI-2K table (HHE Rheumatology 2019, Table 4; medicalcriteria.com), not
+against the table of the 2002 paper itself, which was not read. Look-back 10 days ◐: "If descriptor is
+present at the time of visit or in the proceeding [sic] 10 days" in the medicalcriteria.com reproduction.
 
-Variables: 24 descriptors, each present (True) or absent (False) in the look-back, with its published
+Variables: 24 descriptors, each present (True) or absent (False) in the look-back, with its
 weight; SLEDAI-2K = sum of the weights of the descriptors present, 0–105. Unlike SLEDAI, persistent rash,
 alopecia, mucosal ulcers and proteinuria count. ``clinical`` SLEDAI-2K (for DORIS) leaves out the two
 serological descriptors (low complement, increased DNA binding).
@@ -23,10 +26,10 @@ from remission.clinical.scores._common import ItemSpec, ScoreResult, bool_item, 
 
 INSTRUMENT = "sledai2k"
 TITLE = "SLEDAI-2K"
-SOURCE = "Gladman DD et al. J Rheumatol 2002;29:288-91"
+SOURCE = "Gladman DD et al. J Rheumatol 2002;29:288-91 [@Gladman2002, abstract]"
 SCORE_RANGE = (0.0, 105.0)
 
-# descriptor code -> (published descriptor, weight) — Gladman 2002 table
+# descriptor code -> (descriptor, weight) — the SLEDAI-2K table as reproduced (see the module docstring) ◐
 WEIGHTS: Mapping[str, tuple[str, int]] = {
     "seizure": ("Seizure", 8),
     "psychosis": ("Psychosis", 8),

@@ -1,4 +1,4 @@
-"""The registry's tables (DATA-MODEL.md), one module per stage of a patient's course."""
+"""The registry's tables (docs/architecture.md, "The data model"), one module per stage of a course."""
 
 from remission.registry.models.audit import AuditAnchor, AuditChainHead, AuditRecord
 from remission.registry.models.centres import Centre, Membership

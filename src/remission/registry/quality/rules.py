@@ -42,9 +42,9 @@ EBMT_DATA_SUBMISSION = (
     "data, mandatory and never 'unavailable'; a registration at day 100 or death with engraftment, "
     "then follow-up at yearly intervals; items not evaluated or unknown are stated as such"
 )
-SHARRACK_2019 = (
+SHARRACK_2020 = (
     "Sharrack B et al., EBMT ADWP/JACIE guidelines for aHSCT in MS and immune-mediated neurological "
-    "diseases, Bone Marrow Transplant 2019, doi:10.1038/s41409-019-0684-0 (EDSS as the measure of "
+    "diseases [@Sharrack2020] (EDSS as the measure of "
     "disability progression; follow-up recommendations); yearly EDSS with the EBMT yearly follow-up"
 )
 ALEXANDER_2015 = (
@@ -349,7 +349,7 @@ RULES: tuple[Rule, ...] = (
             "visit counts for it)."
         ),
         severity=Severity.WARNING,
-        source=SHARRACK_2019,
+        source=SHARRACK_2020,
         entity="registry.followup",
         fields=("date",),
         check=ms_edss_yearly,
