@@ -21,6 +21,7 @@ from remission.analysis.endpoints import (
     OutcomeFacts,
     PatientCourse,
     ScoreFacts,
+    WorkUpFacts,
     derive_endpoints,
     derive_patient,
 )
@@ -530,3 +531,22 @@ def test_ms_progression_event_is_not_a_relapse_for_cdp() -> None:
     row, _ = derive(c)
     assert (row.cdp, row.cdp_days, row.cdp_event) == ("progression", 180, 1)
     assert (row.cr_days, row.cr_cause) == (170, 1)
+
+
+# -- work-up: the HCT-CI and performance status a prediction model uses ---------------------------------
+
+
+def test_hct_ci_and_performance_come_from_the_latest_work_up_on_or_before_day_0() -> None:
+    workups = (
+        WorkUpFacts(d(-60), hct_ci_score=1, performance_scale="ecog", performance_score=0),
+        WorkUpFacts(d(-10), hct_ci_score=3),  # a later HCT-CI without a performance status
+        WorkUpFacts(d(0), performance_scale="karnofsky", performance_score=80),  # day 0 counts
+        WorkUpFacts(d(5), hct_ci_score=6, performance_scale="ecog", performance_score=2),  # after: ignored
+    )
+    row, _ = derive(course(workups=workups, follow_ups=(alive(100),)))
+    assert (row.hct_ci, row.performance_scale, row.performance_score) == (3, "karnofsky", 80)
+
+
+def test_no_work_up_before_day_0_leaves_them_missing() -> None:
+    row, _ = derive(course(workups=(WorkUpFacts(d(1), hct_ci_score=2),), follow_ups=(alive(100),)))
+    assert (row.hct_ci, row.performance_scale, row.performance_score) == (None, "", None)

@@ -24,7 +24,7 @@ from tests.registry.table_contents import checksums, django_rows
 
 ROOT = Path(__file__).resolve().parents[2]
 CANDIDATE = ROOT / "docs" / "examples" / "candidate-ssc.json"
-DJANGO_MODULES = ("report", "check", "export", "fhir", "redcap", "audit", "backup")  # screen reads a file
+DJANGO_MODULES = ("report", "check", "export", "fhir", "redcap", "audit", "backup", "model")
 AUDIT_TABLES = ("registry_auditrecord", "registry_auditchainhead")
 
 
@@ -48,6 +48,8 @@ def read_commands(out: Path) -> list[tuple[list[str], int]]:
         (["redcap", "records", "--out", str(out / "records.csv"), "--as", "dm_a"], 0),
         (["audit", "verify"], 0),
         (["backup", "--out", str(out / "registry.backup")], 0),
+        (["model", "show"], 2),  # no model stored: said, nothing written
+        (["model", "report", "--out", str(out / "model.html")], 2),
     ]
 
 

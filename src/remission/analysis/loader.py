@@ -33,6 +33,7 @@ from remission.analysis.endpoints import (
     PatientCourse,
     ScoreFacts,
     ToxicityFacts,
+    WorkUpFacts,
 )
 from remission.registry.catalogue import regimen_intensity
 from remission.registry.codes import AdverseEventCategory, Intensity
@@ -182,6 +183,14 @@ def load_courses(
     ):
         scores[patient_id].append(ScoreFacts(day, "fvc_pct", fvc))
 
+    workups: dict[int, list[WorkUpFacts]] = defaultdict(list)
+    for patient_id, day, hct_ci, scale, score in (
+        _upto(records(WorkUp), "date", cutoff)
+        .filter(Q(hct_ci_score__isnull=False) | Q(performance_score__isnull=False))
+        .values_list("patient_id", "date", "hct_ci_score", "performance_scale", "performance_score")
+    ):
+        workups[patient_id].append(WorkUpFacts(day, hct_ci, scale or "", score))
+
     contacts: dict[int, list[OtherContact]] = defaultdict(list)
     _latest(
         assessments.exclude(instrument__in=sorted(RESPONSE_INSTRUMENTS))
@@ -250,6 +259,7 @@ def load_courses(
                 secondary_autoimmune_onsets=tuple(secondary.get(pk, ())),
                 other_contacts=tuple(contacts.get(pk, ())),
                 toxicities=tuple(toxicities.get(pk, ())),
+                workups=tuple(workups.get(pk, ())),
             )
         )
     rows = tuple(

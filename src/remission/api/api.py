@@ -30,6 +30,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
 from pydantic import Field, create_model
 
+from remission.analysis.prediction.current import stored_prediction
 from remission.api import exports as export_routes
 from remission.api import fhir as fhir_routes
 from remission.api import imports as import_routes
@@ -604,6 +605,59 @@ class SourceOut(Schema):
     pmid: str
 
 
+class RiskOut(Schema):
+    endpoint: str = Field(description="OS, PFS or NRM")
+    quantity: str = Field(description="survival (OS, PFS) or cumulative incidence (NRM)")
+    horizon_days: float
+    horizon: str
+    estimate: float
+    lower: float
+    upper: float
+    conf_level: float
+    label: str
+
+
+class RefusalOut(Schema):
+    predictor: str
+    rule: str = Field(description="missing, invalid, disease_not_in_model, outside_range or level_not_seen")
+    reason: str
+
+
+class IntensityRowOut(Schema):
+    intensity: str
+    current: bool = Field(description="the intensity of the candidate's own regimen")
+    status: str = Field(description="predicted or refused")
+    risks: list[RiskOut]
+    sentence: str
+    predictors: dict[str, Any]
+    refusal: RefusalOut | None
+
+
+class ComparisonOut(Schema):
+    caveat: str = Field(description="associations from observational data, not effects of the regimen")
+    intensities: list[str]
+    columns: list[dict[str, Any]] = Field(description="the risks of each row: endpoint, horizon, label")
+    rows: list[IntensityRowOut]
+
+
+class PredictionOut(Schema):
+    status: str = Field(description="predicted, refused (see refusal) or no_model (see message)")
+    message: str | None = Field(None, description="no_model: why there is no prediction")
+    risks: list[RiskOut] = Field([], description="each predicted risk with its interval")
+    sentence: str = Field("", description="the prediction in plain words")
+    predictors: dict[str, Any] = Field({}, description="the predictors as the models coded them")
+    refusal: RefusalOut | None = None
+    model_version: str | None = None
+    model: dict[str, Any] | None = Field(
+        None, description="version, data cutoff, n, diseases, methods, events, calibration"
+    )
+    inputs: dict[str, Any] | None = Field(None, description="the predictors as read from the candidate")
+    assumptions: list[str] = Field([], description="what was assumed for a value not given")
+    comparison: ComparisonOut | None = Field(
+        None, description="the same candidate under each regimen intensity the centre offers"
+    )
+
+
 class ScreeningOut(Schema):
     candidate_id: str
     disease: str
@@ -616,16 +670,31 @@ class ScreeningOut(Schema):
     dosing_missing: list[str]
     disagreements: list[str] = Field(description="where the candidate's values contradict each other")
     sources: list[SourceOut] = Field(description="every source cited above, each once (docs/sources.md)")
+    prediction: PredictionOut | None = Field(
+        None, description="with predict=true: the predicted outcomes from the registry's current model"
+    )
+
+
+PREDICT = Query(
+    False,
+    description="add the candidate's predicted outcomes (OS, PFS, NRM with intervals, or the refusal and "
+    "its reason) from the registry's current prediction model, and the same by regimen intensity",
+)
 
 
 @api.post(
     "/screening", response={200: ScreeningOut, **ERRORS}, tags=["screening"], operation_id="screen_candidate"
 )
-def screen_candidate(request: HttpRequest, candidate: dict[str, Any] = CANDIDATE) -> Any:
+def screen_candidate(
+    request: HttpRequest, candidate: dict[str, Any] = CANDIDATE, predict: bool = PREDICT
+) -> Any:
     report, problems = check_and_screen(candidate)
     if report is None:
         return _errors(request, 422, [{"record": "candidate", **p.to_dict()} for p in problems])
-    return report.to_dict()
+    answer = report.to_dict()
+    if predict:
+        answer["prediction"] = stored_prediction(candidate, report, user=request.user)
+    return answer
 
 
 # --- cohort outcome estimates ------------------------------------------------------------------------

@@ -39,6 +39,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "audit",
     "backup",
     "quality",
+    "model",
 )
 
 

@@ -12,7 +12,10 @@ The candidate is a mapping (the CLI reads it from a JSON file validated against
   ``stated_items_win``;
 - ``eligibility_settings``: overrides per rule set, e.g. ``{"ms_sharrack2020": {"edss_review_max": 6.0}}``;
 - ``regimen`` and ``mobilisation``: regimen codes; ``regimen_overrides``: ``{agent: {dose, unit, days}}``;
-- ``dosing_policy``: :meth:`remission.clinical.dosing.DosingPolicy.from_dict` fields.
+- ``dosing_policy``: :meth:`remission.clinical.dosing.DosingPolicy.from_dict` fields;
+- ``infusion_year`` (planned year of day 0) and ``centre_experience`` (earlier HSC transplants for
+  autoimmune disease at the centre, autologous or allogeneic): read only by the outcome prediction
+  (:mod:`remission.analysis.prediction.bedside`), not by the screening.
 
 Values given once: the measurements both parts use (:data:`SHARED_WITH_HCT_CI`: LVEF, DLCO, FEV1,
 bilirubin, AST, ALT) are given once, in ``findings`` or in ``hct_ci``, and feed both the eligibility
@@ -68,6 +71,8 @@ TOP_LEVEL = (
     "regimen_overrides",
     "mobilisation",
     "dosing_policy",
+    "infusion_year",
+    "centre_experience",
 )
 SHARED_WITH_HCT_CI = ("lvef_pct", "dlco_pct", "fev1_pct", "bilirubin_x_uln", "ast_x_uln", "alt_x_uln")
 
@@ -289,6 +294,7 @@ def _property(
     return prop
 
 
+INFUSION_YEARS = (1980, 2100)  # the planned year of day 0: a plausible calendar year
 SETTING_TYPES = {"float": "number", "int": "integer", "str": "string", "bool": "boolean"}
 
 
@@ -375,6 +381,15 @@ def candidate_schema() -> dict[str, Any]:
                 },
             },
             "mobilisation": {"enum": [*mobilising, None]},
+            "infusion_year": _property(
+                "integer", "Planned year of day 0 (for the outcome prediction's era)", *INFUSION_YEARS
+            ),
+            "centre_experience": _property(
+                "integer",
+                "Earlier HSC transplants for autoimmune disease at the centre (for the outcome prediction)",
+                0,
+                100000,
+            ),
             "dosing_policy": {
                 "type": "object",
                 "additionalProperties": False,

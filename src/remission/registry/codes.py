@@ -280,6 +280,8 @@ class AuditAction(models.TextChoices):
     TIME_POINT_UNLOCK = "time_point_unlock", "Time point unlocked"
     TIME_POINT_WAIVE = "time_point_waive", "Time point marked not required"
     QUALITY_RUN = "quality_run", "Data-quality rules run"
+    # prediction models (remission.registry.services.prediction_models; remission model fit)
+    MODEL_FIT = "model_fit", "Prediction models fitted and stored"
 
 
 # --- data quality (registry/models/quality.py) ------------------------------------------------------

@@ -24,6 +24,7 @@ from remission.analysis.endpoints import (
     OutcomeFacts,
     PatientCourse,
     ScoreFacts,
+    WorkUpFacts,
 )
 from remission.analysis.loader import ITEMS_NEEDED, effective_intensity
 from remission.synth.centres import CENTRE_BY_CODE
@@ -118,4 +119,11 @@ def course_of(plan: PatientPlan) -> PatientCourse:
             f["onset_date"] for f in adverse if f["category"] == "secondary_autoimmunity"
         ),
         other_contacts=tuple(OtherContact(what, max(days)) for what, days in latest if days),
+        workups=tuple(
+            WorkUpFacts(
+                f["date"], f.get("hct_ci_score"), f.get("performance_scale") or "", f.get("performance_score")
+            )
+            for f in (r.fields for r in by_model["WorkUp"])
+            if f.get("hct_ci_score") is not None or f.get("performance_score") is not None
+        ),
     )

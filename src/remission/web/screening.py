@@ -43,6 +43,8 @@ TOP_FIELDS = (
     "weight_kg",
     "regimen",
     "mobilisation",
+    "infusion_year",  # these two: read by the outcome prediction only
+    "centre_experience",
 )
 GENERAL = "general"  # the disease key of the fields every disease reads
 DEFAULT_GUIDELINE_LABEL = "the disease's default guideline"

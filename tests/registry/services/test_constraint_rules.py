@@ -182,6 +182,8 @@ for _model, _fields in PLAUSIBLE_RANGES.items():
 # Nor the data-quality bookkeeping's: time points are derived from day 0 and the schedule, a rule's query
 # is kept once per rule, record and field, a closing is dated and a digest is one per user, all by the
 # services that write them, never from a person's input (tests/registry/quality/).
+# Nor a prediction model set's version: a hash of its content, set by the fit (tests/registry/
+# test_prediction_models.py: the same content again is refused by the service before the database).
 INTERNAL_CONSTRAINTS = frozenset(
     {
         "auditrecord.sequence",
@@ -190,6 +192,7 @@ INTERNAL_CONSTRAINTS = frozenset(
         "query_one_per_rule_record_field",
         "query_closed_dated",
         "querydigest.user",
+        "predictionmodelset.version",
     }
 )
 

@@ -30,6 +30,7 @@ from remission.analysis.endpoints.records import (
     PatientCourse,
     ScoreFacts,
     ToxicityFacts,
+    WorkUpFacts,
 )
 from remission.analysis.endpoints.responses import MRI_INSTRUMENT, RESPONSE_INSTRUMENTS, ResponseOutcome
 from remission.analysis.endpoints.settings import (
@@ -65,6 +66,7 @@ __all__ = [
     "ResponseOutcome",
     "ScoreFacts",
     "ToxicityFacts",
+    "WorkUpFacts",
     "age_at",
     "derive_endpoints",
     "derive_patient",

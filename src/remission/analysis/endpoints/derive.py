@@ -79,7 +79,7 @@ from operator import attrgetter
 import numpy as np
 import pandas as pd
 
-from remission.analysis.endpoints.records import InfusionFacts, OutcomeFacts, PatientCourse
+from remission.analysis.endpoints.records import InfusionFacts, OutcomeFacts, PatientCourse, WorkUpFacts
 from remission.analysis.endpoints.responses import ResponseOutcome, derive_response
 from remission.analysis.endpoints.settings import (
     DEFAULT_SETTINGS,
@@ -176,6 +176,9 @@ class InfusionEndpoints:
     product_type: str
     regimen: str
     intensity: str
+    hct_ci: int | None  # the latest work-up on or before day 0 that records it
+    performance_scale: str  # ecog / karnofsky / lansky, with its score, the same way
+    performance_score: int | None
     last_contact: dt.date
     death_date: dt.date | None
     death_cause: str
@@ -228,6 +231,8 @@ _INT_COLUMNS = frozenset(
 )
 _OPTIONAL_INT_COLUMNS = (
     "infusion_id",
+    "hct_ci",
+    "performance_score",
     "neutrophil_days",
     "neutrophil_cause",
     "platelet_days",
@@ -286,6 +291,16 @@ class EndpointSet:
             [(f.registry_id, f.rule, f.message) for f in self.findings],
             columns=["registry_id", "rule", "message"],
         )
+
+
+def workup_before(workups: Iterable[WorkUpFacts], day0: dt.date) -> tuple[int | None, tuple[str, int | None]]:
+    """The HCT-CI and the performance status (scale, score) of the latest work-ups on or before day 0 that
+    record them (each its own latest: a centre may score the HCT-CI and the performance on different days)."""
+    before = sorted((w for w in workups if w.date <= day0), key=lambda w: w.date)
+    hct_ci = next((w.hct_ci_score for w in reversed(before) if w.hct_ci_score is not None), None)
+    scored = [(w.performance_scale, w.performance_score) for w in before if w.performance_score is not None]
+    performance = scored[-1] if scored else ("", None)
+    return hct_ci, performance
 
 
 def age_at(birth_year: int | None, birth_month: int | None, day: dt.date) -> float | None:
@@ -546,6 +561,7 @@ def derive_patient(
         report=report,
     )
 
+    hct_ci, performance = workup_before(course.workups, day0)
     neutrophil_days, neutrophil_cause = engraftment_days["neutrophil"]
     platelet_days, platelet_cause = engraftment_days["platelet"]
     row = InfusionEndpoints(
@@ -562,6 +578,9 @@ def derive_patient(
         product_type=chosen.product_type,
         regimen=chosen.regimen,
         intensity=chosen.intensity,
+        hct_ci=hct_ci,
+        performance_scale=performance[0],
+        performance_score=performance[1],
         last_contact=last,
         death_date=death_day,
         death_cause=cause_of_death,

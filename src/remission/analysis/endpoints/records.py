@@ -70,6 +70,16 @@ class ScoreFacts:
 
 
 @dataclass(frozen=True, slots=True)
+class WorkUpFacts:
+    """A pre-transplant work-up: the HCT-CI score and performance status recorded on that date."""
+
+    date: dt.date
+    hct_ci_score: int | None = None
+    performance_scale: str = ""
+    performance_score: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class OtherContact:
     """The latest date of another kind of record (lab result, adverse event, assessment): proof of contact."""
 
@@ -106,3 +116,4 @@ class PatientCourse:
     secondary_autoimmune_onsets: tuple[dt.date, ...] = field(default=())
     other_contacts: tuple[OtherContact, ...] = ()
     toxicities: tuple[ToxicityFacts, ...] = ()  # CRS and ICANS (cell therapy other than HSCT)
+    workups: tuple[WorkUpFacts, ...] = ()  # HCT-CI and performance status before transplant

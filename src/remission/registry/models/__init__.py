@@ -5,6 +5,7 @@ from remission.registry.models.centres import Centre, Membership
 from remission.registry.models.disease import Assessment, Diagnosis, PriorTherapy, WorkUp
 from remission.registry.models.followup import AdverseEvent, FollowUp, LabResult, OutcomeEvent
 from remission.registry.models.patients import HospitalIdentifier, Patient
+from remission.registry.models.prediction import PredictionModelSet
 from remission.registry.models.quality import Query, QueryDigest, QueryEvent, TimePoint
 from remission.registry.models.treatment import (
     CellProduct,
@@ -54,6 +55,7 @@ __all__ = [
     "Mobilisation",
     "OutcomeEvent",
     "Patient",
+    "PredictionModelSet",
     "PriorTherapy",
     "Query",
     "QueryDigest",

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from remission.analysis.prediction.current import stored_prediction
 from remission.clinical.candidate import check_and_screen
 from remission.clinical.diseases import DISEASES
 from remission.clinical.eligibility import GUIDELINE_TITLES
@@ -28,6 +29,7 @@ def _posted_values(request: HttpRequest) -> dict[str, Any]:
 @registry_errors
 def screen(request: HttpRequest) -> HttpResponse:
     report: dict[str, Any] | None = None
+    prediction: dict[str, Any] | None = None
     problem_count = 0
     if request.method == "POST" and CHOOSE not in request.POST:
         disease = request.POST.get("disease") or None
@@ -39,6 +41,8 @@ def screen(request: HttpRequest) -> HttpResponse:
             else:
                 result, problems = check_and_screen(candidate)
                 report = None if result is None else result.to_dict()
+                if result is not None:
+                    prediction = stored_prediction(candidate, result, user=request.user)
                 pasted = bool(form.cleaned_data.get("candidate_json", "").strip())
                 problem_count = len(problems)
                 for p in problems:
@@ -63,6 +67,7 @@ def screen(request: HttpRequest) -> HttpResponse:
         "form": form,
         "fieldsets": screening.fieldsets(form, disease),
         "report": report,
+        "prediction": prediction,
         "disease": disease,
         "choose": CHOOSE,
         "not_screened": NOT_SCREENED.format(count=problem_count) if problem_count else "",
