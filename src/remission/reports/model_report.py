@@ -9,11 +9,11 @@ The document renders to HTML and PDF like the outcomes report (:mod:`.html`, :mo
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
 
 from remission.analysis.prediction import ModelSet
+from remission.analysis.prediction.card import card_of
 from remission.reports.document import Document, KeyValues, Paragraph, Section, Table
 from remission.reports.numbers import format_count, format_number, format_ratio
 
@@ -22,44 +22,48 @@ ENDPOINT_TITLES = {
     "PFS": "Progression-free survival (Cox)",
     "NRM": "Non-relapse mortality (Fine-Gray, relapse or progression competing)",
 }
-Z95 = 1.959963984540054
 ASSOCIATIONS = (
     "The models describe associations in the registry's observational data: a predictor's hazard ratio is "
     "not the effect of changing it (a regimen's ratio reflects who was given it, as well as the regimen)."
 )
 
 
-def _coefficients(model_set: ModelSet, endpoint: str) -> Table:
-    model = model_set.model(endpoint)
-    rows = []
-    for i, column in enumerate(model.columns):
-        coef, se = model.coef[i], math.sqrt(model.covariance[i][i])
-        ratio = format_ratio(math.exp(coef), math.exp(coef - Z95 * se), math.exp(coef + Z95 * se))
-        rows.append((column, format_number(coef, 4), format_number(se, 4), ratio))
-    ratio_name = "sHR (95 % CI)" if endpoint == "NRM" else "HR (95 % CI)"
+def _coefficients(model: Mapping[str, Any], conf_level: float) -> Table:
+    """The card's coefficients of one model (:func:`~remission.analysis.prediction.card.card_of`)."""
+    rows = tuple(
+        (
+            c["term"],
+            format_number(c["coef"], 4),
+            format_number(c["se"], 4),
+            format_ratio(c["hazard_ratio"], c["lower"], c["upper"]),
+        )
+        for c in model["coefficients"]
+    )
+    endpoint = model["endpoint"]
+    ratio = "sHR" if endpoint == "NRM" else "HR"
     return Table(
         caption=f"{ENDPOINT_TITLES.get(endpoint, endpoint)}: coefficients",
-        header=("term", "coefficient", "SE", ratio_name),
-        rows=tuple(rows),
+        header=("term", "coefficient", "SE", f"{ratio} ({conf_level * 100:g} % CI)"),
+        rows=rows,
         csv_name=f"model-{endpoint.lower()}-coefficients.csv",
         numeric_columns=(1, 2, 3),
     )
 
 
-def _model_section(model_set: ModelSet, endpoint: str) -> Section:
-    model = model_set.model(endpoint)
+def _model_section(model: Mapping[str, Any], conf_level: float) -> Section:
+    endpoint = model["endpoint"]
     items = [
-        ("Method", model.method),
-        ("Patients", format_count(model.n)),
-        ("Events", format_count(model.events)),
-        ("Events per parameter", format_number(model.events_per_parameter, 1)),
-        ("Converged", "yes" if model.converged else "no"),
+        ("Method", model["method"]),
+        ("Patients", format_count(model["n"])),
+        ("Events", format_count(model["events"])),
+        ("Events per parameter", format_number(model["events_per_parameter"], 1)),
+        ("Converged", "yes" if model["converged"] else "no"),
     ]
-    if model.competing is not None:
-        items.insert(3, ("Competing events (relapse or progression)", format_count(model.competing)))
+    if model["competing"] is not None:
+        items.insert(3, ("Competing events (relapse or progression)", format_count(model["competing"])))
     return Section(
         ENDPOINT_TITLES.get(endpoint, endpoint),
-        (KeyValues(tuple(items)), _coefficients(model_set, endpoint)),
+        (KeyValues(tuple(items)), _coefficients(model, conf_level)),
         f"model-{endpoint.lower()}",
     )
 
@@ -114,7 +118,8 @@ def model_report_document(model_set: ModelSet, validation: Mapping[str, Any] | N
         )
     )
     sections = [Section("Model card", (card, Paragraph(ASSOCIATIONS, note=True)), "card")]
-    sections += [_model_section(model_set, m.endpoint) for m in model_set.models]
+    card = card_of(model_set)
+    sections += [_model_section(model, card["conf_level"]) for model in card["models"]]
     if validation:
         sections.append(Section("Validation", (_validation_table(validation),), "validation"))
     else:

@@ -67,18 +67,8 @@ FRAME_COLUMN_MISSING = "the frame has no column {name!r} (needed for the predict
 def performance_group(scale: object, score: object) -> str | None:
     """The performance-status level: "normal" (ECOG 0, Karnofsky/Lansky ≥ 90) or "reduced" (ECOG 1-4,
     Karnofsky/Lansky ≤ 80); None when the scale or score is missing or out of the scale's range."""
-    if not isinstance(scale, str) or scale not in PERFORMANCE_SCALES or _missing(score):
-        return None
-    try:
-        value = float(score)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    low, high = PERFORMANCE_SCALES[scale]
-    if not low <= value <= high:
-        return None
-    if scale == "ecog":
-        return "normal" if value == 0 else "reduced"
-    return "normal" if value >= 90 else "reduced"
+    group = _performance_groups(pd.Series([scale], dtype="object"), pd.Series([score], dtype="object"))
+    return group.iloc[0]
 
 
 def _missing(value: object) -> bool:
@@ -309,8 +299,11 @@ def _performance_groups(scales: pd.Series, scores: pd.Series) -> pd.Series:
     """:func:`performance_group` of each row, vectorised (the same levels, None where it gives None)."""
     scale = scales.astype("object")
     score = pd.to_numeric(scores, errors="coerce")
-    ecog = (scale == "ecog") & score.between(0, 4)
-    percent = scale.isin(("karnofsky", "lansky")) & score.between(0, 100)
+    in_range = {
+        name: (scale == name) & score.between(low, high) for name, (low, high) in PERFORMANCE_SCALES.items()
+    }
+    ecog = in_range["ecog"]
+    percent = in_range["karnofsky"] | in_range["lansky"]
     value = score.to_numpy(dtype=np.float64, na_value=np.nan)
     group = np.full(len(scales), None, dtype=object)
     is_ecog, is_percent = ecog.to_numpy(dtype=bool), percent.to_numpy(dtype=bool)
