@@ -48,3 +48,9 @@ def test_quality_run_names_what_it_cannot_find(quiet_setup: None, capsys: Any) -
     assert "no active account named 'nobody'" in capsys.readouterr().err
     assert main(["quality"]) == 2  # no action: the help
     assert "run" in capsys.readouterr().out
+
+
+def test_an_unknown_centre_is_named_and_nothing_runs(quiet_setup: None, capsys: Any) -> None:
+    assert main(["quality", "run", "--centre", "nowhere", "--quiet"]) == 2
+    assert "nowhere" in capsys.readouterr().err
+    assert not AuditRecord.objects.filter(action=AuditAction.QUALITY_RUN).exists()

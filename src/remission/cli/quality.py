@@ -28,9 +28,10 @@ def run(args: argparse.Namespace) -> int:
     setup_django()
     if not require_registry("quality run"):
         return 2
-    from remission.registry.errors import RegistryError
-    from remission.registry.models import Centre
+    from remission.registry.access import SYSTEM
+    from remission.registry.errors import NotFound, RegistryError
     from remission.registry.quality.rules import RULES_BY_ID
+    from remission.registry.selectors import centre_get
     from remission.registry.services.quality_run import quality_run, steps
 
     try:
@@ -40,8 +41,9 @@ def run(args: argparse.Namespace) -> int:
         return 2
     centre_id = None
     if args.centre:
-        centre_id = Centre.objects.filter(code=args.centre).values_list("pk", flat=True).first()
-        if centre_id is None:
+        try:
+            centre_id = centre_get(user=SYSTEM, code=args.centre).pk
+        except NotFound:
             print(f"remission quality run: {NO_CENTRE.format(code=args.centre)}", file=sys.stderr)
             return 2
     where = f"centre {args.centre}" if args.centre else "the whole registry"
