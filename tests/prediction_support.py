@@ -2,8 +2,9 @@
 
 The SSc example (docs/examples/candidate-ssc.json) as the models see it: 42 years, female; DLCO 58 % ≤ 65 %
 is severe pulmonary disease (3 points) and nothing else scores (tests/clinical/test_screen_cli.py), so
-HCT-CI 3; ECOG 1; Cy 200 + rATG is intermediate intensity; the tests add infusion year 2024 and a centre
-with 30 earlier procedures.
+HCT-CI 3; ECOG 1; Cy 200 + rATG is intermediate intensity; diffuse cutaneous subset (the subtype, as the
+screening finding ``ssc_subset``); the tests add infusion year 2024 and a centre with 30 earlier
+procedures.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ SSC_PREDICTORS: dict[str, Any] = {
     "intensity": "intermediate",
     "infusion_year": 2024,
     "centre_experience": 30,
+    "findings": {"ssc_subset": "diffuse"},
 }
 
 

@@ -7,7 +7,7 @@
 #
 # Parts:
 #   nonparametric/  Kaplan-Meier, Nelson-Aalen, log-rank, Aalen-Johansen (cuminc), Gray's test, RMST, pseudo-values
-#   regression/     Cox (coxph) and Fine-Gray (crr)
+#   regression/     Cox (coxph) and Fine-Gray (crr); then make_survfit_se_reference.R, survfit's std.err
 args <- commandArgs(trailingOnly = FALSE)
 here <- dirname(normalizePath(sub("^--file=", "", args[grep("^--file=", args)])))
 for (part in c("nonparametric", "regression")) {
@@ -16,4 +16,10 @@ for (part in c("nonparametric", "regression")) {
     message("== ", part)
     source(script, chdir = TRUE)
   }
+}
+# after regression/make_reference.R, which writes the data sets it reads
+se_script <- file.path(here, "regression", "make_survfit_se_reference.R")
+if (file.exists(se_script)) {
+  message("== regression: survfit std.err")
+  source(se_script, chdir = TRUE)
 }

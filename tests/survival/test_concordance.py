@@ -91,3 +91,41 @@ def test_counts_equal_a_direct_count_over_pairs(rows, use_entry: bool) -> None:
     if conc + disc + tie_x > 0:
         np.testing.assert_allclose(got.concordance, (conc + tie_x / 2.0) / (conc + disc + tie_x), rtol=1e-9)
         np.testing.assert_allclose(got.std_err, std_err, rtol=1e-9, atol=1e-12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 6), st.integers(0, 4), st.booleans()),
+        min_size=1,
+        max_size=150,
+    )
+)
+def test_later_and_lower_equals_a_direct_count(rows) -> None:
+    """Each queried row against every row: higher key and lower rank, higher key and equal rank (ties in
+    keys and in ranks on purpose: keys 0-6, ranks 0-4; up to 150 rows, so that the direct first step's
+    blocks of 32 rows and several merge levels, whole and short, are all used)."""
+    from remission.survival.concordance import later_and_lower
+
+    key = np.array([r[0] for r in rows], dtype=np.int64)
+    rank = np.array([r[1] for r in rows], dtype=np.int64)
+    asked = np.flatnonzero([r[2] for r in rows]).astype(np.int64)
+    lower, equal = later_and_lower(key, rank, asked)
+    for got_lower, got_equal, i in zip(lower, equal, asked, strict=True):
+        later = key > key[i]
+        assert got_lower == int((later & (rank < rank[i])).sum())
+        assert got_equal == int((later & (rank == rank[i])).sum())
+
+
+def test_later_and_lower_on_a_larger_random_set() -> None:
+    """1,000 rows, many merge levels, half of them queried: the direct count (O(n^2))."""
+    from remission.survival.concordance import later_and_lower
+
+    rng = np.random.default_rng(4)
+    key = rng.integers(0, 300, 1000)
+    rank = rng.integers(0, 200, 1000)
+    asked = np.flatnonzero(rng.random(1000) < 0.5)
+    lower, equal = later_and_lower(key, rank, asked)
+    later = key[None, :] > key[asked][:, None]
+    np.testing.assert_array_equal(lower, (later & (rank[None, :] < rank[asked][:, None])).sum(axis=1))
+    np.testing.assert_array_equal(equal, (later & (rank[None, :] == rank[asked][:, None])).sum(axis=1))

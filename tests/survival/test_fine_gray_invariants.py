@@ -48,6 +48,18 @@ def test_permuting_rows_changes_nothing() -> None:
     np.testing.assert_allclose(fit_p.se, fit.se, rtol=1e-10)
 
 
+def test_without_the_variance_the_fit_is_the_same_and_every_variance_is_missing() -> None:
+    d = _sim(6)
+    full = fine_gray(d[["a", "b"]], d.time, d.cause)
+    bare = fine_gray(d[["a", "b"]], d.time, d.cause, variance=False)
+    # the same Newton steps: identical coefficients and baseline
+    np.testing.assert_array_equal(bare.coef, full.coef)
+    np.testing.assert_array_equal(bare.baseline_hazard().to_numpy(), full.baseline_hazard().to_numpy())
+    assert np.isnan(bare.var).all() and np.isnan(bare.se).all() and np.isnan(bare.model_se).all()
+    assert np.isnan(bare.conf_int).all() and np.isnan(bare.wald_test.statistic)
+    assert not np.isnan(full.se).any()
+
+
 def test_rescaled_covariate_rescales_its_coefficient() -> None:
     d = _sim(3)
     fit = fine_gray(d[["a", "b"]], d.time, d.cause)

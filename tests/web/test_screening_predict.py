@@ -14,6 +14,7 @@ import pytest
 
 from remission.analysis.prediction import ModelSet, Prediction, predict
 from remission.analysis.prediction.bedside import COMPARISON_CAVEAT, NO_MODEL_TEXT, NO_VALIDATION
+from remission.analysis.prediction.predict import INTERVAL_METHOD
 from remission.web import screening
 from tests.prediction_support import SSC_PREDICTORS, reference_model_set, ssc_candidate, use_model_set
 
@@ -76,6 +77,7 @@ def test_the_page_shows_each_risk_with_its_interval(signed_in: Any, stored: Mode
     ]
     assert "95 % interval" in text(risks)
     assert text(section(html, "prediction-sentence")) == expected.sentence
+    assert text(section(html, "prediction-interval-method")) == f"Intervals: {INTERVAL_METHOD}"
 
 
 def test_the_page_names_the_model_and_its_calibration(signed_in: Any, stored: ModelSet) -> None:

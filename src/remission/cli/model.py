@@ -220,6 +220,14 @@ def card_text(card: Mapping[str, Any]) -> str:
             detail = f"range {_num(p['range'][0], 2)} to {_num(p['range'][1], 2)}"
             if "knots" in p:
                 detail += "; knots " + ", ".join(_num(k, 2) for k in p["knots"])
+        elif "diseases" in p:  # subtypes, within each disease
+            detail = (
+                "; ".join(
+                    f"{d['disease']}: " + ", ".join(d["levels"]) + f" (reference {d['reference']})"
+                    for d in p["diseases"]
+                )
+                or "none with enough patients"
+            )
         else:
             detail = "levels " + ", ".join(p["levels"]) + f" (reference {p['reference']})"
         if "era_boundaries" in p:

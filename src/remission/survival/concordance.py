@@ -182,3 +182,62 @@ def _dominance(
         - cum[np.searchsorted(composite, q_rank * span + lo)]
     )
     return less, equal
+
+
+BASE_BLOCK = 32  # rows per block of the merge sort's first, direct step
+
+
+def later_and_lower(
+    key: NDArray[np.int64], rank: NDArray[np.int64], rows: NDArray[np.int64]
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """For each of ``rows``: the number of rows with a higher ``key`` and a lower ``rank`` (``lower``),
+    and with a higher key and the same rank (``equal``); unweighted, one-sided (every higher key).
+
+    This is the count of the unweighted truncated C-statistics (the keys order the rows in time, the
+    ranks are those of the score) and a special case of :func:`_dominance` (weights 1, hi = every key),
+    counted faster by a bottom-up merge sort of the rows in (key, rank) order. A row with the same key
+    as a queried row comes after it only when its rank is not lower, so "after in (key, rank) order and
+    lower in rank" is "higher key and lower rank". First, within blocks of :data:`BASE_BLOCK` rows, each
+    queried row is compared with the rows after it directly, and the blocks are sorted by rank. Then, at
+    each level, a left block's queried rows count the rows of the right block beside it with a lower rank
+    (one binary search in the right blocks, each sorted, in pair order), and each pair of blocks is
+    merged by one stable sort (two sorted runs per pair).
+    """
+    n = key.shape[0]
+    order = np.lexsort((rank, key))
+    values = rank[order].astype(np.int64)
+    wanted = np.zeros(n, dtype=bool)
+    wanted[rows] = True
+    wanted = wanted[order]
+    lower = np.zeros(n, dtype=np.int64)
+    slot = np.arange(n)
+    span = np.int64(max(int(values.max()), 0) + 1) if n else np.int64(1)
+    # within each block of BASE_BLOCK rows: the later rows of the block with a lower rank, directly
+    block = BASE_BLOCK
+    padded = np.r_[values, np.full((-n) % block, np.iinfo(np.int64).max)].reshape(-1, block)
+    asked = np.flatnonzero(wanted)
+    later = np.arange(block)[None, :] > (asked % block)[:, None]
+    lower[order[asked]] = ((padded[asked // block] < values[asked][:, None]) & later).sum(axis=1)
+    merged = np.argsort((slot // block) * span + values, kind="stable")
+    values, source, wanted = values[merged], order[merged], wanted[merged]
+    width = block
+    while width < n:
+        pair = slot // (2 * width)
+        left = (slot // width) % 2 == 0
+        block_key = pair * span + values  # sorted within each block of ``width`` rows
+        right = block_key[~left]  # every right block, each sorted, in pair order: sorted
+        ask = left & wanted
+        # the right block of pair p starts at p × width in ``right`` (every earlier pair is whole); a pair
+        # without a right block (the last, short one) finds len(right) both ways: 0
+        start = np.minimum(pair[ask] * width, right.shape[0])
+        lower[source[ask]] += np.searchsorted(right, block_key[ask]) - start
+        merged = np.argsort(block_key, kind="stable")
+        values, source, wanted = values[merged], source[merged], wanted[merged]
+        width *= 2
+    # equal ranks with a higher key: (rank, key) composite, counted by two binary searches
+    key_span = np.int64(int(key.max()) + 1) if n else np.int64(1)
+    composite = np.sort(rank.astype(np.int64) * key_span + key)
+    base = rank[rows].astype(np.int64) * key_span
+    higher = np.searchsorted(composite, base + key[rows], side="right")
+    equal = np.searchsorted(composite, base + key_span) - higher
+    return lower[rows], equal

@@ -2,8 +2,9 @@
 
 Partial likelihood with Efron or Breslow handling of tied event times, strata, case weights,
 counting-process ``(entry, time]`` data (time-varying covariates, left truncation), the robust (sandwich)
-variance with optional clusters, Harrell's concordance, the baseline cumulative hazard and predicted
-survival for new covariate rows.
+variance with optional clusters, Harrell's concordance, the baseline cumulative hazard, predicted
+survival for new covariate rows and the standard error of their cumulative hazard (R ``survfit``'s
+``std.err``, :meth:`CoxResult.cumhaz_terms`).
 
 Algorithm
 ---------
@@ -16,6 +17,7 @@ References
 ----------
 Therneau, T. M. and Grambsch, P. M. (2000). Modeling Survival Data: Extending the Cox Model. Springer.
 Harrell, F. E. et al. (1982). Evaluating the yield of medical tests. JAMA 247, 2543-2546.
+Tsiatis, A. A. (1981). A large sample study of Cox's regression model. Annals of Statistics 9, 93-108.
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ from remission.survival.validation import (
 )
 
 TIES: tuple[str, ...] = ("efron", "breslow")
+STRATIFIED_TERMS = "cumhaz_terms: the model is stratified; the terms are given for unstratified fits only"
 EPS = 1e-9  # coxph.control(eps = 1e-9)
 ITER_MAX = 20  # coxph.control(iter.max = 20)
 TOLER_INF = np.sqrt(EPS)  # coxph.control(toler.inf = sqrt(eps))
@@ -100,6 +103,10 @@ class CoxResult:
     _bh_stratum: NDArray[np.int64] = field(repr=False)
     _bh_increment: NDArray[np.float64] = field(repr=False)  # at x = 0 (uncentered)
     _conc_data: tuple = field(repr=False)
+    # per event time, at x = means (the centred scale): the baseline's variance increment and the
+    # risk-set-mean term (x̄ - means) dΛ (see cumhaz_terms)
+    _bh_varhaz: NDArray[np.float64] = field(repr=False)
+    _bh_xbar: NDArray[np.float64] = field(repr=False)
 
     @property
     def hazard_ratio(self) -> NDArray[np.float64]:
@@ -135,6 +142,62 @@ class CoxResult:
             frame["strata"] = self.strata_levels[self._bh_stratum]
         return frame
 
+    def cumhaz_terms(self, times: ArrayLike, reference: ArrayLike | None = None) -> CumhazTerms:
+        """What the variance of a new row's cumulative hazard Λ(t | x) needs, at a ``reference`` covariate
+        vector r on the design columns (``names``; default ``means``) and ``times``, as R's
+        ``survfit(fit, newdata)`` computes it.
+
+        With dΛ_g(r) the baseline hazard increment at event time t_g for x = r (Breslow, or Efron's as
+        ``survfit.coxph`` uses for ``ties = "efron"``), the terms are
+
+            cumhaz(t)   = Λ(t | r) = sum_{t_g <= t} dΛ_g(r),
+            variance(t) = sum_{t_g <= t} v_g(r),
+            shift(t)    = sum_{t_g <= t} (x̄_g - r) dΛ_g(r),
+
+        where, for d tied deaths at t_g with risk-set sums S0, S1 and death sums E0, E1 of w exp((x - r)'b)
+        and of that times (x - r) (w the case weights, m = sum of the death weights / d; Breslow: d = 1,
+        m = the sum of death weights) and Efron's denominators d2_k = S0 - (k/d) E0, k = 0..d-1,
+
+            dΛ_g = m sum_k 1/d2_k,   v_g = m sum_k 1/d2_k^2,   (x̄_g - r) dΛ_g = m sum_k (S1 - (k/d) E1)/d2_k^2
+
+        (R's ``agsurv``: ``hazard``, ``varhaz`` and ``xbar`` with ``survtype = vartype = 3``, C routine
+        ``agsurv5``; 2 for Breslow). :meth:`CumhazTerms.variance_of` then gives the Tsiatis (1981) /
+        Andersen-Gill variance of Λ(t | x) = exp((x - r)'b) Λ(t | r),
+
+            var Λ(t | x) = exp(2 (x - r)'b) [variance(t) + d' V d],   d = (x - r) Λ(t | r) - shift(t),
+
+        with V the fit's ``var`` (the robust one when there is one, as ``survfit`` uses ``fit$var``; R's
+        ``coxph`` makes ``fit$var`` robust by itself for non-integer case weights, here ``robust=True`` does).
+        The sums are taken on the centred scale (x = ``means``), as R does, and moved to r exactly.
+        Unstratified fits only.
+        """
+        if self.strata_levels.shape[0] > 1 or self.strata_levels[0] is not None:
+            raise SurvivalInputError(STRATIFIED_TERMS)
+        times = np.atleast_1d(np.asarray(times, dtype=np.float64))
+        ref = self.means if reference is None else np.asarray(reference, dtype=np.float64)
+        delta = ref - self.means
+        k = float(np.exp(delta @ self.coef))
+        increment = self._bh_increment * np.exp(self.means @ self.coef)  # dΛ_g at x = means
+        at = np.searchsorted(self._bh_time, times, side="right")
+        cumhaz = np.r_[0.0, np.cumsum(increment)][at]
+        variance = np.r_[0.0, np.cumsum(self._bh_varhaz)][at]
+        shift = np.vstack([np.zeros(self.coef.shape[0]), np.cumsum(self._bh_xbar, axis=0)])[at]
+        return CumhazTerms(
+            times=times,
+            reference=ref,
+            cumhaz=k * cumhaz,
+            variance=k * k * variance,
+            shift=k * (shift - np.outer(cumhaz, delta)),
+        )
+
+    def cumhaz_std_err(self, new_X: ArrayLike | pd.DataFrame, times: ArrayLike) -> NDArray[np.float64]:
+        """The standard error of each new row's cumulative hazard Λ(t | x), shape (n_new, n_times): R's
+        ``survfit(fit, newdata)$std.err`` at ``times`` (``summary``'s ``std.err`` is this times the
+        survival; :meth:`cumhaz_terms`). Unstratified fits only."""
+        Xn = self._spec.encode(new_X)
+        terms = self.cumhaz_terms(times)
+        return np.sqrt(np.array([terms.variance_of(x, self.coef, self.var) for x in Xn]))
+
     def predict_survival(
         self, new_X: ArrayLike | pd.DataFrame, times: ArrayLike, new_strata: ArrayLike | None = None
     ) -> NDArray[np.float64]:
@@ -167,6 +230,49 @@ class CoxResult:
             mine = codes_arr == stratum
             out[mine] = np.exp(-np.outer(risk[mine], cum[at]))
         return out
+
+
+@dataclass(frozen=True)
+class CumhazTerms:
+    """The terms of the variance of Λ(t | x) at a reference covariate vector (:meth:`CoxResult.cumhaz_terms`):
+    per time, ``cumhaz`` Λ(t | reference), ``variance`` (the baseline's own variance there) and ``shift``
+    (one row of p per time)."""
+
+    times: NDArray[np.float64]
+    reference: NDArray[np.float64]
+    cumhaz: NDArray[np.float64]
+    variance: NDArray[np.float64]
+    shift: NDArray[np.float64]
+
+    def variance_of(self, x: ArrayLike, coef: ArrayLike, var: ArrayLike) -> NDArray[np.float64]:
+        """var Λ(t | x) at each time, for one encoded row ``x`` (see :func:`cumhaz_variance`)."""
+        return cumhaz_variance(
+            np.asarray(x, dtype=np.float64) - self.reference,
+            coef,
+            var,
+            self.cumhaz,
+            self.variance,
+            self.shift,
+        )
+
+
+def cumhaz_variance(
+    u: ArrayLike,
+    coef: ArrayLike,
+    var: ArrayLike,
+    cumhaz: ArrayLike,
+    variance: ArrayLike,
+    shift: ArrayLike,
+) -> NDArray[np.float64]:
+    """The Tsiatis / Andersen-Gill variance of Λ(t | x), u = x - r, from the terms at the reference r
+    (:meth:`CoxResult.cumhaz_terms`): exp(2 u'b) [variance + d' V d] with d = u Λ(t | r) - shift, for
+    each time (the rows of ``shift``, the entries of ``cumhaz`` and ``variance``)."""
+    u = np.asarray(u, dtype=np.float64)
+    V = np.asarray(var, dtype=np.float64)
+    d = np.outer(np.asarray(cumhaz, dtype=np.float64), u) - np.atleast_2d(np.asarray(shift, dtype=np.float64))
+    quad = np.einsum("ti,ij,tj->t", d, V, d)
+    risk2 = np.exp(2.0 * float(u @ np.asarray(coef, dtype=np.float64)))
+    return risk2 * (np.asarray(variance, dtype=np.float64) + quad)
 
 
 def cox(
@@ -278,6 +384,9 @@ def cox(
     bh_time = rs.event_time
     bh_stratum = rs.event_stratum.astype(np.int64)
     bh_increment = state.hazard * np.exp(-means @ beta)  # hazard at x = 0 from the centred fit
+    # survfit's variance terms at x = means (agsurv): m sum_k 1/d2_k^2 and m sum_k (S1 - f_k E1)/d2_k^2
+    bh_varhaz = rs.mw * state.C
+    bh_xbar = rs.mw[:, None] * (state.C[:, None] * state.S1 - state.D[:, None] * state.E1)
 
     eta_lp = np.empty(n)
     eta_lp[rs.order] = rs.X @ beta  # the centred linear predictor, in input order
@@ -310,6 +419,8 @@ def cox(
         _bh_stratum=bh_stratum,
         _bh_increment=bh_increment,
         _conc_data=conc_data,
+        _bh_varhaz=bh_varhaz,
+        _bh_xbar=bh_xbar,
     )
 
 

@@ -18,6 +18,7 @@ from remission.analysis.prediction.bedside import (
     compare_intensities,
     predict_for_candidate,
 )
+from remission.analysis.prediction.predict import INTERVAL_METHOD
 from tests.prediction_support import SSC_PREDICTORS
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -208,6 +209,7 @@ def test_the_text_says_the_prediction_the_refusal_and_no_model(model_set: ModelS
     assert f"Non-relapse mortality at 100 days: {100 * nrm.estimate:.0f} % (95 % interval " in text
     assert f"model {model_set.version} (data cut-off 2025-06-30, {model_set.n} patients)" in text
     assert COMPARISON_CAVEAT in text and "intermediate (this regimen): OS 1 year" in text
+    assert f"  Intervals: {INTERVAL_METHOD}" in text.splitlines()
     refused = bedside.to_text(predict_for_candidate(model_set, ssc(age_years=70), today=TODAY))
     assert "No prediction: age 70 is outside the range of the model's data" in refused
     assert bedside.to_text(bedside.no_model()) == "Predicted outcomes: " + bedside.NO_MODEL_TEXT

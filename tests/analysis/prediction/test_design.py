@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from remission.analysis.prediction.design import (
+    build_design,
     performance_group,
     predictor_frame,
     rcs_basis,
@@ -101,3 +102,63 @@ def test_settings_are_checked() -> None:
         PredictionSettings(knot_quantiles=(0.1, 0.9))
     with pytest.raises(ValueError, match="min_patients_per_disease"):
         PredictionSettings(min_patients_per_disease=0)
+
+
+def _six_patients() -> pd.DataFrame:
+    """Six complete patients, counted by hand: disease ssc 3, ms 2, ra 1 (reference ssc, the most
+    common); sex female 3, male 3 (a tie: the first alphabetically, female); intensity intermediate 2,
+    high 2, low 2 (a three-way tie: high); era 2000–2009 3, 2010–2019 3 (a tie: the earlier one);
+    performance all normal (one level: no column); experienced yes 4, no 2 (reference yes)."""
+    return pd.DataFrame(
+        {
+            "age": [30.0, 35.0, 40.0, 45.0, 50.0, 55.0],
+            "sex": ["female", "male", "female", "male", "female", "male"],
+            "disease": ["ssc", "ms", "ssc", "ra", "ms", "ssc"],
+            "hct_ci": [0, 1, 2, 3, 0, 1],
+            "performance_scale": ["ecog"] * 6,
+            "performance_score": [0] * 6,
+            "intensity": ["high", "low", "intermediate", "high", "low", "intermediate"],
+            "infusion_year": [2001, 2011, 2002, 2012, 2003, 2013],
+            "centre_experience": [30, 30, 5, 30, 5, 30],
+        }
+    )
+
+
+def test_build_design_reference_levels_and_columns_by_hand() -> None:
+    settings = PredictionSettings(knots=(30.0, 40.0, 55.0))
+    spec, X = build_design(predictor_frame(_six_patients(), settings), settings)
+    levels = {f.name: f.levels for f in spec.factors}
+    assert levels == {
+        "sex": ("female", "male"),
+        "disease": ("ssc", "ms", "ra"),
+        "performance": ("normal",),
+        "intensity": ("high", "intermediate", "low"),
+        "era": ("2000–2009", "2010–2019"),
+        "experienced": ("yes", "no"),
+    }
+    factor_columns = [
+        "sexmale", "diseasems", "diseasera", "intensityintermediate", "intensitylow", "era2010–2019",
+        "experiencedno",
+    ]  # fmt: skip
+    assert [c for c in X.columns if c not in ("age", "age'", "hct_ci")] == factor_columns
+    expected = np.array(
+        [
+            # sex=male, ms, ra, intermediate, low, 2010–2019, experienced no
+            [0, 0, 0, 0, 0, 0, 0],
+            [1, 1, 0, 0, 1, 1, 0],
+            [0, 0, 0, 1, 0, 0, 1],
+            [1, 0, 1, 0, 0, 1, 0],
+            [0, 1, 0, 0, 1, 0, 1],
+            [1, 0, 0, 1, 0, 1, 0],
+        ],
+        dtype=float,
+    )
+    np.testing.assert_array_equal(X[factor_columns].to_numpy(), expected)
+    np.testing.assert_array_equal(X["hct_ci"].to_numpy(), [0, 1, 2, 3, 0, 1])
+
+
+def test_build_design_needs_complete_cases() -> None:
+    settings = PredictionSettings(knots=(30.0, 40.0, 55.0))
+    predictors = predictor_frame(_six_patients().assign(sex=["female", "unknown", *["male"] * 4]), settings)
+    with pytest.raises(ValueError, match="sex: missing in 1 row"):
+        build_design(predictors, settings)

@@ -6,6 +6,10 @@ Writes data_prediction.csv: one row per patient with the predictors as the analy
 columns hct_ci, performance_scale, performance_score) holds them, and OS, PFS and competing-risks
 endpoints in whole days (many ties). Some rows miss a predictor (left out as incomplete), and "ra" has
 fewer than 30 patients (left out of the models).
+
+Also writes data_prediction_subtype.csv (read by make_subtype_reference.R): the same rows with the primary
+diagnosis's ``subtype`` code added, drawn with its own seed and independent of the outcomes; some blank
+(unrecorded).
 """
 
 from __future__ import annotations
@@ -91,7 +95,36 @@ def dataset(seed: int = 20261204, n: int = 900) -> pd.DataFrame:
     return frame
 
 
+# --- subtype (helper C): data_prediction_subtype.csv for make_subtype_reference.R -----------------------
+SUBTYPE_MIX: dict[str, tuple[tuple[str, float], ...]] = {
+    "ssc": (("diffuse", 0.55), ("limited", 0.30), ("sine", 0.05), ("", 0.10)),
+    "ms": (("rrms", 0.50), ("spms", 0.30), ("ppms", 0.10), ("", 0.10)),
+    "crohn": (("ileocolonic", 0.50), ("colonic", 0.30), ("ileal", 0.10), ("", 0.10)),
+    "sle": (("adult", 0.85), ("juvenile", 0.05), ("", 0.10)),
+    "ra": (("", 1.0),),
+}
+
+
+def with_subtypes(frame: pd.DataFrame, seed: int = 20261205) -> pd.DataFrame:
+    """``frame`` with a ``subtype`` column after ``disease``: each disease's codes drawn by SUBTYPE_MIX
+    ("" = unrecorded), by their own generator so that the other columns stay those of :func:`dataset`."""
+    rng = np.random.default_rng(seed)
+    subtype = np.full(len(frame), "", dtype=object)
+    for disease, mix in SUBTYPE_MIX.items():
+        rows = np.flatnonzero(frame["disease"].to_numpy() == disease)
+        codes = [code for code, _ in mix]
+        subtype[rows] = rng.choice(codes, size=len(rows), p=[share for _, share in mix])
+    out = frame.copy()
+    out.insert(out.columns.get_loc("disease") + 1, "subtype", subtype)
+    return out
+
+
+# --- end subtype ---------------------------------------------------------------------------------------
+
+
 if __name__ == "__main__":
     data = dataset()
     data.to_csv(HERE / "data_prediction.csv", index=False, float_format="%.17g")
     print(f"wrote {len(data)} rows to data_prediction.csv")
+    with_subtypes(data).to_csv(HERE / "data_prediction_subtype.csv", index=False, float_format="%.17g")
+    print(f"wrote {len(data)} rows to data_prediction_subtype.csv")

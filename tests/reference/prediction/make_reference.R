@@ -11,8 +11,16 @@
 # its most common level (ties: first in alphabetical / chronological order), the other levels after it in
 # that order; age as Harrell's restricted cubic spline (Hmisc::rcspline.eval(inclx = TRUE), norm = 2)
 # with knots at quantile(age, c(.1, .5, .9)) (type 7), by the closed form (Hmisc is not installed).
-# Intervals: delta method on the linear predictor, log(-log) scale, se = sqrt((x - xbar)' V (x - xbar)),
-# xbar = colMeans of the design, V = vcov(coxph) / crr's fit$var; the baseline treated as fixed.
+# Intervals, all on the log(-log) scale:
+# - OS and PFS: survfit(fit, newdata, conf.type = "log-log")'s limits ("lower", "upper"), whose standard
+#   error (survfit's $std.err: the se of the cumulative hazard, checked below against the limits) includes
+#   the baseline hazard's variance (Tsiatis / Andersen-Gill, Efron ties as survfit applies them); also
+#   written: "std_err" (that se, at the horizon), and "lower_fixed"/"upper_fixed", the coefficients-only
+#   delta method (se = sqrt((x - xbar)' V (x - xbar)), baseline fixed) that a model set stored without the
+#   baseline's variance falls back to;
+# - NRM: predict.crr gives no interval: the delta method as above with V = crr's fit$var.
+# xbar = colMeans of the design. Candidate 6 is xbar itself (not a real patient; OS and PFS only), where
+# the coefficients-only interval has zero width.
 # Writes expected_predictions.csv (candidate, what, key, value; 17 significant digits).
 suppressPackageStartupMessages({
   library(survival)
@@ -140,18 +148,34 @@ for (endpoint in c("OS", "PFS")) {
   stopifnot(all(abs(fit$coefficients) < 10))
   for (j in seq_along(coef(fit))) put(0, paste0("coef_", endpoint), colnames(X)[j], coef(fit)[j])
   times <- c(YEAR, 5 * YEAR)
-  s <- summary(survfit(fit, newdata = newframe), times = times, extend = TRUE)
-  surv <- matrix(s$surv, nrow = length(times))
+  rows <- rbind(Xc, xbar)  # candidates 1..5, then 6 = xbar
+  newrows <- as.data.frame(rows)
+  names(newrows) <- names(frame)
+  sf <- survfit(fit, newdata = newrows, conf.type = "log-log")
+  s <- summary(sf, times = times, extend = TRUE)
+  shape <- function(v) matrix(v, nrow = length(times))
+  surv <- shape(s$surv)
+  # survfit's own $std.err (not summary's, which is the se of S): the se of the cumulative hazard
+  at <- findInterval(times, sf$time)
+  se_chaz <- sf$std.err[at, , drop = FALSE]
+  chaz <- sf$cumhaz[at, , drop = FALSE]
+  # the limits are log(cumhaz) -/+ z se / cumhaz on the log(-log) scale: std.err is the se of cumhaz
+  stopifnot(max(abs(shape(s$lower) - exp(-exp(log(chaz) + z * se_chaz / chaz)))) < 1e-12,
+            max(abs(shape(s$upper) - exp(-exp(log(chaz) - z * se_chaz / chaz)))) < 1e-12,
+            max(abs(surv - exp(-chaz))) < 1e-12)
   V <- vcov(fit)
-  for (i in seq_len(nrow(Xc))) {
-    d <- Xc[i, ] - xbar
-    se <- sqrt(drop(t(d) %*% V %*% d))
+  for (i in seq_len(nrow(rows))) {
+    d <- rows[i, ] - xbar
+    se <- sqrt(max(drop(t(d) %*% V %*% d), 0))
     for (h in seq_along(times)) {
       key <- paste(endpoint, format(times[h], digits = 17), sep = "|")
       put(i, "estimate", key, surv[h, i])
+      put(i, "lower", key, shape(s$lower)[h, i])
+      put(i, "upper", key, shape(s$upper)[h, i])
+      put(i, "std_err", key, se_chaz[h, i])
       lim <- interval(surv[h, i], se)
-      put(i, "lower", key, lim[1])
-      put(i, "upper", key, lim[2])
+      put(i, "lower_fixed", key, lim[1])
+      put(i, "upper_fixed", key, lim[2])
     }
   }
 }

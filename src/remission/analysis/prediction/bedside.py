@@ -38,7 +38,7 @@ from typing import Any
 
 from remission.analysis.prediction.design import INTENSITIES
 from remission.analysis.prediction.model import ModelSet, Prediction, Refusal
-from remission.analysis.prediction.predict import INTERVAL_METHOD, horizon_label, predict
+from remission.analysis.prediction.predict import SUBTYPE_FINDINGS, horizon_label, interval_method, predict
 from remission.clinical.hct_ci import HctCiSettings, hct_ci
 from remission.clinical.screening import ScreeningReport, screen_candidate, share_values
 
@@ -127,6 +127,9 @@ def candidate_inputs(
     for scale in ("ecog", "karnofsky"):
         if findings.get(scale) is not None:
             values[scale] = findings[scale]
+    subtype_field = SUBTYPE_FINDINGS.get(str(candidate.get("disease")))
+    if subtype_field is not None and findings.get(subtype_field) is not None:
+        values["findings"] = {subtype_field: findings[subtype_field]}
 
     if report.regimen is None or report.intensity is None:
         values["intensity"] = None
@@ -209,7 +212,7 @@ def model_summary(model_set: ModelSet, validation: Mapping[str, Any] | None = No
         "methods": {m.endpoint: m.method for m in model_set.models},
         "events": {m.endpoint: m.events for m in model_set.models},
         "conf_level": model_set.settings.conf_level,
-        "interval_method": INTERVAL_METHOD,
+        "interval_method": interval_method(model_set),
         "calibration": calibration(validation),
     }
 
@@ -359,6 +362,7 @@ def to_text(prediction: Mapping[str, Any]) -> str:
                 f"{_percent(risk['lower'])} to {_percent(risk['upper'])})"
             )
         parts.append("  " + prediction["sentence"])
+        parts.append("  Intervals: " + model["interval_method"])
     lines = model["calibration"]["lines"]
     if model["calibration"]["available"]:
         parts += ["  Calibration (stored validation):", *(f"    {line}" for line in lines)]

@@ -14,6 +14,10 @@ PREDICTOR_WORDS: dict[str, str] = {
     "age": "age at day 0 (years), restricted cubic spline",
     "sex": "sex",
     "disease": "disease (registry code)",
+    "subtype": (
+        "disease subtype, within its disease: a column for each subtype with enough patients, against the "
+        "disease's most common subtype, with which unrecorded and rarer subtypes are pooled"
+    ),
     "hct_ci": "HCT-CI score, linear",
     "performance": "performance status: normal = ECOG 0 or Karnofsky/Lansky >= 90; reduced otherwise",
     "intensity": "conditioning intensity",
@@ -60,6 +64,11 @@ def card_of(model_set: ModelSet, *, validation: dict[str, Any] | None = None) ->
             entry.update(range=list(design.age_range), knots=list(design.knots))
         elif name == "hct_ci":
             entry["range"] = list(design.hct_ci_range)
+        elif name == "subtype":
+            entry["diseases"] = [
+                {"disease": s.disease, "reference": s.reference, "levels": list(s.levels)}
+                for s in design.subtypes
+            ]
         else:
             factor = design.factor(name)
             entry.update(levels=list(factor.levels), reference=factor.reference)

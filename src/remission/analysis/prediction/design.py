@@ -13,6 +13,17 @@ Predictors, in design order (:data:`PREDICTORS`), as coded here:
   fitted rows (R's default ``quantile`` type 7, NumPy's "linear"); a setting.
 - ``sex``: female / male (unknown is missing).
 - ``disease``: the registry's disease code; reference = the most frequent disease.
+- ``subtype``: the primary diagnosis's subtype code, nested within disease (:class:`Subtypes`). For each
+  disease of the model, its reference is its most common recorded subtype in the fitted rows (ties: the
+  first alphabetically), and every other subtype with at least ``min_patients_per_subtype`` fitted
+  patients (a setting, ◐) gets an indicator column ``disease<code>:subtype<code>`` (R's name for the
+  column of a ``disease:subtype`` interaction), in alphabetical order. A patient whose subtype is
+  unrecorded ("" — also a code that is not one of the disease's subtypes in
+  :data:`remission.clinical.diseases.DISEASES`, a frame without the column, or a disease without
+  subtypes) or rarer than the minimum is coded as the reference: the disease's column then describes the
+  reference subtype pooled with the unrecorded and rare ones. Subtype is never missing, so it never makes
+  a patient an incomplete case; a disease with no subtype over the minimum besides its reference has no
+  subtype column.
 - ``hct_ci``: the HCT-CI score, numeric (linear).
 - ``performance``: "normal" = ECOG 0 or Karnofsky / Lansky ≥ 90; "reduced" = ECOG 1-4 or Karnofsky /
   Lansky ≤ 80. Two levels because the registry records ECOG at some centres and Karnofsky (Lansky under
@@ -23,7 +34,7 @@ Predictors, in design order (:data:`PREDICTORS`), as coded here:
   ≥2020; :func:`remission.analysis.cohorts.era_of`).
 - ``experienced``: centre experience ≥ the threshold (default 23 earlier AD-HSCT procedures), "yes"/"no".
 
-Every factor is treatment coded with its reference level first; the reference is the most common level
+Every other factor is treatment coded with its reference level first; the reference is the most common level
 in the fitted rows (ties: the first in the factor's own order), the rule of the standard analysis
 (:func:`remission.analysis.outcomes.reference_levels`). A factor level absent from the fitted rows is not
 in the model (a candidate with it is refused).
@@ -41,13 +52,14 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from remission.analysis.cohorts import era_labels, era_of
-from remission.analysis.outcomes import model_frame, reference_levels
 from remission.analysis.prediction.settings import DEFAULT_PREDICTION_SETTINGS, PredictionSettings
+from remission.clinical.diseases import DISEASES
 
 PREDICTORS: tuple[str, ...] = (
     "age",
     "sex",
     "disease",
+    "subtype",
     "hct_ci",
     "performance",
     "intensity",
@@ -55,7 +67,9 @@ PREDICTORS: tuple[str, ...] = (
     "experienced",
 )
 NUMERIC: tuple[str, ...] = ("age", "hct_ci")
-FACTORS: tuple[str, ...] = tuple(p for p in PREDICTORS if p not in NUMERIC)
+NESTED: tuple[str, ...] = ("subtype",)  # coded within disease (:class:`Subtypes`), never missing
+FACTORS: tuple[str, ...] = tuple(p for p in PREDICTORS if p not in NUMERIC and p not in NESTED)
+UNRECORDED = ""  # the subtype of a patient or candidate whose subtype is not recorded
 SEXES: tuple[str, ...] = ("female", "male")
 INTENSITIES: tuple[str, ...] = ("low", "intermediate", "high")
 PERFORMANCE_LEVELS: tuple[str, ...] = ("normal", "reduced")
@@ -121,9 +135,27 @@ class Factor:
 
 
 @dataclass(frozen=True)
+class Subtypes:
+    """The subtypes of one disease in the model: the reference (the disease's most common subtype, with
+    which unrecorded and rare subtypes are pooled) first, then each subtype with its own column."""
+
+    disease: str
+    levels: tuple[str, ...]
+
+    @property
+    def reference(self) -> str:
+        return self.levels[0]
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(f"disease{self.disease}:subtype{level}" for level in self.levels[1:])
+
+
+@dataclass(frozen=True)
 class DesignSpec:
     """How predictors become the design: spline knots, factor levels (reference first), the ranges the
-    numeric predictors had in the fitted rows, and the era and experience rules."""
+    numeric predictors had in the fitted rows, the era and experience rules, and the modelled subtypes of
+    each disease that has any (:class:`Subtypes`; none in a model set stored before subtypes)."""
 
     knots: tuple[float, ...]
     age_range: tuple[float, float]
@@ -131,9 +163,14 @@ class DesignSpec:
     factors: tuple[Factor, ...]
     era_boundaries: tuple[int, ...]
     experience_threshold: int
+    subtypes: tuple[Subtypes, ...] = ()
 
     def factor(self, name: str) -> Factor:
         return next(f for f in self.factors if f.name == name)
+
+    def subtypes_of(self, disease: str) -> Subtypes | None:
+        """The modelled subtypes of ``disease``, or None when it has no subtype column."""
+        return next((s for s in self.subtypes if s.disease == disease), None)
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -144,34 +181,62 @@ class DesignSpec:
                 out += ["age", *("age" + "'" * (j + 1) for j in range(len(self.knots) - 2))]
             elif name == "hct_ci":
                 out.append("hct_ci")
+            elif name == "subtype":
+                out += [column for entry in self.subtypes for column in entry.columns]
             else:
                 out += self.factor(name).columns
         return tuple(out)
 
-    def encode(self, predictors: pd.DataFrame | Mapping[str, Any]) -> NDArray[np.float64]:
+    def encode(
+        self,
+        predictors: pd.DataFrame | Mapping[str, Any],
+        *,
+        level_index: Mapping[str, NDArray[np.int64]] | None = None,
+    ) -> NDArray[np.float64]:
         """The design rows for coded predictors (the columns of :func:`predictor_frame`, or one mapping);
-        every value must be present and every level known (checked by the caller for candidates)."""
+        every value must be present and every level known (checked by the caller for candidates). A
+        subtype without a column of its disease (unrecorded, rare, or not modelled) is coded as the
+        disease's reference subtype: zeros in every subtype column. ``level_index``: for each factor,
+        each row's position in the factor's levels when the caller has it (:func:`build_design`); the
+        factor columns are then not read."""
         frame = predictors if isinstance(predictors, pd.DataFrame) else pd.DataFrame([dict(predictors)])
         blocks: list[NDArray[np.float64]] = []
         for name in PREDICTORS:
-            if name == "age":
+            if level_index is not None and name in level_index:
+                levels = self.factor(name).levels
+                blocks.append((level_index[name][:, None] == np.arange(1, len(levels))).astype(np.float64))
+            elif name == "age":
                 blocks.append(rcs_basis(frame["age"].to_numpy(dtype=np.float64), self.knots))
             elif name == "hct_ci":
                 blocks.append(frame["hct_ci"].to_numpy(dtype=np.float64)[:, None])
+            elif name == "subtype":
+                blocks.append(self._subtype_block(frame))
             else:
                 levels = self.factor(name).levels
                 values = frame[name].astype("object").to_numpy()
-                unknown = {v for v in values if v not in levels}
-                if unknown:
+                codes = pd.Categorical(values, categories=list(levels)).codes  # -1: not a level
+                if (codes < 0).any():
+                    unknown = set(values[codes < 0])
                     raise ValueError(
                         f"{name}: level(s) {sorted(map(str, unknown))} not in the model {levels}"
                     )
-                blocks.append(
-                    np.column_stack([values == level for level in levels[1:]]).astype(np.float64)
-                    if len(levels) > 1
-                    else np.empty((len(frame), 0))
-                )
+                blocks.append((codes[:, None] == np.arange(1, len(levels))).astype(np.float64))
         return np.column_stack(blocks) if blocks else np.empty((len(frame), 0))
+
+    def _subtype_block(self, frame: pd.DataFrame) -> NDArray[np.float64]:
+        width = sum(len(entry.levels) - 1 for entry in self.subtypes)
+        block = np.zeros((len(frame), width))
+        if not width:
+            return block
+        disease = _column(frame, "disease", "subtype").astype("object").to_numpy()
+        subtype = _column(frame, "subtype", "subtype").astype("object").to_numpy()
+        j = 0
+        for entry in self.subtypes:
+            of_disease = disease == entry.disease
+            for level in entry.levels[1:]:
+                block[:, j] = of_disease & (subtype == level)
+                j += 1
+        return block
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -181,6 +246,7 @@ class DesignSpec:
             "factors": [{"name": f.name, "levels": list(f.levels)} for f in self.factors],
             "era_boundaries": list(self.era_boundaries),
             "experience_threshold": self.experience_threshold,
+            "subtypes": [{"disease": s.disease, "levels": list(s.levels)} for s in self.subtypes],
             "columns": list(self.columns),
         }
 
@@ -193,6 +259,10 @@ class DesignSpec:
             factors=tuple(Factor(f["name"], tuple(f["levels"])) for f in data["factors"]),
             era_boundaries=tuple(int(b) for b in data["era_boundaries"]),
             experience_threshold=int(data["experience_threshold"]),
+            subtypes=tuple(
+                Subtypes(str(s["disease"]), tuple(str(level) for level in s["levels"]))
+                for s in data.get("subtypes", ())
+            ),
         )
         if "columns" in data and tuple(data["columns"]) != spec.columns:
             raise ValueError(f"design columns {data['columns']} do not follow from the spec {spec.columns}")
@@ -210,10 +280,12 @@ def predictor_frame(
 ) -> pd.DataFrame:
     """The predictors of each row of an analysis set, coded (missing stays missing; index kept).
 
-    Reads ``age``, ``sex``, ``disease``, ``hct_ci``, ``performance_scale`` and ``performance_score``,
-    ``intensity``, ``infusion_year`` (else the year of ``infusion_date``) and ``centre_experience`` (else
-    the boolean ``experienced``). ``experienced`` is kept boolean (as in the analysis set) and ``era`` an
-    ordered Categorical (chronological); the other factors are strings (in alphabetical order).
+    Reads ``age``, ``sex``, ``disease``, ``subtype`` (a frame without it records none), ``hct_ci``,
+    ``performance_scale`` and ``performance_score``, ``intensity``, ``infusion_year`` (else the year of
+    ``infusion_date``) and ``centre_experience`` (else the boolean ``experienced``). ``experienced`` is
+    kept boolean (as in the analysis set) and ``era`` an ordered Categorical (chronological); the other
+    factors are strings (in alphabetical order). ``subtype`` is the subtype code where it is one of the
+    disease's subtypes (``DISEASES``), else :data:`UNRECORDED` (""): never missing.
     """
     out = pd.DataFrame(index=frame.index)
     out["age"] = pd.to_numeric(_column(frame, "age", "age"), errors="coerce").astype("float64")
@@ -221,6 +293,7 @@ def predictor_frame(
     out["sex"] = sex.where(sex.isin(SEXES)).astype("object")
     disease = _column(frame, "disease", "disease").astype("object")
     out["disease"] = disease.where(disease.notna() & (disease != "")).astype("object")
+    out["subtype"] = _subtype_codes(out["disease"], frame["subtype"] if "subtype" in frame.columns else None)
     out["hct_ci"] = pd.to_numeric(_column(frame, "hct_ci", "hct_ci"), errors="coerce").astype("float64")
     out["performance"] = _performance_groups(
         _column(frame, "performance_scale", "performance"), _column(frame, "performance_score", "performance")
@@ -251,18 +324,11 @@ def build_design(
     predictors: pd.DataFrame, settings: PredictionSettings = DEFAULT_PREDICTION_SETTINGS
 ) -> tuple[DesignSpec, pd.DataFrame]:
     """The design spec fitted on complete-case coded predictors, and the design (a float frame whose
-    columns are :attr:`DesignSpec.columns`, index kept)."""
+    columns are :attr:`DesignSpec.columns`, index kept). The subtypes modelled: :func:`subtype_levels`
+    with ``settings.min_patients_per_subtype`` (none when the frame has no ``subtype`` column)."""
     knots = settings.knots or spline_knots(predictors["age"], settings.knot_quantiles)
-    references = reference_levels(predictors, FACTORS)
-    ordered = model_frame(predictors, FACTORS, references=references)
-    factors: list[Factor] = []
-    for name in FACTORS:
-        if name in ordered.columns:
-            levels = tuple(str(level) for level in ordered[name].cat.categories)
-        else:  # one level only: no column, but the level is the model's
-            present = predictors[name].dropna().unique()
-            levels = tuple(_level(v) for v in present)
-        factors.append(Factor(name, levels))
+    fitted = {name: _fitted_factor(name, predictors[name]) for name in FACTORS}
+    factors = [factor for factor, _ in fitted.values()]
     spec = DesignSpec(
         knots=tuple(float(k) for k in knots),
         age_range=(float(predictors["age"].min()), float(predictors["age"].max())),
@@ -270,10 +336,68 @@ def build_design(
         factors=tuple(factors),
         era_boundaries=tuple(settings.era_boundaries),
         experience_threshold=int(settings.experience_threshold),
+        subtypes=(
+            subtype_levels(
+                predictors["disease"],
+                predictors["subtype"],
+                next(f.levels for f in factors if f.name == "disease"),
+                settings.min_patients_per_subtype,
+            )
+            if "subtype" in predictors.columns
+            else ()
+        ),
     )
-    coded = as_levels(predictors)
-    matrix = spec.encode(coded)
+    matrix = spec.encode(predictors, level_index={name: index for name, (_, index) in fitted.items()})
     return spec, pd.DataFrame(matrix, columns=list(spec.columns), index=predictors.index)
+
+
+def subtype_levels(
+    disease: pd.Series, subtype: pd.Series, diseases: Sequence[str], minimum: int
+) -> tuple[Subtypes, ...]:
+    """The modelled subtypes of each of ``diseases`` (in that order) among rows with these ``disease`` and
+    ``subtype`` codes (:data:`UNRECORDED` or missing: not recorded): the reference is the disease's most
+    common recorded subtype (ties: the first alphabetically), then, alphabetically, every other subtype of
+    at least ``minimum`` rows. A disease with none besides its reference is left out (no column)."""
+    subtype = subtype.astype("object")
+    recorded = (subtype.notna() & (subtype != UNRECORDED)).to_numpy()
+    if not recorded.any():
+        return ()
+    counts = pd.DataFrame(
+        {"disease": disease.astype("object").to_numpy()[recorded], "subtype": subtype.to_numpy()[recorded]}
+    ).value_counts()
+    by_disease: dict[str, dict[str, int]] = {}
+    for (code, level), n in counts.items():
+        by_disease.setdefault(str(code), {})[str(level)] = int(n)
+    out: list[Subtypes] = []
+    for code in diseases:
+        found = by_disease.get(code)
+        if not found:
+            continue
+        reference = min(found, key=lambda level: (-found[level], level))
+        others = sorted(level for level, n in found.items() if n >= minimum and level != reference)
+        if others:
+            out.append(Subtypes(code, (reference, *others)))
+    return tuple(out)
+
+
+def _subtype_codes(disease: pd.Series, subtype: pd.Series | None) -> pd.Series:
+    """Each row's subtype code where it is one of its disease's subtypes in the catalogue, else
+    :data:`UNRECORDED`; vectorised (the pairs are looked up once per distinct disease and code)."""
+    out = np.full(len(disease), UNRECORDED, dtype=object)
+    if subtype is not None:
+        d_codes, d_uniques = pd.factorize(disease.astype("object"))
+        s_codes, s_uniques = pd.factorize(subtype.astype("object"))
+        valid = np.array(
+            [
+                [str(s) in DISEASES[d].subtypes if d in DISEASES else False for s in s_uniques]
+                for d in d_uniques
+            ],
+            dtype=bool,
+        ).reshape(len(d_uniques), len(s_uniques))
+        keep = (d_codes >= 0) & (s_codes >= 0)
+        keep[keep] = valid[d_codes[keep], s_codes[keep]]
+        out[keep] = subtype.astype("object").to_numpy()[keep]
+    return pd.Series(out, index=disease.index, dtype="object")
 
 
 def _level(value: object) -> str:
@@ -282,16 +406,44 @@ def _level(value: object) -> str:
     return str(value)
 
 
+def _level_codes(column: pd.Series) -> tuple[NDArray[np.int64], tuple[str, ...], bool]:
+    """A factor column as integer codes (-1 where missing), the level string of each code and whether
+    the codes are in the factor's own order (an ordered Categorical's: era) rather than first seen."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = column.cat.codes.to_numpy(dtype=np.int64)
+        return codes, tuple(_level(c) for c in column.cat.categories), True
+    codes, uniques = pd.factorize(column.astype("object"))
+    return codes.astype(np.int64), tuple(_level(v) for v in uniques), False
+
+
+def _fitted_factor(name: str, column: pd.Series) -> tuple[Factor, NDArray[np.int64]]:
+    """A factor's levels in complete-case fitted rows: the reference first (the most common level, ties
+    broken by the factor's own order: era chronological, the others alphabetical), then the other levels
+    present in that order; the rule of :func:`remission.analysis.outcomes.reference_levels`, counted on
+    integer codes. A factor with one level present keeps it (and has no column). Also each row's
+    position in those levels."""
+    codes, labels, ordered = _level_codes(column)
+    if (codes < 0).any():
+        raise ValueError(
+            f"{name}: missing in {int((codes < 0).sum())} row(s); the design needs complete cases"
+        )
+    counts = np.bincount(codes, minlength=len(labels))
+    present = [i for i in range(len(labels)) if counts[i] > 0]
+    natural = present if ordered else sorted(present, key=lambda i: labels[i])
+    reference = max(natural, key=lambda i: (counts[i], -natural.index(i)))
+    chosen = (reference, *(i for i in natural if i != reference))
+    position = np.full(len(labels), -1, dtype=np.int64)
+    position[list(chosen)] = np.arange(len(chosen))
+    return Factor(name, tuple(labels[i] for i in chosen)), position[codes]
+
+
 def as_levels(predictors: pd.DataFrame) -> pd.DataFrame:
     """The coded predictors with every factor as its level string (``experienced`` "yes"/"no")."""
     out = predictors.copy()
     for name in FACTORS:
-        column = predictors[name]
-        if pd.api.types.is_bool_dtype(column.dtype):
-            levels = column.astype("object").map({True: "yes", False: "no"})
-        else:
-            levels = column.astype("object").map(str, na_action="ignore")
-        out[name] = levels.astype("object").where(column.notna(), None)
+        codes, labels, _ = _level_codes(predictors[name])
+        strings = np.array([*labels, None], dtype=object)  # code -1 (missing) reads the last: None
+        out[name] = pd.Series(strings[codes], index=predictors.index, dtype="object")
     return out
 
 

@@ -29,9 +29,9 @@ import pandas as pd
 from remission.analysis.dataset import AnalysisSet
 from remission.analysis.outcomes import NRM
 from remission.analysis.prediction.design import build_design, predictor_frame
-from remission.analysis.prediction.model import FittedModel, ModelSet, model_version
+from remission.analysis.prediction.model import BaselineVariance, FittedModel, ModelSet, model_version
 from remission.analysis.prediction.settings import DEFAULT_PREDICTION_SETTINGS, PredictionSettings
-from remission.survival import cox, fine_gray
+from remission.survival import CoxResult, cox, fine_gray
 
 TOO_FEW_EVENTS = (
     "{endpoint}: {events} events for {parameters} parameters, fewer than {minimum:g} per parameter; "
@@ -59,9 +59,19 @@ def _fitted(
     base: Any,
     events: int,
     competing: int | None,
+    horizons: tuple[float, ...] = (),
 ) -> FittedModel:
-    """A fitted Cox or Fine-Gray result (``fit``, its baseline ``base``) as a :class:`FittedModel`."""
+    """A fitted Cox or Fine-Gray result (``fit``, its baseline ``base``) as a :class:`FittedModel`; for a
+    Cox fit, with the baseline's variance terms at ``centre`` for each prediction horizon
+    (:class:`~.model.BaselineVariance`, what a candidate's interval needs, as R's ``survfit``)."""
     times, cumhaz = _step(base["time"], base["hazard"])
+    baseline_variance = None
+    if isinstance(fit, CoxResult) and horizons:  # none asked: a refit whose intervals are never read
+        terms = fit.cumhaz_terms(horizons, reference=np.asarray(centre))
+        baseline_variance = tuple(
+            BaselineVariance(float(h), float(v), tuple(float(a) for a in shift))
+            for h, v, shift in zip(terms.times, terms.variance, terms.shift, strict=True)
+        )
     return FittedModel(
         endpoint=endpoint,
         method=method,
@@ -75,6 +85,7 @@ def _fitted(
         events=events,
         competing=competing,
         converged=bool(fit.converged),
+        baseline_variance=baseline_variance,
     )
 
 
@@ -83,18 +94,25 @@ def fit_prediction_models(
     settings: PredictionSettings = DEFAULT_PREDICTION_SETTINGS,
     *,
     cutoff: dt.date | None = None,
+    variance: bool = True,
+    predictors: pd.DataFrame | None = None,
 ) -> ModelSet:
     """The OS, PFS and NRM models on ``frame`` (an analysis set, or its frame with the work-up columns).
 
     ``cutoff``: the data cut-off (default: the analysis set's, else the latest ``last_contact``). A model
     with fewer than ``settings.min_events_per_parameter`` events per design column is an error.
+    ``variance=False``: the Fine-Gray model's sandwich variance (its covariance is then NaN) and the Cox
+    models' baseline variance terms (none stored) are not computed, for refits whose coefficients and
+    baselines alone are used (the validation's bootstrap).
+    ``predictors``: :func:`~.design.predictor_frame` of ``frame`` under ``settings`` (same index), when
+    the caller has it already (the bootstrap codes the rows once, then draws from them).
     """
     if isinstance(frame, AnalysisSet):
         cutoff = cutoff if cutoff is not None else frame.cutoff
         frame = frame.frame
     if cutoff is None:
         cutoff = _cutoff(frame)
-    predictors = predictor_frame(frame, settings)
+    predictors = predictor_frame(frame, settings) if predictors is None else predictors
     keep = np.ones(len(predictors), dtype=bool)
     if settings.diseases is not None:
         keep &= predictors["disease"].isin(list(settings.diseases)).to_numpy()
@@ -122,18 +140,26 @@ def fit_prediction_models(
             )
 
     models: list[FittedModel] = []
-    for endpoint, time, event in (("OS", "os_days", "os_event"), ("PFS", "pfs_days", "pfs_event")):
+    cox_endpoints = (
+        ("OS", "os_days", "os_event", settings.os_horizons),
+        ("PFS", "pfs_days", "pfs_event", settings.pfs_horizons),
+    )
+    for endpoint, time, event, horizons in cox_endpoints:
         events = int(data[event].sum())
         check(endpoint, events)
         fit = cox(
             X, data[time].to_numpy(dtype=np.float64), data[event].to_numpy(dtype=np.int64), ties="efron"
         )
         base = fit.baseline_hazard(centered=False)
-        models.append(_fitted(endpoint, "Cox (Efron ties)", columns, centre, fit, base, events, None))
+        method = "Cox (Efron ties)"
+        at = tuple(horizons) if variance else ()
+        models.append(_fitted(endpoint, method, columns, centre, fit, base, events, None, at))
     causes = data["cr_cause"].to_numpy(dtype=np.int64)
     events = int((causes == NRM).sum())
     check("NRM", events)
-    fit = fine_gray(X, data["cr_days"].to_numpy(dtype=np.float64), causes, cause_of_interest=NRM)
+    fit = fine_gray(
+        X, data["cr_days"].to_numpy(dtype=np.float64), causes, cause_of_interest=NRM, variance=variance
+    )
     base = fit.baseline_hazard()
     method = "Fine-Gray (relapse/progression competing)"
     models.append(_fitted("NRM", method, columns, centre, fit, base, events, int(fit.n_competing)))

@@ -21,10 +21,38 @@ from remission.analysis.prediction.settings import PredictionSettings
 FORMAT = "remission.prediction/1"
 ENDPOINTS: tuple[str, ...] = ("OS", "PFS", "NRM")
 WRONG_FORMAT = "not a prediction model set of format {expected!r}: {got!r}"
+NO_HORIZON = (
+    "{endpoint}: no baseline variance stored at horizon {horizon:g} days (stored: {stored}); the model set "
+    "does not match its settings"
+)
 
 
 def _floats(values: Any) -> tuple[float, ...]:
     return tuple(float(v) for v in values)
+
+
+@dataclass(frozen=True)
+class BaselineVariance:
+    """What a Cox model's baseline cumulative hazard adds to the variance of a candidate's Λ(h | x) at one
+    prediction ``horizon`` h (:meth:`remission.survival.CoxResult.cumhaz_terms` at the model's ``centre``
+    x̄, as R's ``survfit(coxph, newdata)``): ``variance`` = the sum over the event times t_i <= h of the
+    baseline's variance increments at x̄, and ``shift`` = sum over t_i <= h of (x̄(t_i) - x̄) dΛ(t_i | x̄),
+    with x̄(t_i) the (Efron-weighted) mean of the design over the risk set at t_i, on the design columns.
+    Then var Λ(h | x) = exp(2 (x - x̄)'b) [variance + d'V d], d = (x - x̄) Λ(h | x̄) - shift.
+    """
+
+    horizon: float
+    variance: float
+    shift: tuple[float, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"horizon": self.horizon, "variance": self.variance, "shift": list(self.shift)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> BaselineVariance:
+        return cls(
+            horizon=float(data["horizon"]), variance=float(data["variance"]), shift=_floats(data["shift"])
+        )
 
 
 @dataclass(frozen=True)
@@ -35,7 +63,10 @@ class FittedModel:
     fitted rows (where the intervals are centred). ``baseline_times`` and ``baseline_cumhaz``: the
     cumulative baseline (subdistribution) hazard at x = 0 just after each event time, a right-continuous
     step function starting at 0. ``events``: events of the endpoint (for NRM, non-relapse deaths);
-    ``competing``: relapses/progressions before death (NRM only).
+    ``competing``: relapses/progressions before death (NRM only). ``baseline_variance`` (Cox models only;
+    None for Fine-Gray and for model sets stored before it existed): per prediction horizon of the
+    settings, what the variance of the baseline cumulative hazard adds to a candidate's interval
+    (:class:`BaselineVariance`).
     """
 
     endpoint: str
@@ -50,6 +81,19 @@ class FittedModel:
     events: int
     competing: int | None
     converged: bool
+    baseline_variance: tuple[BaselineVariance, ...] | None = None
+
+    def variance_at(self, horizon: float) -> BaselineVariance | None:
+        """The stored :class:`BaselineVariance` at ``horizon``; None when the model has none at all (a
+        Fine-Gray model, or a model set stored before they were). A Cox model without that horizon is an
+        error (the horizons are the model set's settings)."""
+        if self.baseline_variance is None:
+            return None
+        for term in self.baseline_variance:
+            if term.horizon == horizon:
+                return term
+        stored = ", ".join(f"{t.horizon:g}" for t in self.baseline_variance)
+        raise ValueError(NO_HORIZON.format(endpoint=self.endpoint, horizon=horizon, stored=stored))
 
     @property
     def events_per_parameter(self) -> float:
@@ -70,6 +114,11 @@ class FittedModel:
             "competing": self.competing,
             "events_per_parameter": self.events_per_parameter,
             "converged": self.converged,
+            **(
+                {}
+                if self.baseline_variance is None
+                else {"baseline_variance": [t.to_dict() for t in self.baseline_variance]}
+            ),
         }
 
     @classmethod
@@ -87,6 +136,11 @@ class FittedModel:
             events=int(data["events"]),
             competing=None if data["competing"] is None else int(data["competing"]),
             converged=bool(data["converged"]),
+            baseline_variance=(
+                None
+                if data.get("baseline_variance") is None
+                else tuple(BaselineVariance.from_dict(t) for t in data["baseline_variance"])
+            ),
         )
 
 
@@ -191,7 +245,8 @@ class Risk:
 @dataclass(frozen=True)
 class Prediction:
     """The predicted risks of one candidate, the coded predictors they were computed for, the model
-    version, the interval method and a plain-language sentence."""
+    version, the interval method, a plain-language sentence and ``notes``: what the prediction assumed of
+    the candidate (e.g. an unrecorded subtype predicted as the disease's reference subtype)."""
 
     model_version: str
     predictors: tuple[tuple[str, Any], ...]
@@ -199,6 +254,7 @@ class Prediction:
     conf_level: float
     interval_method: str
     sentence: str
+    notes: tuple[str, ...] = ()
 
     def risk(self, endpoint: str, horizon_days: float) -> Risk:
         return next(r for r in self.risks if r.endpoint == endpoint and r.horizon_days == horizon_days)
@@ -212,6 +268,7 @@ class Prediction:
             "conf_level": self.conf_level,
             "interval_method": self.interval_method,
             "sentence": self.sentence,
+            "notes": list(self.notes),
         }
 
     @classmethod
@@ -223,6 +280,7 @@ class Prediction:
             conf_level=float(data["conf_level"]),
             interval_method=str(data["interval_method"]),
             sentence=str(data["sentence"]),
+            notes=tuple(str(n) for n in data.get("notes", ())),
         )
 
 

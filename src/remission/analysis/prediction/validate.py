@@ -56,7 +56,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from remission.analysis.dataset import AnalysisSet
 from remission.analysis.outcomes import NRM
@@ -66,7 +66,7 @@ from remission.analysis.prediction.model import ModelSet
 from remission.analysis.prediction.predict import horizon_label
 from remission.analysis.prediction.settings import PredictionSettings
 from remission.survival import cox, fine_gray
-from remission.survival.concordance import _dominance
+from remission.survival.concordance import later_and_lower
 
 FloatArray = NDArray[np.float64]
 
@@ -109,11 +109,14 @@ METHODS = (
 # scores of one set of predictions
 
 
-def _censoring(time: FloatArray, cause: NDArray[np.int64]) -> tuple[FloatArray, FloatArray, FloatArray]:
+def _censoring(
+    time: FloatArray, cause: NDArray[np.int64], distinct: tuple[FloatArray, NDArray[np.int64]] | None = None
+) -> tuple[FloatArray, FloatArray, FloatArray]:
     """The Kaplan-Meier of the censoring distribution at the distinct times: (times, G(t), G(t-)), as
     ``prodlim(..., reverse = TRUE)``: the rows at risk of censoring at t are those with time > t and those
-    censored at t (the events at t come before)."""
-    unique, inverse = np.unique(time, return_inverse=True)
+    censored at t (the events at t come before). ``distinct``: ``np.unique(time, return_inverse=True)``
+    when the caller has it."""
+    unique, inverse = np.unique(time, return_inverse=True) if distinct is None else distinct
     counts = np.bincount(inverse, minlength=unique.shape[0])
     at_risk = time.shape[0] - np.cumsum(counts) + counts
     censored = np.bincount(inverse, weights=(cause == 0).astype(np.float64), minlength=unique.shape[0])
@@ -131,42 +134,139 @@ def _step_at(times: FloatArray, values: FloatArray, t: float, start: float) -> f
     return float(values[k - 1]) if k > 0 else start
 
 
-def null_risk(time: FloatArray, cause: NDArray[np.int64], horizon: float, interest: int = 1) -> float:
-    """The risk at ``horizon`` with no predictor: 1 - Kaplan-Meier (one cause), else Aalen-Johansen."""
-    unique, inverse = np.unique(time, return_inverse=True)
+def _null_curve(
+    time: FloatArray,
+    cause: NDArray[np.int64],
+    interest: int,
+    distinct: tuple[FloatArray, NDArray[np.int64]] | None = None,
+) -> tuple[FloatArray, FloatArray]:
+    """(distinct times, risk from each): 1 - Kaplan-Meier (one cause), else Aalen-Johansen; ``distinct``
+    as :func:`_censoring`'s."""
+    unique, inverse = np.unique(time, return_inverse=True) if distinct is None else distinct
     counts = np.bincount(inverse, minlength=unique.shape[0])
     at_risk = (time.shape[0] - np.cumsum(counts) + counts).astype(np.float64)
     any_event = np.bincount(inverse, weights=(cause > 0).astype(np.float64), minlength=unique.shape[0])
     events = np.bincount(inverse, weights=(cause == interest).astype(np.float64), minlength=unique.shape[0])
     surv = np.cumprod(1.0 - any_event / at_risk)
     before = np.r_[1.0, surv[:-1]]
-    cif = np.cumsum(before * events / at_risk)
-    return _step_at(unique, cif, horizon, 0.0)
+    return unique, np.cumsum(before * events / at_risk)
 
 
-def _groups(
-    time: FloatArray, cause: NDArray[np.int64], horizon: float, interest: int
-) -> tuple[NDArray[np.bool_], NDArray[np.bool_], NDArray[np.bool_], FloatArray, float]:
-    """Cases, competing events by t, event-free after t; G(T_i-) per row and G(t)."""
-    unique, g, g_minus = _censoring(time, cause)
-    g_before = g_minus[np.searchsorted(unique, time)]
-    g_t = _step_at(unique, g, horizon, 1.0)
-    by = time <= horizon
-    case = by & (cause == interest)
-    competing = by & (cause > 0) & (cause != interest)
-    return case, competing, ~by, g_before, g_t
+def null_risk(time: FloatArray, cause: NDArray[np.int64], horizon: float, interest: int = 1) -> float:
+    """The risk at ``horizon`` with no predictor: 1 - Kaplan-Meier (one cause), else Aalen-Johansen."""
+    return _step_at(*_null_curve(time, cause, interest), horizon, 0.0)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the scores of one endpoint on one set of rows need from the outcome alone, computed once for
+    every horizon and every set of predictions on those rows (the original rows are scored once per
+    bootstrap resample, with new predictions each time).
+
+    ``g_before``: G(T_i-) of each row, G the censoring Kaplan-Meier (:func:`_censoring`);
+    ``censoring_times``/``g``: G's steps; ``null_times``/``null_risk``: the risk with no predictor
+    (:func:`null_risk`). For the concordance, the events of interest up to ``up_to`` (``events``, row
+    positions), the rows' sort key (2 × rank of the time, competing events after every time, + 1 when
+    censored), each event's lowest key of the rows later than it (``lo``; the comparable rows are those
+    with key >= lo), their number (``pairs``) and Uno's weight 1/G(T_i-)^2 (``uno_weight``). An event's
+    comparable rows and counts do not depend on the horizon (a row later than an event by the horizon is
+    later whether or not it is censored at the horizon), so one count per event serves every horizon."""
+
+    time: FloatArray
+    cause: NDArray[np.int64]
+    interest: int
+    censoring_times: FloatArray
+    g: FloatArray
+    g_before: FloatArray
+    null_times: FloatArray
+    null_risk: FloatArray
+    events: NDArray[np.int64]
+    key: NDArray[np.int64]
+    lo: NDArray[np.int64]
+    pairs: FloatArray
+    uno_weight: FloatArray
+
+    @classmethod
+    def of(cls, time: ArrayLike, cause: ArrayLike, interest: int = 1, up_to: float = math.inf) -> Outcome:
+        time = np.asarray(time, dtype=np.float64)
+        cause = np.asarray(cause, dtype=np.int64)
+        distinct_times = np.unique(time, return_inverse=True)
+        unique, g, g_minus = _censoring(time, cause, distinct_times)
+        g_before = g_minus[distinct_times[1]]
+        events = np.flatnonzero((cause == interest) & (time <= up_to))
+        later = np.where((cause > 0) & (cause != interest), np.inf, time)
+        distinct = np.unique(later)
+        key = (2 * np.searchsorted(distinct, later) + (cause == 0)).astype(np.int64)
+        lo = (2 * np.searchsorted(distinct, later[events]) + 1).astype(np.int64)
+        pairs = (time.shape[0] - np.searchsorted(np.sort(key), lo)).astype(np.float64)
+        null_times, null_values = _null_curve(time, cause, interest, distinct_times)
+        return cls(
+            time=time,
+            cause=cause,
+            interest=interest,
+            censoring_times=unique,
+            g=g,
+            g_before=g_before,
+            null_times=null_times,
+            null_risk=null_values,
+            events=events,
+            key=key,
+            lo=lo,
+            pairs=pairs,
+            uno_weight=1.0 / g_before[events] ** 2,
+        )
+
+    def observed(self, horizon: float) -> float:
+        """The risk at ``horizon`` with no predictor (:func:`null_risk`)."""
+        return _step_at(self.null_times, self.null_risk, horizon, 0.0)
+
+    def groups(
+        self, horizon: float
+    ) -> tuple[NDArray[np.bool_], NDArray[np.bool_], NDArray[np.bool_], FloatArray, float]:
+        """Cases, competing events by t, event-free after t; G(T_i-) per row and G(t)."""
+        by = self.time <= horizon
+        case = by & (self.cause == self.interest)
+        competing = by & (self.cause > 0) & (self.cause != self.interest)
+        g_t = _step_at(self.censoring_times, self.g, horizon, 1.0)
+        return case, competing, ~by, self.g_before, g_t
+
+    def concordant(self, lp: FloatArray) -> FloatArray:
+        """Per event of :attr:`events`: its comparable rows with a lower ``lp`` plus half those with an
+        equal one (:func:`remission.survival.concordance.later_and_lower`: an event's key is 2 × rank of its
+        time, so the rows with a higher key are those with key >= lo)."""
+        if self.events.size == 0:
+            return np.zeros(0)
+        lp_rank = np.unique(lp, return_inverse=True)[1].astype(np.int64).ravel()
+        lower, equal = later_and_lower(self.key, lp_rank, self.events)
+        return lower + 0.5 * equal
+
+    def concordances(self, concordant: FloatArray, horizon: float) -> tuple[float, float]:
+        """(Harrell's C, Uno's C) at ``horizon`` from :meth:`concordant` (events up to the horizon)."""
+        mine = self.time[self.events] <= horizon
+        if not mine.any():
+            return math.nan, math.nan
+        total, counted, weight = self.pairs[mine], concordant[mine], self.uno_weight[mine]
+        pairs = float(total.sum())
+        harrell = float(counted.sum() / pairs) if pairs > 0 else math.nan
+        weighted = float(weight @ total)
+        uno = float(weight @ counted / weighted) if weighted > 0 else math.nan
+        return harrell, uno
+
+
+def _brier(outcome: Outcome, risk: FloatArray, horizon: float) -> float:
+    case, competing, after, g_before, g_t = outcome.groups(horizon)
+    residual = np.zeros(outcome.time.shape[0])
+    residual[case] = (1.0 - risk[case]) ** 2 / g_before[case]
+    residual[competing] = risk[competing] ** 2 / g_before[competing]
+    residual[after] = risk[after] ** 2 / g_t
+    return float(residual.sum() / outcome.time.shape[0])
 
 
 def brier_score(
     time: FloatArray, cause: NDArray[np.int64], risk: FloatArray, horizon: float, interest: int = 1
 ) -> float:
     """The IPCW Brier score at ``horizon`` of the predicted risks, as ``riskRegression::Score``."""
-    case, competing, after, g_before, g_t = _groups(time, cause, horizon, interest)
-    residual = np.zeros(time.shape[0])
-    residual[case] = (1.0 - risk[case]) ** 2 / g_before[case]
-    residual[competing] = risk[competing] ** 2 / g_before[competing]
-    residual[after] = risk[after] ** 2 / g_t
-    return float(residual.sum() / time.shape[0])
+    return _brier(Outcome.of(time, cause, interest, up_to=-math.inf), np.asarray(risk, float), horizon)
 
 
 def _weighted_mann_whitney(
@@ -184,14 +284,18 @@ def _weighted_mann_whitney(
     return float(pairs / (case_weight.sum() * cum[-1]))
 
 
+def _auc(outcome: Outcome, risk: FloatArray, horizon: float) -> float:
+    case, competing, after, g_before, g_t = outcome.groups(horizon)
+    control = competing | after
+    control_weight = np.where(after, 1.0 / g_t, 1.0 / g_before)[control]
+    return _weighted_mann_whitney(risk[case], 1.0 / g_before[case], risk[control], control_weight)
+
+
 def time_auc(
     time: FloatArray, cause: NDArray[np.int64], risk: FloatArray, horizon: float, interest: int = 1
 ) -> float:
     """The cumulative/dynamic IPCW AUC at ``horizon``, as ``riskRegression::Score``."""
-    case, competing, after, g_before, g_t = _groups(time, cause, horizon, interest)
-    control = competing | after
-    control_weight = np.where(after, 1.0 / g_t, 1.0 / g_before)[control]
-    return _weighted_mann_whitney(risk[case], 1.0 / g_before[case], risk[control], control_weight)
+    return _auc(Outcome.of(time, cause, interest, up_to=-math.inf), np.asarray(risk, float), horizon)
 
 
 def harrell_c(
@@ -216,28 +320,10 @@ def uno_c(
 def _concordances(
     time: FloatArray, cause: NDArray[np.int64], lp: FloatArray, horizon: float, interest: int
 ) -> tuple[float, float]:
-    """(Harrell's C, Uno's C): the comparable pairs counted once for both, by the weighted dominance
-    counts of :mod:`remission.survival.concordance` (no loop over rows)."""
-    ev = np.flatnonzero((cause == interest) & (time <= horizon))
-    if ev.size == 0:
-        return math.nan, math.nan
-    unique, _, g_minus = _censoring(time, cause)
-    weight = 1.0 / g_minus[np.searchsorted(unique, time[ev])] ** 2
-    later = np.where((cause > 0) & (cause != interest), np.inf, time)
-    distinct = np.unique(later)
-    # key 2 rank (+1 when censored): the rows later than event i are those with key >= 2 rank_i + 1
-    key = (2 * np.searchsorted(distinct, later) + (cause == 0)).astype(np.int64)
-    lo = (2 * np.searchsorted(distinct, later[ev]) + 1).astype(np.int64)
-    hi = np.full(ev.size, 2 * distinct.shape[0] + 2, dtype=np.int64)
-    lp_rank = np.unique(lp, return_inverse=True)[1].astype(np.int64).ravel()
-    less, equal = _dominance(key, lp_rank, np.ones(time.shape[0]), lo, hi, lp_rank[ev])
-    total = (time.shape[0] - np.searchsorted(np.sort(key), lo)).astype(np.float64)
-    concordant = less + 0.5 * equal
-    pairs = float(total.sum())
-    harrell = float(concordant.sum() / pairs) if pairs > 0 else math.nan
-    weighted = float(weight @ total)
-    uno = float(weight @ concordant / weighted) if weighted > 0 else math.nan
-    return harrell, uno
+    """(Harrell's C, Uno's C): the comparable pairs counted once for both (:class:`Outcome`)."""
+    outcome = Outcome.of(time, cause, interest, up_to=horizon)
+    lp = np.asarray(lp, dtype=np.float64)
+    return outcome.concordances(outcome.concordant(lp), horizon)
 
 
 def calibration_slope(
@@ -255,7 +341,8 @@ def calibration_slope(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             if ((c > 0) & (c != interest)).any():
-                return float(fine_gray(x, t, c, cause_of_interest=interest).coef[0])
+                fit = fine_gray(x, t, c, cause_of_interest=interest, variance=False)  # the slope only
+                return float(fit.coef[0])
             return float(cox(x, t, (c == interest).astype(np.int64), ties="efron").coef[0])
     except (ValueError, np.linalg.LinAlgError):  # e.g. a constant linear predictor
         return math.nan
@@ -314,21 +401,32 @@ def score(
 ) -> Metrics:
     """Every metric of the predictions ``risk`` (at ``horizon``) and linear predictor ``lp``; ``cause``
     0 = censored, ``interest`` the event of the endpoint, any other positive cause competing."""
-    time = np.asarray(time, dtype=np.float64)
-    cause = np.asarray(cause, dtype=np.int64)
+    outcome = Outcome.of(time, cause, interest, up_to=horizon)
     lp = np.asarray(lp, dtype=np.float64)
-    risk = np.asarray(risk, dtype=np.float64)
+    return _score(outcome, lp, np.asarray(risk, dtype=np.float64), horizon, outcome.concordant(lp), competing)
+
+
+def _score(
+    outcome: Outcome,
+    lp: FloatArray,
+    risk: FloatArray,
+    horizon: float,
+    concordant: FloatArray,
+    competing: bool,
+) -> Metrics:
+    """:func:`score` with the outcome's parts and the per-event concordance counts already computed."""
+    time, cause, interest = outcome.time, outcome.cause, outcome.interest
     by = time <= horizon
-    brier = brier_score(time, cause, risk, horizon, interest)
-    harrell, uno = _concordances(time, cause, lp, horizon, interest)
-    observed = null_risk(time, cause, horizon, interest)
-    brier_null = brier_score(time, cause, np.full(time.shape[0], observed), horizon, interest)
+    brier = _brier(outcome, risk, horizon)
+    harrell, uno = outcome.concordances(concordant, horizon)
+    observed = outcome.observed(horizon)
+    brier_null = _brier(outcome, np.full(time.shape[0], observed), horizon)
     return Metrics(
         n=int(time.shape[0]),
         events=int((by & (cause == interest)).sum()),
         competing=int((by & (cause > 0) & (cause != interest)).sum()) if competing else None,
         censored=int((by & (cause == 0)).sum()),
-        auc=time_auc(time, cause, risk, horizon, interest),
+        auc=_auc(outcome, risk, horizon),
         brier=brier,
         brier_null=brier_null,
         scaled_brier=1.0 - brier / brier_null if brier_null > 0 else math.nan,
@@ -425,9 +523,10 @@ def _predict_rows(model_set: ModelSet, frame: pd.DataFrame, coded: pd.DataFrame 
     known = np.ones(len(coded), dtype=bool)
     for name in FACTORS:
         known &= coded[name].isin(list(model_set.design.factor(name).levels)).to_numpy()
-    rows = coded[known]
+    every = bool(known.all())  # then the rows are the frame's own (no copies)
+    rows = coded if every else coded[known]
     X = model_set.design.encode(rows) if len(rows) else np.empty((0, len(model_set.design.columns)))
-    data = frame.loc[rows.index]
+    data = frame if every and coded.index.equals(frame.index) else frame.loc[rows.index]
     outcome: dict[str, tuple[FloatArray, NDArray[np.int64]]] = {}
     lp: dict[str, FloatArray] = {}
     risk: dict[tuple[str, float], FloatArray] = {}
@@ -460,21 +559,33 @@ def predicted_risks(model_set: ModelSet, frame: pd.DataFrame | AnalysisSet) -> p
     return out
 
 
-def _score_all(p: _Predicted, keys: tuple[tuple[str, float], ...]) -> dict[tuple[str, float], Metrics]:
+def _outcomes(p: _Predicted, keys: tuple[tuple[str, float], ...]) -> dict[str, Outcome]:
+    """The :class:`Outcome` of each endpoint of ``keys`` on the rows of ``p``."""
     out = {}
-    for endpoint, horizon in keys:
-        time, cause = p.outcome[endpoint]
-        interest = OUTCOMES[endpoint][2]
-        out[(endpoint, horizon)] = score(
-            time,
-            cause,
+    for endpoint in dict.fromkeys(e for e, _ in keys):
+        up_to = max(h for e, h in keys if e == endpoint)
+        out[endpoint] = Outcome.of(*p.outcome[endpoint], OUTCOMES[endpoint][2], up_to=up_to)
+    return out
+
+
+def _score_all(
+    p: _Predicted, keys: tuple[tuple[str, float], ...], outcomes: Mapping[str, Outcome] | None = None
+) -> dict[tuple[str, float], Metrics]:
+    """:func:`score` of every model and horizon of ``keys``; ``outcomes``: the rows' :func:`_outcomes`
+    when already known."""
+    outcomes = _outcomes(p, keys) if outcomes is None else outcomes
+    concordant = {endpoint: outcomes[endpoint].concordant(p.lp[endpoint]) for endpoint in outcomes}
+    return {
+        (endpoint, horizon): _score(
+            outcomes[endpoint],
             p.lp[endpoint],
             p.risk[(endpoint, horizon)],
             horizon,
-            interest,
+            concordant[endpoint],
             competing=endpoint == "NRM",
         )
-    return out
+        for endpoint, horizon in keys
+    }
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -666,21 +777,36 @@ def _bootstrap(
     fitted = 0
     failures: Counter[str] = Counter()
     n = len(rows)
+    predictors = predictor_frame(rows, settings)  # coded once; each resample draws its rows
     coded = _selected(rows, settings)  # every row: the rows are complete cases of the selection
+    original: dict[str, Outcome] | None = None
+    # what a refit reads from the rows besides the predictors: the outcomes
+    outcome_rows = rows[list(dict.fromkeys(c for time, cause, _ in OUTCOMES.values() for c in (time, cause)))]
     for _ in range(resamples):
         draw = rng.integers(0, n, n)
-        sample = rows.iloc[draw].reset_index(drop=True)
+        sample = outcome_rows.iloc[draw].reset_index(drop=True)
         sample_coded = coded.iloc[draw].reset_index(drop=True)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                refit = fit_prediction_models(sample, settings, cutoff=model_set.cutoff)
+                refit = fit_prediction_models(
+                    sample,
+                    settings,
+                    cutoff=model_set.cutoff,
+                    variance=False,
+                    predictors=predictors.iloc[draw].reset_index(drop=True),
+                )
         except (ValueError, np.linalg.LinAlgError) as error:
             failures[str(error)] += 1
             continue
         fitted += 1
         on_sample = _score_all(_predict_rows(refit, sample, sample_coded), keys)
-        on_original = _score_all(_predict_rows(refit, rows, coded), keys)
+        test = _predict_rows(refit, rows, coded)
+        if len(test.index) < n:  # a disease the refit left out: the outcome of fewer rows
+            on_original = _score_all(test, keys)
+        else:
+            original = _outcomes(test, keys) if original is None else original
+            on_original = _score_all(test, keys, original)
         for key in keys:
             for metric in CORRECTED:
                 differences[key][metric].append(on_sample[key].value(metric) - on_original[key].value(metric))
