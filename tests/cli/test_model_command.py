@@ -193,6 +193,26 @@ def test_fit_without_the_validation_module_stores_unvalidated(
     assert "Validation: none stored" in captured.out
 
 
+def test_fit_brief_prints_one_line(
+    quiet_setup: None,
+    reference_set: list[Any],
+    model_set: ModelSet,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: Any,
+) -> None:
+    monkeypatch.setattr("remission.cli.model.VALIDATE_MODULE", "remission.analysis.prediction.no_such_thing")
+    assert main(["model", "fit", "--brief"]) == 0
+    out = capsys.readouterr().out
+    per = {m.endpoint: m for m in model_set.models}
+    expected = f"Prediction models {model_set.version}: {model_set.n} patients; " + ", ".join(
+        f"{e} {per[e].events} events ({per[e].events / len(per[e].columns):.1f} per parameter)"
+        for e in ("OS", "PFS", "NRM")
+    )
+    assert out.strip() == expected
+    with pytest.raises(SystemExit):  # one way of printing at a time
+        main(["model", "fit", "--brief", "--json"])
+
+
 def test_fit_refusals_write_nothing(
     quiet_setup: None, reference_set: list[Any], monkeypatch: pytest.MonkeyPatch, capsys: Any
 ) -> None:

@@ -1,6 +1,6 @@
 """``remission model``: fit, validate and store the prediction models; show a stored model's card.
 
-    remission model fit [--as USER] [--bootstrap N] [--seed S] [--json]
+    remission model fit [--as USER] [--bootstrap N] [--seed S] [--json | --brief]
     remission model show [VERSION] [--json]
     remission model report [VERSION] --out FILE.html|FILE.pdf
 
@@ -9,7 +9,8 @@
 PFS and NRM models (:func:`remission.analysis.prediction.fit_prediction_models`), validates them with
 ``N`` bootstrap resamples (:func:`remission.analysis.prediction.validate.validate_model_set`; default 200)
 when the validation module is installed, stores the set as a new version
-(``analysis.prediction.stored.store_model_set``, audited) and prints its model card.
+(``analysis.prediction.stored.store_model_set``, audited) and prints its model card (``--brief``: one line,
+the version and each model's events per parameter; ``remission demo`` fits its models this way).
 Exit codes: 0 stored (or already stored: the same data and settings give the same version), 2 refused or
 not fittable (the reason printed).
 
@@ -84,7 +85,7 @@ def fit(args: argparse.Namespace) -> int:
     stored = already_stored(model_set.version)
     if stored is not None:  # the same data and settings: nothing to validate or store
         print(f"note: {stored}", file=sys.stderr)
-        _print_card(model_card(model_set.version), as_json=args.json)
+        _print_card(model_card(model_set.version), as_json=args.json, brief=args.brief)
         return 0
     validation = None
     validate = _validator()
@@ -108,7 +109,7 @@ def fit(args: argparse.Namespace) -> int:
         return fail(exc)
     else:
         print(STORED.format(version=row.version, where=database_label()), file=sys.stderr)
-    _print_card(model_card(row.version), as_json=args.json)
+    _print_card(model_card(row.version), as_json=args.json, brief=args.brief)
     return 0
 
 
@@ -165,11 +166,22 @@ def _out(value: str) -> Path:
     return path
 
 
-def _print_card(card: Mapping[str, Any], *, as_json: bool) -> None:
+def _print_card(card: Mapping[str, Any], *, as_json: bool, brief: bool = False) -> None:
     if as_json:
         print(json.dumps(card, indent=2, ensure_ascii=False, sort_keys=True))
+    elif brief:
+        print(brief_line(card))
     else:
         print(card_text(card))
+
+
+def brief_line(card: Mapping[str, Any]) -> str:
+    """The model set in one line: version, patients and each model's events per parameter."""
+    models = ", ".join(
+        f"{m['endpoint']} {m['events']} events ({_num(m['events_per_parameter'], 1)} per parameter)"
+        for m in card["models"]
+    )
+    return f"Prediction models {card['version']}: {card['n']} patients; {models}"
 
 
 def _num(value: Any, digits: int = 3) -> str:
@@ -327,7 +339,11 @@ def register_fit(actions: argparse._SubParsersAction) -> None:
         help=f"bootstrap resamples for the optimism correction (default {DEFAULT_BOOTSTRAP})",
     )
     parser.add_argument("--seed", type=int, help="random seed of the validation (default: its own)")
-    parser.add_argument("--json", action="store_true", help="print the model card as JSON")
+    printed = parser.add_mutually_exclusive_group()
+    printed.add_argument("--json", action="store_true", help="print the model card as JSON")
+    printed.add_argument(
+        "--brief", action="store_true", help="print one line (version, events per parameter), not the card"
+    )
     parser.set_defaults(func=fit)
 
 

@@ -3,7 +3,9 @@
 What it holds (``remission model report``): the version, data cut-off and settings; per model (OS, PFS:
 Cox; non-relapse mortality: Fine-Gray) the patients, events, events per parameter and every coefficient
 with its hazard ratio and 95 % interval; the predictors' ranges and the diseases in and out of the model;
-and, when the model set was validated, the apparent, optimism and optimism-corrected performance.
+and, when the model set was validated, the apparent, optimism and optimism-corrected performance, the
+calibration plot (apparent, in tenths of predicted risk; :mod:`.calibration_plot`) with its numbers, and
+the internal-external validation (each centre left out in turn, and the pooled left-out predictions).
 The document renders to HTML and PDF like the outcomes report (:mod:`.html`, :mod:`.pdf`).
 """
 
@@ -14,8 +16,10 @@ from typing import Any
 
 from remission.analysis.prediction import ModelSet
 from remission.analysis.prediction.card import card_of
-from remission.reports.document import Document, KeyValues, Paragraph, Section, Table
-from remission.reports.numbers import format_count, format_number, format_ratio
+from remission.reports.calibration_plot import calibration_points, plot_calibration
+from remission.reports.document import Block, Document, KeyValues, Paragraph, Section, Table
+from remission.reports.images import figure_block
+from remission.reports.numbers import MISSING, format_count, format_number, format_percent, format_ratio
 
 ENDPOINT_TITLES = {
     "OS": "Overall survival (Cox)",
@@ -97,6 +101,165 @@ def _validation_table(validation: Mapping[str, Any]) -> Table:
     )
 
 
+def _results(validation: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The per model and horizon results of a stored validation (none in an older or partial one)."""
+    return [r for r in validation.get("results") or () if isinstance(r, Mapping)]
+
+
+def _horizon(result: Mapping[str, Any]) -> str:
+    return str(result.get("horizon") or f"{format_number(result.get('horizon_days'), 0)} days")
+
+
+def _calibration_table(results: list[Mapping[str, Any]]) -> Table:
+    """The calibration plot's points as numbers: each group of each model and horizon."""
+    rows = tuple(
+        (
+            str(r["endpoint"]),
+            _horizon(r),
+            str(index),
+            format_count(g.get("n")),
+            format_count(g.get("events")),
+            format_percent(g.get("mean_risk")),
+            format_percent(g.get("observed_risk")),
+        )
+        for r in results
+        for index, g in enumerate(r.get("calibration") or (), start=1)
+    )
+    return Table(
+        caption="Calibration (apparent, on the fitted rows): groups in tenths of predicted risk",
+        header=("model", "horizon", "group", "n", "events", "mean predicted (%)", "observed (%)"),
+        rows=rows,
+        csv_name="model-calibration.csv",
+        numeric_columns=(2, 3, 4, 5, 6),
+    )
+
+
+CENTRE_METRICS = ("auc", "brier", "scaled_brier", "harrell_c", "calibration_slope")
+POOLED = "pooled (left-out predictions)"
+
+
+def _metric_cells(metrics: Mapping[str, Any] | None) -> tuple[str, ...]:
+    if metrics is None:
+        return tuple(MISSING for _ in CENTRE_METRICS)
+    return tuple(format_number(metrics.get(name), 3) for name in CENTRE_METRICS)
+
+
+def _centres_table(results: list[Mapping[str, Any]]) -> Table:
+    """Internal-external validation: each left-out centre scored by the model refitted without it (or
+    why it was not), then the pooled score of all the left-out predictions, per model and horizon."""
+    rows: list[tuple[str, ...]] = []
+    for r in results:
+        endpoint, horizon = str(r["endpoint"]), _horizon(r)
+        for c in r.get("centres") or ():
+            rows.append(
+                (
+                    endpoint,
+                    horizon,
+                    str(c["centre"]),
+                    format_count(c.get("n")),
+                    format_count(c.get("events")),
+                    format_count(c.get("unpredictable")),
+                    *_metric_cells(c.get("metrics")),
+                    "" if c.get("metrics") is not None else str(c.get("skipped") or "not scored"),
+                )
+            )
+        pooled = r.get("pooled")
+        if r.get("centres") or pooled is not None:
+            rows.append(
+                (
+                    endpoint,
+                    horizon,
+                    POOLED,
+                    format_count(None if pooled is None else pooled.get("n")),
+                    format_count(None if pooled is None else pooled.get("events")),
+                    MISSING,
+                    *_metric_cells(pooled),
+                    "" if pooled is not None else "no centre scored",
+                )
+            )
+    return Table(
+        caption="Internal-external validation: each centre left out in turn and predicted by the model "
+        "refitted without it",
+        header=(
+            "model",
+            "horizon",
+            "centre left out",
+            "n",
+            "events",
+            "rows not predictable",
+            "AUC",
+            "Brier",
+            "scaled Brier",
+            "Harrell's C",
+            "calibration slope",
+            "not scored because",
+        ),
+        rows=tuple(rows),
+        csv_name="model-centres.csv",
+        numeric_columns=(3, 4, 5, 6, 7, 8, 9, 10),
+    )
+
+
+def _calibration_figures(results: list[Mapping[str, Any]]) -> list[Block]:
+    """One calibration plot per endpoint (a series per horizon), its caption giving the apparent slope."""
+    blocks: list[Block] = []
+    endpoints = list(dict.fromkeys(str(r["endpoint"]) for r in results))
+    for endpoint in endpoints:
+        mine = [
+            r
+            for r in results
+            if str(r["endpoint"]) == endpoint and calibration_points(r.get("calibration") or ())[0]
+        ]
+        if not mine:
+            continue
+        title = ENDPOINT_TITLES.get(endpoint, endpoint)
+        slopes = "; ".join(
+            f"{_horizon(r)}: {format_number((r.get('apparent') or {}).get('calibration_slope'), 2)}"
+            for r in mine
+        )
+        horizons = ", ".join(_horizon(r) for r in mine)
+        blocks.append(
+            figure_block(
+                plot_calibration(
+                    [(_horizon(r), r.get("calibration") or ()) for r in mine],
+                    title=f"Calibration: {title}",
+                    subtitle="apparent, on the fitted rows",
+                ),
+                f"calibration-{endpoint.lower()}",
+                f"Calibration plot of the {endpoint} model: observed against mean predicted risk (%) at "
+                f"{horizons}. The points are apparent, on the fitted rows, in tenths of predicted risk "
+                f"(not corrected for optimism); the line is perfect calibration. Apparent calibration "
+                f"slope {slopes}.",
+                f"Calibration plot of the {endpoint} model at {horizons}: observed against mean predicted "
+                "risk; the numbers are in the calibration table",
+            )
+        )
+    return blocks
+
+
+def _validation_blocks(validation: Mapping[str, Any]) -> tuple[Block, ...]:
+    """The optimism table, then the calibration plots and their numbers, then internal-external."""
+    blocks: list[Block] = [_validation_table(validation)]
+    results = _results(validation)
+    if any(r.get("calibration") for r in results):
+        blocks += _calibration_figures(results)
+        blocks.append(_calibration_table(results))
+    if any(r.get("centres") or r.get("pooled") is not None for r in results):
+        blocks.append(_centres_table(results))
+    if validation.get("centre_note"):
+        blocks.append(Paragraph(f"Internal-external validation: {validation['centre_note']}", note=True))
+    skipped = validation.get("centres_skipped") or ()
+    if skipped:
+        blocks.append(
+            Paragraph(
+                "Centres not scored at all: "
+                + "; ".join(f"{s['centre']} ({s['reason']})" for s in skipped if isinstance(s, Mapping)),
+                note=True,
+            )
+        )
+    return tuple(blocks)
+
+
 def model_report_document(model_set: ModelSet, validation: Mapping[str, Any] | None = None) -> Document:
     """The model card of ``model_set`` (and its ``validation``, the stored ``Validation.to_dict()``)."""
     card = KeyValues(
@@ -121,7 +284,7 @@ def model_report_document(model_set: ModelSet, validation: Mapping[str, Any] | N
     card = card_of(model_set)
     sections += [_model_section(model, card["conf_level"]) for model in card["models"]]
     if validation:
-        sections.append(Section("Validation", (_validation_table(validation),), "validation"))
+        sections.append(Section("Validation", _validation_blocks(validation), "validation"))
     else:
         sections.append(
             Section(
