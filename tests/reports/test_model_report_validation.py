@@ -130,6 +130,8 @@ def test_one_calibration_figure_per_endpoint_with_the_apparent_slopes(model_set:
     assert figure.png.startswith(b"\x89PNG") and figure.alt
     assert "tenths of predicted risk" in figure.caption and "apparent" in figure.caption
     assert "1 year: 1.23" in figure.caption and "5 years: 0.99" in figure.caption
+    # calibration in the large: the apparent mean predicted (0.25) and observed (0.24) risks, in %
+    assert "1 year: 25.0 % predicted, 24.0 % observed" in figure.caption
     page = render_html(document)
     assert 'id="figure-calibration-os"' in page and "C02" in page and "pooled (left-out predictions)" in page
     assert "C03 (no events)" in page  # the centres not scored at all

@@ -201,7 +201,8 @@ def _centres_table(results: list[Mapping[str, Any]]) -> Table:
 
 
 def _calibration_figures(results: list[Mapping[str, Any]]) -> list[Block]:
-    """One calibration plot per endpoint (a series per horizon), its caption giving the apparent slope."""
+    """One calibration plot per endpoint (a series per horizon), its caption giving the apparent slope and
+    calibration in the large."""
     blocks: list[Block] = []
     endpoints = list(dict.fromkeys(str(r["endpoint"]) for r in results))
     for endpoint in endpoints:
@@ -217,6 +218,11 @@ def _calibration_figures(results: list[Mapping[str, Any]]) -> list[Block]:
             f"{_horizon(r)}: {format_number((r.get('apparent') or {}).get('calibration_slope'), 2)}"
             for r in mine
         )
+        in_the_large = "; ".join(
+            f"{_horizon(r)}: {format_percent((r.get('apparent') or {}).get('mean_risk'))} % predicted, "
+            f"{format_percent((r.get('apparent') or {}).get('observed_risk'))} % observed"
+            for r in mine
+        )
         horizons = ", ".join(_horizon(r) for r in mine)
         blocks.append(
             figure_block(
@@ -229,7 +235,8 @@ def _calibration_figures(results: list[Mapping[str, Any]]) -> list[Block]:
                 f"Calibration plot of the {endpoint} model: observed against mean predicted risk (%) at "
                 f"{horizons}. The points are apparent, on the fitted rows, in tenths of predicted risk "
                 f"(not corrected for optimism); the line is perfect calibration. Apparent calibration "
-                f"slope {slopes}.",
+                f"slope {slopes}. Calibration in the large (mean predicted and observed risk, all "
+                f"rows) {in_the_large}.",
                 f"Calibration plot of the {endpoint} model at {horizons}: observed against mean predicted "
                 "risk; the numbers are in the calibration table",
             )
