@@ -30,7 +30,7 @@ def cohort_frame(n: int = 160, seed: int = 7) -> pd.DataFrame:
     pfs_event = (np.minimum(relapse, death) <= follow).astype(int)
     cr_cause = np.where(pfs_event == 0, 0, np.where(relapse <= death, 1, 2))
     years = day0.year.to_numpy()
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "registry_id": [f"T{i:04d}" for i in range(n)],
             "centre": rng.choice(["north", "south"], size=n),
@@ -55,6 +55,19 @@ def cohort_frame(n: int = 160, seed: int = 7) -> pd.DataFrame:
             "experienced": pd.array(rng.integers(0, 60, n) >= 23, dtype="boolean"),
         }
     )
+    # responses (own generator, so that the columns above do not change): SSc ASSIST, MS NEDA-3
+    answers = np.random.default_rng(seed + 1)
+    ssc = disease == "ssc"
+    frame["response_definition"] = np.where(ssc, "assist_response", "neda3")
+    frame["response"] = np.where(
+        ssc,
+        answers.choice(["response", "no_response"], size=n, p=[0.7, 0.3]),
+        answers.choice(["neda", "evidence_of_activity"], size=n, p=[0.6, 0.4]),
+    )
+    days = answers.integers(150, 460, n)
+    dated = ssc | (frame["response"] == "evidence_of_activity").to_numpy()
+    frame["response_date"] = (day0 + pd.to_timedelta(days, unit="D")).where(dated)
+    return frame
 
 
 @pytest.fixture(scope="module")

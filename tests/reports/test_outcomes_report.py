@@ -73,7 +73,9 @@ def test_html_has_every_part(document: Document, html: str) -> None:
         "Survival",
         "Survival by disease",
         "Relapse and non-relapse mortality",
+        "Course after infusion: a multi-state view",
         "Estimates",
+        "Survival by response at a landmark",
         "Multivariable models",
         "Follow-up and centres",
         "Completeness of follow-up",
@@ -89,6 +91,7 @@ def test_html_has_every_part(document: Document, html: str) -> None:
         "Efron",
         "cmprsk::crr",
         "Clark",
+        "landmark method (Anderson",
         "alive_after_death",
         f"NumPy {np.__version__}",
     ):
@@ -136,3 +139,57 @@ def test_full_report_pdf(document: Document) -> None:
     pdf = render_pdf(document)
     assert pdf.startswith(b"%PDF") and pdf.rstrip().endswith(b"%%EOF")
     assert _pages(pdf) >= len(document.sections)
+
+
+def test_landmark_section_prints_the_analysis(results: OutcomesResults, html: str) -> None:
+    estimates = results.landmark.estimates
+    assert not estimates.empty
+    finite = estimates.dropna(subset=["lower", "upper"])
+    assert len(finite) > 10
+    for row in finite.itertuples(index=False):
+        assert _percent_ci(row.estimate, row.lower, row.upper) in html
+    assert "landmark 6 months" in html and "landmark 12 months" in html
+
+
+def test_multistate_section_prints_the_state_occupation(results: OutcomesResults, html: str) -> None:
+    at = results.multistate.at([YEAR, 5 * YEAR])
+    shown = at[at["std_err"] > 0]
+    assert len(shown) >= 4
+    for row in shown.itertuples(index=False):
+        assert _percent_ci(row.probability, row.lower, row.upper) in html
+    assert "State occupation probabilities (Aalen-Johansen), stacked" in html
+
+
+def test_multistate_section_prints_the_transition_models(
+    results: OutcomesResults, document: Document
+) -> None:
+    table = next(t for t in document.tables() if t.csv_name == "transition_models.csv")
+    models = results.transitions.table
+    assert len(table.rows) == len(models) > 0
+    for cells, row in zip(table.rows, models.itertuples(index=False), strict=True):
+        assert cells[0] == row.transition
+        assert cells[2] == f"{row.hazard_ratio:.2f} ({row.lower:.2f}–{row.upper:.2f})"  # by hand
+
+
+def test_a_comparison_the_cohort_can_answer_gets_its_section(results: OutcomesResults) -> None:
+    """The report's comparison (Cy 200 + ATG vs BEAM + ATG in MS) on the comparison reference data: its
+    section follows the models, its methods paragraph cites the target-trial source; a cohort without
+    the regimens (this module's) has none."""
+    import dataclasses
+
+    from remission.analysis.comparison import compare
+    from remission.reports.outcomes_report import REPORT_COMPARISONS, _comparisons
+
+    assert results.comparisons == ()
+    data = Path(__file__).resolve().parent.parent / "reference" / "comparison" / "data_comparison.csv"
+    frame = pd.read_csv(data, keep_default_na=False, na_values=["NA", "nan", ""])
+    assert len(_comparisons(frame)) == 1
+    with_comparison = dataclasses.replace(results, comparisons=(compare(frame, REPORT_COMPARISONS[0]),))
+    document = build_document(with_comparison)
+    titles = [s.title for s in document.sections]
+    position = titles.index("Cy 200 mg/kg + rabbit ATG vs BEAM + rabbit ATG in multiple sclerosis")
+    assert titles[position - 1] == "Multivariable models"
+    methods = next(s for s in document.sections if s.title == "Methods")
+    assert any(
+        "emulation of a target trial (Hernán" in b.text for b in methods.blocks if isinstance(b, Paragraph)
+    )

@@ -13,6 +13,10 @@ On an analysis data set (:func:`remission.analysis.load_cohort`), overall and pe
   most common level in the analysed cohort (ties: the first in the factor's own order), the same in the
   overall and the per-disease models (:func:`reference_levels`); the covariates are coded once per
   stratum and the four models of that stratum share the design;
+- beside every Cox model (not Fine-Gray), the test of proportional hazards from scaled Schoenfeld
+  residuals (R ``cox.zph(fit, transform = "km")``), per term (a factor's dummies together) and global;
+  for each term whose p is below :data:`PH_ALPHA`, its scaled residuals against the transformed time,
+  one series per design column, for a plot;
 - follow-up: median by reverse Kaplan-Meier and Clark's completeness index (:mod:`.completeness`);
 - the number of patients per centre and year of infusion.
 
@@ -24,8 +28,8 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -41,7 +45,10 @@ from remission.survival import (
     gray_test,
     kaplan_meier,
     logrank_test,
+    proportional_hazards_test,
 )
+from remission.survival.cox import CoxResult
+from remission.survival.design import DesignSpec
 
 YEAR = 365.25
 TIMEPOINTS: tuple[tuple[float, str], ...] = (
@@ -77,6 +84,29 @@ MODEL_COLUMNS: tuple[str, ...] = (
     "n",
     "n_event",
 )
+# The proportional hazards test of every Cox model: R cox.zph's default time transform (1 - KM), and
+# the level below which a term "fails" and its scaled Schoenfeld residuals are kept for a plot.
+# A setting: fit_stratum_models(ph_alpha=...), standard_outcomes(ph_alpha=...).
+PH_TRANSFORM = "km"
+PH_ALPHA = 0.05
+PH_TEST = "PH test"
+# the columns of the PH table (one row per term of each Cox model, then its GLOBAL row)
+PH_COLUMNS: tuple[str, ...] = ("stratum", "model", "endpoint", "term", "chisq", "df", "p_value")
+# the scaled Schoenfeld residuals of the failing terms (one row per death and design column); ``coef``
+# is the column's coefficient (where the residuals centre under PH), ``variance`` R's zph$var[j, j]
+# (for the band around a smooth, as plot.cox.zph draws it)
+PH_RESIDUAL_COLUMNS: tuple[str, ...] = (
+    "stratum",
+    "model",
+    "endpoint",
+    "term",
+    "column",
+    "coef",
+    "variance",
+    "time",
+    "transformed_time",
+    "residual",
+)
 REFERENCE_RULE = (
     "Each factor's reference level is its most common level in the analysed cohort (ties: the first "
     "level in order), the same in the overall and the per-disease models."
@@ -92,6 +122,10 @@ class OutcomeAnalysis:
     ``models``: stratum, model, endpoint, term, hazard_ratio, lower, upper, p_value, n, n_event.
     ``follow_up``: stratum, n, median follow-up (reverse KM) with limits, Clark's C.
     ``patients_per_centre_year``: centre, year, n.
+    ``proportional_hazards``: stratum, model, endpoint, term, chisq, df, p_value — the PH test of every
+    Cox model (:data:`PH_COLUMNS`; term "GLOBAL" last per model).
+    ``ph_residuals``: the scaled Schoenfeld residuals of the terms that failed it
+    (:data:`PH_RESIDUAL_COLUMNS`); ``ph_alpha`` the level they failed at.
     """
 
     estimates: pd.DataFrame
@@ -101,6 +135,25 @@ class OutcomeAnalysis:
     patients_per_centre_year: pd.DataFrame
     notes: tuple[str, ...]
     cutoff: dt.date
+    proportional_hazards: pd.DataFrame = field(default_factory=lambda: _empty(PH_COLUMNS))
+    ph_residuals: pd.DataFrame = field(default_factory=lambda: _empty(PH_RESIDUAL_COLUMNS))
+    ph_alpha: float = PH_ALPHA
+
+
+@dataclass(frozen=True)
+class StratumModels:
+    """The models of one stratum (:func:`fit_stratum_models`): ``models`` (:data:`MODEL_COLUMNS`),
+    ``proportional_hazards`` (:data:`PH_COLUMNS`), ``ph_residuals`` (:data:`PH_RESIDUAL_COLUMNS`) and the
+    notes on what was not computed."""
+
+    models: pd.DataFrame
+    proportional_hazards: pd.DataFrame
+    ph_residuals: pd.DataFrame
+    notes: tuple[str, ...]
+
+
+def _empty(columns: Sequence[str]) -> pd.DataFrame:
+    return pd.DataFrame(columns=list(columns))
 
 
 def survival_estimates(
@@ -282,46 +335,128 @@ def _hazard_table(
     )
 
 
-def fit_models(
+def _ph_tables(
+    fit: CoxResult,
+    spec: DesignSpec,
+    factors: pd.DataFrame,
+    time: pd.Series,
+    event: pd.Series,
+    labels: tuple[str, str, str],
+    ph_alpha: float,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The PH test of ``fit`` per term and global (R ``cox.zph(fit, transform = "km")``) and the scaled
+    residuals of the terms with p < ``ph_alpha``, one series per design column (as
+    ``cox.zph(fit, transform = "km", terms = FALSE)`` gives them: a factor's levels one by one)."""
+    # the Cox fit is on the factor frame (the columns of the numeric design), so the test takes a
+    # factor's dummies together
+    test = proportional_hazards_test(fit, factors, time, event, transform=PH_TRANSFORM, terms=True)
+    stratum, model, endpoint = labels
+    table = pd.DataFrame(
+        {
+            "stratum": stratum,
+            "model": model,
+            "endpoint": endpoint,
+            "term": list(test.rows),
+            "chisq": test.chisq,
+            "df": test.df,
+            "p_value": test.p_value,
+        }
+    )
+    failing = [term for term, p in zip(test.terms, test.p_value, strict=False) if p < ph_alpha]
+    if not failing:
+        return table, _empty(PH_RESIDUAL_COLUMNS)
+    columns = proportional_hazards_test(fit, factors, time, event, transform=PH_TRANSFORM, terms=False)
+    parts = []
+    start = 0
+    for term in spec.terms:
+        width = len(term.names)
+        if term.column in failing:
+            for j in range(start, start + width):
+                parts.append(
+                    pd.DataFrame(
+                        {
+                            "stratum": stratum,
+                            "model": model,
+                            "endpoint": endpoint,
+                            "term": term.column,
+                            "column": fit.names[j],
+                            "coef": float(fit.coef[j]),
+                            "variance": float(columns.var[j, j]),
+                            "time": columns.time,
+                            "transformed_time": columns.transformed_time,
+                            "residual": columns.scaled_residuals[:, j],
+                        }
+                    )
+                )
+        start += width
+    return table, pd.concat(parts, ignore_index=True)
+
+
+def fit_stratum_models(
     frame: pd.DataFrame,
     *,
     stratum: str = "all",
     covariates: Sequence[str] = COVARIATES,
     references: Mapping[str, object] | None = None,
     min_events_per_term: float = MIN_EVENTS_PER_TERM,
-) -> tuple[pd.DataFrame, list[str]]:
+    ph_alpha: float = PH_ALPHA,
+) -> StratumModels:
     """Cox OS, Cox PFS, Fine-Gray NRM and cause-specific Cox NRM on ``covariates`` (factor reference
-    levels: ``references``, by default :func:`reference_levels` of ``frame``). A model with fewer than
-    ``min_events_per_term`` events per term is not fitted, and the note says so.
+    levels: ``references``, by default :func:`reference_levels` of ``frame``), and the proportional
+    hazards test of each Cox model. A model with fewer than ``min_events_per_term`` events per term is
+    not fitted, and the note says so; so is a PH test that cannot be computed.
 
-    The covariates are coded once (:func:`remission.survival.design_matrix`, treatment contrasts) and the
-    four models are fitted on that numeric design, whose column names are the terms."""
+    The covariates are coded once (:func:`remission.survival.design_matrix`, treatment contrasts): the
+    Fine-Gray model is fitted on that numeric design and the Cox models on the factors, which
+    :func:`~remission.survival.cox` codes the same way (the same column names, the terms), so that the PH test
+    (:func:`remission.survival.proportional_hazards_test`, transform :data:`PH_TRANSFORM`) tests each
+    covariate (a factor's dummies together) and all of them; for a covariate with p < ``ph_alpha`` the
+    scaled Schoenfeld residuals of its design columns are kept for a plot."""
     factors = model_frame(frame, covariates, references=references)
     data = frame.loc[factors.index]
+    spec: DesignSpec | None = None
     if factors.shape[1]:
-        matrix, names, _ = design_matrix(factors)
+        matrix, names, spec = design_matrix(factors)
         x = pd.DataFrame(matrix, columns=names, index=factors.index)
     else:
         x = factors
     tables: list[pd.DataFrame] = []
+    ph_tables: list[pd.DataFrame] = []
+    residuals: list[pd.DataFrame] = []
     notes: list[str] = []
-    specs = (
-        ("Cox", "OS", lambda: cox(x, data["os_days"], data["os_event"]), int(data["os_event"].sum())),
-        ("Cox", "PFS", lambda: cox(x, data["pfs_days"], data["pfs_event"]), int(data["pfs_event"].sum())),
+    nrm = (data["cr_cause"] == NRM).astype(int)
+    # (model, endpoint, fit, events, (time, event) of a Cox model for its PH test, or None)
+    specs: tuple[tuple[str, str, Callable[[], object], int, tuple[pd.Series, pd.Series] | None], ...] = (
+        (
+            "Cox",
+            "OS",
+            lambda: cox(factors, data["os_days"], data["os_event"]),
+            int(data["os_event"].sum()),
+            (data["os_days"], data["os_event"]),
+        ),
+        (
+            "Cox",
+            "PFS",
+            lambda: cox(factors, data["pfs_days"], data["pfs_event"]),
+            int(data["pfs_event"].sum()),
+            (data["pfs_days"], data["pfs_event"]),
+        ),
         (
             "Fine-Gray",
             "NRM",
             lambda: fine_gray(x, data["cr_days"], data["cr_cause"], cause_of_interest=NRM),
-            int((data["cr_cause"] == NRM).sum()),
+            int(nrm.sum()),
+            None,
         ),
         (
             "cause-specific Cox",
             "NRM",
-            lambda: cox(x, data["cr_days"], (data["cr_cause"] == NRM).astype(int)),
-            int((data["cr_cause"] == NRM).sum()),
+            lambda: cox(factors, data["cr_days"], nrm),
+            int(nrm.sum()),
+            (data["cr_days"], nrm),
         ),
     )
-    for model, endpoint, fit, n_event in specs:
+    for model, endpoint, fit, n_event, outcome in specs:
         what = f"{model} {endpoint}"
         if x.shape[1] == 0 or n_event == 0:
             notes.append(SKIPPED.format(what=what, stratum=stratum, reason="no events or no covariates"))
@@ -340,8 +475,48 @@ def fit_models(
             notes.append(SKIPPED.format(what=what, stratum=stratum, reason=exc))
             continue
         tables.append(_hazard_table(result, stratum, model, endpoint, len(x), n_event))
-    empty = pd.DataFrame(columns=list(MODEL_COLUMNS))
-    return (pd.concat(tables, ignore_index=True) if tables else empty), notes
+        if outcome is None or spec is None or not isinstance(result, CoxResult):
+            continue
+        what = f"{PH_TEST} of the {what} model"
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                table, kept = _ph_tables(
+                    result, spec, factors, *outcome, (stratum, model, endpoint), ph_alpha
+                )
+            notes += [f"{what} ({stratum}): {w.message}" for w in caught]
+        except (SurvivalInputError, np.linalg.LinAlgError, ValueError) as exc:
+            notes.append(SKIPPED.format(what=what, stratum=stratum, reason=exc))
+            continue
+        ph_tables.append(table)
+        if not kept.empty:
+            residuals.append(kept)
+    return StratumModels(
+        models=pd.concat(tables, ignore_index=True) if tables else _empty(MODEL_COLUMNS),
+        proportional_hazards=pd.concat(ph_tables, ignore_index=True) if ph_tables else _empty(PH_COLUMNS),
+        ph_residuals=(pd.concat(residuals, ignore_index=True) if residuals else _empty(PH_RESIDUAL_COLUMNS)),
+        notes=tuple(notes),
+    )
+
+
+def fit_models(
+    frame: pd.DataFrame,
+    *,
+    stratum: str = "all",
+    covariates: Sequence[str] = COVARIATES,
+    references: Mapping[str, object] | None = None,
+    min_events_per_term: float = MIN_EVENTS_PER_TERM,
+) -> tuple[pd.DataFrame, list[str]]:
+    """The hazard-ratio table of :func:`fit_stratum_models` (Cox OS, Cox PFS, Fine-Gray NRM and
+    cause-specific Cox NRM; :data:`MODEL_COLUMNS`) and its notes (models and PH tests not computed)."""
+    fitted = fit_stratum_models(
+        frame,
+        stratum=stratum,
+        covariates=covariates,
+        references=references,
+        min_events_per_term=min_events_per_term,
+    )
+    return fitted.models, list(fitted.notes)
 
 
 def patients_per_centre_year(frame: pd.DataFrame) -> pd.DataFrame:
@@ -363,13 +538,15 @@ def standard_outcomes(
     min_events_per_term: float = MIN_EVENTS_PER_TERM,
     min_group_size: int = MIN_GROUP_SIZE,
     max_groups: int = MAX_GROUPS,
+    ph_alpha: float = PH_ALPHA,
 ) -> OutcomeAnalysis:
     """The standard outcome analysis of ``frame``, overall and (``per_disease``) per disease with at least
     ``min_patients`` analysed infusions; ``by`` names a column whose groups are estimated and compared —
     in each stratum the groups of :func:`remission.analysis.groups.compared_groups` (``min_group_size``,
     ``max_groups``), the same groups the report draws and tabulates.
     ``cutoff`` (for Clark's index) defaults to the latest last contact in ``frame``. Models need
-    ``min_events_per_term`` events per term (:func:`fit_models`)."""
+    ``min_events_per_term`` events per term; a Cox model's term whose PH test has p < ``ph_alpha`` keeps
+    its scaled residuals for a plot (:func:`fit_stratum_models`)."""
     if cutoff is None:
         cutoff = pd.to_datetime(frame["last_contact"]).max().date()
     references = reference_levels(frame, covariates)
@@ -381,6 +558,8 @@ def standard_outcomes(
     estimates: list[pd.DataFrame] = []
     tests: list[pd.DataFrame] = []
     models: list[pd.DataFrame] = []
+    ph_tables: list[pd.DataFrame] = []
+    ph_residuals: list[pd.DataFrame] = []
     notes: list[str] = []
     for stratum, rows in strata:
         if rows.empty:
@@ -400,15 +579,20 @@ def standard_outcomes(
                 left = ", ".join(f"{label} ({n})" for label, n in groups.left_out)
                 notes.append(GROUPS_LEFT_OUT.format(stratum=stratum, by=by, groups=left))
         use = [c for c in covariates if not (c == "disease" and stratum != "all")]
-        table, found = fit_models(
+        fitted = fit_stratum_models(
             rows,
             stratum=stratum,
             covariates=use,
             references=references,
             min_events_per_term=min_events_per_term,
+            ph_alpha=ph_alpha,
         )
-        models.append(table)
-        notes += found
+        models.append(fitted.models)
+        if not fitted.proportional_hazards.empty:
+            ph_tables.append(fitted.proportional_hazards)
+        if not fitted.ph_residuals.empty:
+            ph_residuals.append(fitted.ph_residuals)
+        notes += fitted.notes
     test_columns = ["stratum", "endpoint", "test", "statistic", "df", "p_value"]
     return OutcomeAnalysis(
         estimates=pd.concat(estimates, ignore_index=True),
@@ -418,4 +602,9 @@ def standard_outcomes(
         patients_per_centre_year=patients_per_centre_year(frame),
         notes=tuple(notes),
         cutoff=cutoff,
+        proportional_hazards=(pd.concat(ph_tables, ignore_index=True) if ph_tables else _empty(PH_COLUMNS)),
+        ph_residuals=(
+            pd.concat(ph_residuals, ignore_index=True) if ph_residuals else _empty(PH_RESIDUAL_COLUMNS)
+        ),
+        ph_alpha=ph_alpha,
     )

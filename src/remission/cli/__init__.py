@@ -32,6 +32,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "screen",
     "synth",
     "report",
+    "compare",
     "export",
     "fhir",
     "redcap",

@@ -441,6 +441,27 @@ SOURCES: tuple[Source, ...] = (
     # end of section E
     # --- section F: analysis methods (follow-up, benchmarking, model size, CAR-T toxicity) --------------
     Source(
+        "Anderson1983",
+        "Anderson JR, Cain KC, Gelber RD.",
+        "Analysis of survival by tumor response",
+        "J Clin Oncol", 1983, "1", "710-9", "10.1200/JCO.1983.1.11.710", "6668489",
+        note="the landmark method",
+    ),
+    Source(
+        "Austin2009",
+        "Austin PC.",
+        "Balance diagnostics for comparing the distribution of baseline covariates between treatment groups "
+        "in propensity-score matched samples",
+        "Stat Med", 2009, "28", "3083-107", "10.1002/sim.3697", "19757444",
+    ),
+    Source(
+        "Austin2011",
+        "Austin PC.",
+        "Optimal caliper widths for propensity-score matching when estimating differences in means and "
+        "differences in proportions in observational studies",
+        "Pharm Stat", 2011, "10", "150-61", "10.1002/pst.433",
+    ),
+    Source(
         "Clark2002",
         "Clark TG, Altman DG, De Stavola BL.",
         "Quantification of the completeness of follow-up",
@@ -452,6 +473,25 @@ SOURCES: tuple[Source, ...] = (
         "ASTCT consensus grading for cytokine release syndrome and neurologic toxicity associated with "
         "immune effector cells",
         "Biol Blood Marrow Transplant", 2019, "25", "625-38", "10.1016/j.bbmt.2018.12.758", "30592986",
+    ),
+    Source(
+        "Grambsch1994",
+        "Grambsch PM, Therneau TM.",
+        "Proportional hazards tests and diagnostics based on weighted residuals",
+        "Biometrika", 1994, "81", "515-26", "10.1093/biomet/81.3.515",
+    ),
+    Source(
+        "Hernan2016",
+        "Hernán MA, Robins JM.",
+        "Using big data to emulate a target trial when a randomized trial is not available",
+        "Am J Epidemiol", 2016, "183", "758-64", "10.1093/aje/kwv254", "26994063",
+    ),
+    Source(
+        "Li2018",
+        "Li F, Morgan KL, Zaslavsky AM.",
+        "Balancing covariates via propensity score weighting",
+        "J Am Stat Assoc", 2018, "113", "390-400", "10.1080/01621459.2016.1260466",
+        note="overlap weights",
     ),
     Source(
         "Peduzzi1995",

@@ -349,16 +349,23 @@ def plot_stacked_incidence(
             x, bottom, np.ones_like(x), step="post", color=style.GRID, linewidth=0, label=remainder_label
         )
         rest.set_gid(GID_STACK)
-        ax.set_xlim(0.0, horizon * 1.02)
-        ax.xaxis.set_major_locator(FixedLocator(unit.ticks(horizon)))
-        ax.set_ylim(0.0, 1.0)
-        ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
-        ax.set_xlabel(unit.axis_label)
-        ax.set_ylabel("Proportion of patients")
-        ax.grid(False)
-        handles, labels = ax.get_legend_handles_labels()
-        ax.legend(handles[::-1], labels[::-1], loc="upper left", bbox_to_anchor=(1.01, 1.0))
-        fig.suptitle(title, x=0.0, ha="left", fontsize=11, fontweight="bold", color=style.INK)
-        if subtitle:
-            ax.set_title(subtitle, fontsize=8.5, fontweight="normal", color=style.MUTED, loc="left")
+        finish_stacked(fig, ax, unit, horizon, title=title, subtitle=subtitle)
     return fig
+
+
+def finish_stacked(
+    fig: Figure, ax: Axes, unit: TimeScale, horizon: float, *, title: str, subtitle: str = ""
+) -> None:
+    """The axes, legend (top layer first) and titles of a stacked-proportion plot (0 to 100 %)."""
+    ax.set_xlim(0.0, horizon * 1.02)
+    ax.xaxis.set_major_locator(FixedLocator(unit.ticks(horizon)))
+    ax.set_ylim(0.0, 1.0)
+    ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
+    ax.set_xlabel(unit.axis_label)
+    ax.set_ylabel("Proportion of patients")
+    ax.grid(False)
+    handles, labels = ax.get_legend_handles_labels()
+    ax.legend(handles[::-1], labels[::-1], loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    fig.suptitle(title, x=0.0, ha="left", fontsize=11, fontweight="bold", color=style.INK)
+    if subtitle:
+        ax.set_title(subtitle, fontsize=8.5, fontweight="normal", color=style.MUTED, loc="left")

@@ -103,7 +103,11 @@ def methods_text(
         f"{experience_threshold} earlier autoimmune-disease procedures [@Snowden2017]. "
         "Complete cases; a model is fitted only with at least "
         f"{MIN_EVENTS_PER_TERM} events per model term [@Vittinghoff2007], and "
-        "a model not fitted is listed with the reason.",
+        "a model not fitted is listed with the reason. Proportional hazards were checked for each Cox "
+        "model by the test on scaled Schoenfeld residuals [@Grambsch1994], as R survival::cox.zph with "
+        "time transformed by the Kaplan-Meier estimate. The course after infusion is shown as a multi-state "
+        "model (transplanted, response, relapse or progression, death without or after relapse) with "
+        "Aalen-Johansen state occupation probabilities [@Aalen1978].",
         "Follow-up: median by the reverse Kaplan-Meier method [@Schemper1996]; completeness by "
         "Clark's index [@Clark2002].",
         f"Software: Remission {versions['remission']} (statistics engine remission.survival, tested "
@@ -156,4 +160,14 @@ def cell_therapy_methods(*, small: int) -> str:
         "definitions and data cut-off. For CAR-T cells, cytokine release syndrome and ICANS are counted by "
         "each patient's worst grade, by the ASTCT consensus grading [@Lee2019]. "
         f"With fewer than {small} patients the numbers are descriptive; no comparison is made."
+    )
+
+
+def landmark_methods(*, landmarks: str) -> str:
+    """How survival by response is compared (remission.analysis.landmark)."""
+    return cite(
+        f"Survival by response was compared by the landmark method [@Anderson1983] at {landmarks} after "
+        "day 0: patients alive (OS) or alive without relapse or progression (PFS) and still followed at the "
+        "landmark were grouped by the response known at it and followed from it (Kaplan-Meier, log-rank "
+        "test), which avoids crediting responders with the time they had to survive to be assessed."
     )

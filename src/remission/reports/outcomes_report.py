@@ -20,8 +20,16 @@ from remission.analysis import AnalysisSet
 from remission.analysis.benchmarking import CASE_MIX, MIN_CENTRES, Benchmarking, centre_benchmarks
 from remission.analysis.cell_therapy import SMALL_NUMBERS, ProductCohort
 from remission.analysis.cohorts import DEFAULT_COHORT_SETTINGS, CohortSettings
+from remission.analysis.comparison import Comparison, ComparisonProtocol, compare
 from remission.analysis.groups import MAX_GROUPS, MIN_GROUP_SIZE, Groups, compared_groups, rule_text
+from remission.analysis.landmark import LandmarkAnalysis, landmark_analysis, landmark_days_label
 from remission.analysis.longitudinal import Measurements
+from remission.analysis.multistate import (
+    StateOccupation,
+    TransitionModels,
+    state_occupation,
+    transition_models,
+)
 from remission.analysis.outcomes import (
     COVARIATES,
     TIMEPOINTS,
@@ -39,19 +47,24 @@ from remission.reports.activity import (
     summarise_measurements,
 )
 from remission.reports.cell_therapy import cell_therapy_section
+from remission.reports.comparison_section import comparison_methods, comparison_section, protocol_words
 from remission.reports.completeness_section import completeness_section
 from remission.reports.document import Block, Document, KeyValues, Paragraph, Section
 from remission.reports.flow_diagram import flow_figure, flow_table
 from remission.reports.funnel import plot_funnel
 from remission.reports.images import figure_block
 from remission.reports.labels import short_level_label, variable_label
+from remission.reports.landmark_section import landmark_section
 from remission.reports.methods import (
     activity_methods,
     benchmarking_methods,
     cell_therapy_methods,
+    landmark_methods,
     methods_text,
     software_versions,
 )
+from remission.reports.multistate_section import multistate_section
+from remission.reports.proportional_hazards import ph_blocks
 from remission.reports.report_figures import CurveFits, fit_curves, report_figures
 from remission.reports.tables import (
     benchmarking_table,
@@ -64,6 +77,7 @@ from remission.reports.tables import (
     table1_table,
     tests_table,
 )
+from remission.survival import SurvivalInputError
 
 DEFAULT_TITLE = "Outcomes after autologous HSCT in autoimmune disease"
 EVERY_CENTRE = "every centre"
@@ -77,6 +91,12 @@ GROUPS_LEFT_OUT = (
     "These patients are in every overall analysis."
 )
 GROUPS_MISSING = "{missing:,} patients with the {by} not recorded are in the overall analyses only."
+# The comparisons the report runs when the cohort holds both strategies (at least 10 patients each); the
+# rest are a `remission compare` away.
+REPORT_COMPARISONS: tuple[ComparisonProtocol, ...] = (
+    ComparisonProtocol(by="regimen", treatment="cy200_ratg", comparator="beam_atg", disease="ms"),
+)
+TRANSITION_COVARIATES = ("age", "sex")  # the transition-specific models' covariates
 MAX_NOTES = 12  # analysis notes printed (all are in notes.txt)
 ACTIVITY_TITLE = "Disease activity and immune reconstitution"
 
@@ -96,6 +116,10 @@ class OutcomesResults:
     activity: ActivitySummaries | None = None  # None: no measurements were given
     benchmarks: Benchmarking | None = None  # None: fewer than MIN_CENTRES centres
     cell_therapy: tuple[ProductCohort, ...] = ()  # other cell therapies, each analysed on its own
+    landmark: LandmarkAnalysis | None = None  # survival by response at landmarks (analysis.landmark)
+    multistate: StateOccupation | None = None  # the multi-state view (analysis.multistate)
+    transitions: TransitionModels | None = None  # its transition-specific Cox models (age, sex)
+    comparisons: tuple[Comparison, ...] = ()  # REPORT_COMPARISONS the cohort can answer
 
     @property
     def frame(self) -> pd.DataFrame:
@@ -144,7 +168,26 @@ def compute_outcomes(
         activity=summarise_measurements(measurements) if measurements is not None else None,
         benchmarks=centre_benchmarks(frame),
         cell_therapy=tuple(cell_therapy),
+        landmark=landmark_analysis(frame),
+        multistate=state_occupation(frame) if len(frame) else None,
+        transitions=transition_models(frame, model_frame(frame, TRANSITION_COVARIATES))
+        if len(frame)
+        else None,
+        comparisons=_comparisons(frame),
     )
+
+
+def _comparisons(frame: pd.DataFrame) -> tuple[Comparison, ...]:
+    """Each of :data:`REPORT_COMPARISONS` that the cohort can answer (both strategies present with enough
+    patients, a propensity model that can be fitted); the others are left out silently: the report is
+    about this cohort, and a comparison it cannot make is not a finding."""
+    done = []
+    for protocol in REPORT_COMPARISONS:
+        try:
+            done.append(compare(frame, protocol))
+        except (KeyError, ValueError, SurvivalInputError):
+            continue
+    return tuple(done)
 
 
 def groups_note(groups: Groups) -> str:
@@ -251,13 +294,20 @@ def build_document(
     competing = [figures[name] for name in ("competing", "stacked") if name in figures]
     if competing:
         sections.append(Section("Relapse and non-relapse mortality", tuple(competing), "competing-risks"))
+    course = multistate_section(results.multistate, who=who, models=results.transitions)
+    if course is not None:
+        sections.append(course)
     sections.append(Section("Estimates", (estimates_table(outcomes.estimates, by=results.by),), "estimates"))
     if activity is None and results.activity is not None:
         activity = activity_section(results.activity, who)
     if activity is not None:
         sections.append(activity)
+    landmark = landmark_section(results.landmark)
+    if landmark is not None:
+        sections.append(landmark)
     forests = [block for name, block in figures.items() if name.startswith("forest-")]
     model_blocks: list = [*forests, models_table(outcomes.models, results.references)]
+    model_blocks += ph_blocks(outcomes, results.references)
     if outcomes.notes:
         shown = outcomes.notes[:MAX_NOTES]
         more = len(outcomes.notes) - len(shown)
@@ -270,6 +320,8 @@ def build_document(
         )
         model_blocks += [Paragraph(f"• {note}", note=True) for note in shown]
     sections.append(Section("Multivariable models", tuple(model_blocks), "models"))
+    for comparison in results.comparisons:
+        sections.append(comparison_section(comparison, steps=comparison.steps, **_section_words(comparison)))
     sections.append(
         Section(
             "Follow-up and centres",
@@ -298,6 +350,10 @@ def build_document(
         group_rule=rule_text(),
         cutoff=cutoff_words,
     )
+    if landmark is not None and results.landmark is not None:
+        days = results.landmark.counts["landmark_days"].drop_duplicates().tolist()
+        methods.append(landmark_methods(landmarks=landmark_days_label(days)))
+    methods += [comparison_methods(comparison) for comparison in results.comparisons]
     if activity is not None:
         methods.append(activity_methods(min_patients=MIN_PATIENTS))
     if cell_therapy is not None:
@@ -325,6 +381,11 @@ def build_document(
         subtitle=f"{who} · data cut-off {cutoff.isoformat()}",
         sections=tuple(sections),
     )
+
+
+def _section_words(comparison: Comparison) -> dict[str, str]:
+    words = protocol_words(comparison.protocol)
+    return {key: words[key] for key in ("disease_words", "treatment_words", "comparator_words", "title")}
 
 
 def activity_section(activity: ActivitySummaries, who: str) -> Section:

@@ -26,8 +26,19 @@ from remission.survival.validation import SurvivalInputError
 from remission.survival.cox import Concordance, CoxResult, concordance_index, cox
 from remission.survival.design import design_matrix
 from remission.survival.fine_gray import FineGrayResult, fine_gray
+from remission.survival.proportional_hazards import ProportionalHazardsTest, proportional_hazards_test
 from remission.survival.regression_checks import ConvergenceWarning
 from remission.survival.regression_results import ChiSquareTest
+
+# -- propensity exports (owned by the propensity part) --
+# isort: split
+from remission.survival.balance import balance_table, weighted_means_by_group
+from remission.survival.matching import Matching, nearest_neighbour_match
+from remission.survival.propensity import PropensityModel, Weights, balancing_weights, propensity_score
+
+# -- multi-state exports (owned by the multi-state part) --
+# isort: split
+from remission.survival.multistate import MultistateResult, multistate
 
 __all__ = [
     "AalenJohansenResult",
@@ -52,8 +63,24 @@ __all__ += [  # regression
     "ConvergenceWarning",
     "CoxResult",
     "FineGrayResult",
+    "ProportionalHazardsTest",
     "concordance_index",
     "cox",
     "design_matrix",
     "fine_gray",
+    "proportional_hazards_test",
+]
+__all__ += [  # propensity
+    "Matching",
+    "PropensityModel",
+    "Weights",
+    "balance_table",
+    "balancing_weights",
+    "nearest_neighbour_match",
+    "propensity_score",
+    "weighted_means_by_group",
+]
+__all__ += [  # multi-state
+    "MultistateResult",
+    "multistate",
 ]

@@ -302,6 +302,21 @@ class RiskSets:
         resid[ev] += er[ev, None] * (X_death * fb[:, None] - fbx) + X_death - xbb[gidx]
         return resid
 
+    def weighted_information(self, step: CoxStep, c: NDArray[np.float64]) -> NDArray[np.float64]:
+        """sum_g c_g I_g: the information with the contribution I_g of event group g weighted by c_g
+        (``c`` all ones gives ``step.info``; the proportional hazards test uses c = g(t), g(t)^2)."""
+        X, ev, gidx, mw = self.X, self.ev, self.gidx, self.mw
+        r = self.w * step.risk
+        row_c = self._per_row(step.hazard * c)
+        v = np.multiply(r, row_c, out=np.zeros(self.n), where=step.row_hazard > 0)
+        v[ev] -= r[ev] * (mw * step.B * c)[gidx]
+        info = weighted_cross_product(X, v)
+        info -= step.S1.T @ (step.S1 * (mw * step.C * c)[:, None])
+        cross = step.S1.T @ (step.E1 * (mw * step.D * c)[:, None])
+        info += cross + cross.T
+        info -= step.E1.T @ (step.E1 * (mw * step.Ee * c)[:, None])
+        return info
+
 
 def _sort_rows(time: NDArray[np.float64], strata: NDArray[np.int64] | None) -> NDArray[np.int64]:
     """The permutation that sorts the rows by (stratum, time).

@@ -1,0 +1,99 @@
+"""The outcomes report's landmark section: OS and PFS after each landmark by the response known at it.
+
+Numbers come from :func:`remission.analysis.landmark.landmark_analysis`; this module only formats.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from remission.analysis.landmark import STATUSES, LandmarkAnalysis
+from remission.reports.document import Paragraph, Section, Table
+from remission.reports.labels import disease_label, endpoint_label
+from remission.reports.numbers import format_count, format_number, format_p, format_percent_ci
+
+TITLE = "Survival by response at a landmark"
+MONTH = 365.25 / 12
+
+
+def _months(days: float) -> str:
+    return f"{days / MONTH:.0f} months"
+
+
+def _after(days: float) -> str:
+    years = days / 365.25
+    return f"{years:g} year" + ("s" if years != 1 else "") + " after"
+
+
+def landmark_estimates_table(analysis: LandmarkAnalysis) -> Table:
+    """Per disease and landmark: patients at risk in each response group, and each shown group's OS and
+    PFS some years after the landmark, % (95% CI)."""
+    estimates, counts = analysis.estimates, analysis.counts
+    after = list(dict.fromkeys(estimates["after_days"])) if not estimates.empty else []
+    header = ("Response at the landmark", "Endpoint", "n", *(_after(a) for a in after))
+    rows: list[tuple[str, ...]] = []
+    group_rows: list[int] = []
+    for (disease, landmark), part in counts.groupby(["disease", "landmark_days"], sort=False):
+        group_rows.append(len(rows))
+        heading = f"{disease_label(disease)} — landmark {_months(landmark)}"
+        rows.append((heading, "", "", *([""] * len(after))))
+        for status in STATUSES:
+            for endpoint in ("OS", "PFS"):
+                count = part[(part["status"] == status) & (part["endpoint"] == endpoint)]["n"]
+                mine = estimates[
+                    (estimates["disease"] == disease)
+                    & (estimates["landmark_days"] == landmark)
+                    & (estimates["endpoint"] == endpoint)
+                    & (estimates["status"] == status)
+                ].set_index("after_days")
+                values = [
+                    format_percent_ci(mine.at[a, "estimate"], mine.at[a, "lower"], mine.at[a, "upper"])
+                    if a in mine.index
+                    else "—"
+                    for a in after
+                ]
+                rows.append((status, endpoint_label(endpoint), format_count(count.sum()), *values))
+    return Table(
+        caption="Landmark analysis: survival after the landmark by the response known at it, % (95% CI)",
+        header=header,
+        rows=tuple(rows),
+        csv_name="landmark_estimates.csv",
+        data=estimates,
+        numeric_columns=tuple(range(2, len(header))),
+        group_rows=tuple(group_rows),
+        note="— : fewer patients in the group than the comparison needs (not estimated).",
+    )
+
+
+def landmark_tests_table(tests: pd.DataFrame) -> Table:
+    rows = tuple(
+        (
+            disease_label(r.disease),
+            _months(r.landmark_days),
+            endpoint_label(str(r.endpoint)),
+            str(r.groups),
+            format_number(r.statistic, 2),
+            format_count(r.df),
+            format_p(r.p_value),
+        )
+        for r in tests.itertuples(index=False)
+    )
+    return Table(
+        caption="Landmark analysis: log-rank tests between the response groups",
+        header=("Disease", "Landmark", "Endpoint", "Groups", "Chi-square", "df", "p"),
+        rows=rows,
+        csv_name="landmark_tests.csv",
+        data=tests,
+        numeric_columns=(4, 5, 6),
+    )
+
+
+def landmark_section(analysis: LandmarkAnalysis | None) -> Section | None:
+    """The section, or None when no disease of the cohort has a response definition."""
+    if analysis is None or analysis.counts.empty:
+        return None
+    blocks: list = [Paragraph(analysis.rule), landmark_estimates_table(analysis)]
+    if not analysis.tests.empty:
+        blocks.append(landmark_tests_table(analysis.tests))
+    blocks += [Paragraph(f"• {note}", note=True) for note in analysis.notes]
+    return Section(TITLE, tuple(blocks), "landmark")

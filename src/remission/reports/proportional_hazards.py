@@ -1,0 +1,300 @@
+"""Proportional hazards beside the Cox models: the test table, the residual plots of failing terms, a note.
+
+The numbers are those of :func:`remission.analysis.outcomes.fit_stratum_models` (R ``cox.zph(fit,
+transform = "km")``: per covariate, a factor's levels together, and global). For each covariate whose
+test has p below the analysis' threshold (``OutcomeAnalysis.ph_alpha``) a figure shows, per design
+column, what R's ``plot(cox.zph(fit, transform = "km", terms = FALSE))`` draws: the scaled Schoenfeld
+residuals against the transformed time (1 - Kaplan-Meier, so the axis runs from the first to the last
+death; labelled in years), a natural cubic spline smooth with 4 degrees of freedom and its ±2 standard
+error band (:func:`ph_smooth`, computed as ``plot.cox.zph`` computes it), and a horizontal line at the
+model's coefficient: under proportional hazards the smooth stays near that line, flat.
+Nothing is computed here but the smooth, formatting and layout.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from numpy.typing import ArrayLike, NDArray
+
+from remission.analysis.outcomes import PH_ALPHA, OutcomeAnalysis
+from remission.reports import style
+from remission.reports.document import Block, FigureBlock, Paragraph, Table
+from remission.reports.images import figure_block
+from remission.reports.labels import STRATUM_ALL, stratum_label, term_label, variable_label
+from remission.reports.numbers import format_count, format_number, format_p
+from remission.reports.tables import model_title
+from remission.reports.timescale import DAYS_PER_YEAR
+
+GLOBAL = "GLOBAL"
+GLOBAL_LABEL = "Global (all terms)"
+# plot.cox.zph's defaults: a natural spline with df = 4, drawn at nsmo = 40 points, ±2 SE
+SMOOTH_DF = 4
+SMOOTH_POINTS = 40
+BAND_SE = 2.0
+PANELS_PER_ROW = 3
+GID_RESIDUAL = "residual"
+GID_SMOOTH = "smooth"
+GID_BAND = "band"
+GID_COEF = "coefficient"
+_YEAR_TICKS = (0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 15.0, 20.0)
+NOTE = (
+    "A Cox model assumes proportional hazards: each hazard ratio is the same at every time after "
+    "infusion. The test (R survival::cox.zph, time transformed by the "
+    "Kaplan-Meier estimate) asks whether a coefficient drifts with time; a small p, per covariate (a "
+    "factor's levels together) or for all covariates at once (global), says that the hazard ratio "
+    "shown is an average over follow-up of an effect that changes. For each covariate with p < {alpha} "
+    "the figures show the scaled Schoenfeld residuals, which trace the coefficient over time, with a "
+    "smooth (natural spline, 4 df) and its ±2 SE band; the dashed line is the model's coefficient. A "
+    "smooth that crosses it clearly, or slopes, shows how the effect changes. With many patients a "
+    "small, clinically unimportant drift can be significant; with few, a large one can be missed."
+)
+
+
+@dataclass(frozen=True)
+class Smooth:
+    """The smooth of one residual plot: ``fit`` at ``x`` with its ±2 SE band (``lower``, ``upper``)."""
+
+    x: NDArray[np.float64]
+    fit: NDArray[np.float64]
+    lower: NDArray[np.float64]
+    upper: NDArray[np.float64]
+
+
+def _natural_spline_basis(x: NDArray[np.float64], knots: NDArray[np.float64]) -> NDArray[np.float64]:
+    """A basis of the natural cubic splines with ``knots`` (the first and last are the boundary knots):
+    1, x and the truncated-power terms d_k - d_{K-1} (Hastie, Tibshirani & Friedman, Eq. 5.4-5.5). It
+    spans the space R's ``ns(x, knots, intercept = TRUE)`` spans, so fits and their variances agree."""
+    last = knots[-1]
+
+    def d(k: int) -> NDArray[np.float64]:
+        return (np.clip(x - knots[k], 0, None) ** 3 - np.clip(x - last, 0, None) ** 3) / (last - knots[k])
+
+    columns = [np.ones_like(x), x] + [d(k) - d(len(knots) - 2) for k in range(len(knots) - 2)]
+    return np.column_stack(columns)
+
+
+def ph_smooth(
+    transformed_time: ArrayLike,
+    residual: ArrayLike,
+    variance: float,
+    *,
+    df: int = SMOOTH_DF,
+    points: int = SMOOTH_POINTS,
+) -> Smooth | None:
+    """The smooth R's ``plot.cox.zph`` draws through scaled Schoenfeld residuals (``se = TRUE``).
+
+    A least-squares natural cubic spline with ``df`` degrees of freedom (interior knots at the k/(df-1)
+    quantiles, k = 1..df-2, of the plotting grid and the transformed times together, boundary knots at
+    their range, as
+    ``ns(c(pred.x, x), df, intercept = TRUE)``), evaluated at ``points`` equally spaced transformed times;
+    the band is ± 2 sqrt(``variance`` p' (X'X)^-1 p), ``variance`` being ``zph$var[j, j]``. Missing
+    residuals are left out. None when the spline cannot be fitted (fewer distinct times than ``df``),
+    where R skips the smooth with a warning.
+    """
+    x = np.asarray(transformed_time, dtype=np.float64)
+    y = np.asarray(residual, dtype=np.float64)
+    grid = np.linspace(x.min(), x.max(), points)
+    both = np.r_[grid, x]
+    interior = np.quantile(both, np.arange(1, df - 1) / (df - 1))
+    low, high = float(both.min()), float(both.max())
+    if not high > low:
+        return None
+    knots = (np.r_[low, interior, high] - low) / (high - low)  # on [0, 1]: the same space, better scaled
+    keep = np.isfinite(y)
+    design = _natural_spline_basis((x[keep] - low) / (high - low), knots)
+    predict = _natural_spline_basis((grid - low) / (high - low), knots)
+    q, r = np.linalg.qr(design)
+    if np.linalg.matrix_rank(r) < df:
+        return None
+    coef = np.linalg.solve(r, q.T @ y[keep])
+    fit = predict @ coef
+    spread = predict @ np.linalg.inv(r)  # p' R^-1: its squared row sums are p' (X'X)^-1 p
+    band = BAND_SE * np.sqrt(variance * np.sum(spread**2, axis=1))
+    return Smooth(x=grid, fit=fit, lower=fit - band, upper=fit + band)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def _term_words(term: str, references: Mapping[str, object] | None) -> str:
+    return GLOBAL_LABEL if term == GLOBAL else term_label(term, references)
+
+
+def ph_table(
+    ph: pd.DataFrame,
+    stratum: str = STRATUM_ALL,
+    *,
+    alpha: float = PH_ALPHA,
+    references: Mapping[str, object] | None = None,
+) -> Table:
+    """The PH tests of every Cox model in ``stratum`` (the CSV holds every stratum): per model a heading,
+    then chi-square, df and p per covariate and the global test."""
+    part = ph[ph["stratum"].astype(str) == stratum]
+    rows: list[tuple[str, ...]] = []
+    group_rows: list[int] = []
+    for (model, endpoint), terms in part.groupby(["model", "endpoint"], sort=False):
+        group_rows.append(len(rows))
+        rows.append((model_title(str(model), str(endpoint)), "", "", ""))
+        for r in terms.itertuples(index=False):
+            rows.append(
+                (
+                    _term_words(str(r.term), references),
+                    format_number(r.chisq, 2),
+                    format_count(r.df),
+                    format_p(r.p_value),
+                )
+            )
+    return Table(
+        caption=(
+            f"Proportional hazards of the Cox models, {stratum_label(stratum).lower()}: "
+            "tests on scaled Schoenfeld residuals"
+        ),
+        header=("Term", "Chi-square", "df", "p"),
+        rows=tuple(rows),
+        csv_name="proportional_hazards.csv",
+        data=ph,
+        numeric_columns=(1, 2, 3),
+        group_rows=tuple(group_rows),
+        note=(
+            'R survival::cox.zph, transform = "km"; a factor\'s levels are tested together. '
+            f"Covariates with p < {alpha:g}: residual plots below."
+        ),
+    )
+
+
+def _year_ticks(time: NDArray[np.float64], transformed: NDArray[np.float64]) -> tuple[list[float], list[str]]:
+    """Positions on the transformed axis of round times in years (g is non-decreasing in time)."""
+    order = np.argsort(time, kind="stable")
+    years = time[order] / DAYS_PER_YEAR
+    values = transformed[order]
+    at: list[float] = []
+    labels: list[str] = []
+    for tick in _YEAR_TICKS:
+        if years[0] <= tick <= years[-1]:
+            position = float(np.interp(tick, years, values))
+            if not at or position - at[-1] > 0.08 * (values[-1] - values[0]):
+                at.append(position)
+                labels.append(f"{tick:g}")
+    return at, labels
+
+
+def plot_ph_residuals(
+    panels: pd.DataFrame, *, title: str, references: Mapping[str, object] | None = None
+) -> Figure:
+    """One figure for one covariate of one model: a panel per design column (``column``) with its
+    scaled residuals against ``transformed_time``, the smooth and band (:func:`ph_smooth`) and a dashed
+    line at ``coef``. ``panels``: rows of ``OutcomeAnalysis.ph_residuals`` for that covariate."""
+    columns = list(dict.fromkeys(panels["column"].astype(str)))
+    ncols = min(len(columns), PANELS_PER_ROW)
+    nrows = -(-len(columns) // ncols)
+    with style.house_style():
+        fig = style.new_figure(0.6 + 2.6 * nrows)
+        axes = fig.subplots(nrows, ncols, squeeze=False)
+        for index, column in enumerate(columns):
+            ax = axes[index // ncols][index % ncols]
+            rows = panels[panels["column"].astype(str) == column]
+            x = rows["transformed_time"].to_numpy(dtype=np.float64)
+            y = rows["residual"].to_numpy(dtype=np.float64)
+            coef = float(rows["coef"].iloc[0])
+            points = ax.scatter(x, y, s=6, color=style.MUTED, alpha=0.45, linewidths=0)
+            points.set_gid(GID_RESIDUAL)
+            smooth = ph_smooth(x, y, float(rows["variance"].iloc[0]))
+            if smooth is not None:
+                band = ax.fill_between(
+                    smooth.x, smooth.lower, smooth.upper, color=style.colour(0), alpha=style.BAND_ALPHA
+                )
+                band.set_gid(GID_BAND)
+                (line,) = ax.plot(smooth.x, smooth.fit, color=style.colour(0))
+                line.set_gid(GID_SMOOTH)
+            reference = ax.axhline(coef, color=style.colour(1), linewidth=1.1, dashes=(4, 3))
+            reference.set_gid(GID_COEF)
+            at, labels = _year_ticks(rows["time"].to_numpy(dtype=np.float64), x)
+            if at:
+                ax.set_xticks(at, labels)
+            ax.set_xlabel("Years after infusion (Kaplan-Meier scale)")
+            if index % ncols == 0:
+                ax.set_ylabel("β(t), log hazard ratio")
+            ax.set_title(term_label(column, references, short=True), fontsize=9, fontweight="normal")
+        for index in range(len(columns), nrows * ncols):
+            axes[index // ncols][index % ncols].set_visible(False)
+        fig.suptitle(title, x=0.0, ha="left", fontsize=11, fontweight="bold", color=style.INK)
+    return fig
+
+
+def ph_figures(
+    residuals: pd.DataFrame,
+    ph: pd.DataFrame | None = None,
+    *,
+    stratum: str = STRATUM_ALL,
+    references: Mapping[str, object] | None = None,
+) -> list[FigureBlock]:
+    """A figure per covariate in ``residuals`` (``OutcomeAnalysis.ph_residuals``: the covariates that
+    failed the test) of ``stratum``, in the order of the analysis; ``ph`` (the test table) puts each
+    test's p in the caption."""
+    part = residuals[residuals["stratum"].astype(str) == stratum]
+    blocks: list[FigureBlock] = []
+    for (model, endpoint, term), panels in part.groupby(["model", "endpoint", "term"], sort=False):
+        what = model_title(str(model), str(endpoint))
+        covariate = variable_label(str(term))
+        p_text = ""
+        if ph is not None:
+            test = ph[
+                (ph["stratum"].astype(str) == stratum)
+                & (ph["model"] == model)
+                & (ph["endpoint"] == endpoint)
+                & (ph["term"] == term)
+            ]
+            if not test.empty:
+                p_value = format_p(test["p_value"].iloc[0])
+                p_text = (
+                    f" Test of proportional hazards: p {'' if p_value.startswith('<') else '= '}{p_value}."
+                )
+        fig = plot_ph_residuals(panels, title=f"{covariate}: {what}", references=references)
+        blocks.append(
+            figure_block(
+                fig,
+                name=f"ph-{_slug(stratum)}-{_slug(str(model))}-{_slug(str(endpoint))}-{_slug(str(term))}",
+                caption=(
+                    f"{covariate}, {what} ({stratum_label(stratum).lower()}): scaled "
+                    f"Schoenfeld residuals against time, with a smooth and its ±2 SE band; dashed: the "
+                    f"model's coefficient.{p_text}"
+                ),
+                alt=(
+                    f"Scaled Schoenfeld residuals of {covariate.lower()} ({what}) plotted "
+                    "against time after infusion, with a smoothed curve and a dashed line at the "
+                    "model's log hazard ratio."
+                ),
+            )
+        )
+    return blocks
+
+
+def ph_note(alpha: float = PH_ALPHA) -> Paragraph:
+    """What the test means, in one paragraph."""
+    return Paragraph(NOTE.format(alpha=f"{alpha:g}"), note=True)
+
+
+def ph_blocks(
+    analysis: OutcomeAnalysis,
+    references: Mapping[str, object] | None = None,
+    *,
+    stratum: str = STRATUM_ALL,
+) -> list[Block]:
+    """[the PH table, a figure per failing covariate, the note] for ``stratum``; empty when no Cox model
+    of that stratum was tested."""
+    ph = analysis.proportional_hazards
+    if ph.empty or not (ph["stratum"].astype(str) == stratum).any():
+        return []
+    alpha = analysis.ph_alpha
+    return [
+        ph_table(ph, stratum, alpha=alpha, references=references),
+        *ph_figures(analysis.ph_residuals, ph, stratum=stratum, references=references),
+        ph_note(alpha),
+    ]

@@ -1,0 +1,181 @@
+"""The proportional hazards blocks beside the Cox models: the table prints the analysis' numbers, a
+figure appears for exactly the covariates that fail the test (none when all pass), and the smooth of a
+residual plot is the one R's plot.cox.zph draws (tests/reference/ph_report/make_reference.R)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from remission.analysis.outcomes import OutcomeAnalysis, reference_levels, standard_outcomes
+from remission.reports.document import FigureBlock, Paragraph, Table
+from remission.reports.proportional_hazards import (
+    GID_COEF,
+    GID_RESIDUAL,
+    GID_SMOOTH,
+    ph_blocks,
+    ph_figures,
+    ph_smooth,
+    ph_table,
+    plot_ph_residuals,
+)
+
+REFERENCE = Path(__file__).resolve().parents[1] / "reference" / "ph_report"
+COVARIATES = ("age", "sex", "disease")
+
+
+def cohort(*, reverses: bool, n: int = 700, seed: int = 11) -> pd.DataFrame:
+    """Exponential times; with ``reverses``, systemic sclerosis has 5 times the hazard of death in the
+    first year and a fifth of it after (a hazard ratio that reverses), otherwise every effect is constant."""
+    rng = np.random.default_rng(seed)
+    disease = rng.choice(["ms", "ssc"], n, p=[0.55, 0.45])
+    sex = rng.choice(["female", "male"], n)
+    age = rng.uniform(18, 65, n)
+    rate = np.exp(0.2 * (age - 40) / 10 + 0.3 * (sex == "male") + 0.4 * (disease == "ssc")) / 1500
+    u = rng.exponential(size=n)
+    if reverses:
+        early = np.where(disease == "ssc", 5.0, 1.0)
+        first = rate * early * 365
+        death = np.where(u < first, u / (rate * early), 365 + (u - first) * early / rate)
+    else:
+        death = u / rate
+    censor = rng.uniform(200, 4000, n)
+    days = np.maximum(1, np.round(np.minimum(death, censor)))
+    event = (death <= censor).astype(int)
+    infusion = pd.Timestamp("2005-01-01") + pd.to_timedelta(rng.integers(0, 5000, n), unit="D")
+    return pd.DataFrame(
+        {
+            "registry_id": [f"P{i:04d}" for i in range(n)],
+            "centre": rng.choice(["a", "b"], n),
+            "disease": disease,
+            "sex": sex,
+            "age": age,
+            "infusion_date": infusion,
+            "os_days": days,
+            "os_event": event,
+            "pfs_days": days,
+            "pfs_event": event,
+            "cr_days": days,
+            "cr_cause": np.where(event == 1, 2, 0),  # every death before relapse: NRM
+            "last_contact": infusion + pd.to_timedelta(days, unit="D"),
+        }
+    )
+
+
+def analysed(frame: pd.DataFrame) -> OutcomeAnalysis:
+    return standard_outcomes(frame, per_disease=False, covariates=COVARIATES)
+
+
+@pytest.fixture(scope="module")
+def failing() -> OutcomeAnalysis:
+    return analysed(cohort(reverses=True))
+
+
+@pytest.fixture(scope="module")
+def passing() -> OutcomeAnalysis:
+    return analysed(cohort(reverses=False, seed=12))
+
+
+def by_hand_p(p: float) -> str:
+    if p < 0.001:
+        return "<0.001"
+    if p >= 0.1:
+        return f"{p:.2f}"
+    return f"{p:.2g}" if p >= 0.01 else f"{p:.3f}"
+
+
+def test_the_table_prints_the_analysis_numbers(failing: OutcomeAnalysis) -> None:
+    references = reference_levels(cohort(reverses=True), COVARIATES)
+    table = ph_table(failing.proportional_hazards, references=references)
+    assert table.header == ("Term", "Chi-square", "df", "p")
+    words = {
+        "age_per_10y": "Age (per 10 years)",
+        "sex": "Sex",
+        "disease": "Disease",
+        "GLOBAL": "Global (all terms)",
+    }
+    expected: list[tuple[str, ...]] = []
+    headings = {
+        ("Cox", "OS"): "Overall survival — Cox model",
+        ("Cox", "PFS"): "Progression-free survival — Cox model",
+        ("cause-specific Cox", "NRM"): "Non-relapse mortality — cause-specific Cox model",
+    }
+    for (model, endpoint), rows in failing.proportional_hazards.groupby(["model", "endpoint"], sort=False):
+        expected.append((headings[(model, endpoint)], "", "", ""))
+        for r in rows.itertuples():
+            expected.append((words[r.term], f"{r.chisq:.2f}", str(int(r.df)), by_hand_p(r.p_value)))
+    assert table.rows == tuple(expected)
+    assert table.group_rows == (0, 5, 10)  # a heading, 3 covariates and the global test per model
+    assert table.data is failing.proportional_hazards  # the CSV: unrounded, every stratum
+
+
+def test_a_figure_for_exactly_the_failing_covariates(failing: OutcomeAnalysis) -> None:
+    table = failing.proportional_hazards
+    fails = table[(table["term"] != "GLOBAL") & (table["p_value"] < failing.ph_alpha)]
+    # the data were made so: disease's hazard ratio reverses after a year, in every model (all deaths)
+    assert ("Cox", "OS", "disease") in set(map(tuple, fails[["model", "endpoint", "term"]].to_numpy()))
+    figures = ph_figures(failing.ph_residuals, table)
+    slug = {"Cox": "cox", "cause-specific Cox": "cause-specific-cox"}
+    assert [f.name for f in figures] == [
+        f"ph-all-{slug[r.model]}-{r.endpoint.lower()}-{r.term.replace('_', '-')}" for r in fails.itertuples()
+    ]
+    for figure in figures:
+        assert figure.png.startswith(b"\x89PNG")
+        assert figure.caption.endswith("Test of proportional hazards: p <0.001.")  # p ~ 1e-16
+
+
+def test_the_panels_draw_residuals_smooth_and_coefficient(failing: OutcomeAnalysis) -> None:
+    panels = failing.ph_residuals
+    panels = panels[(panels["model"] == "Cox") & (panels["endpoint"] == "OS") & (panels["term"] == "disease")]
+    fig = plot_ph_residuals(panels, title="disease")
+    axes = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(axes) == 1  # disease has two levels: one column, one panel
+    ax = axes[0]
+    (points,) = [c for c in ax.collections if c.get_gid() == GID_RESIDUAL]
+    np.testing.assert_array_equal(points.get_offsets()[:, 1], panels["residual"].to_numpy())  # exact
+    (line,) = [line for line in ax.lines if line.get_gid() == GID_COEF]
+    np.testing.assert_array_equal(line.get_ydata(), [panels["coef"].iloc[0]] * 2)  # exact
+    (smooth,) = [line for line in ax.lines if line.get_gid() == GID_SMOOTH]
+    assert len(smooth.get_xdata()) == 40
+
+
+def test_no_figure_when_every_covariate_passes(passing: OutcomeAnalysis) -> None:
+    table = passing.proportional_hazards
+    assert len(table) == 12  # the three Cox models were tested
+    assert (table["p_value"] >= passing.ph_alpha).all()  # the data were made so (constant effects)
+    assert passing.ph_residuals.empty
+    blocks = ph_blocks(passing, {})
+    assert [type(b) for b in blocks] == [Table, Paragraph]
+    assert ph_figures(passing.ph_residuals, table) == []
+
+
+def test_the_blocks_are_table_figures_note(failing: OutcomeAnalysis) -> None:
+    blocks = ph_blocks(failing, {})
+    assert isinstance(blocks[0], Table)
+    assert all(isinstance(b, FigureBlock) for b in blocks[1:-1])
+    assert isinstance(blocks[-1], Paragraph) and blocks[-1].note
+    assert "p < 0.05" in blocks[-1].text
+    assert ph_blocks(failing, {}, stratum="ssc") == []  # no models in that stratum
+
+
+def test_the_smooth_is_plot_cox_zph_s() -> None:
+    columns = pd.read_csv(REFERENCE / "zph_columns.csv")
+    smooth = pd.read_csv(REFERENCE / "zph_smooth.csv")
+    key = ["stratum", "endpoint", "column"]
+    assert smooth.groupby(key).ngroups == 20
+    for name, expected in smooth.groupby(key):
+        rows = columns[(columns[key] == pd.Series(name, index=key)).all(axis=1)]
+        got = ph_smooth(rows["x"], rows["y"], float(rows["var"].iloc[0]))
+        assert got is not None
+        # tolerance 1e-6 absolute at each of the 40 points (a least-squares fit; measured 2e-14)
+        np.testing.assert_allclose(got.x, expected["x"], rtol=0, atol=1e-6)
+        np.testing.assert_allclose(got.fit, expected["yhat"], rtol=0, atol=1e-6)
+        np.testing.assert_allclose(got.lower, expected["lower"], rtol=0, atol=1e-6)
+        np.testing.assert_allclose(got.upper, expected["upper"], rtol=0, atol=1e-6)
+
+
+def test_no_smooth_through_too_few_distinct_times() -> None:
+    assert ph_smooth([0.1, 0.1, 0.5, 0.5, 0.9], [1.0, 2.0, 0.0, 1.0, 3.0], 1.0) is None
