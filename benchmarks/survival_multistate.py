@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from r_timing import time_in_r
 
 FLAVOURS: tuple[str, ...] = ("tied days", "continuous")
 TOOLS: tuple[str, ...] = ("remission", "R")
@@ -138,27 +139,15 @@ def _run_r_cell(flavour: str, transitions: int) -> dict:
         csv, warm_csv = Path(tmp) / "data.csv", Path(tmp) / "warm.csv"
         data.frame.to_csv(csv, index=False, float_format="%.17g")
         warm.frame.to_csv(warm_csv, index=False, float_format="%.17g")
-        script = f"""
-suppressPackageStartupMessages(library(survival))
-local({{ d <- read.csv("{warm_csv}"); {R_FIT} }})
-d <- read.csv("{csv}")
-base <- sum(gc(reset = TRUE)[, 2])
-secs <- system.time({{ {R_FIT} }})[["elapsed"]]
-peak <- sum(gc()[, 6]) - base
-cat(sprintf("RESULT %.6f %.3f\\n", secs, peak))
-"""
-        out = subprocess.run(
-            ["Rscript", "-e", script],
-            capture_output=True,
-            text=True,
-            timeout=CELL_LIMIT_SECONDS + 120,
-            check=True,
+        setup = (
+            "suppressPackageStartupMessages(library(survival))\n"
+            f'local({{ d <- read.csv("{warm_csv}"); {R_FIT} }})\n'
+            f'd <- read.csv("{csv}")\n'
         )
-    line = next(x for x in out.stdout.splitlines() if x.startswith("RESULT"))
-    _, seconds, peak = line.split()
+        seconds, peak = time_in_r(setup, R_FIT, timeout=CELL_LIMIT_SECONDS + 120)
     return {
-        "seconds": float(seconds),
-        "peak_mb": float(peak),
+        "seconds": seconds,
+        "peak_mb": peak,
         "transitions": data.transitions,
         "note": "R heap (gc max used)",
     }

@@ -37,6 +37,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from r_timing import time_in_r  # noqa: E402
 from survival_data import FLAVOURS, registry_like  # noqa: E402
 
 ANALYSES: tuple[str, ...] = ("kaplan-meier + CI", "aalen-johansen + variance")
@@ -116,25 +117,13 @@ def _run_r_cell(analysis: str, flavour: str, n: int) -> dict:
             comments="",
             fmt=["%.17g", "%d", "%d"],
         )
-        script = f"""
-d <- read.csv("{csv}")
-warm <- d[seq_len(min(1000, nrow(d))), ]
-local({{ d <- warm; {R_CODE[analysis]} }})
-base <- sum(gc(reset = TRUE)[, 2])
-secs <- system.time({{ {R_CODE[analysis]} }})[["elapsed"]]
-peak <- sum(gc()[, 6]) - base
-cat(sprintf("RESULT %.6f %.3f\\n", secs, peak))
-"""
-        out = subprocess.run(
-            ["Rscript", "-e", script],
-            capture_output=True,
-            text=True,
-            timeout=CELL_LIMIT_SECONDS + 60,
-            check=True,
+        setup = (
+            f'd <- read.csv("{csv}")\n'
+            "warm <- d[seq_len(min(1000, nrow(d))), ]\n"
+            f"local({{ d <- warm; {R_CODE[analysis]} }})\n"
         )
-    line = next(x for x in out.stdout.splitlines() if x.startswith("RESULT"))
-    _, seconds, peak = line.split()
-    return {"seconds": float(seconds), "peak_mb": float(peak), "note": "R heap (gc max used)"}
+        seconds, peak = time_in_r(setup, R_CODE[analysis], timeout=CELL_LIMIT_SECONDS + 60)
+    return {"seconds": seconds, "peak_mb": peak, "note": "R heap (gc max used)"}
 
 
 def _cell(analysis: str, flavour: str, n: int, tool: str) -> dict:

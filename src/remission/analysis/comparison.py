@@ -99,6 +99,15 @@ class ComparisonProtocol:
     timepoints: tuple[float, ...] = TIMEPOINTS
 
     @property
+    def model_covariates(self) -> tuple[str, ...]:
+        """The covariates without the strategy's own column; with every disease, the disease takes the place
+        of the subtype (a subtype belongs to one disease: across diseases it would separate them)."""
+        names = [c for c in self.covariates if c != self.by]
+        if self.disease is None:
+            names = [("disease" if c == "subtype" else c) for c in names]
+        return tuple(dict.fromkeys(names))
+
+    @property
     def contrast(self) -> str:
         if self.method == "matching":
             return "ATT"
@@ -124,7 +133,7 @@ class ComparisonProtocol:
             balancing = ("stabilised " if self.stabilised else "") + "inverse-probability weights"
         if self.method == "weighting" and self.trim is not None:
             balancing += f", trimmed ({'Crump rule' if self.trim == 'crump' else self.trim})"
-        covariates = ", ".join(COVARIATE_WORDS.get(c, c) for c in _covariates(self))
+        covariates = ", ".join(COVARIATE_WORDS.get(c, c) for c in self.model_covariates)
         return (
             (
                 "Eligibility",
@@ -189,15 +198,6 @@ def _covariate(frame: pd.DataFrame, name: str) -> pd.Series:
     return column.astype(object).where(column.notna())
 
 
-def _covariates(protocol: ComparisonProtocol) -> list[str]:
-    """The protocol's covariates without the strategy's own column; with every disease, the disease takes
-    the place of the subtype (a subtype belongs to one disease: across diseases it would separate them)."""
-    names = [c for c in protocol.covariates if c != protocol.by]
-    if protocol.disease is None:
-        names = [("disease" if c == "subtype" else c) for c in names]
-    return list(dict.fromkeys(names))
-
-
 def eligible(frame: pd.DataFrame, protocol: ComparisonProtocol) -> tuple[pd.DataFrame, pd.DataFrame, list]:
     """(the eligible rows, their covariates, the rows left out by reason) under the protocol."""
     left_out: list[tuple[str, int]] = []
@@ -214,7 +214,7 @@ def eligible(frame: pd.DataFrame, protocol: ComparisonProtocol) -> tuple[pd.Data
     keep = strategy.isin([protocol.treatment, protocol.comparator])
     left_out.append((f"another {protocol.by}", int((~keep).sum())))
     rows = rows[keep]
-    covariates = _covariates(protocol)
+    covariates = list(protocol.model_covariates)
     x = pd.DataFrame({name: _covariate(rows, name) for name in covariates}, index=rows.index)
     for name in covariates:
         missing = x[name].isna()

@@ -15,19 +15,12 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
-from pathlib import Path
 
 from remission.cli._django import acting_user, database_label, require_registry, setup_django
+from remission.cli._documents import document_path, write_document
+from remission.cli.report import date_argument
 
-BAD_SUFFIX = "--out must end in .html or .pdf, not {value!r}"
 BAD_TRIM = "--trim is 'crump' or two numbers LOW,HIGH with 0 <= LOW < HIGH <= 1, not {value!r}"
-
-
-def _out(value: str) -> Path:
-    path = Path(value)
-    if path.suffix.lower() not in (".html", ".pdf"):
-        raise argparse.ArgumentTypeError(BAD_SUFFIX.format(value=value))
-    return path
 
 
 def _trim(value: str) -> tuple[float, float] | str:
@@ -49,8 +42,6 @@ def run(args: argparse.Namespace) -> int:
     from remission.analysis.comparison import ComparisonProtocol, compare
     from remission.analysis.dataset import load_analysis_set
     from remission.reports.comparison_section import comparison_document, protocol_words
-    from remission.reports.html import render_html
-    from remission.reports.pdf import render_pdf
     from remission.survival import SurvivalInputError
 
     def fail(message: object) -> int:
@@ -95,10 +86,7 @@ def run(args: argparse.Namespace) -> int:
     document = comparison_document(
         result, generated=dt.date.today(), cutoff=analysis_set.cutoff, steps=result.steps, **words
     )
-    if args.out.suffix.lower() == ".pdf":
-        args.out.write_bytes(render_pdf(document))
-    else:
-        args.out.write_text(render_html(document), encoding="utf-8")
+    write_document(document, args.out)
     print(f"Comparison: {args.out}")
     return 0
 
@@ -108,7 +96,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "compare",
         help="two regimens, eras or intensities compared as an emulated target trial (HTML or PDF)",
     )
-    parser.add_argument("--out", type=_out, required=True, help="comparison file: .html or .pdf")
+    parser.add_argument("--out", type=document_path, required=True, help="comparison file: .html or .pdf")
     parser.add_argument("--by", default="regimen", choices=("regimen", "era", "intensity"))
     parser.add_argument("--treatment", required=True, help="the level compared, e.g. cy200_ratg")
     parser.add_argument("--comparator", required=True, help="the level it is compared with, e.g. beam_atg")
@@ -123,6 +111,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--trim", type=_trim, help="score bounds LOW,HIGH (e.g. 0.05,0.95) or 'crump'")
     parser.add_argument("--ratio", type=int, default=1, help="controls per treated patient (matching)")
     parser.add_argument("--caliper", type=float, default=0.2, help="SD of the logit of the score (matching)")
-    parser.add_argument("--cutoff", type=dt.date.fromisoformat, help="data cut-off date (YYYY-MM-DD)")
+    parser.add_argument("--cutoff", type=date_argument, help="data cut-off date (YYYY-MM-DD)")
     parser.add_argument("--as", dest="as_user", help="act as this account (its centres only)")
     parser.set_defaults(func=run)

@@ -29,10 +29,10 @@ import importlib
 import json
 import sys
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import Any
 
 from remission.cli._django import acting_user, database_label, require_registry, setup_django
+from remission.cli._documents import document_path, write_document
 
 DEFAULT_BOOTSTRAP = 200
 VALIDATE_MODULE = "remission.analysis.prediction.validate"
@@ -40,7 +40,6 @@ NO_VALIDATION_MODULE = (
     "note: the validation module ({module}) is not installed; the model set is stored without validation"
 )
 STORED = "Stored prediction model set {version} in the {where}"
-BAD_SUFFIX = "--out must end in .html or .pdf, not {value!r}"
 
 
 def _validator() -> Callable[..., Any] | None:
@@ -136,9 +135,7 @@ def report(args: argparse.Namespace) -> int:
     from remission.analysis.prediction.stored import current_model_set, model_set_get
     from remission.registry.errors import RegistryError
     from remission.registry.selectors.prediction_models import NO_MODEL, model_validation
-    from remission.reports.html import render_html
     from remission.reports.model_report import model_report_document
-    from remission.reports.pdf import render_pdf
 
     try:
         model_set = model_set_get(args.version) if args.version else current_model_set()
@@ -149,21 +146,9 @@ def report(args: argparse.Namespace) -> int:
         print(f"remission model report: {exc}", file=sys.stderr)
         return 2
     document = model_report_document(model_set, validation)
-    out: Path = args.out
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if out.suffix.lower() == ".pdf":
-        out.write_bytes(render_pdf(document))
-    else:
-        out.write_text(render_html(document), encoding="utf-8")
-    print(f"Model report of {model_set.version}: {out}")
+    write_document(document, args.out)
+    print(f"Model report of {model_set.version}: {args.out}")
     return 0
-
-
-def _out(value: str) -> Path:
-    path = Path(value)
-    if path.suffix.lower() not in (".html", ".pdf"):
-        raise argparse.ArgumentTypeError(BAD_SUFFIX.format(value=value))
-    return path
 
 
 def _print_card(card: Mapping[str, Any], *, as_json: bool, brief: bool = False) -> None:
@@ -359,7 +344,7 @@ def register_report(actions: argparse._SubParsersAction) -> None:
         "report", help="the model report (card and validation) of a stored model set as HTML or PDF"
     )
     parser.add_argument("version", nargs="?", metavar="VERSION", help="the version (default: the current)")
-    parser.add_argument("--out", type=_out, required=True, help="report file: .html or .pdf")
+    parser.add_argument("--out", type=document_path, required=True, help="report file: .html or .pdf")
     parser.set_defaults(func=report)
 
 

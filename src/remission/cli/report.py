@@ -13,18 +13,17 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
-from pathlib import Path
 
 from tqdm import tqdm
 
 from remission.cli._django import database_label, require_registry, setup_django
+from remission.cli._documents import document_path
 from remission.registry.ranges import date_in_range, date_out_of_range
 
 BAD_DATE = "not a date (YYYY-MM-DD): {value!r}"
-BAD_SUFFIX = "--out must end in .html or .pdf, not {value!r}"
 
 
-def _date(value: str) -> dt.date:
+def date_argument(value: str) -> dt.date:
     try:
         day = dt.date.fromisoformat(value)
     except ValueError as exc:
@@ -32,13 +31,6 @@ def _date(value: str) -> dt.date:
     if not date_in_range(day):
         raise argparse.ArgumentTypeError(date_out_of_range("the date", day))
     return day
-
-
-def _out(value: str) -> Path:
-    path = Path(value)
-    if path.suffix.lower() not in (".html", ".pdf"):
-        raise argparse.ArgumentTypeError(BAD_SUFFIX.format(value=value))
-    return path
 
 
 def filters_in_words(args: argparse.Namespace) -> tuple[tuple[str, str], ...]:
@@ -107,13 +99,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "report", help="the standard outcomes report (HTML or PDF) with its tables as CSV"
     )
-    parser.add_argument("--out", type=_out, required=True, help="report file: .html or .pdf")
+    parser.add_argument("--out", type=document_path, required=True, help="report file: .html or .pdf")
     parser.add_argument("--disease", action="append", default=[], help="disease code (repeatable), e.g. ssc")
     parser.add_argument("--centre", action="append", default=[], help="centre code (repeatable)")
-    parser.add_argument("--from", dest="date_from", type=_date, help="first infusion date (YYYY-MM-DD)")
-    parser.add_argument("--to", dest="date_to", type=_date, help="last infusion date (YYYY-MM-DD)")
     parser.add_argument(
-        "--cutoff", type=_date, help="data cut-off date (default: the date of data extraction, today)"
+        "--from", dest="date_from", type=date_argument, help="first infusion date (YYYY-MM-DD)"
+    )
+    parser.add_argument("--to", dest="date_to", type=date_argument, help="last infusion date (YYYY-MM-DD)")
+    parser.add_argument(
+        "--cutoff", type=date_argument, help="data cut-off date (default: the date of data extraction, today)"
     )
     parser.add_argument(
         "--by", default="disease", help="column whose groups are compared (default disease; 'none' for none)"

@@ -23,7 +23,13 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, PercentFormatter
 
-from remission.analysis.comparison import SMD_LIMIT, SPLINE_COLUMNS, Comparison, ComparisonProtocol
+from remission.analysis.comparison import (
+    COVARIATE_WORDS,
+    SMD_LIMIT,
+    SPLINE_COLUMNS,
+    Comparison,
+    ComparisonProtocol,
+)
 from remission.clinical.diseases import DISEASES
 from remission.clinical.regimens import REGIMENS
 from remission.reports import style
@@ -70,14 +76,6 @@ NO_WORDS = "words: no words for group {group!r} (give 'treatment' and 'comparato
 # words for covariates that labels.VARIABLES does not name
 _COVARIATE_WORDS: dict[str, str] = {"hct_ci": "HCT-CI score"}
 _UNRECORDED = "unrecorded"
-# covariates inside a sentence of the methods
-_METHODS_WORDS: dict[str, str] = {
-    "age": "age",
-    "subtype": "disease subtype",
-    "era": "era of infusion",
-    "hct_ci": "HCT-CI",
-    "experienced": "centre experience",
-}
 
 
 # --- words -------------------------------------------------------------------------------------------
@@ -649,9 +647,9 @@ def comparison_methods(comparison: Comparison) -> str:
     """One methods paragraph for the comparison, its sources cited (printed by
     :func:`remission.reports.methods.cite`)."""
     p = comparison.protocol
-    used = [_METHODS_WORDS.get(c, c.replace("_", " ")) for c in p.covariates if c != p.by]
+    used = [COVARIATE_WORDS.get(c, c.replace("_", " ")) for c in p.model_covariates]
     covariates = ", ".join(used[:-1]) + " and " + used[-1] if len(used) > 1 else "".join(used)
-    splines = [_METHODS_WORDS.get(c, c) for c in SPLINE_COLUMNS if c in p.covariates and c != p.by]
+    splines = [COVARIATE_WORDS.get(c, c) for c in SPLINE_COLUMNS if c in p.model_covariates]
     spline = (
         f" ({' and '.join(splines)} as a natural cubic spline with {p.spline_df} degrees of freedom)"
         if splines

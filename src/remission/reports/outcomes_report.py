@@ -321,7 +321,9 @@ def build_document(
         model_blocks += [Paragraph(f"• {note}", note=True) for note in shown]
     sections.append(Section("Multivariable models", tuple(model_blocks), "models"))
     for comparison in results.comparisons:
-        sections.append(comparison_section(comparison, steps=comparison.steps, **_section_words(comparison)))
+        sections.append(
+            comparison_section(comparison, steps=comparison.steps, **protocol_words(comparison.protocol))
+        )
     sections.append(
         Section(
             "Follow-up and centres",
@@ -381,11 +383,6 @@ def build_document(
         subtitle=f"{who} · data cut-off {cutoff.isoformat()}",
         sections=tuple(sections),
     )
-
-
-def _section_words(comparison: Comparison) -> dict[str, str]:
-    words = protocol_words(comparison.protocol)
-    return {key: words[key] for key in ("disease_words", "treatment_words", "comparator_words", "title")}
 
 
 def activity_section(activity: ActivitySummaries, who: str) -> Section:

@@ -30,6 +30,7 @@ from remission.reports.labels import STRATUM_ALL, stratum_label, term_label, var
 from remission.reports.numbers import format_count, format_number, format_p
 from remission.reports.tables import model_title
 from remission.reports.timescale import DAYS_PER_YEAR
+from remission.survival.splines import rcs_basis
 
 GLOBAL = "GLOBAL"
 GLOBAL_LABEL = "Global (all terms)"
@@ -67,16 +68,9 @@ class Smooth:
 
 
 def _natural_spline_basis(x: NDArray[np.float64], knots: NDArray[np.float64]) -> NDArray[np.float64]:
-    """A basis of the natural cubic splines with ``knots`` (the first and last are the boundary knots):
-    1, x and the truncated-power terms d_k - d_{K-1} (Hastie, Tibshirani & Friedman, Eq. 5.4-5.5). It
-    spans the space R's ``ns(x, knots, intercept = TRUE)`` spans, so fits and their variances agree."""
-    last = knots[-1]
-
-    def d(k: int) -> NDArray[np.float64]:
-        return (np.clip(x - knots[k], 0, None) ** 3 - np.clip(x - last, 0, None) ** 3) / (last - knots[k])
-
-    columns = [np.ones_like(x), x] + [d(k) - d(len(knots) - 2) for k in range(len(knots) - 2)]
-    return np.column_stack(columns)
+    """1 and :func:`remission.survival.splines.rcs_basis`: with the intercept it spans the space R's
+    ``ns(x, knots, intercept = TRUE)`` spans, so fits and their variances agree."""
+    return np.column_stack([np.ones_like(x), rcs_basis(x, knots)])
 
 
 def ph_smooth(

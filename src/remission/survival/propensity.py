@@ -5,7 +5,7 @@ R's ``glm(family = binomial)``, and returns the same fitted probabilities. Facto
 by :func:`remission.survival.design.design_matrix`; continuous columns are expanded into natural cubic
 splines with the knots of R's ``splines::ns(x, df = spline_df)``: boundary knots at the minimum and maximum,
 ``spline_df - 1`` interior knots at the quantiles ``1/spline_df, 2/spline_df, ...`` (R's default quantile
-type 7). The basis used here is the restricted cubic (truncated-power) form with those knots, which spans the
+type 7). The basis used here is :func:`remission.survival.splines.rcs_basis` with those knots, which spans the
 same space as ``ns()``'s B-spline basis; the fitted probabilities are therefore R's, but the spline
 coefficients are those of a different basis and are not comparable with R's ``ns()`` coefficients.
 
@@ -25,6 +25,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.special import expit
 
 from remission.survival.design import _is_factor, design_matrix
+from remission.survival.splines import rcs_basis
 from remission.survival.validation import SurvivalInputError, as_float_array, check_length
 
 Estimand = Literal["ATE", "ATT", "ATC", "overlap"]
@@ -162,30 +163,6 @@ def natural_spline_knots(x: NDArray[np.float64], df: int) -> NDArray[np.float64]
     return np.concatenate([[x.min()], interior, [x.max()]])
 
 
-def restricted_cubic_basis(x: NDArray[np.float64], knots: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Natural cubic spline basis in truncated-power form: ``x`` and ``len(knots) - 2`` cubic terms.
-
-    Term j is ``(x - t_j)+^3 - (x - t_{K-1})+^3 (t_K - t_j)/(t_K - t_{K-1})
-    + (x - t_K)+^3 (t_{K-1} - t_j)/(t_K - t_{K-1})``, divided by ``(t_K - t_1)^2`` for conditioning; the
-    terms are linear beyond the boundary knots, so with an intercept they span the natural cubic splines with
-    these knots (the space of R's ``ns()``).
-    """
-    k = knots.size
-    columns = [x]
-    if k > 2:
-        t_last, t_prev = knots[-1], knots[-2]
-        scale = (knots[-1] - knots[0]) ** 2
-        for j in range(k - 2):
-            tj = knots[j]
-            term = (
-                np.maximum(x - tj, 0.0) ** 3
-                - np.maximum(x - t_prev, 0.0) ** 3 * (t_last - tj) / (t_last - t_prev)
-                + np.maximum(x - t_last, 0.0) ** 3 * (t_prev - tj) / (t_last - t_prev)
-            )
-            columns.append(term / scale)
-    return np.column_stack(columns)
-
-
 def _check_frame(X: pd.DataFrame) -> None:
     for column in X.columns:
         series = X[column]
@@ -242,7 +219,7 @@ def propensity_design(
             if np.any(np.diff(k) <= 0):
                 raise SurvivalInputError(KNOTS_NOT_DISTINCT.format(name=name, knots=[float(v) for v in k]))
             knots[name] = tuple(float(v) for v in k)
-            basis = restricted_cubic_basis(x, k)
+            basis = rcs_basis(x, k)
             blocks.append(basis)
             names += [name] + [f"{name}'{j}" for j in range(1, basis.shape[1])]
         else:

@@ -54,6 +54,7 @@ from numpy.typing import ArrayLike, NDArray
 from remission.analysis.cohorts import era_labels, era_of
 from remission.analysis.prediction.settings import DEFAULT_PREDICTION_SETTINGS, PredictionSettings
 from remission.clinical.diseases import DISEASES
+from remission.survival.splines import rcs_basis
 
 PREDICTORS: tuple[str, ...] = (
     "age",
@@ -97,25 +98,6 @@ def spline_knots(age: ArrayLike, quantiles: Sequence[float]) -> tuple[float, ...
     if any(b <= a for a, b in pairwise(knots)):
         raise ValueError(KNOTS_TIED.format(knots=knots))
     return knots
-
-
-def rcs_basis(x: ArrayLike, knots: Sequence[float]) -> NDArray[np.float64]:
-    """Harrell's restricted cubic spline basis with ``x`` itself first (``rcspline.eval(inclx = TRUE)``,
-    ``norm = 2``): shape (n, k - 1) for k knots."""
-    x = np.atleast_1d(np.asarray(x, dtype=np.float64))
-    t = np.asarray(knots, dtype=np.float64)
-    k = t.shape[0]
-    scale = (t[-1] - t[0]) ** 2
-    last, before = t[-1], t[-2]
-    out = np.empty((x.shape[0], k - 1))
-    out[:, 0] = x
-    for j in range(k - 2):
-        out[:, j + 1] = (
-            np.maximum(x - t[j], 0.0) ** 3
-            - np.maximum(x - before, 0.0) ** 3 * (last - t[j]) / (last - before)
-            + np.maximum(x - last, 0.0) ** 3 * (before - t[j]) / (last - before)
-        ) / scale
-    return out
 
 
 @dataclass(frozen=True)
