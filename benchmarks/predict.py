@@ -23,7 +23,6 @@ The load average is printed before and after: on a shared machine wall time incl
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import statistics
 import subprocess
@@ -34,9 +33,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from prediction_data import generator
 
-ROOT = Path(__file__).resolve().parent.parent
-GENERATOR = ROOT / "tests" / "reference" / "prediction" / "make_dataset.py"
 TARGET_SECONDS = 300.0
 TARGET_PREDICT_MS = 50.0
 INTENSITIES = ("low", "intermediate", "high")
@@ -63,14 +61,6 @@ cat(sprintf("%.3f\n", (proc.time()[["elapsed"]] - t0) / k))
 """
 
 
-def _generator() -> object:
-    spec = importlib.util.spec_from_file_location("make_dataset", GENERATOR)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _load() -> str:
     return " ".join(f"{v:.2f}" for v in os.getloadavg())
 
@@ -90,7 +80,7 @@ def main() -> int:
     from remission.analysis.prediction import fit_prediction_models, predict
     from remission.analysis.prediction.validate import validate_model_set
 
-    frame = _generator().dataset(seed=7, n=args.patients)  # type: ignore[attr-defined]
+    frame = generator().dataset(seed=7, n=args.patients)  # type: ignore[attr-defined]
     frame["centre"] = np.random.default_rng(7).choice(list("ABCDE"), size=len(frame))
     print(f"{len(frame):,} rows; load average before: {_load()}")
 

@@ -11,7 +11,7 @@ FLOOR = {
     "clinical": 0, "survival": 0,
     "registry": 1, "interop": 1, "synth": 1,
     "analysis": 2,
-    "reports": 3,
+    "reports": 3, "federated": 3,  # federated: vantage6 algorithms over analysis, beside reports
     "web": 4, "api": 4, "cli": 4,
 }  # fmt: skip
 FACES = {"web", "api", "cli"}

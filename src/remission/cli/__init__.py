@@ -41,6 +41,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "backup",
     "quality",
     "model",
+    "federated",
 )
 
 

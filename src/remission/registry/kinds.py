@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import models
+from django.utils.text import capfirst
 
 from remission.registry import models as registry_models
 from remission.registry import selectors, services
@@ -72,7 +73,7 @@ class Kind:
 
     @property
     def plural(self) -> str:
-        return str(self.model._meta.verbose_name_plural).capitalize()
+        return capfirst(str(self.model._meta.verbose_name_plural))
 
 
 def _d(value: Any) -> str:

@@ -59,6 +59,7 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.db.models import F, IntegerField, Max, Min, Q, Value
+from django.utils.text import capfirst
 
 from remission.registry import catalogue
 from remission.registry.codes import (
@@ -362,7 +363,7 @@ def patient_context(
 
 def label(record: models.Model) -> str:
     """How a record is named in messages: ``Infusion #12 of patient R7KQ2M4XA``."""
-    name = record._meta.verbose_name.capitalize()
+    name = capfirst(str(record._meta.verbose_name))
     ident = f" #{record.pk}" if record.pk else " (new)"
     patient = getattr(record, "patient", None)
     if patient is not None and getattr(patient, "registry_id", None):
@@ -374,7 +375,7 @@ def label(record: models.Model) -> str:
 
 def short_label(record: models.Model) -> str:
     """A record named within its patient's messages: ``Mobilisation #4`` (``Mobilisation (new)``)."""
-    return f"{record._meta.verbose_name.capitalize()} {f'#{record.pk}' if record.pk else '(new)'}"
+    return f"{capfirst(str(record._meta.verbose_name))} {f'#{record.pk}' if record.pk else '(new)'}"
 
 
 def record_problems(
@@ -821,7 +822,7 @@ def _date_range_problems(record: models.Model) -> list[Problem]:
             continue
         value = getattr(record, field.attname, None)
         if isinstance(value, dt.date) and not date_in_range(value):
-            message = date_out_of_range(str(field.verbose_name).capitalize(), value)
+            message = date_out_of_range(capfirst(str(field.verbose_name)), value)
             problems.append(_problem(record, field.name, RULE_DATE_RANGE, message))
     return problems
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from django.utils.text import capfirst
+
 from remission.clinical.diseases import DISEASES
 from remission.registry.codes import Intensity, ProductType, Sex
 
@@ -62,7 +64,7 @@ _FACTORS = ("experienced", "product_type", "intensity", "disease", "sex", "era")
 
 
 def variable_label(name: str) -> str:
-    return VARIABLES.get(name, name.replace("_", " ").capitalize())
+    return VARIABLES.get(name, capfirst(name.replace("_", " ")))
 
 
 def level_label(variable: str, level: object) -> str:

@@ -204,7 +204,10 @@ def later_and_lower(
     merged by one stable sort (two sorted runs per pair).
     """
     n = key.shape[0]
-    order = np.lexsort((rank, key))
+    # (key, rank) order by one sort of a composite (faster than lexsort; rows equal in both are
+    # interchangeable: neither counts the other)
+    rank_span = np.int64(int(rank.max()) + 1) if n else np.int64(1)
+    order = np.argsort(key.astype(np.int64) * rank_span + rank)
     values = rank[order].astype(np.int64)
     wanted = np.zeros(n, dtype=bool)
     wanted[rows] = True

@@ -102,6 +102,7 @@ from remission.survival.validation import (
     SurvivalInputError,
     check_cause,
     check_conf_level,
+    check_init,
     check_time,
     check_weights,
 )
@@ -233,7 +234,7 @@ class _FineGrayData:
             comp = self.comp[k]
             if comp.size:
                 # after a competing failure: weight G_k(t-)/G_k(T_j-), failure times t > T_j (all groups')
-                B0, B1 = _suffix_sums(h, xbar, self.G_ft[k])
+                B0, B1 = weighted_suffix_sums(h, xbar, self.G_ft[k])
                 scale = er[comp] / self.G_before_own[comp]
                 eta[comp] -= scale[:, None] * (X[comp] * B0[n_le[comp]][:, None] - B1[n_le[comp]])
 
@@ -251,7 +252,7 @@ class _FineGrayData:
             if comp.size:
                 # crr: q_k pairs group k's competing failures with group k's failures of the cause of
                 # interest only, h_k(s) = dN_1k(s) / S0(s) (crrvv, ss3/ss4 and qu indexed by icg(j1))
-                C0, C1 = _suffix_sums(self.W_group[k] / S0, xbar, self.G_ft[k])
+                C0, C1 = weighted_suffix_sums(self.W_group[k] / S0, xbar, self.G_ft[k])
                 n_ge = np.searchsorted(self.ft, u_k, side="left")  # failure times s >= u
                 a = self.w[comp] * er[comp] / self.G_before_own[comp]
                 a0 = np.r_[0.0, np.cumsum(a)]
@@ -269,10 +270,11 @@ class _FineGrayData:
         return eta + psi
 
 
-def _suffix_sums(
+def weighted_suffix_sums(
     h: NDArray[np.float64], xbar: NDArray[np.float64], g: NDArray[np.float64]
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """sum_{s >= t_i} h(s) G(s-) and sum_{s >= t_i} h(s) G(s-) xbar(s) over failure times, index i = 0..m."""
+    """sum_{s >= t_i} h(s) G(s-) and sum_{s >= t_i} h(s) G(s-) xbar(s) over failure times, index i = 0..m
+    (the influence terms' sums; also the federated Fine-Gray's, :mod:`remission.federated.regression`)."""
     hg = h * g
     B0 = np.r_[np.cumsum(hg[::-1])[::-1], 0.0]
     B1 = np.vstack([np.cumsum((hg[:, None] * xbar)[::-1], axis=0)[::-1], np.zeros((1, xbar.shape[1]))])
@@ -346,6 +348,7 @@ def fine_gray(
     weights: ArrayLike | None = None,
     conf_level: float = 0.95,
     variance: bool = True,
+    init: ArrayLike | None = None,
 ) -> FineGrayResult:
     """Fit the Fine-Gray model by Newton-Raphson with ``crr``'s line search and convergence rule.
 
@@ -368,6 +371,10 @@ def fine_gray(
         As ``crr(variance = FALSE)`` when false: the sandwich variance is not computed (the costliest part
         of a fit with many rows), and every variance, standard error, z, p-value, interval and the Wald
         test are NaN. For fits whose coefficients and baseline alone are used (a bootstrap refit).
+    init : array_like, shape (p,), optional
+        Starting coefficients (``crr``'s ``init``), one per design column; default 0. The initial
+        pseudo log-likelihood (``loglik[0]``), the likelihood-ratio and the score tests are then at
+        ``init``, as :func:`~remission.survival.cox` does with R's ``coxph(init =)``.
 
     Returns
     -------
@@ -399,7 +406,7 @@ def fine_gray(
     Xc = Xmat - means  # the pseudo-likelihood is invariant to centring; crr does not centre
 
     data = _FineGrayData(Xc, time_arr, status, group, w)
-    beta = np.zeros(p)
+    beta = np.zeros(p) if init is None else check_init(init, p)
     state0 = data.evaluate(beta)
     state = state0
     converged = False

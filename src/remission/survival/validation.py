@@ -28,6 +28,7 @@ BAD_TAU = "tau must be a positive finite number, got {value}"
 BAD_RHO = "rho must be a finite non-negative number, got {value}"
 UNKNOWN_CAUSE = "cause {value!r} does not occur among the events; causes present: {present}"
 BAD_TIMES = "times must be finite and non-negative; got {value}"
+BAD_INIT = "init must be {p} finite starting coefficient(s), one per design column; got {value!r}"
 
 
 class SurvivalInputError(ValueError):
@@ -119,6 +120,17 @@ def check_conf_level(value: float) -> float:
     if not 0.0 < float(value) < 1.0:
         raise SurvivalInputError(BAD_CONF_LEVEL.format(value=value))
     return float(value)
+
+
+def check_init(values: ArrayLike, p: int) -> NDArray[np.float64]:
+    """Starting coefficients (R's ``init =``): ``p`` finite numbers."""
+    try:
+        start = np.asarray(values, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError):
+        raise SurvivalInputError(BAD_INIT.format(p=p, value=values)) from None
+    if start.shape[0] != p or not np.isfinite(start).all():
+        raise SurvivalInputError(BAD_INIT.format(p=p, value=values))
+    return start
 
 
 def check_option(value: str, allowed: Sequence[str], name: str) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.utils.text import capfirst
 
 from remission.registry.codes import MissingReason
 from remission.registry.errors import Problem
@@ -66,7 +67,7 @@ def _item_field(spec: Any) -> forms.Field:
     return forms.ChoiceField(
         label=label,
         required=False,
-        choices=[EMPTY_CHOICE, *((c, c.replace("_", " ").capitalize()) for c in spec.choices)],
+        choices=[EMPTY_CHOICE, *((c, capfirst(c.replace("_", " "))) for c in spec.choices)],
     )
 
 
@@ -89,7 +90,7 @@ def field_label(model: type[models.Model], name: str) -> str:
     except FieldDoesNotExist:
         return name
     label = str(getattr(field, "verbose_name", None) or field.name.replace("_", " "))
-    return label[:1].upper() + label[1:]
+    return capfirst(label)
 
 
 def model_field(kind: Kind, name: str, ref_choices: Mapping[str, list[tuple[str, str]]]) -> forms.Field:

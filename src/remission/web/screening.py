@@ -22,6 +22,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.utils.text import capfirst
 
 from remission.clinical.candidate import CandidateProblem, schema
 from remission.clinical.diseases import DISEASES
@@ -64,7 +65,7 @@ def _disease_label(code: str) -> str:
 
 
 def _field(name: str, prop: Mapping[str, Any], *, required: bool = False) -> forms.Field:
-    label = prop.get("description") or name.replace("_", " ").capitalize()
+    label = prop.get("description") or capfirst(name.replace("_", " "))
     kinds = prop.get("type", [])
     kinds = [kinds] if isinstance(kinds, str) else kinds
     if "enum" in prop:

@@ -232,7 +232,11 @@ def test_optimism_is_apparent_on_the_resample_minus_test_on_the_original(
     assert one.centre_note is not None and "no such column" in one.centre_note
     rows = data.loc[predicted_risks(model_set, data).index]
     sample = rows.iloc[np.random.default_rng(3).integers(0, len(rows), len(rows))].reset_index(drop=True)
-    refit = fit_prediction_models(sample, cutoff=CUTOFF)
+    refit = fit_prediction_models(sample, cutoff=CUTOFF, start=model_set)  # as the bootstrap refits
+    cold = fit_prediction_models(sample, cutoff=CUTOFF)  # started at 0
+    for warm_model, cold_model in zip(refit.models, cold.models, strict=True):
+        # the start changes the path, not the answer: equal within the fitters' convergence (1e-6 absolute)
+        assert warm_model.coef == pytest.approx(cold_model.coef, abs=1e-6)
     for endpoint, horizon in (("OS", 1826.25), ("NRM", 365.25)):
         time_column, cause_column, interest = OUTCOMES[endpoint]
         column = f"risk_{endpoint}_{horizon:g}"
@@ -300,3 +304,18 @@ def test_no_bootstrap_leaves_optimism_missing(data: pd.DataFrame, model_set: Mod
     result = v.result("PFS", 365.25)
     assert all(math.isnan(value) for _, value in result.optimism)
     assert json.loads(json.dumps(v.to_dict(), allow_nan=False))["results"][0]["optimism"]["auc"] is None
+
+
+@pytest.mark.parametrize("monotone", [True, False])
+def test_auc_through_the_linear_predictor_order_equals_its_own_sort(monotone: bool) -> None:
+    """score() sorts the controls by the linear predictor's order when the risk rises with it, and by
+    the risk itself when it does not; either way the AUC is time_auc's (own sort of the risks)."""
+    rng = np.random.default_rng(21 if monotone else 22)
+    n = 3_000
+    lp = np.round(rng.normal(size=n), 2)  # ties in the linear predictor
+    time = np.ceil(rng.exponential(400 * np.exp(-lp)))
+    cause = rng.choice([0, 1, 2], size=n, p=[0.3, 0.5, 0.2])
+    risk = -np.expm1(-0.3 * np.exp(lp)) if monotone else rng.random(n)
+    for horizon in (100.0, 365.25):
+        got = score(time, cause, lp, risk, horizon, 1, competing=True).auc
+        assert got == pytest.approx(time_auc(time, cause, risk, horizon, 1), abs=1e-12)  # rounding only

@@ -195,10 +195,13 @@ class DesignSpec:
                 blocks.append(self._subtype_block(frame))
             else:
                 levels = self.factor(name).levels
-                values = frame[name].astype("object").to_numpy()
-                codes = pd.Categorical(values, categories=list(levels)).codes  # -1: not a level
-                if (codes < 0).any():
-                    unknown = set(values[codes < 0])
+                column = frame[name]
+                if isinstance(column.dtype, pd.CategoricalDtype):  # recoded, no string hashed again
+                    codes = column.cat.set_categories(list(levels)).cat.codes.to_numpy()
+                else:
+                    codes = pd.Categorical(column.astype("object").to_numpy(), categories=list(levels)).codes
+                if (codes < 0).any():  # -1: not a level
+                    unknown = set(column.astype("object").to_numpy()[codes < 0])
                     raise ValueError(
                         f"{name}: level(s) {sorted(map(str, unknown))} not in the model {levels}"
                     )
@@ -426,6 +429,22 @@ def as_levels(predictors: pd.DataFrame) -> pd.DataFrame:
         codes, labels, _ = _level_codes(predictors[name])
         strings = np.array([*labels, None], dtype=object)  # code -1 (missing) reads the last: None
         out[name] = pd.Series(strings[codes], index=predictors.index, dtype="object")
+    return out
+
+
+def as_categories(predictors: pd.DataFrame) -> pd.DataFrame:
+    """The coded predictors (:func:`predictor_frame` or :func:`as_levels`) with every factor held as a
+    Categorical of its level strings, in alphabetical order (a Categorical already, such as ``era``, is
+    kept). The levels, the reference and the design are those of the plain columns (:func:`_fitted_factor`
+    orders the levels of a factor that is not a Categorical alphabetically too), but each string is hashed
+    once: the validation's bootstrap draws the same rows 200 times."""
+    out = predictors.copy()
+    for name in FACTORS:
+        if isinstance(out[name].dtype, pd.CategoricalDtype):
+            continue
+        codes, labels, _ = _level_codes(out[name])
+        strings = np.array([*labels, None], dtype=object)  # code -1 (missing) reads the last: None
+        out[name] = pd.Categorical(strings[codes], categories=sorted(set(labels)))
     return out
 
 

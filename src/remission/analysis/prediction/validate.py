@@ -33,10 +33,12 @@ rows the models were fitted on (the same selection: diseases, eras, complete cas
 Bootstrap optimism (Harrell): ``bootstrap`` resamples of the fitted rows with replacement (NumPy's
 ``default_rng(seed)``: the same seed, the same numbers); on each the models are refitted with
 :func:`~.fit.fit_prediction_models` and the optimism of each metric is its value on the resample minus its
-value on the original rows for the refitted model; ``optimism`` is the mean over the resamples (NaN
-values, e.g. no case in a resample, left out) and ``corrected`` = apparent - optimism. A resample whose fit
-fails (too few events for the parameters, tied knots) is counted and its reason kept; original rows whose
-disease the refit left out (under ``min_patients_per_disease`` in the resample) are not in its test scores.
+value on the original rows for the refitted model (each refit starts its Newton-Raphson from the
+models fitted on all rows: the same answer in half the iterations); ``optimism`` is the mean over the
+resamples (NaN values, e.g. no case in a resample, left out) and ``corrected`` = apparent - optimism.
+A resample whose fit fails (too few events for the parameters, tied knots) is counted and its reason
+kept; original rows whose disease the refit left out (under ``min_patients_per_disease`` in the
+resample) are not in its test scores.
 
 Internal-external validation: for each centre (``centre_column``) the models are refitted on every other
 centre's rows and scored on that centre's rows. A model and horizon is scored at a centre only when the
@@ -60,7 +62,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from remission.analysis.dataset import AnalysisSet
 from remission.analysis.outcomes import NRM
-from remission.analysis.prediction.design import FACTORS, as_levels, predictor_frame
+from remission.analysis.prediction.design import FACTORS, as_categories, as_levels, predictor_frame
 from remission.analysis.prediction.fit import fit_prediction_models
 from remission.analysis.prediction.model import ModelSet
 from remission.analysis.prediction.predict import horizon_label
@@ -230,13 +232,17 @@ class Outcome:
         g_t = _step_at(self.censoring_times, self.g, horizon, 1.0)
         return case, competing, ~by, self.g_before, g_t
 
-    def concordant(self, lp: FloatArray) -> FloatArray:
+    def concordant(self, lp: FloatArray, lp_order: NDArray[np.intp] | None = None) -> FloatArray:
         """Per event of :attr:`events`: its comparable rows with a lower ``lp`` plus half those with an
         equal one (:func:`remission.survival.concordance.later_and_lower`: an event's key is 2 × rank of its
-        time, so the rows with a higher key are those with key >= lo)."""
+        time, so the rows with a higher key are those with key >= lo). ``lp_order``: ``lp``'s
+        argsort when the caller has it."""
         if self.events.size == 0:
             return np.zeros(0)
-        lp_rank = np.unique(lp, return_inverse=True)[1].astype(np.int64).ravel()
+        order = np.argsort(lp) if lp_order is None else lp_order
+        ordered = lp[order]
+        lp_rank = np.empty(lp.shape[0], dtype=np.int64)  # dense ranks: equal values, equal ranks
+        lp_rank[order] = np.cumsum(np.r_[False, ordered[1:] != ordered[:-1]])
         lower, equal = later_and_lower(self.key, lp_rank, self.events)
         return lower + 0.5 * equal
 
@@ -270,12 +276,19 @@ def brier_score(
 
 
 def _weighted_mann_whitney(
-    case_score: FloatArray, case_weight: FloatArray, control_score: FloatArray, control_weight: FloatArray
+    case_score: FloatArray,
+    case_weight: FloatArray,
+    control_score: FloatArray,
+    control_weight: FloatArray,
+    control_order: NDArray[np.intp] | None = None,
 ) -> float:
-    """Weighted share of (case, control) pairs with the case's score higher, ties one half."""
+    """Weighted share of (case, control) pairs with the case's score higher, ties one half.
+    ``control_order``: an order of the controls that may sort their scores (checked; else sorted here)."""
     if case_score.size == 0 or control_score.size == 0:
         return math.nan
-    order = np.argsort(control_score, kind="stable")
+    order = control_order
+    if order is None or (np.diff(control_score[order]) < 0).any():
+        order = np.argsort(control_score, kind="stable")
     scores = control_score[order]
     cum = np.r_[0.0, np.cumsum(control_weight[order])]
     below = cum[np.searchsorted(scores, case_score, side="left")]
@@ -284,11 +297,21 @@ def _weighted_mann_whitney(
     return float(pairs / (case_weight.sum() * cum[-1]))
 
 
-def _auc(outcome: Outcome, risk: FloatArray, horizon: float) -> float:
+def _auc(
+    outcome: Outcome, risk: FloatArray, horizon: float, lp_order: NDArray[np.intp] | None = None
+) -> float:
+    """:func:`time_auc`; ``lp_order``: the argsort of the linear predictor, whose order is the risk's at
+    every horizon (the risk rises with it), so that the controls need no sort of their own."""
     case, competing, after, g_before, g_t = outcome.groups(horizon)
     control = competing | after
     control_weight = np.where(after, 1.0 / g_t, 1.0 / g_before)[control]
-    return _weighted_mann_whitney(risk[case], 1.0 / g_before[case], risk[control], control_weight)
+    control_order = None
+    if lp_order is not None:
+        position = np.cumsum(control) - 1  # each control row's place among the controls
+        control_order = position[lp_order[control[lp_order]]]
+    return _weighted_mann_whitney(
+        risk[case], 1.0 / g_before[case], risk[control], control_weight, control_order
+    )
 
 
 def time_auc(
@@ -327,7 +350,11 @@ def _concordances(
 
 
 def calibration_slope(
-    time: FloatArray, cause: NDArray[np.int64], lp: FloatArray, horizon: float, interest: int = 1
+    time: FloatArray,
+    cause: NDArray[np.int64],
+    lp: FloatArray,
+    horizon: float,
+    interest: int = 1,
 ) -> float:
     """The coefficient of the linear predictor in a Cox (competing causes: Fine-Gray) model of the
     outcome censored at ``horizon``; NaN when there is no event or the model cannot be fitted."""
@@ -336,14 +363,15 @@ def calibration_slope(
     c = np.where(by, cause, 0).astype(np.int64)
     if not (c == interest).any():
         return math.nan
-    x = pd.DataFrame({"lp": lp - lp.mean()})
+    x = (lp - lp.mean())[:, None]
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
+            # started at 1, the slope of a well-calibrated model: fewer iterations, the same answer
             if ((c > 0) & (c != interest)).any():
-                fit = fine_gray(x, t, c, cause_of_interest=interest, variance=False)  # the slope only
+                fit = fine_gray(x, t, c, cause_of_interest=interest, variance=False, init=[1.0])
                 return float(fit.coef[0])
-            return float(cox(x, t, (c == interest).astype(np.int64), ties="efron").coef[0])
+            return float(cox(x, t, (c == interest).astype(np.int64), ties="efron", init=[1.0]).coef[0])
     except (ValueError, np.linalg.LinAlgError):  # e.g. a constant linear predictor
         return math.nan
 
@@ -403,7 +431,9 @@ def score(
     0 = censored, ``interest`` the event of the endpoint, any other positive cause competing."""
     outcome = Outcome.of(time, cause, interest, up_to=horizon)
     lp = np.asarray(lp, dtype=np.float64)
-    return _score(outcome, lp, np.asarray(risk, dtype=np.float64), horizon, outcome.concordant(lp), competing)
+    order = np.argsort(lp)
+    risk = np.asarray(risk, dtype=np.float64)
+    return _score(outcome, lp, risk, horizon, outcome.concordant(lp, order), competing, order)
 
 
 def _score(
@@ -413,8 +443,10 @@ def _score(
     horizon: float,
     concordant: FloatArray,
     competing: bool,
+    lp_order: NDArray[np.intp] | None = None,
 ) -> Metrics:
-    """:func:`score` with the outcome's parts and the per-event concordance counts already computed."""
+    """:func:`score` with the outcome's parts and the per-event concordance counts already computed;
+    ``lp_order``: an argsort of ``lp``."""
     time, cause, interest = outcome.time, outcome.cause, outcome.interest
     by = time <= horizon
     brier = _brier(outcome, risk, horizon)
@@ -426,7 +458,7 @@ def _score(
         events=int((by & (cause == interest)).sum()),
         competing=int((by & (cause > 0) & (cause != interest)).sum()) if competing else None,
         censored=int((by & (cause == 0)).sum()),
-        auc=_auc(outcome, risk, horizon),
+        auc=_auc(outcome, risk, horizon, lp_order),
         brier=brier,
         brier_null=brier_null,
         scaled_brier=1.0 - brier / brier_null if brier_null > 0 else math.nan,
@@ -574,7 +606,8 @@ def _score_all(
     """:func:`score` of every model and horizon of ``keys``; ``outcomes``: the rows' :func:`_outcomes`
     when already known."""
     outcomes = _outcomes(p, keys) if outcomes is None else outcomes
-    concordant = {endpoint: outcomes[endpoint].concordant(p.lp[endpoint]) for endpoint in outcomes}
+    orders = {endpoint: np.argsort(p.lp[endpoint]) for endpoint in outcomes}
+    concordant = {e: outcomes[e].concordant(p.lp[e], orders[e]) for e in outcomes}
     return {
         (endpoint, horizon): _score(
             outcomes[endpoint],
@@ -583,6 +616,7 @@ def _score_all(
             horizon,
             concordant[endpoint],
             competing=endpoint == "NRM",
+            lp_order=orders[endpoint],
         )
         for endpoint, horizon in keys
     }
@@ -777,8 +811,9 @@ def _bootstrap(
     fitted = 0
     failures: Counter[str] = Counter()
     n = len(rows)
-    predictors = predictor_frame(rows, settings)  # coded once; each resample draws its rows
-    coded = _selected(rows, settings)  # every row: the rows are complete cases of the selection
+    # coded once, factors as Categoricals; each resample draws its rows
+    predictors = as_categories(predictor_frame(rows, settings))
+    coded = as_categories(_selected(rows, settings))  # every row: the rows are complete cases
     original: dict[str, Outcome] | None = None
     # what a refit reads from the rows besides the predictors: the outcomes
     outcome_rows = rows[list(dict.fromkeys(c for time, cause, _ in OUTCOMES.values() for c in (time, cause)))]
@@ -795,6 +830,7 @@ def _bootstrap(
                     cutoff=model_set.cutoff,
                     variance=False,
                     predictors=predictors.iloc[draw].reset_index(drop=True),
+                    start=model_set,
                 )
         except (ValueError, np.linalg.LinAlgError) as error:
             failures[str(error)] += 1

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from django.db import models
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.utils.text import capfirst
 
 from remission.registry.codes import ConsentStatus, OutcomeType
 from remission.registry.models import Centre, Diagnosis, FollowUp, Infusion, OutcomeEvent, Patient
@@ -134,7 +135,7 @@ def centre_quality(*, user: Any, today: dt.date | None = None) -> QuerySet[Centr
 
 def record_get(*, user: Any, model: type[M], pk: Any) -> M:
     """One record of a patient-owned ``model`` (or a Patient) by primary key, if ``user`` may read it."""
-    what = str(model._meta.verbose_name).capitalize()
+    what = capfirst(str(model._meta.verbose_name))
     if model is Patient:
         return get_or_not_found(readable_patients(user).select_related("centre"), what, pk=pk)
     rows = readable_records(model, user).select_related("patient", "patient__centre")

@@ -28,6 +28,7 @@ from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from remission.registry.access import SYSTEM, Scope, scope_for
 from remission.registry.codes import AuditAction, QueryEventKind, QueryStatus, Severity
@@ -61,7 +62,7 @@ def _now() -> dt.datetime:
 
 
 def _record_label(model: type[models.Model], record: models.Model) -> str:
-    name = str(model._meta.verbose_name).capitalize()
+    name = capfirst(str(model._meta.verbose_name))
     patient = record if isinstance(record, Patient) else getattr(record, "patient", None)
     if isinstance(record, Patient):
         return f"Patient {record.registry_id}"
@@ -213,7 +214,7 @@ def query_raise(
 
 
 def _record_for(model: type[models.Model], record_id: Any) -> models.Model:
-    what = f"{str(model._meta.verbose_name).capitalize()} {record_id}"
+    what = f"{capfirst(str(model._meta.verbose_name))} {record_id}"
     try:
         rows = model.objects.all() if model is Patient else model.objects.select_related("patient")
         return rows.get(pk=record_id)
