@@ -94,7 +94,7 @@ def test_data_manager_flow(browser: Any, live_server: Any, live_world: World, sh
     page.get_by_label("Date").fill(future.isoformat())
     page.get_by_label("Score", exact=True).fill("21")
     page.get_by_role("button", name="Save").click()
-    error = page.locator("#id_date_errors")
+    error = page.locator("#id_date_error")
     assert "is in the future" in error.inner_text()
     page.screenshot(path=str(shots / "web-assessment-error.png"), full_page=True)
     page.get_by_label("Date").fill("2023-01-20")

@@ -133,7 +133,7 @@ def test_a_second_primary_diagnosis_is_refused_at_the_field(world: Any, signed_i
     response = signed_in("dm_a").post(url, data)
     html = response.content.decode()
     assert response.status_code == 200
-    assert 'id="id_is_primary_errors"' in html  # the service's message sits at the field
+    assert 'id="id_is_primary_error"' in html  # the service's message sits at the field
     assert "Constraint" not in html and "violated" not in html
     assert not Diagnosis.objects.filter(patient=world.patient_a, disease="ra").exists()
 

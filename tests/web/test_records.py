@@ -49,7 +49,7 @@ def test_assessment_error_at_the_field_then_saved(world: Any, signed_in: Any) ->
     text = response.content.decode()
     assert response.status_code == 200
     assert "is in the future" in text and "[date_not_in_future]" in text
-    assert 'id="id_date_errors"' in text  # the message sits at the date field
+    assert 'id="id_date_error"' in text  # the message sits at the date field
     assert Assessment.objects.filter(patient=world.patient_a).count() == before
     data["date"] = "2023-01-10"
     response = client.post(_new(world, "assessment"), data)
@@ -83,7 +83,7 @@ def test_lab_unit_error_at_the_field(world: Any, signed_in: Any) -> None:
     # the unit is chosen from the registry's units; "%" is one, but not a unit of CD4+ T cells
     data = {"date": "2023-01-05", "analyte": "cd4", "value": "30", "unit": "%"}
     text = signed_in("dm_a").post(_new(world, "lab-result"), data).content.decode()
-    assert "[known_unit]" in text and 'id="id_unit_errors"' in text
+    assert "[known_unit]" in text and 'id="id_unit_error"' in text
     assert not LabResult.objects.filter(unit="%", analyte="cd4").exists()
 
 
