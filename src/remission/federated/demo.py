@@ -100,14 +100,14 @@ def build_registry(registry: DemoRegistry, patients: int) -> BuiltRegistry:
     from remission.analysis.dataset import derive_analysis_set
     from remission.analysis.loader import load_courses
     from remission.registry.access import SYSTEM
-    from remission.registry.models import Patient
+    from remission.registry.selectors.patients import patient_list
     from remission.synth.bulk import bulk_load
 
     started = time.perf_counter()
     bulk_load(
         seed=registry.seed, count=patients, validate="sample", audit="patient", id_prefix=registry.prefix
     )
-    own = Patient.objects.filter(registry_id__startswith=registry.prefix).values_list("pk", flat=True)
+    own = patient_list(user=SYSTEM, search=registry.prefix).values_list("pk", flat=True)
     extract = load_courses(user=SYSTEM, patient_ids=list(own))
     analysis_set = derive_analysis_set(extract, cohort=registry.cohort)
     return BuiltRegistry(registry, patients, analysis_set.frame, time.perf_counter() - started)

@@ -18,6 +18,8 @@ from typing import Any
 
 import pandas as pd
 
+from remission.federated.privacy import Privacy
+
 Reply = dict[str, Any]
 Send = Callable[[str, Mapping[str, Any]], list[Reply]]
 NO_COLUMN = "the analysis set has no column {column!r} (node part {part!r}); it has: {known}"
@@ -37,7 +39,7 @@ def reply_bytes(reply: Reply) -> int:
 
 
 def local_send(
-    frames: Sequence[pd.DataFrame], nodes: Mapping[str, Callable[..., Reply]], privacy: Any
+    frames: Sequence[pd.DataFrame], nodes: Mapping[str, Callable[..., Reply]], privacy: Privacy
 ) -> Send:
     """A :data:`Send` that runs the node parts (``nodes``: name -> node function) on ``frames`` in this
     process, each reply passed through JSON as it would travel; for tests and the pooled comparisons."""

@@ -71,7 +71,7 @@ from remission.federated.protocol import Reply, Send, reply_bytes, require_colum
 from remission.survival._cox_risk_sets import RiskSets, _SegmentSums
 from remission.survival.cox import EPS as COX_EPS
 from remission.survival.cox import ITER_MAX as COX_ITER_MAX
-from remission.survival.cox import TIES
+from remission.survival.cox import TIES, check_estimable, newton_raphson
 from remission.survival.fine_gray import GTOL as FG_GTOL
 from remission.survival.fine_gray import MAXITER as FG_MAXITER
 from remission.survival.fine_gray import weighted_suffix_sums
@@ -90,7 +90,6 @@ BAD_REFERENCE = "reference level {level!r} of {column!r} does not occur at any n
 NO_COVARIATES = "the covariates give no design column (a categorical covariate with one level gives none)"
 NO_EVENTS = "no node has an event with complete data: nothing to fit"
 CAUSE_MISSING = "cause_of_interest {cause} occurs at no node (complete rows)"
-NOT_ESTIMABLE = "design column {name!r} does not vary within the risk sets: it cannot be estimated"
 NOT_CONVERGED = "federated {model}: no convergence after {iterations} iterations"
 SMALL_TIED = (
     "node part 'cox_step': asked for sums over fewer than {min_cell} events at a tied time, which this "
@@ -941,51 +940,6 @@ def _stratum_pooled_step(replies: Sequence[Reply], p: int) -> _Step:
     )
 
 
-def _cox_newton(
-    evaluate: Callable[[NDArray[np.float64]], _Step], p: int, max_iter: int, tol: float
-) -> tuple[NDArray[np.float64], _Step, _Step, int, bool]:
-    """Newton-Raphson with step halving, step for step as the engine's loop (coxph's ``coxfit6``): stop
-    when |1 - L_old / L_new| <= tol after a full step."""
-    beta = np.zeros(p)
-    state0 = evaluate(beta)
-    loglik_old = state0.loglik
-    newbeta = beta + solve_information(state0.info, state0.score)
-    halving = False
-    state = accepted = state0
-    converged = False
-    iteration = 0
-    for iteration in range(1, max_iter + 1):
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            state = evaluate(newbeta)
-        newlk = state.loglik
-        finite = np.isfinite(newlk) and np.isfinite(state.info).all() and np.isfinite(state.score).all()
-        change = abs(1.0 - loglik_old / newlk) if finite and newlk != 0 else np.inf
-        if change <= tol and not halving:
-            converged = True
-            break
-        worse = not finite or newlk < loglik_old
-        if iteration == max_iter:
-            if worse:
-                return beta, accepted, state0, iteration, converged
-            break
-        if worse:
-            halving = True
-            newbeta = (newbeta + beta) / 2.0
-        else:
-            halving = False
-            loglik_old = newlk
-            beta, accepted = newbeta, state
-            newbeta = newbeta + solve_information(state.info, state.score)
-    return newbeta, state, state0, iteration, converged
-
-
-def _check_estimable(info: NDArray[np.float64], names: list[str]) -> None:
-    scale = np.max(np.abs(np.diag(info))) if info.size else 0.0
-    flat = np.abs(np.diag(info)) <= 1e-12 * max(scale, 1e-300)
-    if flat.any():
-        raise ValueError(NOT_ESTIMABLE.format(name=names[int(np.flatnonzero(flat)[0])]))
-
-
 def _round_summary(exchange: _Exchange) -> dict[str, Any]:
     per_node = exchange.bytes_per_node()
     return {
@@ -1110,9 +1064,11 @@ def federated_cox(
             replies = exchange("cox_step", {**step_parameters, "beta": beta.tolist()})
             return _cox_pooled_step(replies, beta, d, efron)
 
-    beta, state, state0, iterations, converged = _cox_newton(evaluate, p, max_iter, tol)
+    beta, state, state0, iterations, converged, _ = newton_raphson(
+        evaluate, np.zeros(p), eps=tol, max_iter=max_iter
+    )
     info = state.info
-    _check_estimable(info, setup.names)
+    check_estimable(info, setup.names)
     var = invert_information(info)
     if not converged:
         warnings.warn(

@@ -23,14 +23,16 @@ Tsiatis, A. A. (1981). A large sample study of Cox's regression model. Annals of
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Protocol, TypeVar
 
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from remission.survival._cox_risk_sets import CoxStep, RiskSets
+from remission.survival._cox_risk_sets import RiskSets
 from remission.survival.concordance import Concordance, concordance_index
 from remission.survival.design import DesignSpec, design_matrix
 from remission.survival.regression_checks import (
@@ -351,10 +353,10 @@ def cox(
         Xmat, time_arr, event_arr, entry_arr, strata_codes, w, efron=(ties == "efron"), center=means
     )
     start = np.zeros(p) if init is None else check_init(init, p)
-    beta, state, state0, iterations, converged, change = _newton(rs, start)
+    beta, state, state0, iterations, converged, change = newton_raphson(rs.evaluate, start)
     info = state.info
     naive_var = invert_information(info)
-    _check_estimable(info, names)
+    check_estimable(info, names)
     if not converged:
         warnings.warn(
             NOT_CONVERGED.format(iterations=iterations, change=change), ConvergenceWarning, stacklevel=2
@@ -432,12 +434,32 @@ def cox(
     )
 
 
-def _newton(
-    rs: RiskSets, start: NDArray[np.float64]
-) -> tuple[NDArray[np.float64], CoxStep, CoxStep, int, bool, float]:
-    """Newton-Raphson with step halving from ``start``, following coxph's ``coxfit6`` loop step for step."""
+class NewtonState(Protocol):
+    """What :func:`newton_raphson` reads of an evaluation: the log partial likelihood, score and
+    information at the coefficients evaluated."""
+
+    loglik: float
+    score: NDArray[np.float64]
+    info: NDArray[np.float64]
+
+
+Step = TypeVar("Step", bound=NewtonState)
+
+
+def newton_raphson(
+    evaluate: Callable[[NDArray[np.float64]], Step],
+    start: NDArray[np.float64],
+    *,
+    eps: float = EPS,
+    max_iter: int = ITER_MAX,
+) -> tuple[NDArray[np.float64], Step, Step, int, bool, float]:
+    """Newton-Raphson with step halving from ``start``, following coxph's ``coxfit6`` loop step for step:
+    ``evaluate(beta)`` gives the log partial likelihood, score and information at ``beta`` (the risk sets
+    of one data set, or the nodes' summed risk sets of a federated fit); stop when
+    |1 - L_old / L_new| <= ``eps`` after a full step, at most ``max_iter`` steps. Returns the coefficients,
+    the state there, the state at ``start``, the steps taken, whether it converged and the last change."""
     beta = start.copy()
-    state0 = rs.evaluate(beta)
+    state0 = evaluate(beta)
     loglik_old = state0.loglik
     newbeta = beta + solve_information(state0.info, state0.score)
     halving = False
@@ -445,18 +467,18 @@ def _newton(
     converged = False
     change = np.inf
     iteration = 0
-    for iteration in range(1, ITER_MAX + 1):
+    for iteration in range(1, max_iter + 1):
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            state = rs.evaluate(newbeta)
+            state = evaluate(newbeta)
         newlk = state.loglik
         # overflow (a coefficient running off to infinity) is treated as a failed step
         finite = np.isfinite(newlk) and np.isfinite(state.info).all() and np.isfinite(state.score).all()
         change = abs(1.0 - loglik_old / newlk) if finite and newlk != 0 else np.inf
-        if change <= EPS and not halving:  # coxfit6: fabs(1 - loglik/newlk) <= eps
+        if change <= eps and not halving:  # coxfit6: fabs(1 - loglik/newlk) <= eps
             converged = True
             break
         worse = not finite or newlk < loglik_old
-        if iteration == ITER_MAX:
+        if iteration == max_iter:
             if worse:  # out of iterations in the middle of halving: keep the best step (as coxfit6)
                 return beta, accepted, state0, iteration, converged, change
             break
@@ -479,7 +501,7 @@ def _binary_columns(X: NDArray[np.float64]) -> NDArray[np.bool_]:
     )
 
 
-def _check_estimable(info: NDArray[np.float64], names: list[str]) -> None:
+def check_estimable(info: NDArray[np.float64], names: Sequence[str]) -> None:
     """A zero diagonal of the information: the covariate is constant within every risk set."""
     scale = np.max(np.abs(np.diag(info))) if info.size else 0.0
     flat = np.abs(np.diag(info)) <= 1e-12 * max(scale, 1e-300)
