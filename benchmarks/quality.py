@@ -61,9 +61,10 @@ def main() -> int:
     _ensure_database(args.database_url)
     os.environ["DATABASE_URL"] = args.database_url
     sys.path.insert(0, str(ROOT / "src"))
-    from remission.cli._django import database_label, setup_django
+    from remission.cli._django import database_label
+    from remission.settings.startup import start_django
 
-    setup_django()
+    start_django()
     from remission.registry.models import Patient
 
     patients = Patient.objects.count()

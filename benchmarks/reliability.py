@@ -681,9 +681,9 @@ def main() -> int:
     if unknown:
         parser.error(f"unknown parts {sorted(unknown)}: choose from {', '.join(PARTS)}")
 
-    from remission.cli._django import setup_django
+    from remission.settings.startup import start_django
 
-    setup_django()
+    start_django()
     print(f"Reliability figures (scratch folder {SCRATCH}; load average {_load()})", flush=True)
     failed = False
     if "audit" not in skip or "tamper" not in skip:

@@ -38,9 +38,10 @@ def main() -> int:
 
     os.environ["DATABASE_URL"] = args.database_url
     started = time.perf_counter()
-    from remission.cli._django import database_label, setup_django
+    from remission.cli._django import database_label
+    from remission.settings.startup import start_django
 
-    setup_django()
+    start_django()
     from remission.registry.models import Patient
     from remission.reports.pipeline import STAGES, ReportRequest, produce_report
 

@@ -86,9 +86,9 @@ def prepare(database_url: str, patients: int) -> list[tuple[str, str, bool]]:
     os.environ["DATABASE_URL"] = database_url
     _create_database(database_url)
     sys.path.insert(0, str(ROOT / "src"))
-    from remission.cli._django import setup_django
+    from remission.settings.startup import start_django
 
-    setup_django()
+    start_django()
     from remission.cli.migrate import migrate_database
 
     migrate_database()

@@ -1,6 +1,11 @@
-"""Run the whole test suite: on SQLite, then the database tests again on PostgreSQL.
+"""Run the whole test suite: on SQLite, and the database tests again on PostgreSQL, side by side.
 
     python3 tests/run.py [pytest arguments]
+
+The two passes are two ordinary pytest runs started together (they share nothing: each has its own
+database and summary file), so the suite takes about as long as its longer pass on a machine with
+two cores. The SQLite pass prints as it goes; the PostgreSQL pass writes to a file that is printed
+when both are done.
 
 PostgreSQL comes from ``REMISSION_TEST_POSTGRES_URL`` or, failing that, ``DATABASE_URL`` if it names
 PostgreSQL, or the local server ``postgres://postgres@127.0.0.1:5432/remission`` (pytest-django
@@ -17,6 +22,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,13 +48,39 @@ def postgres_unreachable(url: str) -> str | None:
         return f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
 
 
-def run_pass(name: str, extra_env: dict[str, str], args: list[str]) -> tuple[int, dict[str, int]]:
-    with tempfile.TemporaryDirectory() as tmp:
-        summary = Path(tmp) / "summary.json"
-        env = {**os.environ, **extra_env, "REMISSION_TEST_SUMMARY": str(summary)}
+@dataclass(frozen=True)
+class Pass:
+    """One pytest run under way: its name, its process, where its counts (and, if quiet, its output) go."""
+
+    name: str
+    process: subprocess.Popen[bytes]
+    summary: Path
+    output: Path | None
+
+
+def start_pass(name: str, extra_env: dict[str, str], args: list[str], folder: Path, quiet: bool) -> Pass:
+    """Start pytest with ``extra_env``: its counts to a file in ``folder``, its output too if ``quiet``."""
+    slug = extra_env["REMISSION_DB_TESTS_ONLY"] + ("-quiet" if quiet else "-loud")
+    summary = folder / f"summary-{slug}.json"
+    env = {**os.environ, **extra_env, "REMISSION_TEST_SUMMARY": str(summary)}
+    command = [sys.executable, "-m", "pytest", *args]
+    if not quiet:
         print(f"\n=== {name} ===", flush=True)
-        code = subprocess.call([sys.executable, "-m", "pytest", *args], cwd=ROOT, env=env)
-        counts = json.loads(summary.read_text()) if summary.exists() else {}
+        return Pass(name, subprocess.Popen(command, cwd=ROOT, env=env), summary, None)
+    output = folder / f"output-{slug}.log"
+    with output.open("wb") as sink:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT)
+    return Pass(name, process, summary, output)
+
+
+def finish_pass(run: Pass) -> tuple[int, dict[str, int]]:
+    """Wait for ``run``; print its output if it was kept; its exit code and counts."""
+    code = run.process.wait()
+    if run.output is not None:
+        print(f"\n=== {run.name} ===", flush=True)
+        sys.stdout.buffer.write(run.output.read_bytes())
+        sys.stdout.flush()
+    counts = json.loads(run.summary.read_text()) if run.summary.exists() else {}
     return code, counts
 
 
@@ -62,21 +94,28 @@ def install_test_tools(ci: bool) -> None:
 def main(args: list[str]) -> int:
     ci = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
     install_test_tools(ci)
-    sqlite_env = {"DATABASE_URL": "", "REMISSION_DB_TESTS_ONLY": "0"}
-    code, total = run_pass("all tests on SQLite", sqlite_env, args)
-    failed = code != 0
     url = postgres_url()
     reason = postgres_unreachable(url)
-    if reason is None:
-        pg_env = {"DATABASE_URL": url, "REMISSION_DB_TESTS_ONLY": "1"}
-        pg_code, pg_counts = run_pass(f"database tests on PostgreSQL ({url})", pg_env, args)
-        failed = failed or pg_code != 0
-        for key, value in pg_counts.items():
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        passes = []
+        if reason is None:
+            pg_env = {"DATABASE_URL": url, "REMISSION_DB_TESTS_ONLY": "1"}
+            passes.append(
+                start_pass(f"database tests on PostgreSQL ({url})", pg_env, args, folder, quiet=True)
+            )
+        sqlite_env = {"DATABASE_URL": "", "REMISSION_DB_TESTS_ONLY": "0"}
+        passes.insert(0, start_pass("all tests on SQLite", sqlite_env, args, folder, quiet=False))
+        results = [finish_pass(run) for run in passes]
+    failed = any(code != 0 for code, _ in results)
+    total: dict[str, int] = {}
+    for _, counts in results:
+        for key, value in counts.items():
             total[key] = total.get(key, 0) + value
-    elif ci:
+    if reason is not None and ci:
         print(f"\nPostgreSQL is required under CI=true but {url} did not answer: {reason}", flush=True)
         failed = True
-    else:
+    elif reason is not None:
         print(f"\nPostgreSQL tests skipped: {url} did not answer ({reason})", flush=True)
     passed, failures = total.get("passed", 0), total.get("failed", 0) + total.get("error", 0)
     print(f"tests: {passed} passed, {failures} failed, {total.get('skipped', 0)} skipped", flush=True)

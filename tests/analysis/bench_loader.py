@@ -171,9 +171,9 @@ def fill(n: int) -> None:
 def main() -> None:
     ensure_database()
     os.environ["DATABASE_URL"] = f"{SERVER}/{NAME}"
-    from remission.cli._django import setup_django
+    from remission.settings.startup import start_django
 
-    setup_django()
+    start_django()
     fill(N)
     from remission.analysis import derive_endpoints, load_analysis_set
     from remission.analysis.loader import load_courses

@@ -167,10 +167,10 @@ def test_a_handful_of_queries_whatever_the_size(
 
 
 def test_database_url_cannot_switch_a_running_django() -> None:
-    from remission.analysis.dataset import OTHER_DATABASE, ensure_django
+    from remission.settings.startup import OTHER_DATABASE
 
     with pytest.raises(RuntimeError) as caught:
-        ensure_django("postgres://someone@elsewhere.invalid:5432/another_registry")
+        load_cohort(database_url="postgres://someone@elsewhere.invalid:5432/another_registry")
     assert str(caught.value).startswith(OTHER_DATABASE.split("{")[0])
 
 

@@ -21,7 +21,7 @@ NEW_PASSWORD = "another long pass phrase"
 @pytest.fixture
 def quiet_setup(monkeypatch: pytest.MonkeyPatch) -> None:
     """Django is already set up by pytest-django; the commands must use that (test) database."""
-    monkeypatch.setattr("remission.cli.accounts.setup_django", lambda settings=None: None)
+    monkeypatch.setattr("remission.cli.accounts.start_django", lambda settings=None: None)
 
 
 def _user(name: str) -> Any:

@@ -18,7 +18,7 @@ from tests.audit_support import append_only_lifted
 @pytest.fixture
 def quiet_setup(monkeypatch: pytest.MonkeyPatch) -> None:
     """Django is already set up by pytest-django; the commands must use that (test) database."""
-    monkeypatch.setattr("remission.cli.audit.setup_django", lambda settings=None: None)
+    monkeypatch.setattr("remission.cli.audit.start_django", lambda settings=None: None)
 
 
 @pytest.fixture

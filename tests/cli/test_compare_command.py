@@ -31,7 +31,7 @@ def reference_set(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
         asked.append(kwargs)
         return AnalysisSet(frame=frame, findings=pd.DataFrame(), excluded=(), cutoff=None)
 
-    monkeypatch.setattr("remission.cli.compare.setup_django", lambda settings=None: None)
+    monkeypatch.setattr("remission.cli.compare.start_django", lambda settings=None: None)
     monkeypatch.setattr("remission.analysis.dataset.load_analysis_set", load)
     return asked
 

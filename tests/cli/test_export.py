@@ -21,7 +21,7 @@ from tests.registry.conftest import stored_world, world  # noqa: F401 (fixtures)
 @pytest.fixture
 def quiet_setup(monkeypatch: pytest.MonkeyPatch) -> None:
     """Django is already set up by pytest-django; the command must use that (test) database."""
-    monkeypatch.setattr("remission.cli.export.setup_django", lambda settings=None: None)
+    monkeypatch.setattr("remission.cli.export.start_django", lambda settings=None: None)
 
 
 def test_export_as_a_centre_user(

@@ -18,8 +18,8 @@ from tests.registry.conftest import World, stored_world, world  # noqa: F401 (fi
 @pytest.fixture
 def quiet_setup(monkeypatch: pytest.MonkeyPatch) -> None:
     """Django is already set up by pytest-django; the command must use that (test) database."""
-    monkeypatch.setattr("remission.cli.fhir.setup_django", lambda settings=None: None)
-    monkeypatch.setattr("remission.cli.imports.setup_django", lambda settings=None: None)
+    monkeypatch.setattr("remission.cli.fhir.start_django", lambda settings=None: None)
+    monkeypatch.setattr("remission.cli.imports.start_django", lambda settings=None: None)
 
 
 def test_export_as_a_centre_user(world: World, quiet_setup: None, tmp_path: Path, capsys: Any) -> None:  # noqa: F811

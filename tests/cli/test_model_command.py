@@ -37,7 +37,7 @@ Z95 = 1.959963984540054  # R: qnorm(0.975)
 @pytest.fixture
 def quiet_setup(monkeypatch: pytest.MonkeyPatch) -> None:
     """Django is already set up by pytest-django; the command must use that (test) database."""
-    monkeypatch.setattr("remission.cli.model.setup_django", lambda settings=None: None)
+    monkeypatch.setattr("remission.cli.model.start_django", lambda settings=None: None)
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def quiet_setup(monkeypatch: pytest.MonkeyPatch) -> None:
     """Django is already set up by pytest-django; the command must use that (test) database."""
-    monkeypatch.setattr("remission.cli.quality.setup_django", lambda settings=None: None)
+    monkeypatch.setattr("remission.cli.quality.start_django", lambda settings=None: None)
 
 
 def test_quality_run_opens_the_rules_queries(quiet_setup: None, capsys: Any) -> None:

@@ -32,7 +32,7 @@ AUDIT_TABLES = ("registry_auditrecord", "registry_auditchainhead")
 def quiet_setup(monkeypatch: pytest.MonkeyPatch) -> None:
     """Django is already set up by pytest-django; the commands must use that (test) database."""
     for module in DJANGO_MODULES:
-        monkeypatch.setattr(f"remission.cli.{module}.setup_django", lambda settings=None: None)
+        monkeypatch.setattr(f"remission.cli.{module}.start_django", lambda settings=None: None)
 
 
 def read_commands(out: Path) -> list[tuple[list[str], int]]:

@@ -15,9 +15,8 @@ from remission.synth.course import record_example_course
 @pytest.fixture
 def quiet_setup(monkeypatch: pytest.MonkeyPatch) -> None:
     """Django is already set up by pytest-django; the commands must use that (test) database."""
-    monkeypatch.setattr("remission.cli._django.setup_django", lambda settings=None: None)
     for module in ("accounts", "check", "demo", "migrate"):
-        monkeypatch.setattr(f"remission.cli.{module}.setup_django", lambda settings=None: None)
+        monkeypatch.setattr(f"remission.cli.{module}.start_django", lambda settings=None: None)
 
 
 def test_createcentre_and_createuser(db: None, quiet_setup: None, capsys: Any) -> None:

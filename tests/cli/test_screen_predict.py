@@ -24,12 +24,6 @@ def model_set() -> ModelSet:
     return reference_model_set()
 
 
-@pytest.fixture(autouse=True)
-def quiet_setup(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Django is already set up by pytest-django; the command must use that (test) database."""
-    monkeypatch.setattr("remission.cli._django.setup_django", lambda settings=None: None)
-
-
 @pytest.fixture
 def stored(monkeypatch: pytest.MonkeyPatch, model_set: ModelSet) -> ModelSet:
     monkeypatch.setattr("remission.analysis.prediction.stored.current_model_set", lambda user=None: model_set)

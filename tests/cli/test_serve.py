@@ -80,7 +80,7 @@ def test_the_command_serves_sign_in_and_static_files(tmp_path: Path, command: st
     if command == "demo":
         # an existing demo is reused, so the test does not build 1,500 patients: one demo centre is enough
         setup = (
-            "from remission.cli._django import setup_django; setup_django(); "
+            "from remission.settings.startup import start_django; start_django(); "
             "from remission.registry import services; from remission.registry.access import SYSTEM; "
             "services.centre_create(actor=SYSTEM, code='syn-x', name='X (synthetic)', country='NL', "
             "is_demo=True, reason='test')"

@@ -15,7 +15,7 @@ from remission.cli.tokens import NO_ACTIVE_USER
 
 @pytest.fixture
 def quiet_setup(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("remission.cli.tokens.setup_django", lambda: None)
+    monkeypatch.setattr("remission.cli.tokens.start_django", lambda: None)
 
 
 def test_token_command_makes_a_read_token_that_works(db: None, quiet_setup: None, capsys: Any) -> None:

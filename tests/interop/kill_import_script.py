@@ -17,10 +17,10 @@ from pathlib import Path
 
 
 def main() -> int:
-    from remission.cli._django import setup_django
+    from remission.settings.startup import start_django
 
     action, folder = sys.argv[1], Path(sys.argv[2])
-    setup_django()
+    start_django()
     from django.core.management import call_command
 
     from remission.interop.importing import import_rows

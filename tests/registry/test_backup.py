@@ -310,8 +310,8 @@ def test_sqlite_copy_is_one_snapshot_while_another_connection_writes(tmp_path: P
 
 KILLED_MID_COPY = """
 import sys, time
-from remission.cli._django import setup_django
-setup_django()
+from remission.settings.startup import start_django
+start_django()
 from remission.registry import backup
 
 def slow_copy(source, target):

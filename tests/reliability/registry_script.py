@@ -168,10 +168,10 @@ def verify() -> dict[str, Any]:
 
 
 def main() -> int:
-    from remission.cli._django import setup_django
+    from remission.settings.startup import start_django
 
     action, folder = sys.argv[1], Path(sys.argv[2])
-    setup_django()
+    start_django()
     if action == "prepare":
         prepare(folder)
         return 0

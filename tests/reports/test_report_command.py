@@ -22,7 +22,7 @@ def embedded(monkeypatch: pytest.MonkeyPatch) -> None:
     command never does)."""
     from remission.settings import environment
 
-    monkeypatch.setattr("remission.cli.report.setup_django", lambda settings=None: None)
+    monkeypatch.setattr("remission.cli.report.start_django", lambda settings=None: None)
     monkeypatch.setattr(environment, "ENV", dataclasses.replace(environment.ENV, database_url=None))
     monkeypatch.setattr("remission.synth.demo.DEMO_PATIENTS", SMALL_DEMO)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 
-from remission.web.urls import handler500
-from remission.web.urls import urlpatterns as app_urlpatterns
+from remission.urls import handler500
+from remission.urls import urlpatterns as app_urlpatterns
 
 FAILURE = "the page failed on purpose (test)"
 

@@ -97,7 +97,7 @@ def test_static_files_come_from_whitenoise(path: str) -> None:
 def test_no_url_serves_static_files_insecurely() -> None:
     from django.contrib.staticfiles import views as static_views
 
-    from remission.web.urls import urlpatterns
+    from remission.urls import urlpatterns
 
     assert all(getattr(p, "callback", None) is not static_views.serve for p in urlpatterns)
 

@@ -4,10 +4,10 @@
     >>> df = load_cohort(database_url="postgres://me@db/remission", disease="ms")   # doctest: +SKIP
 
 One row per analysed infusion (by default each patient's first autologous HSCT). ``database_url`` starts
-Django for that database when Django is not running yet (it sets ``DATABASE_URL`` and calls
-``remission.cli._django.setup_django()``); inside a running Django (a test, the web app, ``remission
-shell``) leave it out. ``user=None`` reads as the command line (:data:`~remission.registry.access.SYSTEM`,
-every centre); pass a user to read what that user may read.
+Django for that database when Django is not running yet (through the one start-up entry point,
+:func:`remission.settings.startup.start_django`); inside a running Django (a test, the web app,
+``remission shell``) leave it out or name the same database. ``user=None`` reads as the command line
+(:data:`~remission.registry.access.SYSTEM`, every centre); pass a user to read what that user may read.
 
 :func:`load_analysis_set` is the query (:func:`~remission.analysis.loader.load_courses`) followed by
 :func:`derive_analysis_set`, the derivation step on the loader's extract (the report times them apart).
@@ -16,8 +16,6 @@ every centre); pass a user to read what that user may read.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -49,14 +47,11 @@ from remission.analysis.flow import (
 )
 from remission.registry.codes import ProductType
 from remission.registry.dates import as_days
+from remission.settings.startup import start_django
 
 if TYPE_CHECKING:
     from remission.analysis.loader import RegistryExtract
 
-OTHER_DATABASE = (
-    "Django is already set up for {current}; load_cohort(database_url=...) cannot switch to {wanted}. "
-    "Leave database_url out to use the running database."
-)
 
 BLANK_IS_MISSING = ("disease", "subtype", "intensity", "regimen", "centre", "country")
 LEADING_COLUMNS = (
@@ -79,35 +74,6 @@ LEADING_COLUMNS = (
     "cr_days",
     "cr_cause",
 )
-
-
-def ensure_django(database_url: str | None = None) -> None:
-    """Start Django (for ``database_url``, else the environment's database) unless it is running."""
-    from django.apps import apps
-    from django.conf import settings
-
-    if apps.ready:
-        if database_url is not None:
-            import dj_database_url
-
-            wanted = dj_database_url.parse(database_url)
-            current = settings.DATABASES["default"]
-            same = all(
-                str(wanted.get(k) or "") == str(current.get(k) or "") for k in ("NAME", "HOST", "PORT")
-            )
-            if not same:
-                raise RuntimeError(
-                    OTHER_DATABASE.format(current=current.get("NAME"), wanted=wanted.get("NAME"))
-                )
-        return
-    if database_url is not None:
-        os.environ["DATABASE_URL"] = database_url
-        environment = sys.modules.get("remission.settings.environment")
-        if environment is not None and environment.ENV.database_url != database_url:
-            environment.ENV = environment.read_environment()
-    from remission.cli._django import setup_django
-
-    setup_django()
 
 
 @dataclass(frozen=True)
@@ -211,7 +177,7 @@ def load_analysis_set(
     cohort_settings: CohortSettings = DEFAULT_COHORT_SETTINGS,
 ) -> AnalysisSet:
     """Load (:func:`~remission.analysis.loader.load_courses`), then :func:`derive_analysis_set`."""
-    ensure_django(database_url)
+    start_django(database_url=database_url)
     from remission.analysis.loader import load_courses
     from remission.registry.access import SYSTEM
 

@@ -1,21 +1,7 @@
-"""Start Django for a command: settings, and the embedded SQLite folder when no DATABASE_URL is set."""
+"""What the commands share once Django is started (:func:`remission.settings.startup.start_django`): the
+database's name in words, the check that it is a registry, the account a command acts as."""
 
 from __future__ import annotations
-
-import os
-
-import django
-
-DEFAULT_SETTINGS = "remission.settings.base"
-
-
-def setup_django(settings: str | None = None) -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings or DEFAULT_SETTINGS)
-    from remission.settings.environment import ENV
-
-    if not ENV.database_url:
-        ENV.data_dir.mkdir(parents=True, exist_ok=True)
-    django.setup()
 
 
 def database_label() -> str:

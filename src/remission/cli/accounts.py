@@ -12,12 +12,12 @@ import argparse
 import datetime as dt
 import getpass
 
-from remission.cli._django import setup_django
 from remission.registry.codes import CENTRE_ROLES, Role
+from remission.settings.startup import start_django
 
 
 def create_centre(args: argparse.Namespace) -> int:
-    setup_django()
+    start_django()
     from remission.registry import services
     from remission.registry.access import SYSTEM
     from remission.registry.errors import ValidationFailed
@@ -42,7 +42,7 @@ def create_centre(args: argparse.Namespace) -> int:
 
 
 def create_user(args: argparse.Namespace) -> int:
-    setup_django()
+    start_django()
     from remission.registry import services
     from remission.registry.access import SYSTEM
     from remission.registry.errors import ValidationFailed
@@ -106,7 +106,7 @@ def _new_password(args: argparse.Namespace) -> str | None:
 
 
 def list_users(args: argparse.Namespace) -> int:
-    setup_django()
+    start_django()
     from remission.registry.access import SYSTEM
     from remission.registry.selectors import membership_list
     from remission.registry.selectors.accounts import user_list
@@ -124,7 +124,7 @@ def list_users(args: argparse.Namespace) -> int:
 
 
 def reset_password(args: argparse.Namespace) -> int:
-    setup_django()
+    start_django()
     from remission.registry.access import SYSTEM
     from remission.registry.errors import ValidationFailed
     from remission.registry.services import accounts
@@ -144,7 +144,7 @@ def reset_password(args: argparse.Namespace) -> int:
 
 
 def _set_active(args: argparse.Namespace, *, active: bool) -> int:
-    setup_django()
+    start_django()
     from remission.registry.access import SYSTEM
     from remission.registry.errors import ValidationFailed
     from remission.registry.services import accounts
@@ -170,7 +170,7 @@ def reactivate_user(args: argparse.Namespace) -> int:
 
 
 def reset_second_factor(args: argparse.Namespace) -> int:
-    setup_django()
+    start_django()
     from remission.registry.access import SYSTEM
     from remission.registry.errors import ValidationFailed
     from remission.registry.services import accounts
@@ -187,7 +187,7 @@ def reset_second_factor(args: argparse.Namespace) -> int:
 
 
 def end_membership(args: argparse.Namespace) -> int:
-    setup_django()
+    start_django()
     from remission.registry import services
     from remission.registry.access import SYSTEM
     from remission.registry.errors import StaleEdit, ValidationFailed

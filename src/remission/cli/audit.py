@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import argparse
 
-from remission.cli._django import acting_user, database_label, require_registry, setup_django
+from remission.cli._django import acting_user, database_label, require_registry
+from remission.settings.startup import start_django
 
 INTACT = (
     "audit chain intact: {rows:,} rows, {anchors} anchor(s) checked, head sequence {sequence}, hash {hash}"
@@ -24,7 +25,7 @@ ANCHORED = "anchor {anchor}: {at} sequence {sequence} head hash {hash}"
 
 
 def verify(args: argparse.Namespace) -> int:
-    setup_django()
+    start_django()
     if not require_registry("audit"):
         return 2
     from remission.registry.audit_chain import verify_chain

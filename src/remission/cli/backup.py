@@ -17,7 +17,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from remission.cli._django import database_label, require_registry, setup_django
+from remission.cli._django import database_label, require_registry
+from remission.settings.startup import start_django
 
 BACKED_UP = "Backup: {path} ({size:,} bytes, {engine}), record {record}"
 RESTORED = "Restored {path} (made {created} from {source}) into the {where}"
@@ -28,7 +29,7 @@ AUDITED = "Restore audited: audit row {id}"
 
 
 def run_backup(args: argparse.Namespace) -> int:
-    setup_django()
+    start_django()
     if not require_registry("backup"):
         return 2
     from remission.registry.access import SYSTEM
@@ -47,7 +48,7 @@ def run_backup(args: argparse.Namespace) -> int:
 
 
 def run_restore(args: argparse.Namespace) -> int:
-    setup_django()
+    start_django()
     from remission.cli.migrate import migrate_database
     from remission.registry.access import SYSTEM
     from remission.registry.backup import BackupError, restore_database, restore_verify_and_audit

@@ -7,11 +7,12 @@ from collections import Counter
 
 from tqdm import tqdm
 
-from remission.cli._django import database_label, require_registry, setup_django
+from remission.cli._django import database_label, require_registry
+from remission.settings.startup import start_django
 
 
 def run(args: argparse.Namespace) -> int:
-    setup_django()
+    start_django()
     if not require_registry("check"):
         return 2
     from django.core.management import call_command

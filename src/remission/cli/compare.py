@@ -16,9 +16,10 @@ import argparse
 import datetime as dt
 import sys
 
-from remission.cli._django import acting_user, database_label, require_registry, setup_django
+from remission.cli._django import acting_user, database_label, require_registry
 from remission.cli._documents import document_path, write_document
 from remission.cli.report import date_argument
+from remission.settings.startup import start_django
 
 BAD_TRIM = "--trim is 'crump' or two numbers LOW,HIGH with 0 <= LOW < HIGH <= 1, not {value!r}"
 
@@ -36,7 +37,7 @@ def _trim(value: str) -> tuple[float, float] | str:
 
 
 def run(args: argparse.Namespace) -> int:
-    setup_django()
+    start_django()
     if not require_registry("compare"):
         return 2
     from remission.analysis.comparison import ComparisonProtocol, compare

@@ -12,16 +12,17 @@ import datetime as dt
 from tqdm import tqdm
 
 from remission.cli import model
-from remission.cli._django import database_label, setup_django
+from remission.cli._django import database_label
 from remission.cli.migrate import migrate_database
 from remission.cli.serve import add_server_options, serve
+from remission.settings.startup import start_django
 
 DEMO_BOOTSTRAP = model.DEFAULT_BOOTSTRAP
 NO_MODELS = "The demo serves without predictions: the prediction models could not be fitted (reason above)."
 
 
 def run(args: argparse.Namespace) -> int:
-    setup_django()
+    start_django()
     from remission.synth import demo
 
     seconds = migrate_database()

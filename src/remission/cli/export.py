@@ -18,8 +18,9 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from remission.cli._django import acting_user, database_label, require_registry, setup_django
+from remission.cli._django import acting_user, database_label, require_registry
 from remission.registry.ranges import date_in_range, date_out_of_range
+from remission.settings.startup import start_django
 
 BAD_DATE = "not a date (YYYY-MM-DD): {value!r}"
 
@@ -35,7 +36,7 @@ def _date(value: str) -> dt.date:
 
 
 def run(args: argparse.Namespace) -> int:
-    setup_django()
+    start_django()
     from remission.interop.export import export_write
     from remission.registry.errors import RegistryError
 

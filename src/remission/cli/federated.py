@@ -12,11 +12,10 @@ them). It never touches the registry in ``DATABASE_URL``: the temporary database
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 
-from remission.cli._django import setup_django
+from remission.settings.startup import start_django
 
 DEFAULT_PATIENTS = 400  # per registry; measured: the whole demo (three registries, 14 federated fits) ~1 min
 TOO_FEW = "--patients must be a whole number >= {least}, not {value!r}"
@@ -35,12 +34,7 @@ def _patients(value: str) -> int:
 
 def _temporary_registry(folder: str) -> None:
     """Point Django at an embedded SQLite registry in ``folder`` (before Django starts) and make it."""
-    os.environ.pop("DATABASE_URL", None)
-    os.environ["REMISSION_DATA_DIR"] = folder
-    environment = sys.modules.get("remission.settings.environment")
-    if environment is not None:  # read already (an import before this command): read it again
-        environment.ENV = environment.read_environment()
-    setup_django()
+    start_django(database_url="", data_dir=folder)
     from remission.cli.migrate import migrate_database
 
     migrate_database()

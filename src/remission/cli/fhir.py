@@ -13,11 +13,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from remission.cli._django import acting_user, database_label, require_registry, setup_django
+from remission.cli._django import acting_user, database_label, require_registry
+from remission.settings.startup import start_django
 
 
 def run_export(args: argparse.Namespace) -> int:
-    setup_django()
+    start_django()
     if not require_registry("fhir export"):
         return 2
     from remission.interop.fhir.export import fhir_export

@@ -22,7 +22,8 @@ from typing import Any
 
 from tqdm import tqdm
 
-from remission.cli._django import acting_user, database_label, setup_django
+from remission.cli._django import acting_user, database_label
+from remission.settings.startup import start_django
 
 SHOWN_PROBLEMS = 200
 
@@ -68,7 +69,7 @@ def _report(args: argparse.Namespace, problems: list[Any], *, committed: bool) -
 
 
 def run_redcap(args: argparse.Namespace) -> int:
-    setup_django()
+    start_django()
     from remission.interop.sources import SourceFiles
 
     files = SourceFiles("redcap", dictionary=args.dictionary, records=args.records, mapping=args.mapping)
@@ -76,14 +77,14 @@ def run_redcap(args: argparse.Namespace) -> int:
 
 
 def run_table(args: argparse.Namespace) -> int:
-    setup_django()
+    start_django()
     from remission.interop.sources import SourceFiles
 
     return _import(args, SourceFiles("table", table=args.file, mapping=args.mapping))
 
 
 def run_fhir(args: argparse.Namespace) -> int:
-    setup_django()
+    start_django()
     from remission.interop.sources import SourceFiles
 
     return _import(args, SourceFiles("fhir", folder=args.folder))

@@ -9,7 +9,8 @@ from __future__ import annotations
 import argparse
 import time
 
-from remission.cli._django import database_label, setup_django
+from remission.cli._django import database_label
+from remission.settings.startup import start_django
 
 
 def migrate_database(*, verbose: bool = False) -> float:
@@ -29,7 +30,7 @@ def migrate_database(*, verbose: bool = False) -> float:
 
 
 def run(args: argparse.Namespace) -> int:
-    setup_django()
+    start_django()
     seconds = migrate_database(verbose=args.verbose)
     print(f"Database ready ({database_label()}) in {seconds:.1f} s")
     return 0

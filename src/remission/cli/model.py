@@ -31,8 +31,9 @@ import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from remission.cli._django import acting_user, database_label, require_registry, setup_django
+from remission.cli._django import acting_user, database_label, require_registry
 from remission.cli._documents import document_path, write_document
+from remission.settings.startup import start_django
 
 DEFAULT_BOOTSTRAP = 200
 VALIDATE_MODULE = "remission.analysis.prediction.validate"
@@ -54,7 +55,7 @@ def _validator() -> Callable[..., Any] | None:
 
 
 def fit(args: argparse.Namespace) -> int:
-    setup_django()
+    start_django()
     if not require_registry("model fit"):
         return 2
     from remission.analysis.dataset import load_analysis_set
@@ -113,7 +114,7 @@ def fit(args: argparse.Namespace) -> int:
 
 
 def show(args: argparse.Namespace) -> int:
-    setup_django()
+    start_django()
     if not require_registry("model show"):
         return 2
     from remission.analysis.prediction.stored import model_card
@@ -129,7 +130,7 @@ def show(args: argparse.Namespace) -> int:
 
 
 def report(args: argparse.Namespace) -> int:
-    setup_django()
+    start_django()
     if not require_registry("model report"):
         return 2
     from remission.analysis.prediction.stored import current_model_set, model_set_get

@@ -19,13 +19,14 @@ from collections.abc import Callable
 from tqdm import tqdm
 
 from remission.cli import quality_notify
-from remission.cli._django import acting_user, database_label, require_registry, setup_django
+from remission.cli._django import acting_user, database_label, require_registry
+from remission.settings.startup import start_django
 
 NO_CENTRE = "no centre with code {code!r}"
 
 
 def run(args: argparse.Namespace) -> int:
-    setup_django()
+    start_django()
     if not require_registry("quality run"):
         return 2
     from remission.registry.access import SYSTEM

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import argparse
 
-from remission.cli._django import require_registry, setup_django
+from remission.cli._django import require_registry
+from remission.settings.startup import start_django
 
 
 def run(args: argparse.Namespace) -> int:
-    setup_django()
+    start_django()
     if not require_registry("quality notify"):
         return 2
     from remission.registry.services.digests import query_digests_send

@@ -15,11 +15,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from remission.cli._django import acting_user, database_label, require_registry, setup_django
+from remission.cli._django import acting_user, database_label, require_registry
+from remission.settings.startup import start_django
 
 
 def run_dictionary(args: argparse.Namespace) -> int:
-    setup_django()
+    start_django()
     from remission.interop.redcap import (
         EVENT,
         MISSING_DATA_CODES_SETTING,
@@ -38,7 +39,7 @@ def run_dictionary(args: argparse.Namespace) -> int:
 
 
 def run_records(args: argparse.Namespace) -> int:
-    setup_django()
+    start_django()
     if not require_registry("redcap records"):
         return 2
     from remission.interop.redcap import export_records

@@ -16,9 +16,10 @@ import sys
 
 from tqdm import tqdm
 
-from remission.cli._django import database_label, require_registry, setup_django
+from remission.cli._django import database_label, require_registry
 from remission.cli._documents import document_path
 from remission.registry.ranges import date_in_range, date_out_of_range
+from remission.settings.startup import start_django
 
 BAD_DATE = "not a date (YYYY-MM-DD): {value!r}"
 
@@ -50,7 +51,7 @@ def filters_in_words(args: argparse.Namespace) -> tuple[tuple[str, str], ...]:
 
 
 def run(args: argparse.Namespace) -> int:
-    setup_django()
+    start_django()
     from remission.analysis import Cohort
     from remission.reports.pipeline import STAGES, EmptyCohortError, ReportRequest, produce_report
 

@@ -70,9 +70,9 @@ def _prediction(
     candidate: dict[str, Any], report: Any, intensities: tuple[str, ...] | None
 ) -> dict[str, Any]:
     from remission.analysis.prediction.bedside import no_model
-    from remission.cli._django import setup_django
+    from remission.settings.startup import start_django
 
-    setup_django()
+    start_django()
     from remission.registry.database import registry_problem
 
     problem = registry_problem()

@@ -20,7 +20,8 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from remission.cli._django import require_registry, setup_django
+from remission.cli._django import require_registry
+from remission.settings.startup import start_django
 
 DEFAULT_THREADS = 8
 # A client that sends nothing for this long is dropped; a slow report is computed while the
@@ -91,7 +92,7 @@ def _log_path() -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    setup_django()
+    start_django()
     from django.core.exceptions import ImproperlyConfigured
 
     if not require_registry("serve"):

@@ -10,18 +10,16 @@ writes one per row, as the services do.
 from __future__ import annotations
 
 import argparse
-import os
 
 from tqdm import tqdm
 
-from remission.cli._django import database_label, setup_django
+from remission.cli._django import database_label
 from remission.cli.migrate import migrate_database
+from remission.settings.startup import start_django
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.database_url:
-        os.environ["DATABASE_URL"] = args.database_url
-    setup_django()
+    start_django(database_url=args.database_url or None)
     from django.db import connection
 
     from remission.synth import bulk

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import argparse
 
-from remission.cli._django import setup_django
+from remission.settings.startup import start_django
 
 NO_ACTIVE_USER = "error: no active account named {name!r}"
 MADE = "Token {name!r} for {user} ({scope}, expires {expires:%Y-%m-%d %H:%M} UTC); shown only now:"
 
 
 def run(args: argparse.Namespace) -> int:
-    setup_django()
+    start_django()
     from django.contrib.auth import get_user_model
 
     from remission.api.tokens import token_create

@@ -84,7 +84,7 @@ MIDDLEWARE = [
     "remission.web.unavailable.DatabaseUnavailableMiddleware",
 ]
 
-ROOT_URLCONF = "remission.web.urls"
+ROOT_URLCONF = "remission.urls"
 WSGI_APPLICATION = "remission.wsgi.application"
 
 TEMPLATES = [

@@ -24,7 +24,7 @@ variable                       meaning
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
@@ -98,3 +98,15 @@ def production_problems(env: Environment) -> list[str]:
 
 
 ENV = read_environment()
+
+
+def choose(*, database_url: str | None = None, data_dir: Path | str | None = None) -> Environment:
+    """Use ``database_url`` (or, with ``data_dir``, the SQLite file there) instead of what the environment
+    says, for this process: called by :func:`remission.settings.startup.start_django` before the
+    settings are read, never after."""
+    global ENV
+    if database_url is not None:
+        ENV = replace(ENV, database_url=database_url or None)
+    if data_dir is not None:
+        ENV = replace(ENV, data_dir=Path(data_dir).resolve())
+    return ENV

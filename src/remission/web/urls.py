@@ -1,8 +1,7 @@
-"""URL map of the application: the web pages, and the REST API under ``/api/``."""
+"""The web pages' URLs (the site's root map, :mod:`remission.urls`, adds the REST API under ``/api/``)."""
 
 from django.urls import path
 
-from remission.api.api import api
 from remission.web.views import (
     accounts,
     auth,
@@ -18,9 +17,6 @@ from remission.web.views import (
     tokens,
     worklist,
 )
-
-# Static files (CSS, scripts, the API docs' assets) are served by WhiteNoise (settings MIDDLEWARE).
-handler500 = "remission.web.views.errors.server_error"
 
 urlpatterns = [
     path("", patients.home, name="home"),
@@ -66,5 +62,4 @@ urlpatterns = [
     path("import/", imports.import_page, name="import"),
     path("account/tokens/", tokens.token_page, name="tokens"),
     path("account/tokens/<int:pk>/revoke/", tokens.token_revoke, name="token_revoke"),
-    path("api/", api.urls),
 ]

@@ -118,7 +118,7 @@ def test_the_notify_command_sends_the_digests(
 ) -> None:
     from remission.cli import main
 
-    monkeypatch.setattr("remission.cli.quality_notify.setup_django", lambda settings=None: None)
+    monkeypatch.setattr("remission.cli.quality_notify.start_django", lambda settings=None: None)
     query = _raise(world, users["coord"])
     query.events.update(at=timezone.now() - dt.timedelta(minutes=1))
     assert main(["quality", "notify"]) == 0
