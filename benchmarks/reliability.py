@@ -80,11 +80,11 @@ CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 def _rows() -> dict[tuple[str, int], int]:
     """Every audited table's rows: (entity, pk) -> version (1 for tables without versions)."""
-    from tests.reliability.registry_script import audited_models
+    from tests.reliability.registry_script import audit_entity, audited_models
 
     rows: dict[tuple[str, int], int] = {}
     for model in audited_models():
-        entity = model._meta.label_lower
+        entity = audit_entity(model)
         versioned = any(f.name == "version" for f in model._meta.concrete_fields)
         values = model.objects.values_list("pk", "version") if versioned else model.objects.values_list("pk")
         for row in values:
@@ -143,8 +143,8 @@ def _web_writes(world: Any) -> None:
 def _api_writes(world: Any) -> None:
     from django.test import Client
 
-    from remission.api.tokens import token_create
     from remission.registry.models import LabResult
+    from remission.registry.services.tokens import token_create
 
     _, raw = token_create(actor=world.users["dm_a"], name="reliability session")
     client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}", HTTP_HOST="127.0.0.1")

@@ -17,7 +17,7 @@ FLOOR = {
 FACES = {"web", "api", "cli"}
 # (importing package, imported package): the places docs/architecture.md lists under "Where the house
 # departs from the plan". A new departure fails here until it is fixed or written down there.
-DEPARTURES = {("web", "api"), ("cli", "api"), ("synth", "analysis")}
+DEPARTURES: set[tuple[str, str]] = set()
 IMPORT = re.compile(r"^\s*(?:from|import)\s+remission\.([a-z_]+)", re.M)
 
 

@@ -27,6 +27,8 @@ from remission.analysis.endpoints import (
 )
 from remission.analysis.endpoints import derive as rules
 from remission.analysis.endpoints.responses import RULE_RESPONSE_INPUT
+from remission.registry import validation as V
+from remission.registry.findings import Finding
 
 DAY0 = dt.date(2020, 1, 10)
 
@@ -186,7 +188,7 @@ def test_engraftment_after_death_is_impossible() -> None:
         outcomes=(death(20, "trm_infection"),),
     )
     row, found = derive(c)
-    assert rules.RULE_ENGRAFTMENT_AFTER_DEATH in found
+    assert V.RULE_AFTER_DEATH in found
     assert (row.neutrophil_days, row.neutrophil_cause) == (20, 2)
 
 
@@ -224,7 +226,7 @@ def test_platelets_never_below_20_leave_platelet_engraftment_missing() -> None:
 def test_engraftment_before_infusion_is_a_finding_and_missing() -> None:
     c = course(infusions=(auto(engraftment=EngraftmentFacts(d(-3), d(15))),), follow_ups=(alive(30),))
     row, found = derive(c)
-    assert rules.RULE_ENGRAFTMENT_BEFORE_INFUSION in found
+    assert V.RULE_INFUSION_BEFORE_ENGRAFTMENT in found
     assert row.neutrophil_days is None
     assert (row.platelet_days, row.platelet_cause) == (15, 1)
 
@@ -253,14 +255,14 @@ def test_malignancy_then_censored() -> None:
 
 def test_event_after_death_is_a_finding_and_ignored() -> None:
     row, found = derive(course(outcomes=(death(100, "trm_infection"), event("relapse", 150))))
-    assert found == {rules.RULE_EVENT_AFTER_DEATH}
+    assert found == {V.RULE_AFTER_DEATH}
     assert (row.cr_days, row.cr_cause) == (100, 2)
     assert row.relapse_date is None
 
 
 def test_alive_follow_up_after_death_keeps_the_death() -> None:
     row, found = derive(course(outcomes=(death(100, "unrelated"),), follow_ups=(alive(50), alive(300))))
-    assert found == {rules.RULE_ALIVE_AFTER_DEATH}
+    assert found == {V.RULE_ALIVE_AFTER_DEATH}
     assert (row.os_days, row.os_event) == (100, 1)
     assert row.last_contact == d(100)
 
@@ -281,10 +283,11 @@ def test_death_before_infusion_excludes_the_patient() -> None:
     c = course(outcomes=(death(-5, "disease"),))
     row, found = derive(c)
     assert row is None
-    assert rules.RULE_DEATH_BEFORE_INFUSION in found
+    assert found == {V.RULE_AFTER_DEATH}
     result = derive_endpoints([c, course(registry_id="P2", follow_ups=(alive(10),))])
     assert [r.registry_id for r in result.rows] == ["P2"]
     assert result.excluded == ("P1",)
+    assert [(x.registry_id, x.rule) for x in result.left_out] == [("P1", "death_before_infusion")]
 
 
 def test_dead_at_follow_up_without_death_event() -> None:
@@ -300,15 +303,82 @@ def test_follow_up_reporting_an_earlier_death_keeps_the_death_event() -> None:
     row, found = derive(
         course(outcomes=(death(300, "unrelated"),), follow_ups=(FollowUpFacts(d(250), "dead"),))
     )
-    assert found == {rules.RULE_DEATH_FOLLOW_UP_MISMATCH}
+    assert found == {V.RULE_DEATH_AFTER_DEAD_FOLLOW_UP}
     assert (row.os_days, row.os_event) == (300, 1)
 
 
 def test_record_after_death_is_a_finding_and_not_a_contact() -> None:
     c = course(outcomes=(death(100, "unrelated"),), other_contacts=(OtherContact("lab result", d(130)),))
     row, found = derive(c)
-    assert found == {rules.RULE_RECORD_AFTER_DEATH}
+    assert found == {V.RULE_AFTER_DEATH}
     assert row.last_contact == d(100)
+
+
+def test_contradictions_the_registry_names_are_its_findings_in_its_words() -> None:
+    c = course(
+        infusions=(auto(engraftment=EngraftmentFacts(d(-3), d(130))),),
+        outcomes=(death(100, "unrelated"), event("relapse", 150)),
+        follow_ups=(FollowUpFacts(d(90), "dead"), alive(120)),
+        other_contacts=(OtherContact("lab result", d(140)),),
+    )
+    _, findings = derive_patient(c)
+    assert findings == (
+        Finding(
+            "death_not_after_dead_follow_up",
+            "death on 2020-04-19 is after the follow-up on 2020-04-09 that already records the patient as "
+            "dead; the death's date stands",
+            registry_id="P1",
+            entity="outcomeevent",
+            field="date",
+        ),
+        Finding(
+            "alive_not_after_death",
+            "follow-up on 2020-05-09 says alive, but the patient died on 2020-04-19; ignored",
+            registry_id="P1",
+            entity="followup",
+            field="date",
+        ),
+        Finding(
+            "date_not_after_death",
+            "relapse on 2020-06-08 is after the patient's death on 2020-04-19; ignored",
+            registry_id="P1",
+            entity="outcomeevent",
+            field="date",
+        ),
+        Finding(
+            "date_not_after_death",
+            "lab result on 2020-05-29 is after the patient's death on 2020-04-19; ignored",
+            registry_id="P1",
+        ),
+        Finding(
+            "infusion_before_engraftment",
+            "the neutrophil engraftment on 2020-01-07 is before the infusion on 2020-01-10; "
+            "ignored (endpoint missing)",
+            registry_id="P1",
+            entity="engraftment",
+            field="neutrophil_date",
+        ),
+        Finding(
+            "date_not_after_death",
+            "platelet engraftment on 2020-05-19 is after the patient's death on 2020-04-19; ignored",
+            registry_id="P1",
+            entity="engraftment",
+            field="platelet_date",
+        ),
+    )
+
+
+def test_death_before_the_infusion_is_the_registrys_date_not_after_death() -> None:
+    _, findings = derive_patient(course(outcomes=(death(-5, "disease"),)))
+    assert findings == (
+        Finding(
+            "date_not_after_death",
+            "infusion on 2020-01-10 is after the patient's death on 2020-01-05; the infusion is not analysed",
+            registry_id="P1",
+            entity="infusion",
+            field="date",
+        ),
+    )
 
 
 def test_infusions_out_of_order_are_a_finding() -> None:

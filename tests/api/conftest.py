@@ -35,7 +35,7 @@ def _empty_cache() -> Any:
 @pytest.fixture
 def token_for(world: World) -> Callable[[str], dict[str, str]]:  # noqa: F811
     """``token_for("dm_a")``: request headers carrying a fresh API token of that user."""
-    from remission.api.tokens import token_create
+    from remission.registry.services.tokens import token_create
 
     def make(username: str) -> dict[str, str]:
         _, raw = token_create(actor=world.users[username], name="test")

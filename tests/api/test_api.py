@@ -7,9 +7,8 @@ from typing import Any
 
 from django.test import Client
 
-from remission.api.models import ApiToken
-from remission.api.tokens import token_create
-from remission.registry.models import Assessment, AuditRecord, FollowUp
+from remission.registry.models import ApiToken, Assessment, AuditRecord, FollowUp
+from remission.registry.services.tokens import token_create
 
 
 def _json(response: Any) -> Any:

@@ -10,8 +10,8 @@ import pytest
 from django.test import Client
 
 from remission.analysis.centre_completeness import BENCHMARK_ENTITY
-from remission.api.tokens import token_create
 from remission.registry.models import AuditRecord
+from remission.registry.services.tokens import token_create
 from tests.registry.conftest import World
 from tests.registry.quality.completeness_world import build_gamma
 

@@ -23,8 +23,8 @@ from django.core.wsgi import get_wsgi_application  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402
 from schemathesis.checks import not_a_server_error  # noqa: E402
 
-from remission.api.tokens import token_create  # noqa: E402
 from remission.registry.kinds import KINDS  # noqa: E402
+from remission.registry.services.tokens import token_create  # noqa: E402
 
 schema = schemathesis.openapi.from_wsgi("/api/openapi.json", get_wsgi_application())
 

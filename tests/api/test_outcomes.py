@@ -27,7 +27,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from remission.api.tokens import token_create
+from remission.registry.services.tokens import token_create
 from remission.synth.course import record_example_course
 from tests.registry.conftest import World, build_world, reload
 
@@ -119,20 +119,19 @@ def test_the_patient_flow_accounts_for_every_patient_you_may_read(registry: Worl
 
 
 def test_the_numbers_are_the_outcomes_reports(registry: World) -> None:
-    """The same cohort through the report's own path (pipeline and compute_outcomes) gives the same tables."""
-    from remission.analysis import Cohort
-    from remission.analysis.flow import CUTOFF_EXTRACTION
-    from remission.analysis.loader import load_courses
-    from remission.analysis.outcomes import MODEL_COLUMNS
+    """The same cohort read and analysed step by step (load_analysis_set, standard_outcomes) gives the same
+    tables."""
+    from remission.analysis import Cohort, load_analysis_set
+    from remission.analysis.flow import CUTOFF_EXTRACTION, data_cut_off
+    from remission.analysis.outcomes import MODEL_COLUMNS, standard_outcomes
     from remission.api.outcomes import ESTIMATE_COLUMNS, TEST_COLUMNS, records
-    from remission.reports.outcomes_report import compute_outcomes
-    from remission.reports.pipeline import ReportRequest, analysis_set_from
 
     user = registry.users["stat"]
-    request = ReportRequest(cohort=Cohort(sex="female"), by="disease", user=user)
-    report = compute_outcomes(analysis_set_from(load_courses(user=user), request), by="disease").outcomes
+    cutoff = data_cut_off(None, extracted=dt.date.today())  # the API's default: the date of extraction
+    analysis_set = load_analysis_set(user=user, cohort=Cohort(sex="female"), cutoff=cutoff)
+    report = standard_outcomes(analysis_set.frame, by="disease", cutoff=analysis_set.cutoff)
     body = get(registry, "stat", sex="female", by="disease", models="true").json()
-    assert body["n_patients"] == len(analysis_set_from(load_courses(user=user), request).frame)
+    assert body["n_patients"] == len(analysis_set.frame)
     assert body["cutoff"] == report.cutoff.isoformat() == dt.date.today().isoformat()
     assert body["cutoff_rule"] == CUTOFF_EXTRACTION and body["cutoff_is_latest_contact"] is False
     assert body["estimates"] == records(report.estimates, ESTIMATE_COLUMNS)

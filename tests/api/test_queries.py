@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from remission.api.tokens import token_create
 from remission.registry.codes import Role
 from remission.registry.models import AuditRecord, FollowUp, Query
+from remission.registry.services.tokens import token_create
 from tests.registry.conftest import World, grant, make_user
 
 pytestmark = pytest.mark.django_db

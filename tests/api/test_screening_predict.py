@@ -102,7 +102,7 @@ def test_without_predict_there_is_no_prediction(token_for: Any, stored: ModelSet
 
 
 def test_a_read_token_may_predict(token_for: Any, stored: ModelSet, world: Any) -> None:
-    from remission.api.tokens import token_create
+    from remission.registry.services.tokens import token_create
 
     _, raw = token_create(actor=world.users["dm_a"], name="read", scope="read")
     response = post(Client(HTTP_AUTHORIZATION=f"Bearer {raw}"), candidate())

@@ -11,8 +11,9 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from remission.api.models import ApiToken, TokenScope
-from remission.api.tokens import (
+from remission.registry.errors import PermissionDenied, ValidationFailed
+from remission.registry.models import ApiToken, AuditRecord, TokenScope
+from remission.registry.services.tokens import (
     DAYS_OUT_OF_RANGE,
     READ_ONLY_TOKEN,
     TOKEN_MAKES_TOKEN,
@@ -20,8 +21,6 @@ from remission.api.tokens import (
     token_create,
     token_revoke,
 )
-from remission.registry.errors import PermissionDenied, ValidationFailed
-from remission.registry.models import AuditRecord
 
 
 def bearer(raw: str) -> dict[str, str]:

@@ -12,10 +12,10 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from remission.api.tokens import token_create
 from remission.registry.codes import AuditAction
 from remission.registry.models import AuditRecord, Query, TimePoint
 from remission.registry.quality.timepoints import refresh
+from remission.registry.services.tokens import token_create
 from tests.registry.conftest import World
 from tests.registry.quality.hand_built import treated
 

@@ -8,9 +8,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from remission.api.models import ApiToken
 from remission.cli import main
 from remission.cli.tokens import NO_ACTIVE_USER
+from remission.registry.models import ApiToken
 
 
 @pytest.fixture

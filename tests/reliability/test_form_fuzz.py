@@ -12,9 +12,9 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from remission.api.tokens import token_create
 from remission.registry.kinds import EDITABLE_KINDS, KINDS
 from remission.registry.models import Patient
+from remission.registry.services.tokens import token_create
 from tests.registry.conftest import World, stored_world, world  # noqa: F401 (fixtures)
 
 EXAMPLES = 12

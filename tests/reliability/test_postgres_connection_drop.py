@@ -66,11 +66,11 @@ def _cut_before_audit_row(fired: list[bool]) -> Callable[..., Any]:
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_connection_cut_between_a_patient_and_its_audit_row(monkeypatch: pytest.MonkeyPatch) -> None:
-    from remission.api.tokens import token_create
     from remission.registry import services
     from remission.registry.access import SYSTEM
     from remission.registry.codes import Role
     from remission.registry.models import AuditRecord, Patient
+    from remission.registry.services.tokens import token_create
 
     centre = services.centre_create(actor=SYSTEM, code="cut", name="Cut Hospital", country="NL")
     user = get_user_model().objects.create_user(username="cut_dm", password="cut dm password 1")

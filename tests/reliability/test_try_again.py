@@ -10,9 +10,9 @@ import pytest
 from django.db import OperationalError
 from django.test import Client
 
-from remission.api.tokens import token_create
 from remission.registry import services
 from remission.registry.models import Patient
+from remission.registry.services.tokens import token_create
 from remission.web.unavailable import PAGE
 from tests.registry.conftest import World, stored_world, world  # noqa: F401 (fixtures)
 

@@ -11,12 +11,12 @@ import pytest
 from django.db import models
 from django.test import Client
 
-from remission.api.tokens import token_create
 from remission.registry import services
 from remission.registry.access import SYSTEM
 from remission.registry.errors import ValidationFailed
 from remission.registry.kinds import KINDS, PATIENT_KIND, Kind
 from remission.registry.labels import code_choices
+from remission.registry.services.tokens import token_create
 from remission.web.forms import FREE_CODE_FIELDS
 from tests.registry.conftest import World, stored_world, world  # noqa: F401 (fixtures)
 

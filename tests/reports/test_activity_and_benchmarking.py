@@ -15,10 +15,11 @@ import pytest
 
 from remission.analysis import AnalysisSet
 from remission.analysis.longitudinal import Measurements, measurements_from
+from remission.analysis.results import OutcomesResults, compute_outcomes
 from remission.reports.bundle import write_tables
 from remission.reports.document import Document, FigureBlock, Table
 from remission.reports.html import render_html
-from remission.reports.outcomes_report import OutcomesResults, build_document, compute_outcomes
+from remission.reports.outcomes_report import build_document
 from remission.reports.pdf import render_pdf
 from tests.reports.conftest import CUTOFF, cohort_frame
 

@@ -10,8 +10,9 @@ import pytest
 
 from remission.analysis import AnalysisSet
 from remission.analysis.centre_completeness import clark_by_centre
+from remission.analysis.results import compute_outcomes
 from remission.reports.completeness_section import TITLE, completeness_section
-from remission.reports.outcomes_report import build_document, compute_outcomes
+from remission.reports.outcomes_report import build_document
 
 CUTOFF = dt.date(2024, 12, 31)
 

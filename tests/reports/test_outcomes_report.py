@@ -12,10 +12,11 @@ import pandas as pd
 import pytest
 
 from remission.analysis import AnalysisSet
+from remission.analysis.results import OutcomesResults, compute_outcomes
 from remission.reports.bundle import write_tables
 from remission.reports.document import Document, KeyValues, Paragraph, Section, Table
 from remission.reports.html import render_html
-from remission.reports.outcomes_report import OutcomesResults, build_document, compute_outcomes
+from remission.reports.outcomes_report import build_document
 from remission.reports.pdf import render_pdf
 from remission.survival import aalen_johansen, kaplan_meier
 
@@ -178,7 +179,7 @@ def test_a_comparison_the_cohort_can_answer_gets_its_section(results: OutcomesRe
     import dataclasses
 
     from remission.analysis.comparison import compare
-    from remission.reports.outcomes_report import REPORT_COMPARISONS, _comparisons
+    from remission.analysis.results import REPORT_COMPARISONS, _comparisons
 
     assert results.comparisons == ()
     data = Path(__file__).resolve().parent.parent / "reference" / "comparison" / "data_comparison.csv"

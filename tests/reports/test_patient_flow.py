@@ -16,8 +16,9 @@ import pytest
 from remission.analysis import AnalysisSet
 from remission.analysis.cell_therapy import other_cell_therapies
 from remission.analysis.flow import CUTOFF_EXTRACTION, DataCutoff, FlowStep, PatientFlow
+from remission.analysis.results import compute_outcomes
 from remission.reports.document import Document, FigureBlock, KeyValues, Paragraph, Table
-from remission.reports.outcomes_report import build_document, compute_outcomes
+from remission.reports.outcomes_report import build_document
 from tests.analysis.test_cell_therapy import COURSES
 from tests.reports.conftest import CUTOFF
 

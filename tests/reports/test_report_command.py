@@ -11,7 +11,7 @@ import pytest
 from remission.analysis import Cohort, load_analysis_set
 from remission.cli import main
 from remission.registry.models import Patient
-from remission.reports.pipeline import ReportRequest, analysis_set_from
+from remission.reports.pipeline import ReportRequest
 
 SMALL_DEMO = 40
 
@@ -57,13 +57,13 @@ def test_report_command_refuses_other_suffixes(capsys: Any) -> None:
 
 
 def test_staged_derivation_equals_load_analysis_set(db: None, embedded: None) -> None:
-    from remission.analysis.loader import load_courses
+    from remission.analysis.results import ResultsRequest, compute_results
     from remission.registry.access import SYSTEM
     from remission.synth.demo import build_demo
 
     build_demo(seed=3)
     cohort = Cohort(disease=("ssc", "ms", "sle"))
-    staged = analysis_set_from(load_courses(user=SYSTEM), ReportRequest(cohort=cohort))
+    staged = compute_results(ResultsRequest(cohort=cohort), user=SYSTEM).analysis_set
     direct = load_analysis_set(cohort=cohort)
     assert len(staged.frame) > 0
     assert staged.frame.equals(direct.frame)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from remission.analysis import AnalysisSet
-from remission.reports.outcomes_report import compute_outcomes
+from remission.analysis.results import compute_outcomes
 from tests.reports.conftest import CUTOFF, cohort_frame
 
 SMALL = {"aic": 1, "nmo": 3, "jia": 4}

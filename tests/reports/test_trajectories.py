@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from remission.analysis.activity import binned_summary
 from remission.reports.trajectories import (
     GID_IQR,
     GID_MEDIAN,
     GID_PATIENT,
-    binned_summary,
     plot_immune_reconstitution,
     plot_score_trajectories,
 )

@@ -1,7 +1,7 @@
 """The synthetic registry reproduces its calibration targets when analysed like a real registry.
 
 60,000 patients are generated in memory (the same generator the bulk and services paths write), read as
-the analysis layer reads stored patients (:func:`remission.synth.courses.course_of`; ``test_courses.py``
+the analysis layer reads stored patients (:func:`remission.analysis.planned.course_of`; ``test_courses.py``
 checks it against a written and reloaded registry), their endpoints derived by the analysis layer
 (:func:`remission.analysis.endpoints.derive_endpoints`, first infusion of any product), and the survival
 engine (``remission.survival``) estimates 5-year OS and PFS per stratum, TRM by era and the
@@ -36,9 +36,9 @@ import pandas as pd
 import pytest
 
 from remission.analysis.endpoints import InfusionSelection, derive_endpoints
+from remission.analysis.planned import course_of
 from remission.survival import aalen_johansen, cox, kaplan_meier
 from remission.synth.centres import CENTRE_BY_CODE
-from remission.synth.courses import course_of
 from remission.synth.generate import generate_patient
 from remission.synth.targets import AGE_CUTOFF, STRATA, era_of, stratum_of
 

@@ -1,4 +1,4 @@
-"""A generated patient read in memory (:func:`remission.synth.courses.course_of`) gives the endpoints the
+"""A generated patient read in memory (:func:`remission.analysis.planned.course_of`) gives the endpoints the
 analysis layer derives once the patient is written and loaded back (``load_analysis_set``) — so the
 calibration test, which analyses patients in memory, analyses what the registry would hold."""
 
@@ -9,8 +9,8 @@ import pytest
 
 from remission.analysis.dataset import BLANK_IS_MISSING, load_analysis_set
 from remission.analysis.endpoints import COLUMNS, InfusionSelection, derive_endpoints
+from remission.analysis.planned import course_of
 from remission.synth import bulk
-from remission.synth.courses import course_of
 from remission.synth.generate import generate_patient
 
 pytestmark = pytest.mark.django_db

@@ -19,12 +19,12 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from remission.api import schemas
 from remission.api.api import PLURALS, api
-from remission.api.tokens import token_create
 from remission.registry.codes import Role
 from remission.registry.kinds import EDITABLE_KINDS, KINDS
 from remission.registry.models import FollowUp, Infusion, TimePoint
 from remission.registry.quality.timepoints import refresh as refresh_time_points
 from remission.registry.services.queries import query_raise
+from remission.registry.services.tokens import token_create
 from tests.registry.conftest import grant, make_user
 
 # centres each user may read / write ("a", "b"), by the role table in remission/registry/access.py

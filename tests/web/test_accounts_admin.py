@@ -11,11 +11,11 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
 
-from remission.api.tokens import token_create
 from remission.registry.access import scope_for
 from remission.registry.codes import AuditAction, Role
 from remission.registry.models import AuditRecord, Membership
 from remission.registry.services.accounts import OWN_ACCOUNT, WRONG_OLD_PASSWORD
+from remission.registry.services.tokens import token_create
 from tests.registry.conftest import PASSWORD
 
 NEW_PASSWORD = "a brand new pass phrase"

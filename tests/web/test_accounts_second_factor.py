@@ -20,9 +20,9 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from remission.api.tokens import token_create
 from remission.registry.codes import AuditAction, Role
 from remission.registry.models import AuditRecord
+from remission.registry.services.tokens import token_create
 from tests.registry.conftest import PASSWORD
 
 WRITERS = frozenset({Role.CENTRE_DATA_MANAGER, Role.CENTRE_CLINICIAN, Role.REGISTRY_ADMINISTRATOR})

@@ -75,7 +75,7 @@ def test_a_session_ends_8_hours_after_sign_in_however_active(world: Any) -> None
 
 
 def test_the_api_is_not_affected(world: Any) -> None:
-    from remission.api.tokens import token_create
+    from remission.registry.services.tokens import token_create
 
     _, raw = token_create(actor=world.users["dm_a"], name="script")
     assert Client(HTTP_AUTHORIZATION=f"Bearer {raw}").get("/api/me").status_code == 200

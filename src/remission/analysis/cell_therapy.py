@@ -81,8 +81,10 @@ def other_cell_therapies(
     by_id = {c.registry_id: c for c in courses}
     out: list[ProductCohort] = []
     for product in products:
+        # only the patients who received the product can have a row (the rest would each be left out)
+        received = [c for c in courses if any(i.product_type == product for i in c.infusions)]
         endpoints = derive_endpoints(
-            courses, selection=InfusionSelection(product_types=frozenset({product})), cutoff=cutoff
+            received, selection=InfusionSelection(product_types=frozenset({product})), cutoff=cutoff
         )
         if not endpoints.rows:
             continue

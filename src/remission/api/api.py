@@ -36,7 +36,7 @@ from remission.api import fhir as fhir_routes
 from remission.api import imports as import_routes
 from remission.api import outcomes as estimates
 from remission.api import queries as query_routes
-from remission.api import schemas, tokens
+from remission.api import schemas
 from remission.api import worklist as worklist_routes
 from remission.api.docs import docs_signin
 from remission.api.errors import RULE_BY_STATUS, document_errors, error_body, server_error_response
@@ -47,7 +47,9 @@ from remission.registry import selectors, services
 from remission.registry.access import scope_for
 from remission.registry.errors import NotFound, PermissionDenied, Problem, StaleEdit, ValidationFailed
 from remission.registry.kinds import KINDS, PATIENT_KIND, Kind
+from remission.registry.selectors import tokens as token_reads
 from remission.registry.selectors.browse import PATIENT_STATUSES, QUALITY_FLAGS
+from remission.registry.services import tokens
 
 PLURALS = {
     "diagnosis": "diagnoses",
@@ -311,7 +313,7 @@ def _token(t: Any) -> dict[str, Any]:
 
 @api.get("/tokens", response={200: list[TokenOut], **ERRORS}, tags=["account"], operation_id="token_list")
 def token_list(request: HttpRequest) -> list[dict[str, Any]]:
-    return [_token(t) for t in tokens.token_list(user=request.user)[:200]]
+    return [_token(t) for t in token_reads.token_list(user=request.user)[:200]]
 
 
 # No operation makes tokens: a token cannot make tokens (the web page "API tokens" does, for a signed-in

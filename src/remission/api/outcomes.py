@@ -1,33 +1,23 @@
 """Cohort outcome estimates for the API: the analysis layer's standard outcome analysis as plain data.
 
-Nothing is computed here. The cohort is read with the requesting user's scope
-(:func:`remission.analysis.load_analysis_set`: a centre user reads their own centre, a statistician every
-centre) and :func:`remission.analysis.outcomes.standard_outcomes` is called as the outcomes report calls it
-(``remission.reports.outcomes_report.compute_outcomes``: the groups of ``by`` that
-:mod:`remission.analysis.groups` shows are estimated and compared), so the API and the report give the
-same numbers; the answer also holds the patient flow (:mod:`remission.analysis.flow`) and the data cut-off
-with its rule (by default the date of data extraction). The answer
-holds tables of estimates only, never a patient's row or registry ID. Loading and fitting take seconds on a
-large registry, so an answer is cached for ``CACHE_SECONDS`` per (what the user may read, query, day),
-as the web outcomes page is; ``refresh`` recomputes it.
+Nothing is computed here. The answer is read off the analysis layer's one cached road
+(:func:`remission.analysis.results.cohort_results`: read with the requesting user's scope — a centre user
+reads their own centre, a statistician every centre — derived and analysed as the outcomes report and the
+web page are, and kept per (what the user may read, request, day)), so the API, the page and the report
+give the same numbers from one computation; ``refresh`` recomputes it. The answer also holds the patient
+flow (:mod:`remission.analysis.flow`) and the data cut-off with its rule (by default the date of data
+extraction). It holds tables of estimates only, never a patient's row or registry ID.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import pandas as pd
-from django.core.cache import cache
 
-from remission.registry.access import scope_for
-
-CACHE_SECONDS = 15 * 60
-CACHE_PREFIX = "remission:api-outcomes:"
 EMPTY = "No patient you can see matches this cohort."
 
 
@@ -62,13 +52,6 @@ class CohortQuery:
         """The filters that are set, as text (``by`` and ``cutoff`` are not filters)."""
         chosen = {k: v for k, v in asdict(self).items() if k not in ("by", "cutoff") and v is not None}
         return {k: v.isoformat() if isinstance(v, dt.date) else str(v) for k, v in chosen.items()}
-
-
-def _key(user: Any, query: CohortQuery) -> str:
-    scope = scope_for(user)
-    readable = "all" if scope.readable is None else sorted(scope.readable)
-    raw = json.dumps([readable, asdict(query), dt.date.today().isoformat()], default=str, sort_keys=True)
-    return CACHE_PREFIX + hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
 def _plain(value: Any) -> Any:
@@ -131,26 +114,25 @@ def flow_steps(flow: Any) -> list[dict[str, Any]]:
     ]
 
 
-def compute(*, user: Any, query: CohortQuery) -> dict[str, Any]:
-    """The standard outcome analysis of the cohort ``user`` may read, as plain data (not cached)."""
-    from remission.analysis import load_analysis_set
-    from remission.analysis.flow import data_cut_off
-    from remission.analysis.outcomes import MODEL_COLUMNS, standard_outcomes
+def cohort_outcomes(*, user: Any, query: CohortQuery, refresh: bool = False) -> dict[str, Any]:
+    """The standard outcome analysis of the cohort ``user`` may read, as plain data (see the module
+    docstring)."""
+    from remission.analysis.outcomes import MODEL_COLUMNS
+    from remission.analysis.results import ResultsRequest, cohort_results
 
-    cutoff = data_cut_off(query.cutoff, extracted=dt.date.today())
-    analysis_set = load_analysis_set(user=user, cohort=query.cohort(), cutoff=cutoff)
-    frame = analysis_set.frame
-    flow = analysis_set.flow
+    request = ResultsRequest(cohort=query.cohort(), cutoff=query.cutoff, by=query.by)
+    results = cohort_results(request, user=user, refresh=refresh)
+    flow = results.analysis_set.flow
     answer: dict[str, Any] = {
         "filters": query.filters(),
         "by": query.by,
-        "n_patients": len(frame),
-        "n_excluded": flow.left_out if flow is not None else len(analysis_set.excluded),
+        "n_patients": results.n_patients,
+        "n_excluded": flow.left_out if flow is not None else len(results.analysis_set.excluded),
         "flow": flow_steps(flow),
-        "cutoff": cutoff.date,
-        "cutoff_rule": cutoff.rule,
+        "cutoff": results.cutoff.date,
+        "cutoff_rule": results.cutoff.rule,
         "cutoff_is_latest_contact": False,
-        "computed_at": dt.datetime.now(dt.UTC),
+        "computed_at": results.computed_at,
         "empty": "",
         "estimates": [],
         "tests": [],
@@ -158,9 +140,9 @@ def compute(*, user: Any, query: CohortQuery) -> dict[str, Any]:
         "follow_up": [],
         "notes": [],
     }
-    if frame.empty:
+    if results.outcomes is None:
         return {**answer, "empty": EMPTY}
-    outcomes = standard_outcomes(frame, by=query.by, cutoff=analysis_set.cutoff)
+    outcomes = results.outcomes.outcomes
     return {
         **answer,
         "estimates": records(outcomes.estimates, ESTIMATE_COLUMNS),
@@ -169,15 +151,3 @@ def compute(*, user: Any, query: CohortQuery) -> dict[str, Any]:
         "follow_up": records(outcomes.follow_up, FOLLOW_UP_COLUMNS),
         "notes": list(outcomes.notes),
     }
-
-
-def cohort_outcomes(*, user: Any, query: CohortQuery, refresh: bool = False) -> dict[str, Any]:
-    """:func:`compute`, cached (see the module docstring); ``refresh`` recomputes."""
-    key = _key(user, query)
-    if not refresh:
-        cached = cache.get(key)
-        if cached is not None:
-            return cached
-    answer = compute(user=user, query=query)
-    cache.set(key, answer, CACHE_SECONDS)
-    return answer

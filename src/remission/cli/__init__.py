@@ -14,13 +14,6 @@ import argparse
 import importlib
 from collections.abc import Sequence
 
-from tqdm import tqdm
-
-# The progress bars run without tqdm's monitor thread (it only nudges a bar that has not moved for 10 s):
-# the report forks a process for its disease-activity section only when this process runs one thread
-# (remission.reports.activity_alongside), and a monitor thread started by an earlier bar would stay.
-tqdm.monitor_interval = 0
-
 # Sub-command modules, in the order ``remission --help`` lists them.
 COMMAND_MODULES: tuple[str, ...] = (
     "demo",

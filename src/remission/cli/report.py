@@ -90,9 +90,6 @@ def run(args: argparse.Namespace) -> int:
     print(f"Report: {result.report} ({result.n_patients:,} patients)")
     print(f"Tables (CSV): {result.tables}")
     print(f"Time: {result.split()}")
-    alongside = result.alongside_split()
-    if alongside is not None:
-        print(alongside[0].upper() + alongside[1:])
     return 0
 
 

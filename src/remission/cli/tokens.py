@@ -18,8 +18,8 @@ def run(args: argparse.Namespace) -> int:
     start_django()
     from django.contrib.auth import get_user_model
 
-    from remission.api.tokens import token_create
     from remission.registry.errors import ValidationFailed
+    from remission.registry.services.tokens import token_create
 
     user = get_user_model().objects.filter(username=args.username, is_active=True).first()
     if user is None:

@@ -74,6 +74,7 @@ from remission.registry.codes import (
     WeightBasis,
 )
 from remission.registry.errors import Problem
+from remission.registry.findings import Finding
 from remission.registry.ranges import (
     EARLIEST_YEAR,
     PLAUSIBLE_RANGES,
@@ -1336,18 +1337,6 @@ _model_checks = {
 # --- whole-patient findings (remission check, data-quality page) -------------------------------------
 
 
-@dataclass(frozen=True)
-class Finding:
-    """A rule broken by data already stored (imported before a rule existed, or a contradiction)."""
-
-    centre_id: int
-    patient_id: int
-    registry_id: str
-    entity: str
-    record_id: int | None
-    problem: Problem
-
-
 # the links the rules follow, read with the records (one query per table, not one per record)
 FINDINGS_RELATED: dict[str, tuple[str, ...]] = {
     "CellProduct": ("mobilisation",),
@@ -1369,12 +1358,15 @@ def patient_findings(patient: Any, *, today: dt.date | None = None) -> list[Find
         for problem in problems:
             findings.append(
                 Finding(
-                    patient.centre_id,
-                    patient.pk,
-                    patient.registry_id,
-                    record._meta.model_name,
-                    record.pk,
-                    problem,
+                    rule=problem.rule,
+                    message=problem.message,
+                    registry_id=patient.registry_id,
+                    patient_id=patient.pk,
+                    centre_id=patient.centre_id,
+                    entity=record._meta.model_name,
+                    record_id=record.pk,
+                    record=problem.record,
+                    field=problem.field,
                 )
             )
 

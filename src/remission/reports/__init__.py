@@ -11,11 +11,10 @@ Reports never read the database: the data come from :mod:`remission.analysis`.
 from remission.reports.curves import plot_cumulative_incidence, plot_stacked_incidence, plot_survival
 from remission.reports.forest import ForestRow, plot_forest
 from remission.reports.images import figure_png, figure_svg, save_figure
-from remission.reports.trajectories import binned_summary, plot_immune_reconstitution, plot_score_trajectories
+from remission.reports.trajectories import plot_immune_reconstitution, plot_score_trajectories
 
 __all__ = [
     "ForestRow",
-    "binned_summary",
     "figure_png",
     "figure_svg",
     "plot_cumulative_incidence",

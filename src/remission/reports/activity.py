@@ -1,14 +1,10 @@
-"""Disease activity and immune reconstitution: the report's summaries, plots and tables of
-:class:`~remission.analysis.longitudinal.Measurements`.
+"""Disease activity and immune reconstitution: the report's plots and tables of
+:class:`~remission.analysis.activity.ActivitySummaries`.
 
-Scores: each instrument is summarised over the patients whose disease it measures (the disease
-catalogue's instruments: mRSS for systemic sclerosis, EDSS for MS and NMOSD, …), by visit windows of
-6 months since infusion; the plots show each disease's main instrument (the first the catalogue lists
-that has data, with at least :data:`MIN_PLOT_PATIENTS` patients), the table every instrument with data.
-Laboratory values: by month since infusion up to 24 months, one panel per analyte. Summaries are
-:func:`~.trajectories.binned_summary`: one value per patient and window (the median of that patient's
-values there), then the median and quartiles over patients, for windows with at least
-:data:`MIN_PATIENTS` patients.
+The summaries are computed by the analysis layer (:func:`remission.analysis.activity.summarise_measurements`:
+scores by 6-month windows since infusion over the patients whose disease each instrument measures,
+laboratory values by month up to 24 months); this module only draws and tabulates them. The plots show
+each disease's main instrument that the summaries mark as plotted, the table every instrument with data.
 
 No normal reference ranges are drawn: the expected time courses after aHSCT the synthetic registry
 assumes (◐, :mod:`remission.synth.trajectories`) are not laboratory reference intervals.
@@ -16,43 +12,24 @@ assumes (◐, :mod:`remission.synth.trajectories`) are not laboratory reference 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 
-from remission.analysis.longitudinal import CD4_CD8_RATIO, UNITS, Measurements
-from remission.clinical.diseases import DISEASES
+from remission.analysis.activity import (
+    IMMUNE_MONTHS,
+    MIN_PATIENTS,
+    SCORE_WINDOW_DAYS,
+    ActivitySummaries,
+)
+from remission.analysis.longitudinal import CD4_CD8_RATIO
 from remission.clinical.instruments import INSTRUMENTS
 from remission.registry.codes import Analyte
 from remission.reports.document import FigureBlock, Table
 from remission.reports.images import figure_block
 from remission.reports.labels import SHORT_DISEASES
 from remission.reports.numbers import MISSING, format_count, format_number
-from remission.reports.timescale import DAYS_PER_MONTH, DAYS_PER_YEAR
-from remission.reports.trajectories import binned_summary, plot_immune_reconstitution, plot_score_trajectories
+from remission.reports.trajectories import plot_immune_reconstitution, plot_score_trajectories
 
-MIN_PATIENTS = 10  # a window's median needs this many patients
-MIN_PLOT_PATIENTS = 50  # a trajectory plot needs this many patients with the score (fewer: the table only)
-SCORE_WINDOW_DAYS = 6 * DAYS_PER_MONTH
-SCORE_HORIZON_DAYS = 5 * DAYS_PER_YEAR
-IMMUNE_MONTHS = 24
-NOT_TRAJECTORIES = frozenset({"mri_brain"})  # lesion counts, not a score to follow
-IMMUNE_ORDER: tuple[str, ...] = (
-    Analyte.CD4.value,
-    Analyte.CD8.value,
-    CD4_CD8_RATIO,
-    Analyte.CD19.value,
-    Analyte.NK.value,
-    Analyte.CD3.value,
-    Analyte.CD4_NAIVE.value,
-    Analyte.TREG_PCT.value,
-    Analyte.IGG.value,
-    Analyte.IGA.value,
-    Analyte.IGM.value,
-    Analyte.TREC.value,
-)
 SHORT_SCORE_LABELS = {
     "mrss": "mRSS",
     "edss": "EDSS",
@@ -94,112 +71,6 @@ IMMUNE_COLUMNS: tuple[tuple[int, str], ...] = (
     (12, "12 months"),
     (24, "24 months"),
 )
-
-
-@dataclass(frozen=True)
-class ActivitySummaries:
-    """What the section shows, computed once.
-
-    ``scores``: instrument, bin, days, n, median, q1, q3 (windows of 6 months; bin -1 = before).
-    ``immune``: analyte, unit, bin, days, n, median, q1, q3 (months; bin -1 = before).
-    ``patients``: patients with a value per instrument and per analyte.
-    ``plotted``: instruments drawn, in order (each disease's main instrument with data).
-    ``score_data``: per plotted instrument, the scores of the patients whose disease it measures.
-    ``immune_data``: the laboratory values up to :data:`IMMUNE_MONTHS` (for the panels).
-    """
-
-    scores: pd.DataFrame
-    immune: pd.DataFrame
-    patients: Mapping[str, int]
-    plotted: tuple[str, ...]
-    score_data: Mapping[str, pd.DataFrame]
-    immune_data: pd.DataFrame
-    diseases: Mapping[str, tuple[str, ...]]  # instrument -> disease codes with its scores
-
-    @property
-    def empty(self) -> bool:
-        return self.scores.empty and self.immune.empty
-
-
-def _instrument_order() -> list[str]:
-    """Every instrument, each disease's main one first (the catalogue's order of diseases)."""
-    main = [d.instruments[0] for d in DISEASES.values() if d.instruments]
-    rest = [code for d in DISEASES.values() for code in d.instruments]
-    order = list(dict.fromkeys([*main, *rest, *INSTRUMENTS]))
-    return [code for code in order if code not in NOT_TRAJECTORIES]
-
-
-def _relevant(scores: pd.DataFrame, instrument: str) -> pd.DataFrame:
-    """The instrument's scores of patients whose disease it measures (all, for an unknown instrument)."""
-    rows = scores[(scores["instrument"] == instrument).to_numpy()]
-    known = INSTRUMENTS.get(instrument)
-    if known is None or not known.diseases:
-        return rows
-    return rows[rows["disease"].isin(known.diseases).to_numpy()]
-
-
-def _summary(frame: pd.DataFrame, *, value: str, width: float, max_bin: int | None) -> pd.DataFrame:
-    return binned_summary(frame, value=value, width_days=width, min_patients=MIN_PATIENTS, max_bin=max_bin)
-
-
-def summarise_measurements(measurements: Measurements) -> ActivitySummaries:
-    """Window summaries of every instrument and analyte with data, and the data of the plots."""
-    score_parts: list[pd.DataFrame] = []
-    patients: dict[str, int] = {}
-    score_data: dict[str, pd.DataFrame] = {}
-    diseases: dict[str, tuple[str, ...]] = {}
-    plotted: list[str] = []
-    covered: set[str] = set()
-    present = set(measurements.instruments())
-    max_score_bin = round(SCORE_HORIZON_DAYS / SCORE_WINDOW_DAYS)
-    for instrument in [*_instrument_order(), *sorted(present - set(_instrument_order()))]:
-        if instrument not in present or instrument in NOT_TRAJECTORIES:
-            continue
-        rows = _relevant(measurements.scores, instrument)
-        summary = _summary(
-            rows[["patient", "days", "score"]], value="score", width=SCORE_WINDOW_DAYS, max_bin=max_score_bin
-        )
-        if summary.empty:
-            continue
-        score_parts.append(summary.assign(instrument=instrument))
-        patients[instrument] = int(rows["patient"].nunique())
-        measured = tuple(sorted(str(d) for d in rows["disease"].dropna().unique()))
-        diseases[instrument] = measured
-        enough = patients[instrument] >= MIN_PLOT_PATIENTS and (summary["bin"] >= 0).sum() >= 2
-        if set(measured) - covered and enough:
-            plotted.append(instrument)
-            covered |= set(measured)
-            score_data[instrument] = rows[["patient", "days", "score"]]
-    labs = measurements.labs
-    labs = labs[(labs["days"] <= (IMMUNE_MONTHS + 0.5) * DAYS_PER_MONTH).to_numpy()]
-    immune_parts: list[pd.DataFrame] = []
-    for analyte in [*IMMUNE_ORDER, *sorted(set(measurements.analytes()) - set(IMMUNE_ORDER))]:
-        rows = labs[(labs["analyte"] == analyte).to_numpy()]
-        if rows.empty:
-            continue
-        summary = _summary(
-            rows[["patient", "days", "value"]], value="value", width=DAYS_PER_MONTH, max_bin=IMMUNE_MONTHS
-        )
-        if summary.empty:
-            continue
-        unit = str(rows["unit"].iloc[0]) if len(rows) else UNITS.get(analyte, "")
-        immune_parts.append(summary.assign(analyte=analyte, unit=unit))
-        patients[analyte] = int(rows["patient"].nunique())
-    score_columns = ["instrument", "bin", "days", "n", "median", "q1", "q3"]
-    immune_columns = ["analyte", "unit", "bin", "days", "n", "median", "q1", "q3"]
-    return ActivitySummaries(
-        scores=pd.concat(score_parts, ignore_index=True)[score_columns]
-        if score_parts
-        else pd.DataFrame(columns=score_columns),
-        immune=pd.concat(immune_parts, ignore_index=True)[immune_columns]
-        if immune_parts
-        else pd.DataFrame(columns=immune_columns),
-        patients=patients,
-        plotted=tuple(plotted),
-        score_data=score_data,
-        immune_data=labs[["patient", "days", "analyte", "value"]],
-        diseases=diseases,
-    )
 
 
 def instrument_label(code: str) -> str:
@@ -258,7 +129,7 @@ def activity_figures(summaries: ActivitySummaries, *, who: str) -> list[FigureBl
         figures.append(
             figure_block(
                 plot_immune_reconstitution(
-                    summaries.immune_data,
+                    None,
                     analytes,
                     title="Immune reconstitution",
                     subtitle=who,

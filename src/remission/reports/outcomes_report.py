@@ -1,51 +1,28 @@
 """The standard outcomes report: what it holds, in which order.
 
-:func:`compute_outcomes` runs the analysis (``remission.analysis``: Table 1, the standard outcome
-analysis, centre benchmarking with at least three centres) and fits the curves to draw; given the
-patients' :class:`~remission.analysis.longitudinal.Measurements` it also summarises disease activity and
-immune reconstitution (:mod:`.activity`). :func:`build_document` lays the results out as a
-:class:`~.document.Document` for the HTML and PDF renderers. Every estimate printed comes from
-:mod:`remission.analysis` (which calls :mod:`remission.survival`); this module only formats.
+:func:`build_document` lays out the analysis's results (:class:`remission.analysis.results.OutcomesResults`,
+computed by :func:`remission.analysis.results.compute_outcomes`: Table 1, the standard outcome analysis,
+the curves, centre benchmarking, landmark, multi-state and comparison analyses, disease-activity
+summaries) as a :class:`~.document.Document` for the HTML and PDF renderers. Every estimate printed comes
+from :mod:`remission.analysis` (which calls :mod:`remission.survival`); this module only formats.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import pandas as pd
 
-from remission.analysis import AnalysisSet
-from remission.analysis.benchmarking import CASE_MIX, MIN_CENTRES, Benchmarking, centre_benchmarks
-from remission.analysis.cell_therapy import SMALL_NUMBERS, ProductCohort
+from remission.analysis.activity import MIN_PATIENTS, ActivitySummaries
+from remission.analysis.benchmarking import CASE_MIX, MIN_CENTRES, Benchmarking
+from remission.analysis.cell_therapy import SMALL_NUMBERS
 from remission.analysis.cohorts import DEFAULT_COHORT_SETTINGS, CohortSettings
-from remission.analysis.comparison import Comparison, ComparisonProtocol, compare
-from remission.analysis.groups import MAX_GROUPS, MIN_GROUP_SIZE, Groups, compared_groups, rule_text
-from remission.analysis.landmark import LandmarkAnalysis, landmark_analysis, landmark_days_label
-from remission.analysis.longitudinal import Measurements
-from remission.analysis.multistate import (
-    StateOccupation,
-    TransitionModels,
-    state_occupation,
-    transition_models,
-)
-from remission.analysis.outcomes import (
-    COVARIATES,
-    TIMEPOINTS,
-    OutcomeAnalysis,
-    model_frame,
-    standard_outcomes,
-)
-from remission.analysis.table1 import CATEGORICAL, table1
-from remission.reports.activity import (
-    MIN_PATIENTS,
-    ActivitySummaries,
-    activity_figures,
-    immune_table,
-    scores_table,
-    summarise_measurements,
-)
+from remission.analysis.groups import MAX_GROUPS, MIN_GROUP_SIZE, Groups, rule_text
+from remission.analysis.landmark import landmark_days_label
+from remission.analysis.outcomes import COVARIATES, TIMEPOINTS
+from remission.analysis.results import OutcomesResults
+from remission.reports.activity import activity_figures, immune_table, scores_table
 from remission.reports.cell_therapy import cell_therapy_section
 from remission.reports.comparison_section import comparison_methods, comparison_section, protocol_words
 from remission.reports.completeness_section import completeness_section
@@ -65,7 +42,7 @@ from remission.reports.methods import (
 )
 from remission.reports.multistate_section import multistate_section
 from remission.reports.proportional_hazards import ph_blocks
-from remission.reports.report_figures import CurveFits, fit_curves, report_figures
+from remission.reports.report_figures import report_figures
 from remission.reports.tables import (
     benchmarking_table,
     centres_table,
@@ -77,7 +54,6 @@ from remission.reports.tables import (
     table1_table,
     tests_table,
 )
-from remission.survival import SurvivalInputError
 
 DEFAULT_TITLE = "Outcomes after autologous HSCT in autoimmune disease"
 EVERY_CENTRE = "every centre"
@@ -91,103 +67,8 @@ GROUPS_LEFT_OUT = (
     "These patients are in every overall analysis."
 )
 GROUPS_MISSING = "{missing:,} patients with the {by} not recorded are in the overall analyses only."
-# The comparisons the report runs when the cohort holds both strategies (at least 10 patients each); the
-# rest are a `remission compare` away.
-REPORT_COMPARISONS: tuple[ComparisonProtocol, ...] = (
-    ComparisonProtocol(by="regimen", treatment="cy200_ratg", comparator="beam_atg", disease="ms"),
-)
-TRANSITION_COVARIATES = ("age", "sex")  # the transition-specific models' covariates
 MAX_NOTES = 12  # analysis notes printed (all are in notes.txt)
 ACTIVITY_TITLE = "Disease activity and immune reconstitution"
-
-
-@dataclass(frozen=True)
-class OutcomesResults:
-    """Everything the report shows, computed: the analysis set and the analyses on it."""
-
-    analysis_set: AnalysisSet
-    outcomes: OutcomeAnalysis
-    table1: pd.DataFrame
-    table1_by: str | None
-    fits: CurveFits
-    references: dict[str, object]
-    by: str | None
-    groups: Groups | None = None  # the groups of ``by`` compared, drawn and tabulated (analysis.groups)
-    activity: ActivitySummaries | None = None  # None: no measurements were given
-    benchmarks: Benchmarking | None = None  # None: fewer than MIN_CENTRES centres
-    cell_therapy: tuple[ProductCohort, ...] = ()  # other cell therapies, each analysed on its own
-    landmark: LandmarkAnalysis | None = None  # survival by response at landmarks (analysis.landmark)
-    multistate: StateOccupation | None = None  # the multi-state view (analysis.multistate)
-    transitions: TransitionModels | None = None  # its transition-specific Cox models (age, sex)
-    comparisons: tuple[Comparison, ...] = ()  # REPORT_COMPARISONS the cohort can answer
-
-    @property
-    def frame(self) -> pd.DataFrame:
-        return self.analysis_set.frame
-
-
-def model_references(frame: pd.DataFrame, covariates: Sequence[str] = COVARIATES) -> dict[str, object]:
-    """The reference level of each factor in the models (the first level, as the design coding takes it)."""
-    x = model_frame(frame, covariates)
-    references: dict[str, object] = {}
-    for column in x.columns:
-        series = x[column]
-        if isinstance(series.dtype, pd.CategoricalDtype):
-            present = [c for c in series.cat.categories if (series == c).any()]
-            if present:
-                references[column] = present[0]
-        elif series.dtype == object:
-            references[column] = sorted(series.dropna().unique())[0]
-    return references
-
-
-def compute_outcomes(
-    analysis_set: AnalysisSet,
-    *,
-    by: str | None = "disease",
-    measurements: Measurements | None = None,
-    cell_therapy: Sequence[ProductCohort] = (),
-) -> OutcomesResults:
-    """Table 1, the standard outcome analysis (overall and per disease, groups of ``by`` compared), the
-    curves to draw, centre benchmarking (with at least three centres) and, when ``measurements`` are
-    given (:func:`remission.analysis.longitudinal.load_measurements`), the summaries of disease activity
-    and immune reconstitution."""
-    frame = analysis_set.frame
-    groups = compared_groups(frame, by) if by is not None else None
-    table1_by = by if groups is not None and len(groups.shown) >= 2 else None
-    categorical = [c for c in CATEGORICAL if c != table1_by]
-    return OutcomesResults(
-        analysis_set=analysis_set,
-        outcomes=standard_outcomes(frame, by=by, cutoff=analysis_set.cutoff),
-        table1=table1(groups.masked(frame) if table1_by else frame, by=table1_by, categorical=categorical),
-        table1_by=table1_by,
-        groups=groups,
-        fits=fit_curves(frame, by=by),
-        references=model_references(frame),
-        by=by,
-        activity=summarise_measurements(measurements) if measurements is not None else None,
-        benchmarks=centre_benchmarks(frame),
-        cell_therapy=tuple(cell_therapy),
-        landmark=landmark_analysis(frame),
-        multistate=state_occupation(frame) if len(frame) else None,
-        transitions=transition_models(frame, model_frame(frame, TRANSITION_COVARIATES))
-        if len(frame)
-        else None,
-        comparisons=_comparisons(frame),
-    )
-
-
-def _comparisons(frame: pd.DataFrame) -> tuple[Comparison, ...]:
-    """Each of :data:`REPORT_COMPARISONS` that the cohort can answer (both strategies present with enough
-    patients, a propensity model that can be fitted); the others are left out silently: the report is
-    about this cohort, and a comparison it cannot make is not a finding."""
-    done = []
-    for protocol in REPORT_COMPARISONS:
-        try:
-            done.append(compare(frame, protocol))
-        except (KeyError, ValueError, SurvivalInputError):
-            continue
-    return tuple(done)
 
 
 def groups_note(groups: Groups) -> str:
@@ -220,15 +101,12 @@ def build_document(
     generated: dt.date | None = None,
     selection: str = "each patient's first autologous HSCT",
     cohort_settings: CohortSettings = DEFAULT_COHORT_SETTINGS,
-    activity: Section | None = None,
     scope: str = EVERY_CENTRE,
 ) -> Document:
     """The report: cohort and Table 1, curves, estimates, disease activity and immune reconstitution
     (when measurements were given), comparisons, models, follow-up, centre benchmarking (with at least
     three centres), data quality, methods. ``filters`` are the cohort's criteria in words (("Disease",
-    "Systemic sclerosis"), …). ``activity``: the disease-activity section when it was built elsewhere
-    (:func:`activity_section`, in another process: :mod:`.activity_alongside`); by default it is built
-    here from ``results.activity``. ``scope``: whose patients the registry count is of (the reader's
+    "Systemic sclerosis"), …). ``scope``: whose patients the registry count is of (the reader's
     centres, :func:`scope_words`)."""
     frame = results.frame
     outcomes = results.outcomes
@@ -298,8 +176,7 @@ def build_document(
     if course is not None:
         sections.append(course)
     sections.append(Section("Estimates", (estimates_table(outcomes.estimates, by=results.by),), "estimates"))
-    if activity is None and results.activity is not None:
-        activity = activity_section(results.activity, who)
+    activity = activity_section(results.activity, who) if results.activity is not None else None
     if activity is not None:
         sections.append(activity)
     landmark = landmark_section(results.landmark)

@@ -1,20 +1,15 @@
-"""The outcomes report's figures: curves fitted on the analysis data set, and their plots.
-
-:func:`fit_curves` runs the statistics engine on the analysis data set's endpoint columns (``os_days``/
-``os_event``, ``pfs_days``/``pfs_event``, ``cr_days``/``cr_cause`` of :func:`remission.analysis.load_cohort`)
-— the same columns and the same estimators as :mod:`remission.analysis.outcomes`, so the curves pass through
-the estimates in the report's tables. :func:`report_figures` draws them.
-"""
+"""The outcomes report's figures: :func:`report_figures` draws the curves the analysis fitted
+(:func:`remission.analysis.curves.fit_curves`) and the forest plots of its models."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
-import numpy as np
 import pandas as pd
 
-from remission.analysis.groups import MAX_GROUPS, MIN_GROUP_SIZE, compared_groups
+from remission.analysis.curves import NRM, RELAPSE, CurveFits
+from remission.analysis.groups import MAX_GROUPS, MIN_GROUP_SIZE
 from remission.reports.curves import plot_cumulative_incidence, plot_stacked_incidence, plot_survival
 from remission.reports.document import FigureBlock
 from remission.reports.forest import ForestRow, forest_rows_from_table, plot_forest
@@ -28,55 +23,10 @@ from remission.reports.labels import (
     variable_label,
 )
 from remission.reports.tables import model_title
-from remission.survival import AalenJohansenResult, KaplanMeierResult, aalen_johansen, kaplan_meier
 
-RELAPSE, NRM = 1, 2  # cr_cause codes of remission.analysis.endpoints
 # curves are drawn up to the last time with this many patients still at risk: 10, or 5% of the cohort
 MIN_AT_RISK = 10
 MIN_AT_RISK_SHARE = 0.05
-
-
-@dataclass(frozen=True)
-class CurveFits:
-    """Every curve the report draws, fitted once."""
-
-    n: int
-    os: KaplanMeierResult
-    pfs: KaplanMeierResult
-    competing: AalenJohansenResult | None  # None when no patient has a relapse or NRM event
-    os_by: Mapping[str, KaplanMeierResult]
-    pfs_by: Mapping[str, KaplanMeierResult]
-    by: str | None
-
-
-def _km(frame: pd.DataFrame, time: str, event: str) -> KaplanMeierResult:
-    return kaplan_meier(frame[time].to_numpy(dtype=np.float64), frame[event].to_numpy(dtype=np.int64))
-
-
-def fit_curves(frame: pd.DataFrame, *, by: str | None = "disease") -> CurveFits:
-    """OS and PFS (Kaplan-Meier), relapse/NRM (Aalen-Johansen), and OS/PFS by the groups of ``by`` that
-    :func:`remission.analysis.groups.compared_groups` shows (the groups the tests and tables use)."""
-    causes = frame["cr_cause"].to_numpy(dtype=np.int64)
-    competing = (
-        aalen_johansen(frame["cr_days"].to_numpy(dtype=np.float64), causes) if (causes > 0).any() else None
-    )
-    os_by: dict[str, KaplanMeierResult] = {}
-    pfs_by: dict[str, KaplanMeierResult] = {}
-    if by is not None:
-        for group in compared_groups(frame, by).labels:
-            rows = frame[frame[by].astype(str) == group]
-            label = short_level_label(by, group)
-            os_by[label] = _km(rows, "os_days", "os_event")
-            pfs_by[label] = _km(rows, "pfs_days", "pfs_event")
-    return CurveFits(
-        n=len(frame),
-        os=_km(frame, "os_days", "os_event"),
-        pfs=_km(frame, "pfs_days", "pfs_event"),
-        competing=competing,
-        os_by=os_by,
-        pfs_by=pfs_by,
-        by=by,
-    )
 
 
 def curve_horizon(fits: CurveFits) -> float:
@@ -140,10 +90,12 @@ def report_figures(
         "Kaplan-Meier curve of progression-free survival with the numbers at risk",
     )
     by_word = (fits.by or "group").replace("_", " ")
-    if len(fits.os_by) >= 2:
+    os_by = {short_level_label(fits.by or "", group): km for group, km in fits.os_by.items()}
+    pfs_by = {short_level_label(fits.by or "", group): km for group, km in fits.pfs_by.items()}
+    if len(os_by) >= 2:
         figures["os-by"] = figure_block(
             plot_survival(
-                fits.os_by, title=f"Overall survival by {by_word}", subtitle=who, horizon_days=horizon_days
+                os_by, title=f"Overall survival by {by_word}", subtitle=who, horizon_days=horizon_days
             ),
             "os-by",
             f"Overall survival by {by_word} (groups of at least {MIN_GROUP_SIZE} patients, at most the "
@@ -152,7 +104,7 @@ def report_figures(
         )
         figures["pfs-by"] = figure_block(
             plot_survival(
-                fits.pfs_by,
+                pfs_by,
                 title=f"Progression-free survival by {by_word}",
                 subtitle=who,
                 ylabel="Progression-free survival",

@@ -18,6 +18,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator
 
+from remission.analysis.activity import binned_summary
 from remission.reports import style
 from remission.reports.timescale import DAYS_PER_MONTH, MONTHS, TimeScale, time_scale
 
@@ -26,6 +27,7 @@ GID_MEDIAN = "median"
 GID_IQR = "iqr"
 MISSING_COLUMNS = "{what} needs the columns {needed}; got {got}"
 NOTHING_TO_PLOT = "no {what} to plot"
+NO_DATA = "plot_immune_reconstitution needs the laboratory values (frame) or their summaries"
 BEFORE_LABEL = "Before"
 PANEL_MONTHS = replace(MONTHS, tick_step=6.0)  # a small panel has room for a tick every 6 months
 
@@ -33,37 +35,6 @@ PANEL_MONTHS = replace(MONTHS, tick_step=6.0)  # a small panel has room for a ti
 def _check_columns(frame: pd.DataFrame, needed: tuple[str, ...], what: str) -> None:
     if not set(needed) <= set(frame.columns):
         raise ValueError(MISSING_COLUMNS.format(what=what, needed=list(needed), got=list(frame.columns)))
-
-
-def binned_summary(
-    frame: pd.DataFrame, *, value: str, width_days: float, min_patients: int = 5, max_bin: int | None = None
-) -> pd.DataFrame:
-    """Median and quartiles of ``value`` per time bin, one value per patient and bin.
-
-    ``frame`` has the columns ``patient``, ``days`` (since infusion) and ``value``. Returns one row per
-    bin with at least ``min_patients`` patients: ``bin`` (grid index; -1 = every day before the infusion),
-    ``days`` (the grid point), ``n``, ``median``, ``q1``, ``q3``.
-    """
-    _check_columns(frame, ("patient", "days", value), "binned_summary")
-    data = frame[["patient", "days", value]].dropna()
-    days = data["days"].to_numpy(dtype=np.float64)
-    grid = np.where(days < 0, -1, np.rint(days / width_days)).astype(np.int64)
-    data = data.assign(bin=grid)
-    if max_bin is not None:
-        data = data[data["bin"] <= max_bin]
-    per_patient = data.groupby(["bin", "patient"], sort=True, observed=True)[value].median()
-    grouped = per_patient.groupby(level="bin")
-    summary = pd.DataFrame(
-        {
-            "n": grouped.size(),
-            "median": grouped.median(),
-            "q1": grouped.quantile(0.25),
-            "q3": grouped.quantile(0.75),
-        }
-    ).reset_index()
-    summary = summary[summary["n"] >= min_patients].reset_index(drop=True)
-    summary.insert(1, "days", summary["bin"] * width_days)
-    return summary
 
 
 def _sample_patients(patients: np.ndarray, max_patients: int, seed: int) -> np.ndarray:
@@ -184,7 +155,7 @@ def plot_score_trajectories(
 
 
 def plot_immune_reconstitution(
-    frame: pd.DataFrame,
+    frame: pd.DataFrame | None,
     analytes: Mapping[str, str],
     *,
     title: str,
@@ -200,10 +171,12 @@ def plot_immune_reconstitution(
     unit per analyte). ``analytes`` maps analyte codes to panel titles with the unit
     (``{"cd4": "CD4+ T cells (cells/µL)"}``) and sets the order; analytes with no summarised month
     are left out. ``summaries``: each analyte's monthly :func:`binned_summary` when the caller has
-    them already (computed otherwise).
+    them already (then ``frame`` may be None; otherwise they are computed from it).
     """
-    _check_columns(frame, ("patient", "days", "analyte", "value"), "plot_immune_reconstitution")
     if summaries is None:
+        if frame is None:
+            raise ValueError(NO_DATA)
+        _check_columns(frame, ("patient", "days", "analyte", "value"), "plot_immune_reconstitution")
         summaries = {
             code: binned_summary(
                 frame[(frame["analyte"] == code).to_numpy()],

@@ -1,17 +1,16 @@
 """The outcomes page and the report download, over the analysis and report layers.
 
 The page is the outcomes report itself (``remission.reports``: Table 1, estimates, tests, models and the
-curves) for the cohort chosen in the filter form, rendered inside the web layout. Reading the registry
-and fitting the models takes seconds on a large registry, so a computed page is kept in the cache for
-``CACHE_SECONDS`` per (what the user may read, filters, day); *Recompute* bypasses it. A statistician
-reads every centre (pseudonymised: registry IDs only); a centre user reads their own centre.
+curves) for the cohort chosen in the filter form, rendered inside the web layout. The results come from
+the analysis layer's one cached road (:func:`remission.analysis.results.cohort_results`, kept per (what
+the user may read, request, day)); the page laid out from them is kept beside them under the same key,
+and a download (HTML, PDF, tables) renders the same results instead of computing them again. *Recompute*
+bypasses both. A statistician reads every centre (pseudonymised: registry IDs only); a centre user reads
+their own centre.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-import json
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,11 +20,10 @@ from django import forms
 from django.core.cache import cache
 
 from remission.registry import selectors
-from remission.registry.access import scope_for
 from remission.registry.codes import Intensity, ProductType, Sex
 from remission.web.forms import in_registry_years
 
-CACHE_SECONDS = 15 * 60
+PAGE_PREFIX = "page:"  # the laid-out page, kept under its results' key
 GROUPINGS = [("disease", "Disease"), ("era", "Era"), ("intensity", "Regimen intensity"), ("", "No grouping")]
 EMPTY = "No patient you can see matches this cohort."
 
@@ -73,13 +71,6 @@ def _cohort(data: dict[str, Any]) -> tuple[Any, tuple[tuple[str, str], ...]]:
     values["infusion_to"] = data.get("infusion_to")
     filters = tuple((k, str(v)) for k, v in values.items() if v)
     return Cohort(**values), filters
-
-
-def _key(user: Any, data: dict[str, Any]) -> str:
-    scope = scope_for(user)
-    readable = "all" if scope.readable is None else sorted(scope.readable)
-    raw = json.dumps([readable, {k: str(v) for k, v in sorted(data.items())}, dt.date.today().isoformat()])
-    return "remission:outcomes:" + hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True)
@@ -158,48 +149,37 @@ def _flow_words(flow: Any) -> str:
     )
 
 
+def _results(user: Any, data: dict[str, Any], *, refresh: bool = False) -> tuple[Any, Any]:
+    """The report request of the form's ``data`` and the analysis's results for it (cached)."""
+    from remission.analysis.results import cohort_results
+
+    request = _request(user, data)
+    return request, cohort_results(request.results_request(), user=user, refresh=refresh)
+
+
 def outcomes_page(*, user: Any, data: dict[str, Any], refresh: bool = False) -> OutcomesPage:
     """The outcomes report of the chosen cohort, as page sections (cached; see the module docstring)."""
-    key = _key(user, data)
+    from remission.analysis.results import CACHE_SECONDS, results_key
+
+    key = PAGE_PREFIX + results_key(user, _request(user, data).results_request())
     if not refresh:
         cached = cache.get(key)
         if cached is not None:
             return cached
-    from remission.analysis.loader import load_courses
-    from remission.analysis.longitudinal import load_measurements
-    from remission.reports.outcomes_report import build_document, compute_outcomes
-    from remission.reports.pipeline import (
-        analysis_set_from,
-        cell_therapies_from,
-        report_cut_off,
-        scope_words,
-    )
+    from remission.reports.outcomes_report import build_document
+    from remission.reports.pipeline import scope_words
 
-    request = _request(user, data)
-    cutoff = report_cut_off(request)
-    extract = load_courses(user=user, cutoff=cutoff.date)
-    analysis_set = analysis_set_from(extract, request, cutoff)
-    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    if analysis_set.frame.empty:
-        page = OutcomesPage("Outcomes", "", [], 0, now, EMPTY, _flow_words(analysis_set.flow))
+    request, results = _results(user, data, refresh=refresh)
+    computed = results.computed_at.strftime("%Y-%m-%d %H:%M UTC")
+    flow = _flow_words(results.analysis_set.flow)
+    if results.outcomes is None:
+        page = OutcomesPage("Outcomes", "", [], 0, computed, EMPTY, flow)
     else:
-        measurements = load_measurements(analysis_set, user=user)
-        results = compute_outcomes(
-            analysis_set,
-            by=request.by,
-            measurements=measurements,
-            cell_therapy=cell_therapies_from(extract, cutoff),
-        )
         document = build_document(
-            results, filters=request.filters, title=request.title, scope=scope_words(user)
+            results.outcomes, filters=request.filters, title=request.title, scope=scope_words(user)
         )
         page = OutcomesPage(
-            document.title,
-            document.subtitle,
-            _sections(document),
-            len(analysis_set.frame),
-            now,
-            flow=_flow_words(analysis_set.flow),
+            document.title, document.subtitle, _sections(document), results.n_patients, computed, flow=flow
         )
     cache.set(key, page, CACHE_SECONDS)
     return page
@@ -207,13 +187,15 @@ def outcomes_page(*, user: Any, data: dict[str, Any], refresh: bool = False) -> 
 
 def report_file(*, user: Any, data: dict[str, Any], fmt: str) -> tuple[bytes, str, int] | None:
     """The HTML or PDF report of the chosen cohort, or (``zip``) the report's tables as CSV files in the
-    zip the HTML report links to; with the number of patients (None when the cohort is empty)."""
+    zip the HTML report links to; with the number of patients (None when the cohort is empty). The
+    results are the page's (:func:`_results`: computed once, shared)."""
     from remission.reports.pipeline import EmptyCohortError, produce_report
 
+    request, results = _results(user, data)
     with tempfile.TemporaryDirectory(prefix="remission-report-") as folder:
         path = Path(folder) / f"remission-outcomes.{'html' if fmt == 'zip' else fmt}"
         try:
-            run = produce_report(_request(user, data), path)
+            run = produce_report(request, path, results=results)
         except EmptyCohortError:
             return None
         produced = run.tables if fmt == "zip" else path

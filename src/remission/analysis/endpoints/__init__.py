@@ -2,7 +2,8 @@
 
 - :mod:`.records` — the plain per-patient records derivation reads;
 - :mod:`.settings` — which infusion is analysed and the conventions that are settings;
-- :mod:`.derive` — the derivation and its stated rules (module docstring), findings;
+- :mod:`.derive` — the derivation and its stated rules (module docstring), findings (the registry's
+  :class:`~remission.registry.findings.Finding`);
 - :mod:`.responses` — disease-specific response from the clinical layer.
 """
 
@@ -14,7 +15,6 @@ from remission.analysis.endpoints.derive import (
     RULE_NO_INFUSION,
     RULE_OTHER_PRODUCT,
     EndpointSet,
-    Finding,
     InfusionEndpoints,
     LeftOut,
     age_at,
@@ -39,6 +39,7 @@ from remission.analysis.endpoints.settings import (
     EndpointSettings,
     InfusionSelection,
 )
+from remission.registry.findings import Finding
 
 __all__ = [
     "COLUMNS",

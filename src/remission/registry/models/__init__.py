@@ -7,6 +7,7 @@ from remission.registry.models.followup import AdverseEvent, FollowUp, LabResult
 from remission.registry.models.patients import HospitalIdentifier, Patient
 from remission.registry.models.prediction import PredictionModelSet
 from remission.registry.models.quality import Query, QueryDigest, QueryEvent, TimePoint
+from remission.registry.models.tokens import ApiToken, TokenScope
 from remission.registry.models.treatment import (
     CellProduct,
     Conditioning,
@@ -37,6 +38,7 @@ PATIENT_RECORD_MODELS = (
 __all__ = [
     "PATIENT_RECORD_MODELS",
     "AdverseEvent",
+    "ApiToken",
     "Assessment",
     "AuditAnchor",
     "AuditChainHead",
@@ -61,5 +63,6 @@ __all__ = [
     "QueryDigest",
     "QueryEvent",
     "TimePoint",
+    "TokenScope",
     "WorkUp",
 ]

@@ -2,8 +2,9 @@
 
 :func:`read_tables` reads each table the rules need once, as columns (``registry.columns.read_columns``:
 ``COPY`` on PostgreSQL, ``values_list`` elsewhere) — eight queries whatever the number of patients;
-:func:`evaluate` runs every rule's vectorised check over them and returns immutable :class:`Finding`
-rows, each with the time point its day falls in when time points exist (one more query).
+:func:`evaluate` runs every rule's vectorised check over them and returns immutable findings
+(:class:`~remission.registry.findings.Finding`, the registry's one kind), each with the time point its day
+falls in when time points exist (one more query).
 
 This module reads; it writes nothing. ``services.quality_run`` turns findings into queries.
 """
@@ -18,8 +19,9 @@ from types import MappingProxyType
 import pandas as pd
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
-from remission.registry.codes import Analyte, ConsentStatus, OutcomeType, Severity
+from remission.registry.codes import Analyte, ConsentStatus, OutcomeType
 from remission.registry.columns import Kind, read_columns
+from remission.registry.findings import Finding
 from remission.registry.models import (
     Assessment,
     Diagnosis,
@@ -35,27 +37,6 @@ from remission.registry.quality.rules import Hit, Rule, Tables, settings_rules
 
 Progress = Callable[[str], None]
 NAME_PATIENTS_BELOW = 2000  # time points of fewer patients are read by naming them, more by the scope
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One broken rule on one field of one record: what its query says and where it goes."""
-
-    rule: str
-    severity: Severity
-    patient_id: int
-    centre_id: int
-    entity: str
-    record_id: int
-    field: str
-    message: str
-    day: dt.date | None = None
-    time_point_id: int | None = None
-
-    @property
-    def key(self) -> tuple[str, str, int, str]:
-        """What identifies its query: (rule, entity, record id, field)."""
-        return (self.rule, self.entity, self.record_id, self.field)
 
 
 @dataclass(frozen=True)

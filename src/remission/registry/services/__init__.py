@@ -31,6 +31,7 @@ from remission.registry.services.patients import (
     patient_update,
 )
 from remission.registry.services.records import record_delete, record_update
+from remission.registry.services.tokens import token_create, token_revoke
 from remission.registry.services.treatment import (
     cell_product_record,
     conditioning_record,
@@ -62,6 +63,8 @@ __all__ = [
     "prior_therapy_record",
     "record_delete",
     "record_update",
+    "token_create",
+    "token_revoke",
     "user_create",
     "workup_record",
 ]

@@ -35,9 +35,10 @@ from django.utils import timezone
 from remission.registry.access import SYSTEM, scope_for
 from remission.registry.codes import AuditAction, QueryEventKind, QueryStatus
 from remission.registry.errors import NotFound, PermissionDenied
+from remission.registry.findings import Finding
 from remission.registry.models import AuditRecord, Patient, Query, QueryEvent
 from remission.registry.quality import timepoints
-from remission.registry.quality.evaluate import Finding, evaluate, with_time_points
+from remission.registry.quality.evaluate import evaluate, with_time_points
 from remission.registry.quality.rules import settings_rules
 from remission.registry.quality.timepoints import RefreshCounts
 from remission.registry.services.audit import audit_write, audit_write_many

@@ -14,9 +14,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from remission.api import tokens
-from remission.api.models import TokenScope
 from remission.registry.errors import ValidationFailed
+from remission.registry.models import TokenScope
+from remission.registry.selectors.tokens import token_list
+from remission.registry.services import tokens
 from remission.web.forms import attach_problems
 from remission.web.views.common import registry_errors
 
@@ -53,7 +54,7 @@ def token_page(request: HttpRequest) -> HttpResponse:
         else:
             created = {"token": token, "raw": raw}
             form = TokenForm()
-    rows = tokens.token_list(user=request.user)
+    rows = token_list(user=request.user)
     return render(request, "web/tokens.html", {"form": form, "tokens": rows, "created": created})
 
 

@@ -1,8 +1,10 @@
-"""Creating, listing, revoking and checking API tokens (the API app's services and selectors).
+"""Creating, revoking and checking API tokens (the registry's services; the API, the web page *API
+tokens* and ``remission token`` call them; reading a user's tokens is ``selectors/tokens.py``).
 
 A token is ``rms_`` followed by 43 random URL-safe characters (256 bits); the database keeps its SHA-256
 digest (a fast hash is enough for a random secret of this length) and its first characters to show.
-Creating and revoking are writes: each leaves an audit row (entity ``api.apitoken``, no centre).
+Creating and revoking are writes: each leaves an audit row (entity ``api.apitoken``, the name the audit
+trail has used since tokens began in the API app; no centre).
 
 A token expires (``REMISSION_API_TOKEN_DAYS`` after it is made, or sooner if its maker says so, at most
 ``REMISSION_API_TOKEN_MAX_DAYS``) and has a scope, ``read`` or ``read-write``. Tokens are made by a user
@@ -20,14 +22,14 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 
-from remission.api.models import ApiToken, TokenScope
 from remission.registry.codes import AuditAction
 from remission.registry.errors import NotFound, PermissionDenied, Problem, ValidationFailed
+from remission.registry.models.tokens import ApiToken, TokenScope
 from remission.registry.services.audit import audit_write
 
+TOKEN_ENTITY = "api.apitoken"  # the audit rows' entity, as before the model moved to the registry
 TOKEN_PREFIX = "rms_"
 PREFIX_SHOWN = 10
 LAST_USED_RESOLUTION = dt.timedelta(minutes=5)  # write last_used_at at most this often
@@ -98,6 +100,7 @@ def token_create(
             actor=actor,
             action=AuditAction.CREATE,
             record=token,
+            entity=TOKEN_ENTITY,
             centre_id=None,
             patient_id=None,
             before=None,
@@ -110,11 +113,6 @@ def token_create(
             },
         )
     return token, raw
-
-
-def token_list(*, user: Any) -> QuerySet[ApiToken]:
-    """The user's own tokens, newest first (never another user's)."""
-    return ApiToken.objects.filter(user_id=getattr(user, "pk", None)).order_by("-created_at", "-id")
 
 
 def token_revoke(*, actor: Any, pk: int) -> ApiToken:
@@ -158,6 +156,7 @@ def _revoke(actor: Any, token: ApiToken, now: dt.datetime, *, reason: str) -> No
         actor=actor,
         action=AuditAction.UPDATE,
         record=token,
+        entity=TOKEN_ENTITY,
         centre_id=None,
         patient_id=None,
         before={"revoked_at": None},

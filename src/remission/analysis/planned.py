@@ -1,5 +1,6 @@
 """A generated patient as the analysis layer reads a stored one: :func:`course_of` gives a
-:class:`~remission.analysis.endpoints.PatientCourse`.
+:class:`~remission.analysis.endpoints.PatientCourse` for a synthetic
+:class:`~remission.synth.plan.PatientPlan`.
 
 The analysis layer (:mod:`remission.analysis.loader`) reads stored records into plain courses and
 derives endpoints from them (:func:`remission.analysis.endpoints.derive_endpoints`). To analyse tens of
@@ -8,6 +9,10 @@ same facts from the records a :class:`~remission.synth.plan.PatientPlan` would w
 them from the tables: primary diagnosis, infusions with product, conditioning and engraftment, outcome
 events, follow-ups, response scores, the latest other contacts, secondary autoimmune onsets. The tests
 check that a written and reloaded registry gives the same endpoints as its courses built here.
+
+It lives in the analysis layer, beside the loader whose reading it repeats (the response instruments, the
+items kept, the effective intensity), and reads the synthetic registry's plans from the floor below; the
+synthetic registry itself never imports the analysis layer.
 """
 
 from __future__ import annotations
