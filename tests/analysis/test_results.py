@@ -47,7 +47,7 @@ class CountingCompute:
         with self.guard:
             self.started += 1
 
-    def __call__(self, request: ResultsRequest, *, user: Any) -> Stand:
+    def __call__(self, request: ResultsRequest, *, user: Any, on_stage: Any = None) -> Stand:
         while self.started < self.wait_for:
             time.sleep(0.001)
         time.sleep(0.05)  # let the other callers reach the lock while this one computes

@@ -2,10 +2,12 @@
 
 This is the one road from the registry to results (``docs/reports.md``):
 
-1. **query** — the registry read in the user's scope up to the cut-off
-   (:func:`remission.analysis.loader.load_courses`);
-2. **derivation** — endpoints, cohort columns and the cohort filter
-   (:func:`remission.analysis.dataset.derive_analysis_set`), and the other cell therapies
+1. **query** — the registry read as columns in the user's scope up to the cut-off
+   (:func:`remission.analysis.columns.read_registry_columns`, through ``COPY`` on PostgreSQL);
+2. **derivation** — endpoints as array operations, cohort columns and the cohort filter
+   (:func:`remission.analysis.dataset.derive_analysis_set_from_columns`; the per-patient derivation,
+   :func:`remission.analysis.endpoints.derive_endpoints`, is its test oracle), and the other cell
+   therapies from their recipients' courses
    (:func:`remission.analysis.cell_therapy.other_cell_therapies`); then the cohort's scores and laboratory
    values are read (:func:`remission.analysis.longitudinal.load_measurements`, which needs the cohort;
    counted as query time);
@@ -33,15 +35,16 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from remission.analysis.activity import ActivitySummaries, summarise_measurements
 from remission.analysis.benchmarking import Benchmarking, centre_benchmarks
-from remission.analysis.cell_therapy import ProductCohort, other_cell_therapies
+from remission.analysis.cell_therapy import OTHER_PRODUCTS, ProductCohort, other_cell_therapies
 from remission.analysis.cohorts import Cohort
 from remission.analysis.comparison import Comparison, ComparisonProtocol, compare
 from remission.analysis.curves import CurveFits, fit_curves
-from remission.analysis.dataset import AnalysisSet, derive_analysis_set
+from remission.analysis.dataset import AnalysisSet, derive_analysis_set_from_columns
 from remission.analysis.flow import DataCutoff, data_cut_off
 from remission.analysis.groups import Groups, compared_groups
 from remission.analysis.landmark import LandmarkAnalysis, landmark_analysis
@@ -220,16 +223,16 @@ def compute_results(
     """Read, derive and analyse ``request`` for ``user`` (the three stages of the module docstring;
     ``on_stage(name)`` is called as each finishes). ``extracted``: the date of data extraction, the
     default cut-off (today). Django must be set up. Not cached: see :func:`cohort_results`."""
-    from remission.analysis.loader import load_courses
+    from remission.analysis.columns import read_registry_columns
     from remission.analysis.longitudinal import load_measurements
 
     clock = _StageClock(on_stage)
     cutoff = data_cut_off(request.cutoff, extracted=extracted or dt.date.today())
-    extract = load_courses(user=user, cutoff=cutoff.date)
+    tables = read_registry_columns(user, cutoff.date)
     clock.finished("query")
-    analysis_set = derive_analysis_set(extract, cohort=request.cohort, cutoff=cutoff)
-    cell_therapy = other_cell_therapies(extract.courses, cutoff=cutoff.date)
-    del extract
+    analysis_set = derive_analysis_set_from_columns(tables, cohort=request.cohort, cutoff=cutoff)
+    cell_therapy = _cell_therapies(tables, user=user, cutoff=cutoff.date)
+    del tables
     clock.finished("derivation")
     outcomes = None
     if not analysis_set.frame.empty:
@@ -248,6 +251,23 @@ def compute_results(
         seconds=clock.seconds,
         cpu_seconds=clock.cpu_seconds,
     )
+
+
+def _cell_therapies(
+    tables: Mapping[str, Mapping[str, np.ndarray]], *, user: Any, cutoff: dt.date
+) -> tuple[ProductCohort, ...]:
+    """The other cell therapies (:func:`remission.analysis.cell_therapy.other_cell_therapies`), from the
+    courses of their recipients only (few, so read as courses: :func:`remission.analysis.loader.
+    load_courses`)."""
+    from remission.analysis.loader import load_courses
+
+    infusions = tables["infusions"]
+    other = np.isin(infusions["product_type"].astype(str), list(OTHER_PRODUCTS))
+    recipients = sorted(set(infusions["patient_id"][other].tolist()))
+    if not recipients:
+        return ()
+    courses = load_courses(user=user, cutoff=cutoff, patient_ids=recipients).courses
+    return other_cell_therapies(courses, cutoff=cutoff)
 
 
 def results_key(user: Any, request: ResultsRequest) -> str:
@@ -276,9 +296,16 @@ def _one_at_a_time(key: str) -> Iterator[None]:
         yield
 
 
-def cohort_results(request: ResultsRequest, *, user: Any, refresh: bool = False) -> CohortResults:
+def cohort_results(
+    request: ResultsRequest,
+    *,
+    user: Any,
+    refresh: bool = False,
+    on_stage: Callable[[str], None] | None = None,
+) -> CohortResults:
     """:func:`compute_results`, kept in the cache (see the module docstring). ``refresh`` recomputes,
-    unless an identical request finished computing while this one waited for it."""
+    unless an identical request finished computing while this one waited for it. ``on_stage`` is passed
+    to :func:`compute_results` (not called when the answer comes from the cache)."""
     from django.core.cache import cache
 
     asked = dt.datetime.now(dt.UTC)
@@ -287,6 +314,6 @@ def cohort_results(request: ResultsRequest, *, user: Any, refresh: bool = False)
         cached = cache.get(key)
         if cached is not None and (not refresh or cached.computed_at >= asked):
             return cached
-        results = compute_results(request, user=user)
+        results = compute_results(request, user=user, on_stage=on_stage)
         cache.set(key, results, CACHE_SECONDS)
         return results

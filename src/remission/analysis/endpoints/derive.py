@@ -112,10 +112,7 @@ from remission.registry.findings import Finding
 
 # contradictions the registry's validation rules also name: the registry's rule (one rule, one id),
 # under the names derivation gives the case
-RULE_INFUSION_AFTER_DEATH = validation.RULE_AFTER_DEATH  # the analysed infusion after the death
-RULE_EVENT_AFTER_DEATH = validation.RULE_AFTER_DEATH
-RULE_RECORD_AFTER_DEATH = validation.RULE_AFTER_DEATH
-RULE_ENGRAFTMENT_AFTER_DEATH = validation.RULE_AFTER_DEATH
+RULE_AFTER_DEATH = validation.RULE_AFTER_DEATH  # an infusion, event, record or engraftment after the death
 RULE_ALIVE_AFTER_DEATH = validation.RULE_ALIVE_AFTER_DEATH
 RULE_DEATH_FOLLOW_UP_MISMATCH = validation.RULE_DEATH_AFTER_DEAD_FOLLOW_UP
 RULE_ENGRAFTMENT_BEFORE_INFUSION = validation.RULE_INFUSION_BEFORE_ENGRAFTMENT
@@ -128,7 +125,7 @@ RULE_INFUSION_ORDER = "infusion_order"
 RULE_NO_INFUSION = "no_infusion"
 RULE_OTHER_PRODUCT = "other_product"  # infusions, none of the selected product (e.g. CAR-T only)
 RULE_AFTER_CUTOFF = "infused_after_cutoff"
-RULE_DEATH_BEFORE_INFUSION = "death_before_infusion"  # its finding: RULE_INFUSION_AFTER_DEATH
+RULE_DEATH_BEFORE_INFUSION = "death_before_infusion"  # its finding: RULE_AFTER_DEATH on the infusion
 LEFT_OUT_RULES: tuple[str, ...] = (
     RULE_NO_INFUSION,
     RULE_OTHER_PRODUCT,
@@ -296,10 +293,14 @@ class EndpointSet:
         return pd.DataFrame(data, columns=list(COLUMNS))
 
     def findings_frame(self) -> pd.DataFrame:
-        return pd.DataFrame(
-            [(f.registry_id, f.rule, f.message) for f in self.findings],
-            columns=["registry_id", "rule", "message"],
-        )
+        return findings_frame(self.findings)
+
+
+def findings_frame(findings: Iterable[Finding]) -> pd.DataFrame:
+    """Derivation's findings as a table: ``registry_id``, ``rule``, ``message``."""
+    return pd.DataFrame(
+        [(f.registry_id, f.rule, f.message) for f in findings], columns=["registry_id", "rule", "message"]
+    )
 
 
 def workup_before(workups: Iterable[WorkUpFacts], day0: dt.date) -> tuple[int | None, tuple[str, int | None]]:
@@ -498,13 +499,13 @@ def record_contradictions(
             found.append(_on_date(RULE_EVENT_BEFORE_INFUSION, message, rid, "outcomeevent"))
         if death_day is not None and o.date > death_day:
             message = AFTER_DEATH_IGNORED.format(value=f"{what} on {o.date}", death=death_day)
-            found.append(_on_date(RULE_EVENT_AFTER_DEATH, message, rid, "outcomeevent"))
+            found.append(_on_date(RULE_AFTER_DEATH, message, rid, "outcomeevent"))
     if death_day is None:
         return found
     for c in course.other_contacts:
         if c.date > death_day:
             message = AFTER_DEATH_IGNORED.format(value=f"{c.what} on {c.date}", death=death_day)
-            found.append(Finding(RULE_RECORD_AFTER_DEATH, message, registry_id=rid))
+            found.append(Finding(RULE_AFTER_DEATH, message, registry_id=rid))
     late = None
     for sc in course.scores:
         if sc.date > death_day and (late is None or sc.date > late.date):
@@ -513,7 +514,7 @@ def record_contradictions(
         message = AFTER_DEATH_IGNORED.format(
             value=f"{late.instrument} assessment on {late.date}", death=death_day
         )
-        found.append(_on_date(RULE_RECORD_AFTER_DEATH, message, rid, "assessment"))
+        found.append(_on_date(RULE_AFTER_DEATH, message, rid, "assessment"))
     return found
 
 
@@ -534,11 +535,11 @@ def death_before_infusion(registry_id: str, death: OutcomeFacts | None, day0: dt
     if death is None or death.date >= day0:
         return None
     message = INFUSION_AFTER_DEATH.format(value=f"infusion on {day0}", death=death.date)
-    return _on_date(RULE_INFUSION_AFTER_DEATH, message, registry_id, "infusion")
+    return _on_date(RULE_AFTER_DEATH, message, registry_id, "infusion")
 
 
 def _is_infusion_after_death(finding: Finding) -> bool:
-    return finding.rule == RULE_INFUSION_AFTER_DEATH and finding.entity == "infusion"
+    return finding.rule == RULE_AFTER_DEATH and finding.entity == "infusion"
 
 
 def follow_up_window(
@@ -655,9 +656,7 @@ def engraftment_columns(
             continue
         if day is not None and death is not None and day > death.date:
             message = AFTER_DEATH_IGNORED.format(value=f"{what} engraftment on {day}", death=death.date)
-            found.append(
-                _on_date(RULE_ENGRAFTMENT_AFTER_DEATH, message, registry_id, "engraftment", f"{what}_date")
-            )
+            found.append(_on_date(RULE_AFTER_DEATH, message, registry_id, "engraftment", f"{what}_date"))
             day = None
         if day is not None and day > window.top:
             day = None  # after the end of follow-up
