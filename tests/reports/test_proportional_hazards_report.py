@@ -179,3 +179,30 @@ def test_the_smooth_is_plot_cox_zph_s() -> None:
 
 def test_no_smooth_through_too_few_distinct_times() -> None:
     assert ph_smooth([0.1, 0.1, 0.5, 0.5, 0.9], [1.0, 2.0, 0.0, 1.0, 3.0], 1.0) is None
+
+
+def test_a_large_panel_draws_a_sample_and_smooths_every_residual() -> None:
+    from remission.reports.proportional_hazards import MAX_POINTS_DRAWN
+
+    n = MAX_POINTS_DRAWN * 3
+    rng = np.random.default_rng(7)
+    time = np.sort(rng.uniform(1, 3000, n))
+    panels = pd.DataFrame(
+        {
+            "column": "age",
+            "time": time,
+            "transformed_time": time / 3000,
+            "residual": rng.normal(0.1, 1.0, n),
+            "coef": 0.1,
+            "variance": 0.01,
+        }
+    )
+    fig = plot_ph_residuals(panels, title="age")
+    ax = next(ax for ax in fig.axes if ax.get_visible())
+    (points,) = [c for c in ax.collections if c.get_gid() == GID_RESIDUAL]
+    drawn = points.get_offsets()[:, 1]
+    assert len(drawn) == MAX_POINTS_DRAWN
+    assert set(drawn) <= set(panels["residual"])  # a sample of the residuals, none made up
+    (smooth,) = [line for line in ax.lines if line.get_gid() == GID_SMOOTH]
+    everyone = ph_smooth(panels["transformed_time"].to_numpy(), panels["residual"].to_numpy(), 0.01)
+    np.testing.assert_allclose(smooth.get_ydata(), everyone.fit, rtol=0, atol=1e-12)  # from all 9,000

@@ -6,10 +6,11 @@ Why this lives in the analysis layer: Clark's index needs each patient's **last 
 registry has one definition of it — endpoint derivation's rule 1 (``analysis/endpoints/derive.py``: the
 latest dated contact on or after day 0, a follow-up with vital status *unknown* not counting; the death
 for those who died). That is analysis code, which the registry layer may not import, so the reading of
-day 0, last contact and death is done here through :func:`~remission.analysis.loader.load_courses` and
-:func:`~remission.analysis.endpoints.derive_endpoints` (the same bulk reader as the outcomes report,
-every centre in a fixed number of queries), and the registry's own bookkeeping (time points, queries,
-empty fields) through ``registry/selectors/completeness.py``. The arithmetic is
+day 0, last contact and death is done here through
+:func:`~remission.analysis.columns.read_registry_columns` and
+:func:`~remission.analysis.endpoints.columnar.derive_columns` (the same bulk reader and derivation as the
+outcomes report, every centre in a fixed number of queries), and the registry's own bookkeeping (time
+points, queries, empty fields) through ``registry/selectors/completeness.py``. The arithmetic is
 ``registry/quality/completeness.py``.
 
 Day 0 is each patient's **first infusion of any product** (not only the first autologous HSCT, as the
@@ -34,8 +35,9 @@ import numpy as np
 import pandas as pd
 from django.core.cache import cache
 
-from remission.analysis.endpoints import InfusionSelection, derive_endpoints
-from remission.analysis.loader import load_courses
+from remission.analysis.columns import read_registry_columns
+from remission.analysis.endpoints import InfusionSelection
+from remission.analysis.endpoints.columnar import derive_columns
 from remission.interop.extract import scope_words
 from remission.registry.access import scope_for
 from remission.registry.dates import as_days
@@ -206,12 +208,12 @@ def compute_completeness(*, user: Any, query: CompletenessQuery) -> Completeness
     name_of = dict(zip(centres.codes, centres.names, strict=True))
 
     # Clark's index: day 0, last contact and death from endpoint derivation (module docstring)
-    endpoints = derive_endpoints(
-        load_courses(user=user, cutoff=cutoff).courses, selection=ANY_FIRST_INFUSION, cutoff=cutoff
-    ).rows
-    e_day0 = as_days([r.infusion_date for r in endpoints])
-    e_last = as_days([r.last_contact for r in endpoints])
-    e_death = as_days([r.death_date for r in endpoints])
+    endpoints = derive_columns(
+        read_registry_columns(user, cutoff), selection=ANY_FIRST_INFUSION, cutoff=cutoff, responses=False
+    ).frame
+    e_day0 = endpoints["infusion_date"].to_numpy().astype("datetime64[D]")
+    e_last = endpoints["last_contact"].to_numpy().astype("datetime64[D]")
+    e_death = endpoints["death_date"].to_numpy().astype("datetime64[D]")
     e_year = arithmetic.year_of(e_day0)
 
     # forms and queries, in the period of their patient's day 0
@@ -221,7 +223,7 @@ def compute_completeness(*, user: Any, query: CompletenessQuery) -> Completeness
     queries = read.open_query_rows(user=user)
     p_year = _lookup(patients.patient_id, patient_years, points.patient_id)
     q_year = _lookup(patients.patient_id, patient_years, queries.patient_id)
-    e_centre = np.asarray([chosen.get(r.centre, -1) for r in endpoints], dtype=np.int64)
+    e_centre = np.asarray([chosen.get(code, -1) for code in endpoints["centre"]], dtype=np.int64)
 
     no_period = query.first_year is None and query.last_year is None
     wanted = [chosen[query.centre]] if query.centre is not None else list(centres.ids)

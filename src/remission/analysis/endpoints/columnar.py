@@ -317,7 +317,8 @@ def derive_columns(
     """Endpoints of every patient's analysed infusion, from the registry's columns (module docstring).
 
     ``responses=False`` leaves the response columns (:data:`RESPONSE_COLUMNS`) empty and their findings
-    out: for timing the rest alone (``benchmarks/derivation.py``), not for analysis.
+    out: for callers that use no response (centre completeness: day 0, last contact, death) and for timing
+    the rest alone (``benchmarks/derivation.py``).
     """
     patients = tables["patients"]
     registry_ids = np.asarray(patients["registry_id"], dtype=object)
