@@ -431,13 +431,29 @@ def report(title: str, results: Results, load_before: str, load_after: str, *, j
     return met
 
 
+JOB_STATUS = re.compile(r'data-testid="job" data-status="([a-z]+)"')
+JOB_POLL_SECONDS = 2.0
+
+
+def _computed_page(user: User, path: str) -> Answer:
+    """The outcomes page at ``path``: on a cold cache the page answers with a redirect to its background
+    job's page, which is followed until the job has finished; then the page itself."""
+    answer = user.get(path)
+    if answer.status != 302:
+        return answer
+    job = urllib.parse.urlsplit(answer.location).path
+    while (status := JOB_STATUS.search(user.get(job).body)) and status.group(1) in ("queued", "running"):
+        time.sleep(JOB_POLL_SECONDS)
+    return user.get(path)
+
+
 def warm_outcomes(base: str) -> None:
     print("\nwarming the outcomes cache (first computation of each report; not in the measured runs):")
     for username in USERS:
         user = User(base, username)
         for query in OUTCOMES_QUERIES:
             started = time.perf_counter()
-            answer = user.get("/outcomes/" + query, timeout=900)
+            answer = _computed_page(user, "/outcomes/" + query)
             print(
                 f"  {username:<13} /outcomes/{query:<18} HTTP {answer.status} "
                 f"{time.perf_counter() - started:6.1f} s (load average {load_average()})",

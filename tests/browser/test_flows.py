@@ -19,6 +19,9 @@ import pytest
 
 from tests.registry.conftest import PASSWORD, World, build_world
 
+JOB_WAIT_MS = 120_000  # a background job's page, reloading itself, shows the result within this
+JOB_LOOK_MS = 5_000  # how long to wait before looking whether the job page is still there
+
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
     "--no-sandbox",
@@ -139,16 +142,47 @@ def test_data_manager_flow(browser: Any, live_server: Any, live_world: World, sh
     page.close()
 
 
+def _job_done(page: Any) -> None:
+    """Wait for the job page (reloading itself) to say the job ended; it must have ended done.
+
+    The test database is SQLite in shared memory, where a read meeting the worker's write is refused at
+    once ("table is locked", a 503 page that does not reload itself; a database file waits instead):
+    then the test reloads the job page itself."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    ended = page.locator("[data-testid=job][data-status=done], [data-testid=job][data-status=failed]")
+    for _ in range(JOB_WAIT_MS // JOB_LOOK_MS):
+        try:
+            ended.wait_for(timeout=JOB_LOOK_MS)
+            break
+        except PlaywrightTimeout:
+            if not page.locator("[data-testid=job]").count():
+                page.reload()
+    error = page.locator("[data-testid=job-error]")
+    assert page.locator("[data-testid=job]").get_attribute("data-status") == "done", (
+        error.inner_text() if error.count() else page.content()
+    )
+
+
 def test_outcomes_and_report_download(browser: Any, live_server: Any, live_world: World, shots: Path) -> None:
     base = live_server.url
     page = browser.new_page(viewport={"width": 1280, "height": 860}, accept_downloads=True)
     _sign_in(page, base, "stat")
+    # not computed yet: the page's computation runs as a job; its page reloads itself until it is done
     page.goto(f"{base}/outcomes/")
+    assert "/outcomes/jobs/" in page.url
+    _job_done(page)
+    page.screenshot(path=str(shots / "web-outcomes-job.png"), full_page=False)
+    page.locator("[data-testid=job-page]").click()
     assert page.get_by_role("button", name="Analyse").is_visible()
     assert page.locator(".report-section").count() >= 1
     page.screenshot(path=str(shots / "web-outcomes.png"), full_page=False)
+    # a download is a job too: its page offers the file once it is rendered
+    page.locator("[data-testid=report-html]").click()
+    page.wait_for_url("**/outcomes/jobs/*/")
+    _job_done(page)
     with page.expect_download() as download:
-        page.locator("[data-testid=report-html]").click()
+        page.locator("[data-testid=job-download]").click()
     assert download.value.suggested_filename == "remission-outcomes.html"
     page.close()
 

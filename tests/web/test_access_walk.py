@@ -88,7 +88,9 @@ WEB_ROUTES = {
     "record_history": "read",
     "screening": "any",
     "outcomes": "any",
-    "outcomes_report": "report",
+    "outcomes_report": "redirect",  # to the user's job page (tests/web/test_outcome_jobs.py)
+    "outcomes_job": "own_job",  # walked in test_outcome_job_walk
+    "outcomes_job_download": "own_job",
     "quality": "any",
     "worklist": "any",  # every user: the forms due of the centres they read (or none)
     "completeness": "any",  # every user: the completeness of the centres they read (or none)
@@ -150,8 +152,6 @@ def _expect_web(rule: str, user: str | None, centre: str) -> set[int]:
         return {200}
     if rule in ("redirect", "signin", "post_redirect"):
         return {302}
-    if rule == "report":  # an empty cohort has no report
-        return {200} if READS[user] else {404}
     if rule == "administers":
         return {200} if user == "admin" else {403}
     if rule == "writes_somewhere":
@@ -169,8 +169,8 @@ def _web_requests(world: Any, user: str | None) -> Iterator[tuple[str, str, str,
     """(rule, method, url, centre) for every web route."""
     patients = {"a": world.patient_a, "b": world.patient_b}
     for name, rule in WEB_ROUTES.items():
-        if name == "token_revoke" or rule == "admin_post":
-            continue  # walked in test_token_revoke_walk and test_accounts_admin
+        if rule in ("own_token", "own_job", "admin_post"):
+            continue  # walked in test_token_revoke_walk, test_outcome_job_walk and test_accounts_admin
         if name == "user_detail":
             yield rule, "get", reverse(name, args=[world.users["dm_b"].pk]), "a"
             continue
@@ -231,6 +231,23 @@ def test_token_revoke_walk(world: Any, username: str) -> None:
     theirs, _ = token_create(actor=world.users[other], name="theirs")
     assert client.post(reverse("token_revoke", args=[theirs.pk])).status_code == 404
     assert client.post(reverse("token_revoke", args=[mine.pk])).status_code == 302
+
+
+@pytest.mark.parametrize("username", USERS)
+def test_outcome_job_walk(world: Any, username: str) -> None:
+    """A report's job (run at once inside the test's transaction): its page is the asker's alone; its
+    file is there when the user reads patients (an empty cohort has no report)."""
+    client = Client()
+    client.force_login(world.users[username])
+    other = Client()
+    other.force_login(world.users["dm_b" if username != "dm_b" else "dm_a"])
+    for fmt in ("html", "pdf"):
+        job_page = client.get(reverse("outcomes_report", args=[fmt]))["Location"]
+        download = job_page + "download"
+        assert client.get(job_page).status_code == 200
+        assert client.get(download).status_code == (200 if READS[username] else 404)
+        assert other.get(job_page).status_code == 404
+        assert other.get(download).status_code == 404
 
 
 # --- the API -----------------------------------------------------------------------------------------

@@ -5,13 +5,16 @@ curves) for the cohort chosen in the filter form, rendered inside the web layout
 the analysis layer's one cached road (:func:`remission.analysis.results.cohort_results`, kept per (what
 the user may read, request, day)); the page laid out from them is kept beside them under the same key,
 and a download (HTML, PDF, tables) renders the same results instead of computing them again. *Recompute*
-bypasses both. A statistician reads every centre (pseudonymised: registry IDs only); a centre user reads
-their own centre.
+bypasses both. The first computation of a page and every download run as background jobs
+(``remission.web.jobs``), told the stage under way through a ``progress`` callback. A statistician reads
+every centre (pseudonymised: registry IDs only); a centre user reads their own centre.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +29,10 @@ from remission.web.forms import in_registry_years
 PAGE_PREFIX = "page:"  # the laid-out page, kept under its results' key
 GROUPINGS = [("disease", "Disease"), ("era", "Era"), ("intensity", "Regimen intensity"), ("", "No grouping")]
 EMPTY = "No patient you can see matches this cohort."
+DATE_FIELDS = ("infusion_from", "infusion_to")
+# compute_results reports the stage it finished; a job shows the stage under way (the next one)
+NEXT_STAGE = {"query": "derivation", "derivation": "models", "models": "rendering"}
+Progress = Callable[[str], None]
 
 
 class CohortForm(forms.Form):
@@ -149,19 +156,73 @@ def _flow_words(flow: Any) -> str:
     )
 
 
-def _results(user: Any, data: dict[str, Any], *, refresh: bool = False) -> tuple[Any, Any]:
-    """The report request of the form's ``data`` and the analysis's results for it (cached)."""
+def jsonable(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The cohort form's data, JSON-ready (dates as ISO strings): a job's request, an audit row's filters."""
+    return {k: _jsonable(v) for k, v in data.items()}
+
+
+def _jsonable(value: object) -> object:
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def revived(data: Mapping[str, Any]) -> dict[str, Any]:
+    """:func:`jsonable` undone: the form's data with its dates (what a job computes from)."""
+    values = dict(data)
+    for name in DATE_FIELDS:
+        if isinstance(values.get(name), str):
+            values[name] = dt.date.fromisoformat(values[name])
+    return values
+
+
+def form_query(data: Mapping[str, Any]) -> str:
+    """The outcomes page's query string for the form's ``data``: its filled fields, and the grouping
+    always (empty: no grouping; without it the page groups by disease)."""
+    from urllib.parse import urlencode
+
+    values = jsonable(data)
+    return urlencode({k: v for k, v in values.items() if v not in (None, "") or k == "by"})
+
+
+def results_key_of(user: Any, data: dict[str, Any]) -> str:
+    """The analysis layer's cache key of the form's ``data`` for ``user``."""
+    from remission.analysis.results import results_key
+
+    return results_key(user, _request(user, data).results_request())
+
+
+def cached_page(*, user: Any, data: dict[str, Any]) -> OutcomesPage | None:
+    """The laid-out page of the form's ``data`` if it is in the cache, else None."""
+    return cache.get(PAGE_PREFIX + results_key_of(user, data))
+
+
+def _results(
+    user: Any, data: dict[str, Any], *, refresh: bool = False, progress: Progress | None = None
+) -> tuple[Any, Any]:
+    """The report request of the form's ``data`` and the analysis's results for it (cached).
+    ``progress(stage)`` is told each stage as it begins (the last, ``rendering``, once the results are
+    at hand, also when they came from the cache)."""
     from remission.analysis.results import cohort_results
 
     request = _request(user, data)
-    return request, cohort_results(request.results_request(), user=user, refresh=refresh)
+    on_stage = None if progress is None else (lambda done: progress(NEXT_STAGE[done]))
+    results = cohort_results(request.results_request(), user=user, refresh=refresh, on_stage=on_stage)
+    if progress is not None:
+        progress("rendering")
+    return request, results
 
 
-def outcomes_page(*, user: Any, data: dict[str, Any], refresh: bool = False) -> OutcomesPage:
-    """The outcomes report of the chosen cohort, as page sections (cached; see the module docstring)."""
-    from remission.analysis.results import CACHE_SECONDS, results_key
+def outcomes_page(
+    *, user: Any, data: dict[str, Any], refresh: bool = False, progress: Progress | None = None
+) -> OutcomesPage:
+    """The outcomes report of the chosen cohort, as page sections (cached; see the module docstring).
+    ``progress``: see :func:`_results`."""
+    from remission.analysis.results import CACHE_SECONDS
 
-    key = PAGE_PREFIX + results_key(user, _request(user, data).results_request())
+    key = PAGE_PREFIX + results_key_of(user, data)
     if not refresh:
         cached = cache.get(key)
         if cached is not None:
@@ -169,7 +230,7 @@ def outcomes_page(*, user: Any, data: dict[str, Any], refresh: bool = False) -> 
     from remission.reports.outcomes_report import build_document
     from remission.reports.pipeline import scope_words
 
-    request, results = _results(user, data, refresh=refresh)
+    request, results = _results(user, data, refresh=refresh, progress=progress)
     computed = results.computed_at.strftime("%Y-%m-%d %H:%M UTC")
     flow = _flow_words(results.analysis_set.flow)
     if results.outcomes is None:
@@ -185,13 +246,15 @@ def outcomes_page(*, user: Any, data: dict[str, Any], refresh: bool = False) -> 
     return page
 
 
-def report_file(*, user: Any, data: dict[str, Any], fmt: str) -> tuple[bytes, str, int] | None:
+def report_file(
+    *, user: Any, data: dict[str, Any], fmt: str, progress: Progress | None = None
+) -> tuple[bytes, str, int] | None:
     """The HTML or PDF report of the chosen cohort, or (``zip``) the report's tables as CSV files in the
     zip the HTML report links to; with the number of patients (None when the cohort is empty). The
-    results are the page's (:func:`_results`: computed once, shared)."""
+    results are the page's (:func:`_results`: computed once, shared; ``progress`` as there)."""
     from remission.reports.pipeline import EmptyCohortError, produce_report
 
-    request, results = _results(user, data)
+    request, results = _results(user, data, progress=progress)
     with tempfile.TemporaryDirectory(prefix="remission-report-") as folder:
         path = Path(folder) / f"remission-outcomes.{'html' if fmt == 'zip' else fmt}"
         try:

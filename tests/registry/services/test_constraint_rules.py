@@ -184,6 +184,8 @@ for _model, _fields in PLAUSIBLE_RANGES.items():
 # services that write them, never from a person's input (tests/registry/quality/).
 # Nor a prediction model set's version: a hash of its content, set by the fit (tests/registry/
 # test_prediction_models.py: the same content again is refused by the service before the database).
+# Nor an API token's: its digest is a hash of a random token the service makes, and its scope is checked by
+# the service before the database (tests/api/test_token_rules.py).
 INTERNAL_CONSTRAINTS = frozenset(
     {
         "auditrecord.sequence",
@@ -193,6 +195,8 @@ INTERNAL_CONSTRAINTS = frozenset(
         "query_closed_dated",
         "querydigest.user",
         "predictionmodelset.version",
+        "apitoken.digest",
+        "api_token_scope_known",
     }
 )
 

@@ -4,6 +4,7 @@ from remission.registry.models.audit import AuditAnchor, AuditChainHead, AuditRe
 from remission.registry.models.centres import Centre, Membership
 from remission.registry.models.disease import Assessment, Diagnosis, PriorTherapy, WorkUp
 from remission.registry.models.followup import AdverseEvent, FollowUp, LabResult, OutcomeEvent
+from remission.registry.models.jobs import ComputationJob
 from remission.registry.models.patients import HospitalIdentifier, Patient
 from remission.registry.models.prediction import PredictionModelSet
 from remission.registry.models.quality import Query, QueryDigest, QueryEvent, TimePoint
@@ -45,6 +46,7 @@ __all__ = [
     "AuditRecord",
     "CellProduct",
     "Centre",
+    "ComputationJob",
     "Conditioning",
     "ConditioningAgent",
     "Diagnosis",
