@@ -319,3 +319,33 @@ class QueryEventKind(models.TextChoices):
     ANSWERED = "answered", "Answered"
     CLOSED = "closed", "Closed"
     REOPENED = "reopened", "Re-opened"
+
+
+# Background computations of the outcomes page and report files (registry/models/jobs.py)
+class JobKind(models.TextChoices):
+    PAGE = "page", "Outcomes page"
+    REPORT = "report", "Report download"
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class JobStage(models.TextChoices):
+    QUERY = "query", "Reading the registry"
+    DERIVATION = "derivation", "Deriving endpoints and the cohort"
+    MODELS = "models", "Fitting the analyses"
+    RENDERING = "rendering", "Laying out the page or file"
+
+
+class JobFormat(models.TextChoices):
+    NONE = "", "none (a page)"
+    HTML = "html", "HTML report"
+    PDF = "pdf", "PDF report"
+    ZIP = "zip", "tables (CSV, zip)"
+
+
+JOB_UNFINISHED = (JobStatus.QUEUED, JobStatus.RUNNING)

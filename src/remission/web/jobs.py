@@ -37,7 +37,8 @@ from django.db import OperationalError, connection, connections
 from django.utils import timezone
 
 from remission.analysis.results import CACHE_SECONDS
-from remission.registry.models.jobs import UNFINISHED, ComputationJob, JobKind, JobStatus
+from remission.registry.codes import JOB_UNFINISHED, JobKind, JobStatus
+from remission.registry.models.jobs import ComputationJob
 from remission.registry.selectors.jobs import job_get, job_matching
 from remission.registry.services.jobs import job_create, job_fail, job_finish, job_stage, job_start
 from remission.web import outcomes as pages
@@ -80,7 +81,7 @@ def start_job(
 def _reusable(*, user: Any, key: str, kind: str, fmt: str, refresh: bool) -> ComputationJob | None:
     kept = timezone.now() - dt.timedelta(seconds=KEEP_SECONDS)
     for job in job_matching(user=user, results_key=key, kind=kind, fmt=fmt)[:10]:
-        if job.status in UNFINISHED:
+        if job.status in JOB_UNFINISHED:
             if _known(job.pk):
                 return job
             job_fail(job=job, error=LOST)
@@ -118,7 +119,7 @@ def job_view(*, user: Any, pk: int, with_file: bool = False) -> ComputationJob:
     job still queued or running that this process does not run was left by a server that stopped: it is
     marked failed (:data:`LOST`)."""
     job = job_get(user=user, pk=pk, with_file=with_file)
-    if job.status in UNFINISHED:
+    if job.status in JOB_UNFINISHED:
         with _GUARD:
             lost = not _known(job.pk)
         if lost and job_fail(job=job, error=LOST):

@@ -13,34 +13,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-
-class JobKind(models.TextChoices):
-    PAGE = "page", "Outcomes page"
-    REPORT = "report", "Report download"
-
-
-class JobStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
-
-
-class JobStage(models.TextChoices):
-    QUERY = "query", "Reading the registry"
-    DERIVATION = "derivation", "Deriving endpoints and the cohort"
-    MODELS = "models", "Fitting the analyses"
-    RENDERING = "rendering", "Laying out the page or file"
-
-
-class JobFormat(models.TextChoices):
-    NONE = "", "none (a page)"
-    HTML = "html", "HTML report"
-    PDF = "pdf", "PDF report"
-    ZIP = "zip", "tables (CSV, zip)"
-
-
-UNFINISHED = (JobStatus.QUEUED, JobStatus.RUNNING)
+from remission.registry.codes import JOB_UNFINISHED, JobFormat, JobKind, JobStage, JobStatus
 
 
 class ComputationJob(models.Model):
@@ -72,4 +45,4 @@ class ComputationJob(models.Model):
 
     @property
     def finished(self) -> bool:
-        return self.status not in UNFINISHED
+        return self.status not in JOB_UNFINISHED

@@ -18,9 +18,9 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from remission.registry.codes import AuditAction
+from remission.registry.codes import JOB_UNFINISHED, AuditAction, JobFormat, JobKind, JobStage, JobStatus
 from remission.registry.errors import Problem, ValidationFailed
-from remission.registry.models.jobs import UNFINISHED, ComputationJob, JobFormat, JobKind, JobStage, JobStatus
+from remission.registry.models.jobs import ComputationJob
 from remission.registry.services.audit import audit_write
 
 REASON = "background computation"
@@ -84,7 +84,7 @@ def _update(job: ComputationJob, changes: dict[str, Any], *, unfinished_only: bo
     with transaction.atomic():
         rows = ComputationJob.objects.select_for_update().filter(pk=job.pk)
         if unfinished_only:
-            rows = rows.filter(status__in=UNFINISHED)
+            rows = rows.filter(status__in=JOB_UNFINISHED)
         stored = rows.first()
         if stored is None:
             return False

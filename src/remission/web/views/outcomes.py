@@ -15,7 +15,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from remission.interop.extract import scope_words
-from remission.registry.models.jobs import ComputationJob, JobKind, JobStage, JobStatus
+from remission.registry.codes import JobKind, JobStage, JobStatus
+from remission.registry.models.jobs import ComputationJob
 from remission.registry.services.exports import REPORT_ENTITY, export_audit
 from remission.web import jobs
 from remission.web import outcomes as pages
