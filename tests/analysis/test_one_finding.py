@@ -23,7 +23,7 @@ from remission.registry.codes import (
     VitalStatus,
 )
 from remission.registry.findings import Finding
-from remission.registry.models import FollowUp, Infusion, OutcomeEvent
+from remission.registry.models import FollowUp, Infusion, OutcomeEvent, Patient
 
 pytestmark = pytest.mark.django_db
 
@@ -62,11 +62,8 @@ def _both(patient: Any) -> tuple[list[Finding], list[Finding], Any]:
     return stored, list(derived.findings), derived
 
 
-def test_an_event_after_the_death_is_one_rule() -> None:
-    patient = _patient("P-EVENT")
-    relapse = services.outcome_event_record(
-        actor=SYSTEM, patient=patient, event_type=OutcomeType.RELAPSE, date=dt.date(2021, 6, 1)
-    )
+def _die(patient: Patient) -> None:
+    """The patient's death on DEATH, recorded through the service."""
     services.outcome_event_record(
         actor=SYSTEM,
         patient=patient,
@@ -74,6 +71,14 @@ def test_an_event_after_the_death_is_one_rule() -> None:
         date=DEATH,
         cause_of_death=CauseOfDeath.UNRELATED,
     )
+
+
+def test_an_event_after_the_death_is_one_rule() -> None:
+    patient = _patient("P-EVENT")
+    relapse = services.outcome_event_record(
+        actor=SYSTEM, patient=patient, event_type=OutcomeType.RELAPSE, date=dt.date(2021, 6, 1)
+    )
+    _die(patient)
     OutcomeEvent.objects.filter(pk=relapse.pk).update(date=dt.date(2021, 10, 1))
     stored, derived, result = _both(patient)
     assert [(f.rule, f.entity, f.record_id, f.field) for f in stored] == [
@@ -92,13 +97,7 @@ def test_an_event_after_the_death_is_one_rule() -> None:
 
 def test_an_infusion_after_the_death_is_one_rule_and_the_patient_is_left_out() -> None:
     patient = _patient("P-INFUSION")
-    services.outcome_event_record(
-        actor=SYSTEM,
-        patient=patient,
-        event_type=OutcomeType.DEATH,
-        date=DEATH,
-        cause_of_death=CauseOfDeath.UNRELATED,
-    )
+    _die(patient)
     infusion = Infusion.objects.get(patient=patient)
     Infusion.objects.filter(pk=infusion.pk).update(date=dt.date(2021, 10, 1))
     stored, derived, result = _both(patient)
@@ -115,13 +114,7 @@ def test_an_alive_follow_up_after_the_death_is_one_rule() -> None:
     follow_up = services.follow_up_record(
         actor=SYSTEM, patient=patient, date=dt.date(2021, 7, 1), vital_status=VitalStatus.ALIVE
     )
-    services.outcome_event_record(
-        actor=SYSTEM,
-        patient=patient,
-        event_type=OutcomeType.DEATH,
-        date=DEATH,
-        cause_of_death=CauseOfDeath.UNRELATED,
-    )
+    _die(patient)
     FollowUp.objects.filter(pk=follow_up.pk).update(date=dt.date(2021, 11, 1))
     stored, derived, _ = _both(patient)
     assert {f.rule for f in stored} == {f.rule for f in derived} == {"alive_not_after_death"}

@@ -39,7 +39,7 @@ from django.utils import timezone
 from remission.analysis.results import CACHE_SECONDS
 from remission.registry.codes import JOB_UNFINISHED, JobKind, JobStatus
 from remission.registry.models.jobs import ComputationJob
-from remission.registry.selectors.jobs import job_get, job_matching
+from remission.registry.selectors.jobs import job_get, job_matching, job_to_run
 from remission.registry.services.jobs import job_create, job_fail, job_finish, job_stage, job_start
 from remission.web import outcomes as pages
 
@@ -149,7 +149,7 @@ def _run(pk: int, *, own_connection: bool = True) -> None:
     message. A worker thread closes its database connection at the end."""
     job: ComputationJob | None = None
     try:
-        job = ComputationJob.objects.select_related("user").defer("content").get(pk=pk)
+        job = job_to_run(pk=pk)
         if not _written(lambda: job_start(job=job)):
             return  # marked failed (lost) meanwhile
         user, data = job.user, pages.revived(job.request)

@@ -27,3 +27,9 @@ def job_matching(*, user: Any, results_key: str, kind: str, fmt: str) -> QuerySe
     """The user's jobs of the same results key, kind and format, newest first (the file left out)."""
     rows = job_list(user=user).filter(results_key=results_key, kind=kind, format=fmt)
     return rows.defer("content").select_related("user")
+
+
+def job_to_run(*, pk: int) -> ComputationJob:
+    """The job a worker was handed (``remission.web.jobs``), with its owner, the file left out. Not scoped by
+    a reader: the worker acts for the job's owner, whose scope the computation then applies."""
+    return ComputationJob.objects.select_related("user").defer("content").get(pk=pk)
