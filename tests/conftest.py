@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 
 import pytest
 
@@ -57,3 +58,17 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     }
     with open(path, "w", encoding="utf-8") as handle:
         json.dump(counts, handle)
+
+
+@pytest.fixture(autouse=True)
+def _source_language_after_each_test() -> Iterator[None]:
+    """A request made in French leaves French active in the test's thread (LocaleMiddleware activates it);
+    every test starts and ends in the source language, so tests that read English do not depend on order."""
+    from django.conf import settings
+    from django.utils import translation
+
+    if settings.configured:
+        translation.activate(settings.LANGUAGE_CODE)
+    yield
+    if settings.configured:
+        translation.activate(settings.LANGUAGE_CODE)

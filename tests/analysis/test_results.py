@@ -110,3 +110,23 @@ def test_the_key_holds_the_scope_the_request_and_the_day() -> None:
     assert results_key(SYSTEM, request) != results_key(
         SYSTEM, dataclasses.replace(request, cutoff=dt.date(2020, 1, 1))
     )
+
+
+def test_the_cache_keeps_a_bounded_number_of_results(counting: CountingCompute) -> None:
+    """Results are large (about 185 MB at 100,000 patients): the cache the road keeps them in holds at
+    most MAX_ENTRIES of them, the least recently used going first."""
+    from django.conf import settings
+
+    limit = settings.CACHES["default"]["OPTIONS"]["MAX_ENTRIES"]
+    assert 1 <= limit <= 100
+    requests = [
+        ResultsRequest(cohort=Cohort(disease="ssc"), cutoff=dt.date(2020, 1, 1) + dt.timedelta(i))
+        for i in range(limit + 1)
+    ]
+    for request in requests:
+        cohort_results(request, user=SYSTEM)
+    assert counting.calls == limit + 1
+    cohort_results(requests[-1], user=SYSTEM)  # the latest is still kept
+    assert counting.calls == limit + 1
+    cohort_results(requests[0], user=SYSTEM)  # the oldest was culled when the cache was full
+    assert counting.calls == limit + 2

@@ -25,6 +25,7 @@ from remission.registry.models import FollowUp, Infusion, TimePoint
 from remission.registry.quality.timepoints import refresh as refresh_time_points
 from remission.registry.services.queries import query_raise
 from remission.registry.services.tokens import token_create
+from remission.web.quick_entry import PANELS
 from tests.registry.conftest import grant, make_user
 
 # centres each user may read / write ("a", "b"), by the role table in remission/registry/access.py
@@ -83,6 +84,7 @@ WEB_ROUTES = {
     "patient_detail": "read",
     "patient_fhir": "read",
     "record_new": "write",
+    "quick_entry": "write",
     "record_edit": "read",
     "record_delete": "write",
     "record_history": "read",
@@ -117,6 +119,7 @@ WEB_ROUTES = {
     "user_reactivate": "admin_post",
     "user_second_factor_reset": "admin_post",
     "membership_end": "admin_post",
+    "set_language": "post_redirect",  # the language switcher (docs/languages.md)
     "static": "public",
 }
 API_PUBLIC = {"openapi-json", "openapi-view"}  # the OpenAPI document and the docs page
@@ -176,7 +179,7 @@ def _web_requests(world: Any, user: str | None) -> Iterator[tuple[str, str, str,
             continue
         if name == "static":
             yield rule, "get", "/static/web/app.css", "a"
-        elif name == "logout":
+        elif name in ("logout", "set_language"):
             yield rule, "post", reverse(name), "a"
         elif name == "outcomes_report":
             for fmt in ("html", "pdf"):
@@ -195,6 +198,10 @@ def _web_requests(world: Any, user: str | None) -> Iterator[tuple[str, str, str,
                 for slug in KINDS:
                     if KINDS[slug].create is not None:
                         yield rule, "get", reverse(name, args=[p.registry_id, slug]), c
+        elif name == "quick_entry":
+            for c, p in patients.items():
+                for panel in PANELS:
+                    yield rule, "get", reverse(name, args=[p.registry_id, panel]), c
         elif name in ("record_edit", "record_delete", "record_history"):
             for c, p in patients.items():
                 for slug, kind in EDITABLE_KINDS.items():

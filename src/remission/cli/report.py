@@ -22,6 +22,8 @@ from remission.registry.ranges import date_in_range, date_out_of_range
 from remission.settings.startup import start_django
 
 BAD_DATE = "not a date (YYYY-MM-DD): {value!r}"
+DEFAULT_LANGUAGE = "en-gb"  # the source language, settings.LANGUAGE_CODE
+UNKNOWN_LANGUAGE = "remission report: --language {value!r} is not one of the site's languages ({choices})"
 
 
 def date_argument(value: str) -> dt.date:
@@ -35,23 +37,39 @@ def date_argument(value: str) -> dt.date:
 
 
 def filters_in_words(args: argparse.Namespace) -> tuple[tuple[str, str], ...]:
-    """The cohort's criteria as the report prints them."""
-    from remission.reports.labels import disease_label
+    """The cohort's criteria as the report prints them (in the active language)."""
+    from django.utils.translation import gettext as _
+
+    from remission.reports.labels import disease_label, filter_label
+    from remission.reports.numbers import format_date
 
     words: list[tuple[str, str]] = []
     if args.disease:
-        words.append(("Disease", ", ".join(disease_label(d) for d in args.disease)))
+        words.append((filter_label("disease"), ", ".join(disease_label(d) for d in args.disease)))
     if args.centre:
-        words.append(("Centre", ", ".join(args.centre)))
+        words.append((filter_label("centre"), ", ".join(args.centre)))
     if args.date_from or args.date_to:
-        start = args.date_from.isoformat() if args.date_from else "…"
-        end = args.date_to.isoformat() if args.date_to else "…"
-        words.append(("Infusion", f"{start} to {end}"))
+        start = format_date(args.date_from) if args.date_from else "…"
+        end = format_date(args.date_to) if args.date_to else "…"
+        words.append((filter_label("infusion"), _("%(first)s to %(last)s") % {"first": start, "last": end}))
     return tuple(words)
 
 
 def run(args: argparse.Namespace) -> int:
     start_django()
+    from django.conf import settings
+    from django.utils import translation
+
+    languages = [code for code, _name in settings.LANGUAGES]
+    if args.language not in languages:
+        print(UNKNOWN_LANGUAGE.format(value=args.language, choices=", ".join(languages)), file=sys.stderr)
+        return 2
+    with translation.override(args.language):
+        return _report(args)
+
+
+def _report(args: argparse.Namespace) -> int:
+    """The report, written in the active language (:func:`run` sets it from ``--language``)."""
     from remission.analysis import Cohort
     from remission.reports.pipeline import STAGES, EmptyCohortError, ReportRequest, produce_report
 
@@ -111,4 +129,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--by", default="disease", help="column whose groups are compared (default disease; 'none' for none)"
     )
     parser.add_argument("--title", default="", help="report title")
+    parser.add_argument(
+        "--language",
+        default=DEFAULT_LANGUAGE,
+        help="the report's language, one of the site's languages: en-gb (default), fr, de, it, es; "
+        "numbers and dates follow it",
+    )
     parser.set_defaults(func=run)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
 
@@ -32,10 +32,13 @@ from remission.clinical.screening import (
     candidate_schema,
     screen_candidate,
 )
+from remission.clinical.words import Words, gettext_noop
 
-UNKNOWN_FIELD = "{key!r} is not a field of {where}"
-UNKNOWN_FIELD_HINT = "{key!r} is not a field of {where} (did you mean {hint!r}?)"
-WRONG_GUIDELINE = "guideline {value!r} does not apply to {disease}; choose one of: {allowed}"
+UNKNOWN_FIELD = gettext_noop("{key!r} is not a field of {where}")
+UNKNOWN_FIELD_HINT = gettext_noop("{key!r} is not a field of {where} (did you mean {hint!r}?)")
+WRONG_GUIDELINE = gettext_noop("guideline {value!r} does not apply to {disease}; choose one of: {allowed}")
+UNKNOWN_TOP_FIELD = gettext_noop("{key!r} is not a field of the candidate")
+UNKNOWN_TOP_FIELD_HINT = gettext_noop("{key!r} is not a field of the candidate (did you mean {hint!r}?)")
 TOP = "candidate"  # the field of a problem with the whole candidate
 
 GUIDELINE_OF_DISEASE = "guideline_of_disease"
@@ -50,9 +53,17 @@ class CandidateProblem:
     field: str  # the JSON path, dotted: findings.lvef_pct
     rule: str  # the JSON Schema keyword that failed, or one of the named rules above
     message: str
+    # the message as a template and its values, when this package wrote it (not the JSON Schema library):
+    # a face translates the template and formats it with the values (clinical/words.py)
+    template: str = field(default="", compare=False)
+    values: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     def to_dict(self) -> dict[str, str]:
         return {"field": self.field, "rule": self.rule, "message": self.message}
+
+    def message_in(self, words: Words) -> str:
+        """The message in ``words``; a message this package did not write (the schema's), as it is."""
+        return words(self.template).format(**self.values) if self.template else self.message
 
 
 @cache
@@ -69,14 +80,15 @@ def json_path(parts: Sequence[Any]) -> str:
 
 
 def _unknown(parts: list[Any], key: str, known: Mapping[str, Any]) -> CandidateProblem:
-    where = json_path(parts) if parts else "the candidate"
     close = difflib.get_close_matches(key, list(known), n=1)
-    message = (
-        UNKNOWN_FIELD_HINT.format(key=key, where=where, hint=close[0])
-        if close
-        else UNKNOWN_FIELD.format(key=key, where=where)
+    values = {"key": key, "where": json_path(parts)} | ({"hint": close[0]} if close else {})
+    if parts:
+        template = UNKNOWN_FIELD_HINT if close else UNKNOWN_FIELD
+    else:
+        template = UNKNOWN_TOP_FIELD_HINT if close else UNKNOWN_TOP_FIELD
+    return CandidateProblem(
+        json_path([*parts, key]), "additionalProperties", template.format(**values), template, values
     )
-    return CandidateProblem(json_path([*parts, key]), "additionalProperties", message)
 
 
 def schema_problems(candidate: Any) -> tuple[CandidateProblem, ...]:
@@ -102,11 +114,16 @@ def rule_problems(candidate: Mapping[str, Any]) -> tuple[CandidateProblem, ...]:
     disease, guideline = candidate["disease"], candidate.get("guideline")
     if guideline is not None and guideline not in guidelines_for(disease):
         allowed = ", ".join(f"{code} ({GUIDELINE_TITLES[code]})" for code in guidelines_for(disease))
-        message = WRONG_GUIDELINE.format(value=guideline, disease=disease, allowed=allowed)
-        problems.append(CandidateProblem("guideline", GUIDELINE_OF_DISEASE, message))
+        values = {"value": guideline, "disease": disease, "allowed": allowed}
+        message = WRONG_GUIDELINE.format(**values)
+        problems.append(CandidateProblem("guideline", GUIDELINE_OF_DISEASE, message, WRONG_GUIDELINE, values))
     overrides = candidate.get("regimen_overrides")
     if overrides and not candidate.get("regimen"):
-        problems.append(CandidateProblem("regimen_overrides", NEEDS_REGIMEN, OVERRIDE_WITHOUT_REGIMEN))
+        problems.append(
+            CandidateProblem(
+                "regimen_overrides", NEEDS_REGIMEN, OVERRIDE_WITHOUT_REGIMEN, OVERRIDE_WITHOUT_REGIMEN
+            )
+        )
     elif overrides:
         try:
             get_regimen(candidate["regimen"]).with_overrides(overrides)

@@ -61,6 +61,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from remission.clinical.words import gettext_noop
+
 # --- error messages -------------------------------------------------------------------------------
 UNKNOWN_INPUT = "HCT-CI: unknown input {key!r}; known inputs: {allowed}"
 NOT_BOOLEAN = "HCT-CI: {key} must be true or false, got {value!r}"
@@ -96,39 +98,39 @@ class Item:
 
 # [@Sorror2005, Table 1]: definitions and weights.
 ITEMS: tuple[Item, ...] = (
-    Item("arrhythmia", "arrhythmia", "Arrhythmia", 1,
+    Item("arrhythmia", "arrhythmia", gettext_noop("Arrhythmia"), 1,
          "atrial fibrillation or flutter, sick sinus syndrome, or ventricular arrhythmia"),
-    Item("cardiac", "cardiac", "Cardiac", 1,
+    Item("cardiac", "cardiac", gettext_noop("Cardiac"), 1,
          "coronary artery disease, congestive heart failure, myocardial infarction, or EF ≤ 50 %"),
-    Item("inflammatory_bowel", "inflammatory_bowel", "Inflammatory bowel disease", 1,
+    Item("inflammatory_bowel", "inflammatory_bowel", gettext_noop("Inflammatory bowel disease"), 1,
          "Crohn's disease or ulcerative colitis"),
-    Item("diabetes", "diabetes", "Diabetes", 1,
+    Item("diabetes", "diabetes", gettext_noop("Diabetes"), 1,
          "requiring insulin or an oral hypoglycaemic agent (not diet alone)"),
-    Item("cerebrovascular", "cerebrovascular", "Cerebrovascular disease", 1,
+    Item("cerebrovascular", "cerebrovascular", gettext_noop("Cerebrovascular disease"), 1,
          "transient ischaemic attack or cerebrovascular accident"),
-    Item("psychiatric", "psychiatric", "Psychiatric disturbance", 1,
+    Item("psychiatric", "psychiatric", gettext_noop("Psychiatric disturbance"), 1,
          "depression or anxiety requiring consultation or treatment"),
-    Item("hepatic_mild", "hepatic", "Hepatic, mild", 1,
+    Item("hepatic_mild", "hepatic", gettext_noop("Hepatic, mild"), 1,
          "chronic hepatitis, bilirubin > ULN to 1.5 × ULN, or AST/ALT > ULN to 2.5 × ULN"),
-    Item("obesity", "obesity", "Obesity", 1,
+    Item("obesity", "obesity", gettext_noop("Obesity"), 1,
          "BMI > 35 kg/m² (adults)"),
-    Item("infection", "infection", "Infection", 1,
+    Item("infection", "infection", gettext_noop("Infection"), 1,
          "requiring antimicrobial treatment continued after day 0"),
-    Item("rheumatologic", "rheumatologic", "Rheumatologic", 2,
+    Item("rheumatologic", "rheumatologic", gettext_noop("Rheumatologic"), 2,
          "SLE, RA, polymyositis, mixed connective-tissue disease, or polymyalgia rheumatica"),
-    Item("peptic_ulcer", "peptic_ulcer", "Peptic ulcer", 2,
+    Item("peptic_ulcer", "peptic_ulcer", gettext_noop("Peptic ulcer"), 2,
          "requiring treatment"),
-    Item("renal", "renal", "Renal, moderate/severe", 2,
+    Item("renal", "renal", gettext_noop("Renal, moderate/severe"), 2,
          "creatinine > 2 mg/dL, on dialysis, or prior renal transplantation"),
-    Item("pulmonary_moderate", "pulmonary", "Pulmonary, moderate", 2,
+    Item("pulmonary_moderate", "pulmonary", gettext_noop("Pulmonary, moderate"), 2,
          "DLCO and/or FEV1 66–80 % predicted, or dyspnoea on slight activity"),
-    Item("prior_solid_tumour", "prior_solid_tumour", "Prior solid tumour", 3,
+    Item("prior_solid_tumour", "prior_solid_tumour", gettext_noop("Prior solid tumour"), 3,
          "treated at any time, excluding non-melanoma skin cancer"),
-    Item("heart_valve", "heart_valve", "Heart valve disease", 3,
+    Item("heart_valve", "heart_valve", gettext_noop("Heart valve disease"), 3,
          "except mitral valve prolapse"),
-    Item("pulmonary_severe", "pulmonary", "Pulmonary, severe", 3,
+    Item("pulmonary_severe", "pulmonary", gettext_noop("Pulmonary, severe"), 3,
          "DLCO and/or FEV1 ≤ 65 % predicted, dyspnoea at rest, or requiring oxygen"),
-    Item("hepatic_moderate_severe", "hepatic", "Hepatic, moderate/severe", 3,
+    Item("hepatic_moderate_severe", "hepatic", gettext_noop("Hepatic, moderate/severe"), 3,
          "liver cirrhosis, bilirubin > 1.5 × ULN, or AST/ALT > 2.5 × ULN"),
 )  # fmt: skip
 ITEM_BY_CODE: dict[str, Item] = {item.code: item for item in ITEMS}
@@ -185,6 +187,12 @@ INPUTS: tuple[Input, ...] = (
 INPUT_BY_KEY: dict[str, Input] = {i.key: i for i in INPUTS}
 
 RISK_GROUPS = ("low", "intermediate", "high")
+# the risk groups as people read them (the faces translate them: clinical/words.py)
+RISK_GROUP_WORDS = {
+    "low": gettext_noop("low"),
+    "intermediate": gettext_noop("intermediate"),
+    "high": gettext_noop("high"),
+}
 DEFAULT_INDICATION_ITEMS: Mapping[str, str] = {
     "sle": "rheumatologic",
     "ra": "rheumatologic",

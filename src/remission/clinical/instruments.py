@@ -48,6 +48,7 @@ from remission.clinical.scores import (
     sledai2k_gladman2002 as sledai2k,
 )
 from remission.clinical.scores._common import ItemSpec, ScoreResult, float_item, item_problems
+from remission.clinical.words import gettext_noop
 
 # Stored with a SLEDAI-2K assessment but not part of its score: what DORIS and LLDAS also need — physician
 # global assessment on the 0–3 scale [@vanVollenhoven2021, abstract] [@Franklyn2016, Table 1]; prednisone
@@ -225,6 +226,21 @@ _CATALOGUE: tuple[Instrument, ...] = (
 )
 
 INSTRUMENTS: Mapping[str, Instrument] = MappingProxyType({i.code: i for i in _CATALOGUE})
+# The instruments' titles (each written in its score module) as translators see them; the registry's
+# pages translate an instrument's title where they list it (remission.registry.labels).
+TITLE_WORDS = (
+    gettext_noop("Modified Rodnan skin score"),
+    gettext_noop("Clinical Disease Activity Index (RA)"),
+    gettext_noop("Simplified Disease Activity Index"),
+    gettext_noop("Clinical JADAS-10"),
+    gettext_noop("Crohn's Disease Activity Index"),
+    gettext_noop("Harvey–Bradshaw index"),
+    gettext_noop("Expanded Disability Status Scale (Kurtzke)"),
+    gettext_noop("Brain MRI activity (new/enlarging T2, Gd-enhancing lesions)"),
+    gettext_noop("HAQ Disability Index"),
+    gettext_noop("FVC, % predicted"),
+    gettext_noop("DLCO, % predicted"),
+)
 
 
 def instrument_get(code: str) -> Instrument:

@@ -42,10 +42,11 @@ from remission.clinical.dosing import DoseTable, DosingPolicy, dose_table
 from remission.clinical.eligibility import FIELDS, ScreeningResult, screen
 from remission.clinical.hct_ci import HctCiResult, HctCiSettings, hct_ci
 from remission.clinical.regimens import IntensityResult, Regimen, assess_intensity, get_regimen
+from remission.clinical.words import gettext_noop
 
 UNKNOWN_KEY = "candidate: unknown top-level field {key!r}; allowed: {allowed}"
 REQUIRED_KEY = "candidate: {key} is required"
-OVERRIDE_WITHOUT_REGIMEN = "candidate: regimen_overrides given without a regimen"
+OVERRIDE_WITHOUT_REGIMEN = gettext_noop("candidate: regimen_overrides given without a regimen")
 GIVEN_TWICE = (
     "{label} is given twice and the values disagree: {in_findings:g}{unit} in findings (used for "
     "eligibility) and {in_hct_ci:g}{unit} in hct_ci (used for the HCT-CI); give it once"

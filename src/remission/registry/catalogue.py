@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
+from django.utils.translation import gettext
+
 
 @cache
 def disease_codes() -> frozenset[str]:
@@ -15,11 +17,12 @@ def disease_codes() -> frozenset[str]:
 
 
 def disease_name(code: str) -> str:
-    """The disease's name for people (``Systemic sclerosis``); the code itself if it is not known."""
+    """The disease's name for people in the active language (``Systemic sclerosis``, ``Sclérodermie
+    systémique``: the clinical catalogue, ``clinical/locale``); the code itself if it is not known."""
     from remission.clinical.diseases import DISEASES
 
     disease = DISEASES.get(code)
-    return code if disease is None else disease.name
+    return code if disease is None else gettext(disease.name)
 
 
 @cache

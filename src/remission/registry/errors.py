@@ -15,6 +15,14 @@ class Problem:
     rule: str
     message: str
 
+    def __post_init__(self) -> None:
+        # a message built from a lazy translation is fixed here, in the language active when the rule ran,
+        # so a stored or compared Problem holds plain text
+        for name in ("record", "field", "rule", "message"):
+            value = getattr(self, name)
+            if not isinstance(value, str):
+                object.__setattr__(self, name, str(value))
+
     def __str__(self) -> str:
         return f"{self.record}: {self.field}: {self.message} [{self.rule}]"
 

@@ -15,10 +15,12 @@ from typing import Any
 
 from django.db import models
 from django.utils.text import capfirst
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from remission.registry import models as registry_models
 from remission.registry import selectors, services
-from remission.registry.labels import number_text, record_label
+from remission.registry.labels import model_label, number_text, record_label
 
 
 def _complete(service: Callable[..., Any], values: dict[str, Any], given: tuple[str, ...]) -> dict[str, Any]:
@@ -50,7 +52,7 @@ class Kind:
 
     slug: str
     model: type[models.Model]
-    title: str
+    title: str  # for people, in the active language (a lazy translation)
     create: Callable[..., Any] | None
     list_selector: Callable[..., Any]
     refs: Mapping[str, str] = field(default_factory=dict)  # FK field -> slug of the kind it points to
@@ -73,7 +75,7 @@ class Kind:
 
     @property
     def plural(self) -> str:
-        return capfirst(str(self.model._meta.verbose_name_plural))
+        return capfirst(model_label(self.model, plural=True))
 
 
 def _d(value: Any) -> str:
@@ -85,23 +87,28 @@ def _diagnosis(record: Any) -> str:
     text = record_label(record, "disease")
     if record.subtype:
         text += f" ({record_label(record, 'subtype')})"
-    return text if record.is_primary else f"{text}, secondary diagnosis"
+    return text if record.is_primary else gettext("{diagnosis}, secondary diagnosis").format(diagnosis=text)
 
 
 def _agent(record: Any) -> str:
-    days = f"{record.days} day{'' if record.days == 1 else 's'}"
+    days = ngettext("%(days)s day", "%(days)s days", record.days or 0) % {"days": record.days}
     return f"{record.drug} {number_text(record.dose)} {record_label(record, 'unit')} × {days}"
 
 
 def _follow_up(record: Any) -> str:
     status = record.get_disease_status_display().lower()
     if record.disease_status in ("unknown", "not_evaluated"):
-        status = f"disease status {status}"
+        status = gettext("disease status {status}").format(status=status)
     return f"{record.get_vital_status_display()}, {status}"
 
 
+def _assessment(record: Any) -> str:
+    score = number_text(record.score) or gettext("no score")
+    return f"{record_label(record, 'instrument')}: {score}"
+
+
 def _intensity(record: Any) -> str:
-    return f"{record.get_intensity_display().lower()} intensity"
+    return gettext("{intensity} intensity").format(intensity=record.get_intensity_display().lower())
 
 
 KINDS: dict[str, Kind] = {
@@ -110,7 +117,7 @@ KINDS: dict[str, Kind] = {
         Kind(
             "diagnosis",
             registry_models.Diagnosis,
-            "Diagnosis",
+            _("Diagnosis"),
             _create_with_patient(services.diagnosis_record),
             selectors.diagnosis_list,
             summary=_diagnosis,
@@ -118,7 +125,7 @@ KINDS: dict[str, Kind] = {
         Kind(
             "prior-therapy",
             registry_models.PriorTherapy,
-            "Prior therapy",
+            _("Prior therapy"),
             _create_with_patient(services.prior_therapy_record),
             selectors.prior_therapy_list,
             summary=lambda r: r.agent,
@@ -126,15 +133,15 @@ KINDS: dict[str, Kind] = {
         Kind(
             "assessment",
             registry_models.Assessment,
-            "Assessment",
+            _("Assessment"),
             _create_with_patient(services.assessment_record),
             selectors.assessment_list,
-            summary=lambda r: f"{record_label(r, 'instrument')}: {number_text(r.score) or 'no score'}",
+            summary=_assessment,
         ),
         Kind(
             "workup",
             registry_models.WorkUp,
-            "Work-up",
+            _("Work-up"),
             _create_with_patient(services.workup_record),
             selectors.workup_list,
             summary=lambda r: f"HCT-CI {number_text(r.hct_ci_score)}" if r.hct_ci_score is not None else "",
@@ -142,7 +149,7 @@ KINDS: dict[str, Kind] = {
         Kind(
             "mobilisation",
             registry_models.Mobilisation,
-            "Mobilisation",
+            _("Mobilisation"),
             _create_with_patient(services.mobilisation_record),
             selectors.mobilisation_list,
             summary=lambda r: record_label(r, "regimen").removeprefix("Mobilisation: "),  # the row says so
@@ -150,7 +157,7 @@ KINDS: dict[str, Kind] = {
         Kind(
             "cell-product",
             registry_models.CellProduct,
-            "Cell product",
+            _("Cell product"),
             _create_with_patient(services.cell_product_record),
             selectors.cell_product_list,
             refs={"mobilisation": "mobilisation"},
@@ -159,7 +166,7 @@ KINDS: dict[str, Kind] = {
         Kind(
             "conditioning",
             registry_models.Conditioning,
-            "Conditioning",
+            _("Conditioning"),
             _create_with_patient(services.conditioning_record),
             selectors.conditioning_list,
             summary=lambda r: f"{record_label(r, 'regimen')} ({_intensity(r)})",
@@ -167,7 +174,7 @@ KINDS: dict[str, Kind] = {
         Kind(
             "conditioning-agent",
             registry_models.ConditioningAgent,
-            "Conditioning agent",
+            _("Conditioning agent"),
             None,  # created with its conditioning
             selectors.conditioning_list,
             summary=_agent,
@@ -175,36 +182,36 @@ KINDS: dict[str, Kind] = {
         Kind(
             "infusion",
             registry_models.Infusion,
-            "Infusion",
+            _("Infusion"),
             _create_with_patient(services.infusion_record, missing=False),
             selectors.infusion_list,
             refs={"product": "cell-product", "conditioning": "conditioning"},
             takes_missing=False,
-            summary=lambda r: f"infusion {r.sequence} (day 0)",
+            summary=lambda r: gettext("infusion {sequence} (day 0)").format(sequence=r.sequence),
         ),
         Kind(
             "engraftment",
             registry_models.Engraftment,
-            "Engraftment",
+            _("Engraftment"),
             _create_engraftment,
             selectors.engraftment_list,
             refs={"infusion": "infusion"},
             create_only=("infusion",),
-            summary=lambda r: "graft failure" if r.graft_failure else "",
+            summary=lambda r: gettext("graft failure") if r.graft_failure else "",
         ),
         Kind(
             "adverse-event",
             registry_models.AdverseEvent,
-            "Adverse event",
+            _("Adverse event"),
             _create_with_patient(services.adverse_event_record),
             selectors.adverse_event_list,
             refs={"infusion": "infusion"},
-            summary=lambda r: f"{r.term} (grade {_d(r.grade)})",
+            summary=lambda r: gettext("{term} (grade {grade})").format(term=r.term, grade=_d(r.grade)),
         ),
         Kind(
             "lab-result",
             registry_models.LabResult,
-            "Laboratory result",
+            _("Laboratory result"),
             _create_with_patient(services.lab_result_record, missing=False),
             selectors.lab_result_list,
             takes_missing=False,
@@ -215,7 +222,7 @@ KINDS: dict[str, Kind] = {
         Kind(
             "follow-up",
             registry_models.FollowUp,
-            "Follow-up",
+            _("Follow-up"),
             _create_with_patient(services.follow_up_record),
             selectors.follow_up_list,
             summary=_follow_up,
@@ -223,7 +230,7 @@ KINDS: dict[str, Kind] = {
         Kind(
             "outcome-event",
             registry_models.OutcomeEvent,
-            "Outcome event",
+            _("Outcome event"),
             _create_with_patient(services.outcome_event_record, missing=False),
             selectors.outcome_event_list,
             takes_missing=False,
@@ -243,7 +250,7 @@ KIND_OF_MODEL_NAME: dict[str, Kind] = {k.model._meta.model_name: k for k in KIND
 PATIENT_KIND = Kind(
     "patient",
     registry_models.Patient,
-    "Patient",
+    _("Patient"),
     None,
     selectors.patient_list,
     takes_missing=False,

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 # Every calendar date the registry takes in — a record's date, a birth year and month, a cut-off or a
 # filter, an imported cell — lies in these years, the same as the patients' birth years' check constraint.
@@ -23,7 +25,11 @@ LATEST_YEAR = 2100
 EARLIEST_DATE = dt.date(EARLIEST_YEAR, 1, 1)
 LATEST_DATE = dt.date(LATEST_YEAR, 12, 31)
 RULE_DATE_RANGE = "date_range"
-DATE_OUT_OF_RANGE = "{what} must be between {earliest} and {latest}, not {value}"
+DATE_OUT_OF_RANGE = _("{what} must be between {earliest} and {latest}, not {value}")
+THE_DATE = _("The date")  # ``what`` of a date that is no field (a form's or a file's date)
+BETWEEN = _("between {low:g} and {high:g}{unit}")
+# the words among the units below, for translators (symbols such as mL/min stay as they are)
+UNIT_WORDS = (_("% predicted"), _("points"), _("sessions"), _("days"))
 
 
 def date_in_range(value: dt.date) -> bool:
@@ -50,8 +56,8 @@ class Range:
         return self.low <= value <= self.high
 
     def describe(self) -> str:
-        unit = f" {self.unit}" if self.unit else ""
-        return f"between {self.low:g} and {self.high:g}{unit}"
+        unit = f" {gettext(self.unit)}" if self.unit else ""
+        return BETWEEN.format(low=self.low, high=self.high, unit=unit)
 
 
 PLAUSIBLE_RANGES: dict[str, dict[str, Range]] = {

@@ -59,7 +59,10 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.db.models import F, IntegerField, Max, Min, Q, Value
+from django.utils.formats import date_format
 from django.utils.text import capfirst
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from remission.registry import catalogue
 from remission.registry.codes import (
@@ -75,6 +78,7 @@ from remission.registry.codes import (
 )
 from remission.registry.errors import Problem
 from remission.registry.findings import Finding
+from remission.registry.labels import field_label, model_label
 from remission.registry.ranges import (
     EARLIEST_YEAR,
     PLAUSIBLE_RANGES,
@@ -141,93 +145,113 @@ RULE_ONE_IDENTIFIER = "one_identifier_per_system"
 RULE_ONE_ENGRAFTMENT = "one_engraftment_per_infusion"
 RULE_DATABASE = "database_constraint"
 
-FUTURE = "{value} is in the future (today is {today})"
-BEFORE_BIRTH = "{value} is before the patient's birth ({birth:%B %Y})"
-AFTER_DEATH = "{value} is after the patient's death on {death}"
-AFTER_DEAD_FOLLOW_UP = "{value} is after the follow-up on {dead} that records the patient as dead"
-DEATH_BEFORE_RECORDS = "death on {value} is before the patient's {other} on {other_date}"
-DEAD_FOLLOW_UP_BEFORE_RECORDS = (
+FUTURE = _("{value} is in the future (today is {today})")
+BEFORE_BIRTH = _("{value} is before the patient's birth ({birth})")
+AFTER_DEATH = _("{value} is after the patient's death on {death}")
+AFTER_DEAD_FOLLOW_UP = _("{value} is after the follow-up on {dead} that records the patient as dead")
+DEATH_BEFORE_RECORDS = _("death on {value} is before the patient's {other} on {other_date}")
+DEAD_FOLLOW_UP_BEFORE_RECORDS = _(
     "follow-up on {value} records the patient as dead, but the patient's {other} is on {other_date}"
 )
-DEATH_AFTER_DEAD_FOLLOW_UP = (
+DEATH_AFTER_DEAD_FOLLOW_UP = _(
     "death on {value} is after the follow-up on {dead} that already records the patient as dead"
 )
-ALIVE_AFTER_DEATH = "follow-up on {value} says alive, but the patient died on {death}"
-ALIVE_AFTER_DEAD_FOLLOW_UP = (
+ALIVE_AFTER_DEATH = _("follow-up on {value} says alive, but the patient died on {death}")
+ALIVE_AFTER_DEAD_FOLLOW_UP = _(
     "follow-up on {value} says alive, but the follow-up on {dead} records the patient as dead"
 )
-BEFORE_DIAGNOSIS = "infusion on {value} is before the diagnosis on {diagnosis}"
-ORDER_BEFORE = "{what} on {value} is before the {other} on {other_date} ({other_record})"
-ORDER_AFTER = "{what} on {value} is after the {other} on {other_date} ({other_record})"
-ORDER_LINKED = (
+BEFORE_DIAGNOSIS = _("infusion on {value} is before the diagnosis on {diagnosis}")
+ORDER_BEFORE = _("{what} on {value} is before the {other} on {other_date} ({other_record})")
+ORDER_AFTER = _("{what} on {value} is after the {other} on {other_date} ({other_record})")
+ORDER_LINKED = _(
     "the {later} on {later_date} ({later_record}) "
     "is before the {earlier} on {earlier_date} ({earlier_record})"
 )
-OUT_OF_RANGE = "{value:g} is not plausible: must be {allowed}"
-UNKNOWN_CODE = "{value!r} is not a known {what} code"
-UNKNOWN_UNIT = "{value!r} is not a unit for {analyte}; use one of: {allowed}"
-LAB_OUT_OF_RANGE = "{value:g} {unit} is not plausible for {analyte}: must be {allowed}"
-ITEMS_INVALID = "{detail}"
-SCORE_MISMATCH = "score {value:g} does not match the items, which give {computed:g}"
-MISSING_REASON_BAD = "missing-value reason for {field!r} must be one of {allowed}, not {value!r}"
-MISSING_FIELD_UNKNOWN = "{field!r} is not a field of this record that can be missing"
-MISSING_FIELD_FILLED = "{field!r} has a value, so it cannot also be marked missing ({reason})"
-OTHER_PATIENT = "{what} belongs to another patient"
-WEIGHT_BASIS_MISMATCH = "unit {unit} does not go with weight basis {basis}; use one of: {allowed}"
-GRADE_BAD = "grade {value} is not a {system} grade for {category}; allowed {allowed}"
-PERFORMANCE_BAD = "{value} is not a {scale} score; allowed {allowed}"
-CONSENT_ORDER = "consent withdrawn on {value} is before consent given on {given}"
+OUT_OF_RANGE = _("{value:g} is not plausible: must be {allowed}")
+UNKNOWN_CODE = _("{value!r} is not a known {what} code")
+UNKNOWN_UNIT = _("{value!r} is not a unit for {analyte}; use one of: {allowed}")
+LAB_OUT_OF_RANGE = _("{value:g} {unit} is not plausible for {analyte}: must be {allowed}")
+ITEMS_INVALID = _("{detail}")
+SCORE_MISMATCH = _("score {value:g} does not match the items, which give {computed:g}")
+MISSING_REASON_BAD = _("missing-value reason for {field!r} must be one of {allowed}, not {value!r}")
+MISSING_FIELD_UNKNOWN = _("{field!r} is not a field of this record that can be missing")
+MISSING_FIELD_FILLED = _("{field!r} has a value, so it cannot also be marked missing ({reason})")
+OTHER_PATIENT = _("{what} belongs to another patient")
+WEIGHT_BASIS_MISMATCH = _("unit {unit} does not go with weight basis {basis}; use one of: {allowed}")
+GRADE_BAD = _("grade {value} is not a {system} grade for {category}; allowed {allowed}")
+PERFORMANCE_BAD = _("{value} is not a {scale} score; allowed {allowed}")
+CONSENT_ORDER = _("consent withdrawn on {value} is before consent given on {given}")
 # the database's check constraints, in words (formatted with the record's field values)
-SYMPTOM_AFTER_DIAGNOSIS = "first symptom on {first_symptom_date} is after the diagnosis on {diagnosis_date}"
-THERAPY_STOP_BEFORE_START = "stopped on {stop_date}, before it started on {start_date}"
-RESOLUTION_BEFORE_ONSET = "resolved on {resolution_date}, before its onset on {onset_date}"
-VALID_TO_BEFORE_FROM = "valid to {valid_to} is before valid from {valid_from}"
-ASTCT_NOT_FOR_CATEGORY = (
+SYMPTOM_AFTER_DIAGNOSIS = _(
+    "first symptom on {first_symptom_date} is after the diagnosis on {diagnosis_date}"
+)
+THERAPY_STOP_BEFORE_START = _("stopped on {stop_date}, before it started on {start_date}")
+RESOLUTION_BEFORE_ONSET = _("resolved on {resolution_date}, before its onset on {onset_date}")
+VALID_TO_BEFORE_FROM = _("valid to {valid_to} is before valid from {valid_from}")
+ASTCT_NOT_FOR_CATEGORY = _(
     "the ASTCT consensus grades only CRS and ICANS; grade this event ({category_label}) with CTCAE v5"
 )
-ORGANISM_NOT_INFECTION = (
+ORGANISM_NOT_INFECTION = _(
     "an organism ({organism}) is recorded only for an infection, not for this event ({category_label})"
 )
-LAB_NEGATIVE = "a laboratory value cannot be negative ({value:g})"
-DEATH_NEEDS_CAUSE = "a death needs its cause (choose 'unknown' if it is not known)"
-CAUSE_ONLY_FOR_DEATH = "only a death has a cause of death, not this event ({event_type_label})"
-PERFORMANCE_SCALE_MISSING = (
+LAB_NEGATIVE = _("a laboratory value cannot be negative ({value:g})")
+DEATH_NEEDS_CAUSE = _("a death needs its cause (choose 'unknown' if it is not known)")
+CAUSE_ONLY_FOR_DEATH = _("only a death has a cause of death, not this event ({event_type_label})")
+PERFORMANCE_SCALE_MISSING = _(
     "a performance score ({performance_score}) needs its scale (ECOG, Karnofsky or Lansky)"
 )
-GRAFT_FAILURE_ENGRAFTED = (
+GRAFT_FAILURE_ENGRAFTED = _(
     "graft failure cannot go with both neutrophil ({neutrophil_date}) and platelet ({platelet_date}) "
     "engraftment; untick graft failure or clear a date"
 )
-BIRTH_MONTH_BAD = "birth month must be 1 to 12, not {birth_month}"
-BIRTH_YEAR_BAD = "birth year must be between 1900 and 2100, not {birth_year}"
-CONSENT_UNDATED = "consent given needs the date it was given"
-WITHDRAWAL_UNDATED = "consent withdrawn needs the date it was withdrawn"
-COUNTRY_BAD = "country must be a two-letter ISO 3166 code in capitals, such as NL, not {country!r}"
-CCN_BAD = "the CIBMTR centre number (CCN) has five digits, not {cibmtr_ccn!r}"
-FIRST_YEAR_BAD = "first procedure year must be between 1970 and 2100, not {first_procedure_year}"
-CENTRE_ROLE_NEEDS_CENTRE = "the role {role_label} is held at a centre: choose the centre"
-REGISTRY_ROLE_NO_CENTRE = "the role {role_label} is registry-wide: it is not held at a centre"
+BIRTH_MONTH_BAD = _("birth month must be 1 to 12, not {birth_month}")
+BIRTH_YEAR_BAD = _("birth year must be between 1900 and 2100, not {birth_year}")
+CONSENT_UNDATED = _("consent given needs the date it was given")
+WITHDRAWAL_UNDATED = _("consent withdrawn needs the date it was withdrawn")
+COUNTRY_BAD = _("country must be a two-letter ISO 3166 code in capitals, such as NL, not {country!r}")
+CCN_BAD = _("the CIBMTR centre number (CCN) has five digits, not {cibmtr_ccn!r}")
+FIRST_YEAR_BAD = _("first procedure year must be between 1970 and 2100, not {first_procedure_year}")
+CENTRE_ROLE_NEEDS_CENTRE = _("the role {role_label} is held at a centre: choose the centre")
+REGISTRY_ROLE_NO_CENTRE = _("the role {role_label} is registry-wide: it is not held at a centre")
 # the database's unique constraints, in words (``other`` is the stored record in the way)
-PRIMARY_DIAGNOSIS_TAKEN = (
+PRIMARY_DIAGNOSIS_TAKEN = _(
     "patient {patient} already has a primary diagnosis ({other_disease}, {other}); "
     "untick 'primary' or edit that one"
 )
-DEATH_TAKEN = "patient {patient} already has a death recorded (on {other_date}, {other}); edit that one"
-INFUSION_NUMBER_TAKEN = (
+DEATH_TAKEN = _("patient {patient} already has a death recorded (on {other_date}, {other}); edit that one")
+INFUSION_NUMBER_TAKEN = _(
     "patient {patient} already has an infusion number {sequence} (on {other_date}, {other}); "
     "give this one the next number"
 )
-EBMT_CIC_TAKEN = "EBMT CIC {ebmt_cic} is already the code of another centre ({other})"
-CIBMTR_CCN_TAKEN = "CIBMTR CCN {cibmtr_ccn} is already the number of another centre ({other})"
-MEMBERSHIP_TAKEN = "this user already has the role {role_label} there ({other}); edit or end that membership"
-IDENTIFIER_TAKEN = "patient {patient} already has an identifier of system {system} ({other}); edit that one"
-ENGRAFTMENT_TAKEN = "this infusion already has its engraftment recorded ({other}); edit that one"
-CONSTRAINT_VIOLATED = "breaks the rule {name}"
-DUPLICATE_IN_PATIENT = "another record of this patient in the same batch already has {fields} = {values}"
-UNIQUE_RACED = (
+EBMT_CIC_TAKEN = _("EBMT CIC {ebmt_cic} is already the code of another centre ({other})")
+CIBMTR_CCN_TAKEN = _("CIBMTR CCN {cibmtr_ccn} is already the number of another centre ({other})")
+MEMBERSHIP_TAKEN = _(
+    "this user already has the role {role_label} there ({other}); edit or end that membership"
+)
+IDENTIFIER_TAKEN = _(
+    "patient {patient} already has an identifier of system {system} ({other}); edit that one"
+)
+ENGRAFTMENT_TAKEN = _("this infusion already has its engraftment recorded ({other}); edit that one")
+CONSTRAINT_VIOLATED = _("breaks the rule {name}")
+DUPLICATE_IN_PATIENT = _("another record of this patient in the same batch already has {fields} = {values}")
+UNIQUE_RACED = _(
     "another record with the same values was saved at the same moment ({rule}); reload and try again"
 )
-DATABASE_REFUSED = "the database refused the write: {detail}"
+DATABASE_REFUSED = _("the database refused the write: {detail}")
+BETWEEN = _("between {low:g} and {high:g}")
+ASTCT_FOR_CRS_ICANS = _("{category} is graded with the ASTCT consensus, not {system}")
+MISSING_NOT_A_MAPPING = _("must map field names to reasons")
+# the steps of the treatment (STEPS), as messages name them
+STEP_WORDS = {
+    "mobilisation": _("mobilisation"),
+    "collection": _("collection"),
+    "conditioning start": _("conditioning start"),
+    "infusion": _("infusion"),
+    "neutrophil engraftment": _("neutrophil engraftment"),
+    "platelet engraftment": _("platelet engraftment"),
+}
+# a dated field of a record (the death rules' "latest record"): "infusion date"
+RECORD_DATE = _("{record} {field}")
 
 UNITS_FOR_BASIS: dict[str, frozenset[str]] = {
     WeightBasis.ACTUAL: frozenset({"mg/kg", "ug/kg"}),
@@ -360,6 +384,17 @@ def patient_context(
 ) -> PatientContext:
     """The patient's anchor dates (read lazily); ``exclude`` is the record under edit."""
     return PatientContext(patient, today=today, exclude=exclude, later_records=later_records)
+
+
+def month_year(day: dt.date) -> str:
+    """A birth month as people read it in the active language: ``March 1980``, ``mars 1980``."""
+    return date_format(day, "YEAR_MONTH_FORMAT")
+
+
+def step_word(step: str) -> str:
+    """A step of the treatment (:data:`STEPS`) in the active language."""
+    word = STEP_WORDS.get(step)
+    return step if word is None else str(word)
 
 
 def label(record: models.Model) -> str:
@@ -676,7 +711,7 @@ def _values(record: models.Model, prefix: str = "") -> dict[str, Any]:
 
 
 def _constraint_message(rule: ConstraintRule, record: models.Model, other: models.Model | None) -> str:
-    template = rule.message if isinstance(rule.message, str) else rule.message(record)
+    template = rule.message(record) if callable(rule.message) else rule.message
     values = _values(record)
     if other is not None:
         patient = getattr(record, "patient", None) if getattr(record, "patient_id", None) else None
@@ -823,7 +858,7 @@ def _date_range_problems(record: models.Model) -> list[Problem]:
             continue
         value = getattr(record, field.attname, None)
         if isinstance(value, dt.date) and not date_in_range(value):
-            message = date_out_of_range(capfirst(str(field.verbose_name)), value)
+            message = date_out_of_range(field_label(record, field.name), value)
             problems.append(_problem(record, field.name, RULE_DATE_RANGE, message))
     return problems
 
@@ -843,7 +878,7 @@ def _missing_problems(record: models.Model) -> list[Problem]:
     if not missing:
         return []
     if not isinstance(missing, dict):
-        return [_problem(record, "missing", RULE_MISSING_REASON, "must map field names to reasons")]
+        return [_problem(record, "missing", RULE_MISSING_REASON, str(MISSING_NOT_A_MAPPING))]
     problems = []
     allowed = [m.value for m in MissingReason]
     editable = set(getattr(record, "EDITABLE_FIELDS", ())) - {"missing"}
@@ -880,7 +915,12 @@ def _timeline_problems(record: models.Model, ctx: PatientContext) -> list[Proble
             problems.append(_problem(record, field, RULE_FUTURE, FUTURE.format(value=value, today=ctx.today)))
         if value < ctx.birth:
             problems.append(
-                _problem(record, field, RULE_BEFORE_BIRTH, BEFORE_BIRTH.format(value=value, birth=ctx.birth))
+                _problem(
+                    record,
+                    field,
+                    RULE_BEFORE_BIRTH,
+                    BEFORE_BIRTH.format(value=value, birth=month_year(ctx.birth)),
+                )
             )
         death, dead = ctx.death, ctx.dead_by
         if death is not None and value > death and not is_death:
@@ -922,7 +962,7 @@ def _check_patient(record: Any, ctx: PatientContext | None) -> list[Problem]:
         if birth > today:
             problems.append(
                 _problem(
-                    record, "birth_year", RULE_FUTURE, FUTURE.format(value=f"{birth:%B %Y}", today=today)
+                    record, "birth_year", RULE_FUTURE, FUTURE.format(value=month_year(birth), today=today)
                 )
             )
     given, withdrawn = record.consent_date, record.consent_withdrawn_date
@@ -935,7 +975,7 @@ def _check_patient(record: Any, ctx: PatientContext | None) -> list[Problem]:
 def _check_diagnosis(record: Any, ctx: PatientContext | None) -> list[Problem]:
     problems = []
     if record.disease and record.disease not in catalogue.disease_codes():
-        message = UNKNOWN_CODE.format(value=record.disease, what="disease")
+        message = UNKNOWN_CODE.format(value=record.disease, what=gettext("disease"))
         problems.append(_problem(record, "disease", RULE_UNKNOWN_CODE, message))
     # an infusion already stored before the diagnosis (over stored data, the infusion reports the pair)
     if _checks_later(record, ctx) and record.is_primary and record.diagnosis_date:
@@ -950,7 +990,7 @@ def _check_diagnosis(record: Any, ctx: PatientContext | None) -> list[Problem]:
 def _check_assessment(record: Any, ctx: PatientContext | None) -> list[Problem]:
     instrument = catalogue.instrument(record.instrument)
     if instrument is None:
-        message = UNKNOWN_CODE.format(value=record.instrument, what="instrument")
+        message = UNKNOWN_CODE.format(value=record.instrument, what=gettext("instrument"))
         return [_problem(record, "instrument", RULE_UNKNOWN_CODE, message)]
     problems = [
         _problem(record, "items", RULE_ITEMS, ITEMS_INVALID.format(detail=detail))
@@ -965,7 +1005,7 @@ def _check_assessment(record: Any, ctx: PatientContext | None) -> list[Problem]:
     if record.score is not None:
         low, high = instrument.score_range
         if not low <= record.score <= high:
-            message = OUT_OF_RANGE.format(value=record.score, allowed=f"between {low:g} and {high:g}")
+            message = OUT_OF_RANGE.format(value=record.score, allowed=BETWEEN.format(low=low, high=high))
             problems.append(_problem(record, "score", RULE_RANGE, message))
     return problems
 
@@ -989,7 +1029,7 @@ def _check_regimen(record: Any, ctx: PatientContext | None) -> list[Problem]:
                 record,
                 "regimen",
                 RULE_UNKNOWN_CODE,
-                UNKNOWN_CODE.format(value=record.regimen, what="regimen"),
+                UNKNOWN_CODE.format(value=record.regimen, what=gettext("regimen")),
             )
         ]
     return []
@@ -1037,7 +1077,7 @@ def _check_adverse_event(record: Any, ctx: PatientContext | None) -> list[Proble
         AdverseEventCategory.CRS,
         AdverseEventCategory.ICANS,
     ) and record.grading_system != (GradingSystem.ASTCT):
-        message = f"{record.category} is graded with the ASTCT consensus, not {record.grading_system}"
+        message = ASTCT_FOR_CRS_ICANS.format(category=record.category, system=record.grading_system)
         problems.append(_problem(record, "grading_system", RULE_GRADE, message))
     return problems
 
@@ -1055,7 +1095,7 @@ def _check_lab(record: Any, ctx: PatientContext | None) -> list[Problem]:
             value=record.value,
             unit=record.unit,
             analyte=record.analyte,
-            allowed=f"between {low:g} and {high:g}",
+            allowed=BETWEEN.format(low=low, high=high),
         )
         return [_problem(record, "value", RULE_RANGE, message)]
     return []
@@ -1121,7 +1161,9 @@ def _latest_record_date(patient_id: int | None, *, exclude: Any = None) -> tuple
             what = Value(len(labels), output_field=IntegerField())
             latest = rows.order_by().values("patient_id").annotate(latest=Max(field))
             parts.append(latest.values_list(what, "latest"))
-            labels.append(f"{model._meta.verbose_name} {field.replace('_', ' ')}")
+            labels.append(
+                RECORD_DATE.format(record=model_label(model), field=gettext(field.replace("_", " ")))
+            )
     found = [(value, index) for index, value in parts[0].union(*parts[1:], all=True) if value is not None]
     if not found:
         return None
@@ -1285,18 +1327,18 @@ def _order_problems(record: Any, ctx: PatientContext) -> list[Problem]:
                 continue
             if late is record:
                 message = ORDER_BEFORE.format(
-                    what=rule.later,
+                    what=step_word(rule.later),
                     value=late_date,
-                    other=rule.earlier,
+                    other=step_word(rule.earlier),
                     other_date=early_date,
                     other_record=short_label(early),
                 )
                 problems.append(_problem(record, late_field, rule.rule, message))
             elif early is record:
                 message = ORDER_AFTER.format(
-                    what=rule.earlier,
+                    what=step_word(rule.earlier),
                     value=early_date,
-                    other=rule.later,
+                    other=step_word(rule.later),
                     other_date=late_date,
                     other_record=short_label(late),
                 )
@@ -1305,10 +1347,10 @@ def _order_problems(record: Any, ctx: PatientContext) -> list[Problem]:
                 kind = type(record).__name__
                 field = LINK_FIELDS.get(late_role, {}).get(kind) or LINK_FIELDS.get(early_role, {}).get(kind)
                 message = ORDER_LINKED.format(
-                    later=rule.later,
+                    later=step_word(rule.later),
                     later_date=late_date,
                     later_record=short_label(late),
-                    earlier=rule.earlier,
+                    earlier=step_word(rule.earlier),
                     earlier_date=early_date,
                     earlier_record=short_label(early),
                 )

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from remission.analysis.activity import (
     IMMUNE_MONTHS,
@@ -28,6 +30,7 @@ from remission.reports.document import FigureBlock, Table
 from remission.reports.images import figure_block
 from remission.reports.labels import SHORT_DISEASES
 from remission.reports.numbers import MISSING, format_count, format_number
+from remission.reports.tables import timepoint_label
 from remission.reports.trajectories import plot_immune_reconstitution, plot_score_trajectories
 
 SHORT_SCORE_LABELS = {
@@ -55,8 +58,9 @@ SHORT_ANALYTES = {
 }
 UNIT_WORDS = {"cells/uL": "cells/µL", "10^9/L": "×10⁹/L", "copies/ug DNA": "copies/µg DNA", "ratio": ""}
 # printed columns: (window bin, heading); bin -1 pools every value before the infusion
+BEFORE = "Before"
 SCORE_COLUMNS: tuple[tuple[int, str], ...] = (
-    (-1, "Before"),
+    (-1, BEFORE),
     (1, "6 months"),
     (2, "1 year"),
     (4, "2 years"),
@@ -64,7 +68,7 @@ SCORE_COLUMNS: tuple[tuple[int, str], ...] = (
     (10, "5 years"),
 )
 IMMUNE_COLUMNS: tuple[tuple[int, str], ...] = (
-    (-1, "Before"),
+    (-1, BEFORE),
     (1, "1 month"),
     (3, "3 months"),
     (6, "6 months"),
@@ -73,22 +77,27 @@ IMMUNE_COLUMNS: tuple[tuple[int, str], ...] = (
 )
 
 
+def _column_words(heading: str) -> str:
+    """A window's heading ("Before", "6 months") in the report's language."""
+    return pgettext("before the infusion", "Before") if heading == BEFORE else timepoint_label(heading)
+
+
 def instrument_label(code: str) -> str:
     known = INSTRUMENTS.get(code)
-    return known.title if known is not None else code
+    return _(str(known.title)) if known is not None else code  # the instrument catalogue's title, translated
 
 
 def analyte_label(code: str, unit: str, *, short: bool = False) -> str:
     """The analyte with its unit, "CD4+ T cells (cells/µL)"; ``short`` for a panel title."""
     names = {str(a.value): str(a.label) for a in Analyte}
-    names[CD4_CD8_RATIO] = "CD4/CD8 ratio"
+    names[CD4_CD8_RATIO] = _("CD4/CD8 ratio")
     name = SHORT_ANALYTES.get(code, names.get(code, code)) if short else names.get(code, code)
     words = UNIT_WORDS.get(unit, unit)
     return f"{name} ({words})" if words and not (short and words == "%") else name
 
 
 def _disease_words(codes: tuple[str, ...]) -> str:
-    return ", ".join(SHORT_DISEASES.get(code, code) for code in codes)
+    return ", ".join(str(SHORT_DISEASES.get(code, code)) for code in codes)
 
 
 def activity_figures(summaries: ActivitySummaries, *, who: str) -> list[FigureBlock]:
@@ -106,18 +115,24 @@ def activity_figures(summaries: ActivitySummaries, *, who: str) -> list[FigureBl
             figure_block(
                 plot_score_trajectories(
                     data,
-                    title=f"{label}: {_disease_words(summaries.diseases[instrument])}",
+                    title=_("%(score)s: %(diseases)s")
+                    % {"score": label, "diseases": _disease_words(summaries.diseases[instrument])},
                     score_label=SHORT_SCORE_LABELS.get(instrument, label if len(label) <= 24 else instrument),
-                    subtitle=f"{who}; {summaries.patients[instrument]:,} patients with a score",
+                    subtitle=_("%(cohort)s; %(n)s patients with a score")
+                    % {"cohort": who, "n": format_count(summaries.patients[instrument])},
                     horizon_days=horizon,
                     min_patients=MIN_PATIENTS,
                     ylim=(bottom, top + 0.05 * (top - bottom)),
                     summary=summary,
                 ),
                 f"trajectory-{instrument}",
-                f"{label} over time since infusion: each line one patient (a fixed sample), the median "
-                f"per 6-month window in colour (windows with at least {MIN_PATIENTS} patients).",
-                f"Line plot of {label} by years since infusion, per patient and median",
+                _(
+                    "%(score)s over time since infusion: each line one patient (a fixed sample), the median "
+                    "per 6-month window in colour (windows with at least %(minimum)s patients)."
+                )
+                % {"score": label, "minimum": MIN_PATIENTS},
+                _("Line plot of %(score)s by years since infusion, per patient and median")
+                % {"score": label},
             )
         )
     if not summaries.immune.empty:
@@ -131,7 +146,7 @@ def activity_figures(summaries: ActivitySummaries, *, who: str) -> list[FigureBl
                 plot_immune_reconstitution(
                     None,
                     analytes,
-                    title="Immune reconstitution",
+                    title=_("Immune reconstitution"),
                     subtitle=who,
                     max_months=IMMUNE_MONTHS,
                     min_patients=MIN_PATIENTS,
@@ -139,11 +154,16 @@ def activity_figures(summaries: ActivitySummaries, *, who: str) -> list[FigureBl
                     columns=3 if len(panels) > 6 else 2,
                 ),
                 "immune-reconstitution",
-                "Laboratory values by month since infusion: median and interquartile range over patients "
-                f"(months with at least {MIN_PATIENTS} patients); 'Before' pools the values before the "
-                "infusion. No normal ranges are drawn.",
-                "Panels of median and interquartile range of lymphocyte subsets and immunoglobulins by "
-                "month since infusion",
+                _(
+                    "Laboratory values by month since infusion: median and interquartile range over patients "
+                    "(months with at least %(minimum)s patients); 'Before' pools the values before the "
+                    "infusion. No normal ranges are drawn."
+                )
+                % {"minimum": MIN_PATIENTS},
+                _(
+                    "Panels of median and interquartile range of lymphocyte subsets and immunoglobulins by "
+                    "month since infusion"
+                ),
             )
         )
     return figures
@@ -170,7 +190,7 @@ def _window_rows(
     for code in codes:
         mine = summary[summary[key] == code].set_index("bin")
         decimals = _decimals(mine["median"])
-        cells = [_cell(mine.loc[b] if b in mine.index else None, decimals) for b, _ in columns]
+        cells = [_cell(mine.loc[b] if b in mine.index else None, decimals) for b, _heading in columns]
         rows.append((label(code), *cells))  # type: ignore[operator]
     return rows
 
@@ -183,18 +203,27 @@ def scores_table(summaries: ActivitySummaries) -> Table:
         "instrument",
         codes,
         SCORE_COLUMNS,
-        lambda c: f"{instrument_label(c)} ({_disease_words(summaries.diseases[c])})",
+        lambda c: (
+            _("%(score)s (%(diseases)s)")
+            % {"score": instrument_label(c), "diseases": _disease_words(summaries.diseases[c])}
+        ),
     )
     return Table(
-        caption="Disease-activity scores by time since infusion: median (IQR), n patients",
-        header=("Score (patients' diseases)", *(heading for _, heading in SCORE_COLUMNS)),
+        caption=_("Disease-activity scores by time since infusion: median (IQR), n patients"),
+        header=(
+            _("Score (patients' diseases)"),
+            *(_column_words(heading) for _bin, heading in SCORE_COLUMNS),
+        ),
         rows=tuple(rows),
         csv_name="score_trajectories.csv",
         data=summaries.scores,
         numeric_columns=tuple(range(1, len(SCORE_COLUMNS) + 1)),
-        note="Windows of 6 months centred on each time; one value per patient and window (the median of "
-        "that patient's values); 'Before' pools every value before the infusion. Windows with fewer than "
-        f"{MIN_PATIENTS} patients are left empty. Each score counts only patients whose disease it measures.",
+        note=_(
+            "Windows of 6 months centred on each time; one value per patient and window (the median of "
+            "that patient's values); 'Before' pools every value before the infusion. Windows with fewer than "
+            "%(minimum)s patients are left empty. Each score counts only patients whose disease it measures."
+        )
+        % {"minimum": MIN_PATIENTS},
     )
 
 
@@ -208,13 +237,15 @@ def immune_table(summaries: ActivitySummaries) -> Table:
         lambda c: analyte_label(c, str(units[c])),
     )
     return Table(
-        caption="Immune reconstitution by month since infusion: median (IQR), n patients",
-        header=("Analyte (unit)", *(heading for _, heading in IMMUNE_COLUMNS)),
+        caption=_("Immune reconstitution by month since infusion: median (IQR), n patients"),
+        header=(_("Analyte (unit)"), *(_column_words(heading) for _bin, heading in IMMUNE_COLUMNS)),
         rows=tuple(rows),
         csv_name="immune_reconstitution.csv",
         data=summaries.immune,
         numeric_columns=tuple(range(1, len(IMMUNE_COLUMNS) + 1)),
-        note="Months centred on each time (month 1 = days 15–45). Values entered in another unit were "
-        "converted (10⁹/L × 1000 = cells/µL; mg/dL ÷ 100 = g/L); the CD4/CD8 ratio is computed for each "
-        "patient and day with both counts.",
+        note=_(
+            "Months centred on each time (month 1 = days 15–45). Values entered in another unit were "
+            "converted (10⁹/L × 1000 = cells/µL; mg/dL ÷ 100 = g/L); the CD4/CD8 ratio is computed for each "
+            "patient and day with both counts."
+        ),
     )

@@ -353,7 +353,7 @@ def plot_weighted_curves(
                 drawn.lines[0].set_gid(GID_POINT)
         ax.set_xlim(0.0, horizon * 1.06)
         ax.xaxis.set_major_locator(FixedLocator(unit.ticks(horizon)))
-        ax.set_xlabel(unit.axis_label)
+        ax.set_xlabel(str(unit.axis_label))
         if survival:
             ax.set_ylim(0.0, 1.02)
             ax.set_ylabel(f"{endpoint_label(endpoint)} (weighted)")

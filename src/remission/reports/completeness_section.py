@@ -8,21 +8,22 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from remission.analysis.centre_completeness import clark_by_centre
 from remission.reports.document import Paragraph, Section, Table
-from remission.reports.numbers import MISSING, format_count, format_number, format_percent
+from remission.reports.numbers import MISSING, format_count, format_number, format_percent, percent_sign
 
-TITLE = "Completeness of follow-up"
+TITLE = gettext_lazy("Completeness of follow-up")
 DAYS_PER_YEAR = 365.25
-NOTE = (
+NOTE = gettext_lazy(
     "Clark's completeness index C = observed ÷ potential person-time (Clark TG, Altman DG, De Stavola BL. "
     "Quantification of the completeness of follow-up. Lancet 2002;359:1309–10). Potential follow-up runs "
     "from day 0 to the data cut-off, or to the death when it is known on or before the cut-off (a death "
     "is complete follow-up); observed follow-up runs from day 0 to the last contact, or to the death. "
     "Forms received in their window and open queries per centre are on the registry's Completeness page."
 )
-ACCOUNTED = "All {n:,} analysed patients are counted here: {shown:,} in the rows above."
 
 
 def completeness_table(table: pd.DataFrame) -> Table:
@@ -30,17 +31,24 @@ def completeness_table(table: pd.DataFrame) -> Table:
     for r in table.itertuples(index=False):
         rows.append(
             (
-                "All centres" if r.centre == "all" else str(r.centre),
+                _("All centres") if r.centre == "all" else str(r.centre),
                 format_count(r.patients),
                 format_count(r.deaths),
                 format_number(r.observed_person_days / DAYS_PER_YEAR),
                 format_number(r.potential_person_days / DAYS_PER_YEAR),
-                f"{format_percent(r.clark_c)}%" if np.isfinite(r.clark_c) else MISSING,
+                percent_sign(format_percent(r.clark_c)) if np.isfinite(r.clark_c) else MISSING,
             )
         )
     return Table(
-        caption="Completeness of follow-up per centre",
-        header=("Centre", "Patients", "Deaths", "Observed, years", "Potential, years", "Clark's C"),
+        caption=_("Completeness of follow-up per centre"),
+        header=(
+            _("Centre"),
+            _("Patients"),
+            _("Deaths"),
+            _("Observed, years"),
+            _("Potential, years"),
+            _("Clark's C"),
+        ),
         rows=tuple(rows),
         csv_name="completeness.csv",
         data=table,
@@ -55,7 +63,16 @@ def completeness_section(frame: pd.DataFrame, *, cutoff: dt.date) -> Section:
     shown = int(table.loc[table["centre"] != "all", "patients"].sum())
     blocks = (
         completeness_table(table),
-        Paragraph(ACCOUNTED.format(n=len(frame), shown=shown), note=True),
-        Paragraph(NOTE, note=True),
+        Paragraph(accounted_words(len(frame), shown), note=True),
+        Paragraph(str(NOTE), note=True),
     )
-    return Section(TITLE, blocks, "completeness")
+    return Section(str(TITLE), blocks, "completeness")
+
+
+def accounted_words(n: int, shown: int) -> str:
+    """ "All 160 analysed patients are counted here: 160 in the rows above."."""
+    return ngettext(
+        "All %(n)s analysed patient is counted here: %(shown)s in the rows above.",
+        "All %(n)s analysed patients are counted here: %(shown)s in the rows above.",
+        n,
+    ) % {"n": format_count(n), "shown": format_count(shown)}

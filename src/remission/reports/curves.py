@@ -17,6 +17,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, PercentFormatter
@@ -31,6 +33,10 @@ MAX_CENSOR_MARKS = 400
 MAX_BANDED = 2
 PLOT_HEIGHT = 3.3  # inches, above the numbers-at-risk table
 NO_CURVES = "nothing to plot: give at least one curve"
+# default words of the plots, worded when drawn (in the report's language)
+OVERALL_SURVIVAL = gettext_lazy("Overall survival")
+CUMULATIVE_INCIDENCE = gettext_lazy("Cumulative incidence")
+ALIVE_WITHOUT_EVENT = gettext_lazy("Alive without event")
 
 # artist ids (``Artist.get_gid()``) the tests and the report read back
 GID_CURVE = "curve"
@@ -153,7 +159,7 @@ def risk_rows(series: Sequence[StepSeries]) -> list[RiskRow]:
         for item in series[1:]
     )
     if shared and len(series) > 1:
-        return [RiskRow("All patients", first, style.INK)]
+        return [RiskRow(_("All patients"), first, style.INK)]
     return [RiskRow(item.label, item, style.colour(index)) for index, item in enumerate(series)]
 
 
@@ -175,7 +181,7 @@ def _draw_at_risk(ax: Axes, rows: Sequence[RiskRow], ticks: NDArray[np.float64],
     ax.grid(False)
     for spine in ax.spines.values():
         spine.set_visible(False)
-    ax.set_title("Number at risk", fontsize=8.5, fontweight="normal", color=style.MUTED, loc="left")
+    ax.set_title(_("Number at risk"), fontsize=8.5, fontweight="normal", color=style.MUTED, loc="left")
 
 
 def plot_curves(
@@ -223,8 +229,8 @@ def plot_curves(
             _draw_series(ax, item, index, unit, censor_marks, show_bands)
         ax.set_xlim(0.0, horizon * 1.02)
         ax.xaxis.set_major_locator(FixedLocator(ticks))
-        ax.set_xlabel(unit.axis_label)
-        ax.set_ylabel(ylabel)
+        ax.set_xlabel(str(unit.axis_label))
+        ax.set_ylabel(str(ylabel))
         ax.set_ylim(*(ylim or (0.0, 1.02)))
         ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
         if len(series) > 1:
@@ -244,7 +250,7 @@ def plot_survival(
     *,
     title: str,
     subtitle: str = "",
-    ylabel: str = "Overall survival",
+    ylabel: str = OVERALL_SURVIVAL,
     scale: str | TimeScale = "auto",
     horizon_days: float | None = None,
     at_risk: bool = True,
@@ -284,7 +290,7 @@ def plot_cumulative_incidence(
     *,
     title: str,
     subtitle: str = "",
-    ylabel: str = "Cumulative incidence",
+    ylabel: str = CUMULATIVE_INCIDENCE,
     scale: str | TimeScale = "auto",
     horizon_days: float | None = None,
     at_risk: bool = True,
@@ -318,7 +324,7 @@ def plot_stacked_incidence(
     *,
     title: str,
     subtitle: str = "",
-    remainder_label: str = "Alive without event",
+    remainder_label: str = ALIVE_WITHOUT_EVENT,
     scale: str | TimeScale = "auto",
     horizon_days: float | None = None,
 ) -> Figure:
@@ -346,7 +352,7 @@ def plot_stacked_incidence(
             area.set_gid(GID_STACK)
             bottom = top
         rest = ax.fill_between(
-            x, bottom, np.ones_like(x), step="post", color=style.GRID, linewidth=0, label=remainder_label
+            x, bottom, np.ones_like(x), step="post", color=style.GRID, linewidth=0, label=str(remainder_label)
         )
         rest.set_gid(GID_STACK)
         finish_stacked(fig, ax, unit, horizon, title=title, subtitle=subtitle)
@@ -361,8 +367,8 @@ def finish_stacked(
     ax.xaxis.set_major_locator(FixedLocator(unit.ticks(horizon)))
     ax.set_ylim(0.0, 1.0)
     ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
-    ax.set_xlabel(unit.axis_label)
-    ax.set_ylabel("Proportion of patients")
+    ax.set_xlabel(str(unit.axis_label))
+    ax.set_ylabel(_("Proportion of patients"))
     ax.grid(False)
     handles, labels = ax.get_legend_handles_labels()
     ax.legend(handles[::-1], labels[::-1], loc="upper left", bbox_to_anchor=(1.01, 1.0))

@@ -8,16 +8,19 @@ no rule is silent), and the patients analysed (bottom). Nothing is counted here.
 from __future__ import annotations
 
 import pandas as pd
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 
 from remission.analysis.flow import PatientFlow
 from remission.reports.document import FigureBlock, Table
 from remission.reports.images import figure_block
+from remission.reports.numbers import format_count, format_date
 from remission.reports.style import INK, MUTED, PALETTE, house_style, new_figure
 
 LINE = 0.3  # inches per text line in the exclusion box
-OWN_SECTION = " (own section)"
+OWN_SECTION = gettext_lazy("%(reason)s (own section)")
 
 
 def _box(fig: Figure, ax: object, x: float, y: float, w: float, h: float, edge: str) -> None:
@@ -50,7 +53,7 @@ def plot_patient_flow(flow: PatientFlow, *, scope: str, section_products: bool =
         ax.text(
             centre,
             top_y + box_h - 0.2,
-            "Patients in the registry",
+            _("Patients in the registry"),
             ha="center",
             va="center",
             fontsize=10,
@@ -61,7 +64,7 @@ def plot_patient_flow(flow: PatientFlow, *, scope: str, section_products: bool =
         ax.text(
             centre,
             top_y + 0.17,
-            f"n = {flow.in_registry:,}",
+            f"n = {format_count(flow.in_registry)}",
             ha="center",
             va="center",
             fontsize=10,
@@ -71,18 +74,17 @@ def plot_patient_flow(flow: PatientFlow, *, scope: str, section_products: bool =
         ax.text(
             centre,
             bottom_y + box_h - 0.2,
-            "Analysed",
+            _("Analysed"),
             ha="center",
             va="center",
             fontsize=10,
             fontweight="bold",
             color=INK,
         )
-        cutoff = f" by {flow.cutoff.date.isoformat()}" if flow.cutoff is not None else ""
         ax.text(
             centre,
             bottom_y + box_h / 2 - 0.02,
-            f"first {flow.selection}{cutoff}",
+            analysed_words(flow),
             ha="center",
             va="center",
             fontsize=8.5,
@@ -91,7 +93,7 @@ def plot_patient_flow(flow: PatientFlow, *, scope: str, section_products: bool =
         ax.text(
             centre,
             bottom_y + 0.17,
-            f"n = {flow.analysed:,}",
+            f"n = {format_count(flow.analysed)}",
             ha="center",
             va="center",
             fontsize=10,
@@ -115,12 +117,19 @@ def plot_patient_flow(flow: PatientFlow, *, scope: str, section_products: bool =
         )
         y = side_y + side_h - 0.1 - LINE / 2
         ax.text(
-            side_x + 0.015, y, "Left out", ha="left", va="center", fontsize=10, fontweight="bold", color=INK
+            side_x + 0.015,
+            y,
+            _("Left out"),
+            ha="left",
+            va="center",
+            fontsize=10,
+            fontweight="bold",
+            color=INK,
         )
         ax.text(
             side_x + side_w - 0.015,
             y,
-            f"n = {flow.left_out:,}",
+            f"n = {format_count(flow.left_out)}",
             ha="right",
             va="center",
             fontsize=10,
@@ -128,11 +137,11 @@ def plot_patient_flow(flow: PatientFlow, *, scope: str, section_products: bool =
         )
         for step in flow.steps:
             y -= LINE
-            own = OWN_SECTION if section_products and step.rule.startswith("other_product:") else ""
+            own = section_products and step.rule.startswith("other_product:")
             ax.text(
                 side_x + 0.015,
                 y,
-                f"{step.reason}{own}",
+                OWN_SECTION % {"reason": step.reason} if own else step.reason,
                 ha="left",
                 va="center",
                 fontsize=7.8,
@@ -142,7 +151,7 @@ def plot_patient_flow(flow: PatientFlow, *, scope: str, section_products: bool =
             ax.text(
                 side_x + side_w - 0.015,
                 y,
-                f"{step.n:,}",
+                format_count(step.n),
                 ha="right",
                 va="center",
                 fontsize=8.5,
@@ -151,23 +160,43 @@ def plot_patient_flow(flow: PatientFlow, *, scope: str, section_products: bool =
     return fig
 
 
+def analysed_words(flow: PatientFlow) -> str:
+    """What the analysed box says under its title: "first autologous HSCT by 2024-12-31"."""
+    if flow.cutoff is None:
+        return _("first %(selection)s") % {"selection": flow.selection}
+    return _("first %(selection)s by %(date)s") % {
+        "selection": flow.selection,
+        "date": format_date(flow.cutoff.date),
+    }
+
+
 def flow_figure(flow: PatientFlow, *, scope: str, section_products: bool = False) -> FigureBlock:
     """:func:`plot_patient_flow` as a report figure."""
     return figure_block(
         plot_patient_flow(flow, scope=scope, section_products=section_products),
         "patient-flow",
-        f"Patient flow: {flow.in_registry:,} patients in the registry ({scope}), {flow.left_out:,} left "
-        f"out (each reason, the first that applies, with its count), {flow.analysed:,} analysed.",
-        "Flow diagram: patients in the registry, each reason for leaving patients out with its count, "
-        "and the patients analysed",
+        _(
+            "Patient flow: %(registry)s patients in the registry (%(scope)s), %(left_out)s left out (each "
+            "reason, the first that applies, with its count), %(analysed)s analysed."
+        )
+        % {
+            "registry": format_count(flow.in_registry),
+            "scope": scope,
+            "left_out": format_count(flow.left_out),
+            "analysed": format_count(flow.analysed),
+        },
+        _(
+            "Flow diagram: patients in the registry, each reason for leaving patients out with its count, "
+            "and the patients analysed"
+        ),
     )
 
 
 def flow_table(flow: PatientFlow, *, scope: str) -> Table:
     """The flow's counts as a table (the same numbers as the figure; ``patient_flow.csv``)."""
-    rows = [("In the registry", scope, flow.in_registry)]
-    rows += [("Left out", step.reason, step.n) for step in flow.steps]
-    rows.append(("Analysed", f"first {flow.selection}", flow.analysed))
+    rows = [(_("In the registry"), scope, flow.in_registry)]
+    rows += [(_("Left out"), step.reason, step.n) for step in flow.steps]
+    rows.append((_("Analysed"), _("first %(selection)s") % {"selection": flow.selection}, flow.analysed))
     data = pd.DataFrame(
         [
             (stage, rule, reason, n)
@@ -178,9 +207,9 @@ def flow_table(flow: PatientFlow, *, scope: str) -> Table:
         columns=["stage", "rule", "reason", "n"],
     )
     return Table(
-        caption="Patient flow",
-        header=("", "Reason", "Patients"),
-        rows=tuple((stage, reason, f"{n:,}") for stage, reason, n in rows),
+        caption=_("Patient flow"),
+        header=("", _("Reason"), _("Patients")),
+        rows=tuple((stage, reason, format_count(n)) for stage, reason, n in rows),
         csv_name="patient_flow.csv",
         data=data,
         numeric_columns=(2,),

@@ -14,6 +14,7 @@ from typing import Protocol
 
 import numpy as np
 import pandas as pd
+from django.utils.translation import gettext_lazy
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, NullLocator
 from numpy.typing import NDArray
@@ -24,6 +25,8 @@ from remission.reports.numbers import format_p, format_ratio
 GID_POINT = "estimate"
 GID_INTERVAL = "interval"
 NO_MODELS = "nothing to plot: give at least one fitted model"
+HR_AXIS = gettext_lazy("Hazard ratio (log scale)")  # worded when drawn
+HR_HEADING = gettext_lazy("HR (95% CI)")
 # ratios are drawn inside these limits; an interval beyond them ends in an arrow
 AXIS_FLOOR = 0.01
 AXIS_CEILING = 100.0
@@ -108,8 +111,8 @@ def plot_forest(
     title: str,
     subtitle: str = "",
     term_labels: Mapping[str, str] | None = None,
-    xlabel: str = "Hazard ratio (log scale)",
-    ratio_heading: str = "HR (95% CI)",
+    xlabel: str = HR_AXIS,
+    ratio_heading: str = HR_HEADING,
 ) -> Figure:
     """A forest plot of ``exp(coef)`` with its confidence limits for every term of every model.
 
@@ -168,12 +171,12 @@ def plot_forest(
                 label.set_fontsize(8.5)
         ax.tick_params(axis="y", length=0)
         ax.grid(axis="y", visible=False)
-        ax.set_xlabel(xlabel)
+        ax.set_xlabel(str(xlabel))
 
         text_ax.set_xlim(0.0, 1.0)
         text_ax.axis("off")
         top = len(rows) - 0.3
-        text_ax.text(0.06, top, ratio_heading, fontweight="bold", va="bottom", fontsize=8)
+        text_ax.text(0.06, top, str(ratio_heading), fontweight="bold", va="bottom", fontsize=8)
         text_ax.text(1.0, top, "p", fontweight="bold", va="bottom", ha="right", fontsize=8)
         for row, at in zip(rows, y, strict=True):
             if row.is_heading:

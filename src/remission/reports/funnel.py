@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from django.utils.translation import gettext as _
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from remission.analysis.benchmarking import funnel_limits
 from remission.reports import style
+from remission.reports.numbers import localise
 
 NAME_ALL_BELOW = 12  # with this few centres every point is named
 GID_CENTRE = "centre"
@@ -47,8 +49,14 @@ def plot_funnel(centres: pd.DataFrame, *, title: str, subtitle: str = "") -> Fig
     with style.house_style():
         fig = style.new_figure(3.6)
         ax = fig.add_subplot()
-        ax.axhline(1.0, color=style.INK, linewidth=1.0, label="O/E = 1 (as expected for the case mix)")
-        for key, dash, words in (("95", (4, 3), "95% limits"), ("998", (1, 2), "99.8% limits")):
+        ax.axhline(1.0, color=style.INK, linewidth=1.0, label=_("O/E = 1 (as expected for the case mix)"))
+        limit_words = (
+            # xgettext:no-python-format
+            _("95% limits"),
+            # xgettext:no-python-format
+            _("99.8% limits"),
+        )
+        for key, dash, words in (("95", (4, 3), limit_words[0]), ("998", (1, 2), limit_words[1])):
             for side in ("lower", "upper"):
                 (line,) = ax.plot(
                     grid,
@@ -72,11 +80,11 @@ def plot_funnel(centres: pd.DataFrame, *, title: str, subtitle: str = "") -> Fig
         ax.set_xscale("log")
         ax.set_xlim(grid[0], grid[-1])
         ax.xaxis.set_major_locator(LogLocator(base=10.0, subs=(1.0, 2.0, 5.0)))
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.10g}"))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _position: localise(f"{value:,.10g}")))
         ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_ylim(0.0, top)
-        ax.set_xlabel("Expected events (case-mix adjusted, log scale)")
-        ax.set_ylabel("Observed / expected events")
+        ax.set_xlabel(_("Expected events (case-mix adjusted, log scale)"))
+        ax.set_ylabel(_("Observed / expected events"))
         _name_points(ax, [(x, min(y, top), code, flag) for x, y, code, flag in named])
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3, frameon=False)
         fig.suptitle(title, x=0.0, ha="left", fontsize=11, fontweight="bold", color=style.INK)

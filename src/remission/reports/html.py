@@ -10,6 +10,9 @@ from __future__ import annotations
 from html import escape
 from importlib import resources
 
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
 from remission.reports.document import Block, Document, FigureBlock, KeyValues, Paragraph, Section, Table
 from remission.reports.images import REPORT_DPI, png_data_uri
 
@@ -75,18 +78,28 @@ def _section(section: Section) -> str:
     return f'<section id="{escape(section.anchor)}"><h2>{escape(section.title)}</h2>\n{body}\n</section>'
 
 
+def language_tag() -> str:
+    """The report's language as an HTML ``lang`` value ("en-GB", "fr")."""
+    code = get_language() or "en-gb"
+    language, _sep, region = code.partition("-")
+    return f"{language}-{region.upper()}" if region else language
+
+
 def render_html(document: Document, *, tables_file: str = "") -> str:
     """The whole report as an HTML string; ``tables_file`` names the CSV archive written alongside."""
     toc = "".join(f'<li><a href="#{escape(s.anchor)}">{escape(s.title)}</a></li>' for s in document.sections)
     downloads = (
-        f'<p class="downloads">Every table of this report is also in <strong>{escape(tables_file)}</strong>, '
-        "next to this file, as CSV (unrounded numbers).</p>"
+        '<p class="downloads">'
+        + _("Every table of this report is also in %(file)s, next to this file, as CSV (unrounded numbers).")
+        % {"file": f"<strong>{escape(tables_file)}</strong>"}
+        + "</p>"
         if tables_file
         else ""
     )
+    contents = escape(_("Contents"))
     sections = "\n".join(_section(s) for s in document.sections)
     return f"""<!DOCTYPE html>
-<html lang="en">
+<html lang="{escape(language_tag())}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -98,7 +111,7 @@ def render_html(document: Document, *, tables_file: str = "") -> str:
 <body>
 <main>
 <header class="report"><h1>{escape(document.title)}</h1><p>{escape(document.subtitle)}</p></header>
-<nav class="toc" aria-label="Contents"><strong>Contents</strong><ol>{toc}</ol></nav>
+<nav class="toc" aria-label="{contents}"><strong>{contents}</strong><ol>{toc}</ol></nav>
 {downloads}
 {sections}
 </main>

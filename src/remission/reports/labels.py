@@ -4,58 +4,66 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from django.utils.functional import Promise
 from django.utils.text import capfirst
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from remission.clinical.diseases import DISEASES
 from remission.registry.codes import Intensity, ProductType, Sex
 
-VARIABLES: dict[str, str] = {
-    "n": "Patients",
-    "age": "Age at infusion, years",
-    "age_per_10y": "Age (per 10 years)",
-    "centre_experience": "Earlier AD procedures at the centre",
-    "sex": "Sex",
-    "disease": "Disease",
-    "era": "Era of infusion",
-    "intensity": "Conditioning intensity",
-    "product_type": "Cell product",
-    "experienced": "Experienced centre",
-    "subtype": "Subtype",
-    "centre": "Centre",
-    "country": "Country",
+VARIABLES: dict[str, Promise] = {
+    "n": _("Patients"),
+    "age": _("Age at infusion, years"),
+    "age_per_10y": _("Age (per 10 years)"),
+    "centre_experience": _("Earlier AD procedures at the centre"),
+    "sex": _("Sex"),
+    "disease": _("Disease"),
+    "era": _("Era of infusion"),
+    "intensity": _("Conditioning intensity"),
+    "product_type": _("Cell product"),
+    "experienced": _("Experienced centre"),
+    "subtype": _("Subtype"),
+    "centre": _("Centre"),
+    "country": _("Country"),
 }
-ENDPOINTS: dict[str, str] = {
-    "OS": "Overall survival",
-    "PFS": "Progression-free survival",
-    "relapse/progression": "Relapse or progression",
-    "NRM": "Non-relapse mortality",
+ENDPOINTS: dict[str, Promise] = {
+    "OS": _("Overall survival"),
+    "PFS": _("Progression-free survival"),
+    "relapse/progression": _("Relapse or progression"),
+    "NRM": _("Non-relapse mortality"),
 }
 # short disease names for plot legends, at-risk rows and model terms (the tables use the full names)
-SHORT_DISEASES: dict[str, str] = {
-    "ssc": "Systemic sclerosis",
-    "ms": "Multiple sclerosis",
-    "sle": "SLE",
-    "ra": "Rheumatoid arthritis",
-    "jia": "JIA",
-    "crohn": "Crohn's disease",
-    "cidp": "CIDP",
-    "nmo": "NMOSD",
-    "vasculitis": "Vasculitis",
-    "myositis": "Myositis",
-    "aic": "Autoimmune cytopenia",
-    "t1d": "Type 1 diabetes",
-    "celiac": "Refractory coeliac disease",
-    "mg": "Myasthenia gravis",
-    "stiff_person": "Stiff-person syndrome",
-    "other": "Other",
+SHORT_DISEASES: dict[str, Promise] = {
+    "ssc": _("Systemic sclerosis"),
+    "ms": _("Multiple sclerosis"),
+    "sle": _("SLE"),
+    "ra": _("Rheumatoid arthritis"),
+    "jia": _("JIA"),
+    "crohn": _("Crohn's disease"),
+    "cidp": _("CIDP"),
+    "nmo": _("NMOSD"),
+    "vasculitis": _("Vasculitis"),
+    "myositis": _("Myositis"),
+    "aic": _("Autoimmune cytopenia"),
+    "t1d": _("Type 1 diabetes"),
+    "celiac": _("Refractory coeliac disease"),
+    "mg": _("Myasthenia gravis"),
+    "stiff_person": _("Stiff-person syndrome"),
+    "other": _("Other"),
 }
+# the cohort's criteria as a report heads them (the command line's filters)
+FILTERS: dict[str, Promise] = {"disease": _("Disease"), "centre": _("Centre"), "infusion": _("Infusion")}
 STRATUM_ALL = "all"
-ALL_PATIENTS = "All patients"
-_BOOLEAN = {"True": "yes", "False": "no", "TRUE": "yes", "FALSE": "no", "yes": "yes", "no": "no"}
-_LEVELS: dict[str, Mapping[str, str]] = {
-    "sex": {str(choice.value): str(choice.label) for choice in Sex},
-    "intensity": {str(choice.value): str(choice.label) for choice in Intensity},
-    "product_type": {str(choice.value): str(choice.label) for choice in ProductType},
+ALL_PATIENTS = _("All patients")
+_YES, _NO = pgettext_lazy("answer", "yes"), pgettext_lazy("answer", "no")
+_BOOLEAN = {"True": _YES, "False": _NO, "TRUE": _YES, "FALSE": _NO, "yes": _YES, "no": _NO}
+# labels are worded when shown (in the report's language): lazy labels of the code lists, and the disease
+# catalogue's names (marked in clinical/, translated here)
+_LEVELS: dict[str, Mapping[str, object]] = {
+    "sex": {str(choice.value): choice.label for choice in Sex},
+    "intensity": {str(choice.value): choice.label for choice in Intensity},
+    "product_type": {str(choice.value): choice.label for choice in ProductType},
     "disease": {code: disease.name for code, disease in DISEASES.items()},
     "experienced": _BOOLEAN,
 }
@@ -64,12 +72,19 @@ _FACTORS = ("experienced", "product_type", "intensity", "disease", "sex", "era")
 
 
 def variable_label(name: str) -> str:
-    return VARIABLES.get(name, capfirst(name.replace("_", " ")))
+    return str(VARIABLES[name]) if name in VARIABLES else capfirst(name.replace("_", " "))
+
+
+def filter_label(name: str) -> str:
+    return str(FILTERS[name])
 
 
 def level_label(variable: str, level: object) -> str:
     text = str(level)
-    return _LEVELS.get(variable, {}).get(text, text)
+    label = _LEVELS.get(variable, {}).get(text)
+    if label is None:
+        return text
+    return gettext(label) if isinstance(label, str) else str(label)
 
 
 def disease_label(code: object) -> str:
@@ -79,16 +94,16 @@ def disease_label(code: object) -> str:
 def short_level_label(variable: str, level: object) -> str:
     """As :func:`level_label`, with short disease names (for plots)."""
     if variable == "disease" and str(level) in SHORT_DISEASES:
-        return SHORT_DISEASES[str(level)]
+        return str(SHORT_DISEASES[str(level)])
     return level_label(variable, level)
 
 
 def stratum_label(stratum: object) -> str:
-    return ALL_PATIENTS if str(stratum) == STRATUM_ALL else disease_label(stratum)
+    return str(ALL_PATIENTS) if str(stratum) == STRATUM_ALL else disease_label(stratum)
 
 
 def endpoint_label(endpoint: str) -> str:
-    return ENDPOINTS.get(endpoint, endpoint)
+    return str(ENDPOINTS[endpoint]) if endpoint in ENDPOINTS else endpoint
 
 
 def term_factor(term: str) -> tuple[str | None, str]:
@@ -108,13 +123,14 @@ def term_label(term: str, references: Mapping[str, object] | None = None, *, sho
     ``references`` gives each factor's reference level when it is known.
     """
     if term in VARIABLES:
-        return VARIABLES[term]
+        return str(VARIABLES[term])
     for factor in _FACTORS:
         if term.startswith(factor) and len(term) > len(factor):
             level = term[len(factor) :]
             words = short_level_label if short else level_label
-            text = f"{variable_label(factor)}: {words(factor, level)}"
+            values = {"factor": variable_label(factor), "level": words(factor, level)}
             if references and factor in references:
-                text += f" (vs {words(factor, references[factor])})"
-            return text
+                values["reference"] = words(factor, references[factor])
+                return _("%(factor)s: %(level)s (vs %(reference)s)") % values
+            return _("%(factor)s: %(level)s") % values
     return term

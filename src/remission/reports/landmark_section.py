@@ -6,23 +6,28 @@ Numbers come from :func:`remission.analysis.landmark.landmark_analysis`; this mo
 from __future__ import annotations
 
 import pandas as pd
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from remission.analysis.landmark import STATUSES, LandmarkAnalysis
 from remission.reports.document import Paragraph, Section, Table
 from remission.reports.labels import disease_label, endpoint_label
-from remission.reports.numbers import format_count, format_number, format_p, format_percent_ci
+from remission.reports.numbers import format_count, format_number, format_p, format_percent_ci, localise
 
-TITLE = "Survival by response at a landmark"
+TITLE = gettext_lazy("Survival by response at a landmark")
 MONTH = 365.25 / 12
 
 
 def _months(days: float) -> str:
-    return f"{days / MONTH:.0f} months"
+    months = round(days / MONTH)
+    return ngettext("%(n)s month", "%(n)s months", months) % {"n": months}
 
 
 def _after(days: float) -> str:
     years = days / 365.25
-    return f"{years:g} year" + ("s" if years != 1 else "") + " after"
+    return ngettext("%(n)s year after", "%(n)s years after", 1 if years == 1 else 2) % {
+        "n": localise(f"{years:g}")
+    }
 
 
 def landmark_estimates_table(analysis: LandmarkAnalysis) -> Table:
@@ -30,12 +35,15 @@ def landmark_estimates_table(analysis: LandmarkAnalysis) -> Table:
     PFS some years after the landmark, % (95% CI)."""
     estimates, counts = analysis.estimates, analysis.counts
     after = list(dict.fromkeys(estimates["after_days"])) if not estimates.empty else []
-    header = ("Response at the landmark", "Endpoint", "n", *(_after(a) for a in after))
+    header = (_("Response at the landmark"), _("Endpoint"), "n", *(_after(a) for a in after))
     rows: list[tuple[str, ...]] = []
     group_rows: list[int] = []
     for (disease, landmark), part in counts.groupby(["disease", "landmark_days"], sort=False):
         group_rows.append(len(rows))
-        heading = f"{disease_label(disease)} — landmark {_months(landmark)}"
+        heading = _("%(disease)s — landmark %(months)s") % {
+            "disease": disease_label(disease),
+            "months": _months(landmark),
+        }
         rows.append((heading, "", "", *([""] * len(after))))
         for status in STATUSES:
             for endpoint in ("OS", "PFS"):
@@ -54,14 +62,14 @@ def landmark_estimates_table(analysis: LandmarkAnalysis) -> Table:
                 ]
                 rows.append((status, endpoint_label(endpoint), format_count(count.sum()), *values))
     return Table(
-        caption="Landmark analysis: survival after the landmark by the response known at it, % (95% CI)",
+        caption=_("Landmark analysis: survival after the landmark by the response known at it, % (95% CI)"),
         header=header,
         rows=tuple(rows),
         csv_name="landmark_estimates.csv",
         data=estimates,
         numeric_columns=tuple(range(2, len(header))),
         group_rows=tuple(group_rows),
-        note="— : fewer patients in the group than the comparison needs (not estimated).",
+        note=_("— : fewer patients in the group than the comparison needs (not estimated)."),
     )
 
 
@@ -79,8 +87,16 @@ def landmark_tests_table(tests: pd.DataFrame) -> Table:
         for r in tests.itertuples(index=False)
     )
     return Table(
-        caption="Landmark analysis: log-rank tests between the response groups",
-        header=("Disease", "Landmark", "Endpoint", "Groups", "Chi-square", "df", "p"),
+        caption=_("Landmark analysis: log-rank tests between the response groups"),
+        header=(
+            _("Disease"),
+            _("Landmark"),
+            _("Endpoint"),
+            _("Groups"),
+            _("Chi-square"),
+            _("df"),
+            pgettext("p-value", "p"),
+        ),
         rows=rows,
         csv_name="landmark_tests.csv",
         data=tests,
@@ -96,4 +112,4 @@ def landmark_section(analysis: LandmarkAnalysis | None) -> Section | None:
     if not analysis.tests.empty:
         blocks.append(landmark_tests_table(analysis.tests))
     blocks += [Paragraph(f"• {note}", note=True) for note in analysis.notes]
-    return Section(TITLE, tuple(blocks), "landmark")
+    return Section(str(TITLE), tuple(blocks), "landmark")

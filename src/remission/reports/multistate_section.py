@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 from matplotlib.figure import Figure
 
 from remission.analysis.multistate import RULE, StateOccupation, TransitionModels
@@ -18,18 +20,30 @@ from remission.reports.curves import GID_STACK, finish_stacked
 from remission.reports.document import FigureBlock, Paragraph, Section, Table
 from remission.reports.images import figure_block
 from remission.reports.labels import term_label
-from remission.reports.numbers import format_count, format_p, format_percent_ci, format_ratio
+from remission.reports.numbers import (
+    format_count,
+    format_p,
+    format_percent,
+    format_percent_ci,
+    format_ratio,
+    percent_sign,
+)
+from remission.reports.tables import timepoint_label
 from remission.reports.timescale import time_scale
 
-TITLE = "Course after infusion: a multi-state view"
+TITLE = gettext_lazy("Course after infusion: a multi-state view")
 MIN_AT_RISK = 10  # the plot ends where fewer patients are still followed (the tail is a staircase)
 STATE_WORDS = {
-    "transplanted": "Transplanted, no response yet",
-    "response": "Response",
-    "relapse/progression": "Relapse or progression",
-    "death without relapse": "Death without relapse (NRM)",
-    "death after relapse": "Death after relapse",
+    "transplanted": gettext_lazy("Transplanted, no response yet"),
+    "response": gettext_lazy("Response"),
+    "relapse/progression": gettext_lazy("Relapse or progression"),
+    "death without relapse": gettext_lazy("Death without relapse (NRM)"),
+    "death after relapse": gettext_lazy("Death after relapse"),
 }
+
+
+def state_words(state: object) -> str:
+    return str(STATE_WORDS.get(str(state), str(state)))
 
 
 def plot_state_occupation(occupation: StateOccupation, *, title: str, subtitle: str = "") -> Figure:
@@ -53,7 +67,7 @@ def plot_state_occupation(occupation: StateOccupation, *, title: str, subtitle: 
             top = bottom + layers[:, index]
             area = ax.fill_between(
                 xs, bottom, top, step="post", color=style.colour(index), alpha=0.85, linewidth=0,
-                label=STATE_WORDS.get(str(state), str(state)),
+                label=state_words(state),
             )  # fmt: skip
             area.set_gid(GID_STACK)
             bottom = top
@@ -65,20 +79,20 @@ def occupation_table(
     occupation: StateOccupation, timepoints: Sequence[tuple[float, str]] = TIMEPOINTS
 ) -> Table:
     """Each state's probability at fixed times, % (95% CI)."""
-    at = occupation.at([t for t, _ in timepoints])
+    at = occupation.at([t for t, _label in timepoints])
     rows = []
     for state in occupation.fit.states:
         mine = at[at["state"] == state]
         cells = [
             format_percent_ci(r.probability, r.lower, r.upper)
             if r.std_err > 0
-            else f"{100 * r.probability:.1f}%"
+            else percent_sign(format_percent(r.probability))
             for r in mine.itertuples(index=False)
         ]
-        rows.append((STATE_WORDS.get(str(state), str(state)), *cells))
+        rows.append((state_words(state), *cells))
     return Table(
-        caption="Probability of being in each state, % (95% CI)",
-        header=("State", *(label for _, label in timepoints)),
+        caption=_("Probability of being in each state, % (95% CI)"),
+        header=(_("State"), *(timepoint_label(label) for _day, label in timepoints)),
         rows=tuple(rows),
         csv_name="multistate.csv",
         data=occupation.fit.to_frame(),
@@ -99,8 +113,16 @@ def transitions_table(models: TransitionModels) -> Table:
         for r in models.table.itertuples(index=False)
     )
     return Table(
-        caption="Transition-specific Cox models: hazard ratio (95% CI) of each covariate for each transition",
-        header=("Transition", "Covariate", "Hazard ratio (95% CI)", "p", "Events"),
+        caption=_(
+            "Transition-specific Cox models: hazard ratio (95% CI) of each covariate for each transition"
+        ),
+        header=(
+            _("Transition"),
+            _("Covariate"),
+            _("Hazard ratio (95% CI)"),
+            pgettext("p-value", "p"),
+            _("Events"),
+        ),
         rows=rows,
         csv_name="transition_models.csv",
         data=models.table,
@@ -115,11 +137,14 @@ def multistate_section(
     if occupation is None or occupation.fit.time.size == 0:
         return None
     figure: FigureBlock = figure_block(
-        plot_state_occupation(occupation, title="Where the patients are after infusion", subtitle=who),
+        plot_state_occupation(occupation, title=_("Where the patients are after infusion"), subtitle=who),
         "multistate",
-        "State occupation probabilities (Aalen-Johansen), stacked: at each time the layers add up to all "
-        f"patients; drawn while at least {MIN_AT_RISK} patients are still followed.",
-        "Stacked areas of the proportion of patients in each state over time after infusion",
+        _(
+            "State occupation probabilities (Aalen-Johansen), stacked: at each time the layers add up to all "
+            "patients; drawn while at least %(minimum)s patients are still followed."
+        )
+        % {"minimum": MIN_AT_RISK},
+        _("Stacked areas of the proportion of patients in each state over time after infusion"),
     )
     blocks: list = [Paragraph(RULE), figure, occupation_table(occupation)]
     if models is not None and not models.table.empty:
@@ -129,8 +154,13 @@ def multistate_section(
     if occupation.no_follow_up:
         blocks.append(
             Paragraph(
-                f"{format_count(occupation.no_follow_up)} patients with no follow-up are not in it.",
+                ngettext(
+                    "%(n)s patient with no follow-up is not in it.",
+                    "%(n)s patients with no follow-up are not in it.",
+                    occupation.no_follow_up,
+                )
+                % {"n": format_count(occupation.no_follow_up)},
                 note=True,
             )
         )
-    return Section(TITLE, tuple(blocks), "multistate")
+    return Section(str(TITLE), tuple(blocks), "multistate")

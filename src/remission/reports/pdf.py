@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from xml.sax.saxutils import escape
 
+from django.utils.translation import gettext as _
 from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
@@ -197,6 +198,7 @@ def render_pdf(document: Document) -> bytes:
     """The report as PDF bytes: the title on the first page, each section from a new page."""
     styles = _styles()
     buffer = io.BytesIO()
+    page_words = _("Page %(page)s")  # worded now: ReportLab calls the footer as it lays out each page
 
     def footer(canvas: object, doc: SimpleDocTemplate) -> None:
         canvas.saveState()  # type: ignore[attr-defined]
@@ -207,7 +209,7 @@ def render_pdf(document: Document) -> bytes:
         while text and stringWidth(text, "Helvetica", 7.5) > room:
             text = text[:-2] + "…"
         canvas.drawString(MARGIN, MARGIN * 0.55, text)  # type: ignore[attr-defined]
-        canvas.drawRightString(A4[0] - MARGIN, MARGIN * 0.55, f"Page {doc.page}")  # type: ignore[attr-defined]
+        canvas.drawRightString(A4[0] - MARGIN, MARGIN * 0.55, page_words % {"page": doc.page})  # type: ignore[attr-defined]
         canvas.restoreState()  # type: ignore[attr-defined]
 
     template = SimpleDocTemplate(

@@ -74,14 +74,19 @@ class ReportRun:
 
 def scope_words(user: Any) -> str:
     """Whose patients ``user`` reads, in words: "every centre" or "centres …" (codes)."""
+    from django.utils.translation import gettext as _
+    from django.utils.translation import ngettext
+
     from remission.registry.access import SYSTEM, scope_for
     from remission.registry.selectors.scoping import readable_centres
 
     user = SYSTEM if user is None else user
     if scope_for(user).readable is None:
-        return EVERY_CENTRE
+        return str(EVERY_CENTRE)
     codes = sorted(readable_centres(user).values_list("code", flat=True))
-    return ("centre " if len(codes) == 1 else "centres ") + ", ".join(codes) if codes else "no centre"
+    if not codes:
+        return _("no centre")
+    return ngettext("centre %(codes)s", "centres %(codes)s", len(codes)) % {"codes": ", ".join(codes)}
 
 
 def produce_report(

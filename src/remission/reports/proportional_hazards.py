@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 from matplotlib.figure import Figure
 from numpy.typing import ArrayLike, NDArray
 
@@ -27,13 +29,13 @@ from remission.reports import style
 from remission.reports.document import Block, FigureBlock, Paragraph, Table
 from remission.reports.images import figure_block
 from remission.reports.labels import STRATUM_ALL, stratum_label, term_label, variable_label
-from remission.reports.numbers import format_count, format_number, format_p
+from remission.reports.numbers import format_count, format_number, format_p, localise
 from remission.reports.tables import model_title
 from remission.reports.timescale import DAYS_PER_YEAR
 from remission.survival.splines import rcs_basis
 
 GLOBAL = "GLOBAL"
-GLOBAL_LABEL = "Global (all terms)"
+GLOBAL_LABEL = gettext_lazy("Global (all terms)")
 # plot.cox.zph's defaults: a natural spline with df = 4, drawn at nsmo = 40 points, ±2 SE
 SMOOTH_DF = 4
 SMOOTH_POINTS = 40
@@ -43,17 +45,19 @@ GID_RESIDUAL = "residual"
 # residuals drawn per panel at most: beyond that the cloud is a grey mass and drawing it costs seconds at
 # 100,000 patients; a seeded random sample is drawn (the smooth and the test use every residual)
 MAX_POINTS_DRAWN = 3_000
-DRAWN_SAMPLE = " Each panel draws a random {drawn:,} of its {total:,} residuals; the smooth uses all."
+DRAWN_SAMPLE = gettext_lazy(
+    "Each panel draws a random %(drawn)s of its %(total)s residuals; the smooth uses all."
+)
 GID_SMOOTH = "smooth"
 GID_BAND = "band"
 GID_COEF = "coefficient"
 _YEAR_TICKS = (0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 15.0, 20.0)
-NOTE = (
+NOTE = gettext_lazy(
     "A Cox model assumes proportional hazards: each hazard ratio is the same at every time after "
     "infusion. The test (R survival::cox.zph, time transformed by the "
     "Kaplan-Meier estimate) asks whether a coefficient drifts with time; a small p, per covariate (a "
     "factor's levels together) or for all covariates at once (global), says that the hazard ratio "
-    "shown is an average over follow-up of an effect that changes. For each covariate with p < {alpha} "
+    "shown is an average over follow-up of an effect that changes. For each covariate with p < %(alpha)s "
     "the figures show the scaled Schoenfeld residuals, which trace the coefficient over time, with a "
     "smooth (natural spline, 4 df) and its ±2 SE band; the dashed line is the model's coefficient. A "
     "smooth that crosses it clearly, or slopes, shows how the effect changes. With many patients a "
@@ -122,7 +126,7 @@ def _slug(text: str) -> str:
 
 
 def _term_words(term: str, references: Mapping[str, object] | None) -> str:
-    return GLOBAL_LABEL if term == GLOBAL else term_label(term, references)
+    return str(GLOBAL_LABEL) if term == GLOBAL else term_label(term, references)
 
 
 def ph_table(
@@ -150,20 +154,21 @@ def ph_table(
                 )
             )
     return Table(
-        caption=(
-            f"Proportional hazards of the Cox models, {stratum_label(stratum).lower()}: "
-            "tests on scaled Schoenfeld residuals"
-        ),
-        header=("Term", "Chi-square", "df", "p"),
+        caption=_(
+            "Proportional hazards of the Cox models, %(patients)s: tests on scaled Schoenfeld residuals"
+        )
+        % {"patients": stratum_label(stratum).lower()},
+        header=(_("Term"), _("Chi-square"), _("df"), pgettext("p-value", "p")),
         rows=tuple(rows),
         csv_name="proportional_hazards.csv",
         data=ph,
         numeric_columns=(1, 2, 3),
         group_rows=tuple(group_rows),
-        note=(
+        note=_(
             'R survival::cox.zph, transform = "km"; a factor\'s levels are tested together. '
-            f"Covariates with p < {alpha:g}: residual plots below."
-        ),
+            "Covariates with p < %(alpha)s: residual plots below."
+        )
+        % {"alpha": localise(f"{alpha:g}")},
     )
 
 
@@ -217,9 +222,9 @@ def plot_ph_residuals(
             at, labels = _year_ticks(rows["time"].to_numpy(dtype=np.float64), x)
             if at:
                 ax.set_xticks(at, labels)
-            ax.set_xlabel("Years after infusion (Kaplan-Meier scale)")
+            ax.set_xlabel(_("Years after infusion (Kaplan-Meier scale)"))
             if index % ncols == 0:
-                ax.set_ylabel("β(t), log hazard ratio")
+                ax.set_ylabel(_("β(t), log hazard ratio"))
             ax.set_title(term_label(column, references, short=True), fontsize=9, fontweight="normal")
         for index in range(len(columns), nrows * ncols):
             axes[index // ncols][index % ncols].set_visible(False)
@@ -260,28 +265,36 @@ def ph_figures(
             ]
             if not test.empty:
                 p_value = format_p(test["p_value"].iloc[0])
-                p_text = (
-                    f" Test of proportional hazards: p {'' if p_value.startswith('<') else '= '}{p_value}."
-                )
-        fig = plot_ph_residuals(panels, title=f"{covariate}: {what}", references=references)
+                p_text = " " + _("Test of proportional hazards: p %(p)s.") % {
+                    "p": p_value if p_value.startswith("<") else f"= {p_value}"
+                }
+        fig = plot_ph_residuals(
+            panels,
+            title=_("%(covariate)s: %(model)s") % {"covariate": covariate, "model": what},
+            references=references,
+        )
         largest = int(panels.groupby(panels["column"].astype(str), sort=False).size().max())
         sample = (
-            DRAWN_SAMPLE.format(drawn=MAX_POINTS_DRAWN, total=largest) if largest > MAX_POINTS_DRAWN else ""
+            " " + DRAWN_SAMPLE % {"drawn": format_count(MAX_POINTS_DRAWN), "total": format_count(largest)}
+            if largest > MAX_POINTS_DRAWN
+            else ""
         )
         blocks.append(
             figure_block(
                 fig,
                 name=f"ph-{_slug(stratum)}-{_slug(str(model))}-{_slug(str(endpoint))}-{_slug(str(term))}",
-                caption=(
-                    f"{covariate}, {what} ({stratum_label(stratum).lower()}): scaled "
-                    f"Schoenfeld residuals against time, with a smooth and its ±2 SE band; dashed: the "
-                    f"model's coefficient.{p_text}{sample}"
-                ),
-                alt=(
-                    f"Scaled Schoenfeld residuals of {covariate.lower()} ({what}) plotted "
-                    "against time after infusion, with a smoothed curve and a dashed line at the "
-                    "model's log hazard ratio."
-                ),
+                caption=_(
+                    "%(covariate)s, %(model)s (%(patients)s): scaled Schoenfeld residuals against time, "
+                    "with a smooth and its ±2 SE band; dashed: the model's coefficient."
+                )
+                % {"covariate": covariate, "model": what, "patients": stratum_label(stratum).lower()}
+                + p_text
+                + sample,
+                alt=_(
+                    "Scaled Schoenfeld residuals of %(covariate)s (%(model)s) plotted against time after "
+                    "infusion, with a smoothed curve and a dashed line at the model's log hazard ratio."
+                )
+                % {"covariate": covariate.lower(), "model": what},
             )
         )
     return blocks
@@ -289,7 +302,7 @@ def ph_figures(
 
 def ph_note(alpha: float = PH_ALPHA) -> Paragraph:
     """What the test means, in one paragraph."""
-    return Paragraph(NOTE.format(alpha=f"{alpha:g}"), note=True)
+    return Paragraph(NOTE % {"alpha": localise(f"{alpha:g}")}, note=True)
 
 
 def ph_blocks(

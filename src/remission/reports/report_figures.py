@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 import pandas as pd
+from django.utils.translation import gettext as _
 
 from remission.analysis.curves import NRM, RELAPSE, CurveFits
 from remission.analysis.groups import MAX_GROUPS, MIN_GROUP_SIZE
@@ -22,6 +23,7 @@ from remission.reports.labels import (
     term_label,
     variable_label,
 )
+from remission.reports.numbers import format_count
 from remission.reports.tables import model_title
 
 # curves are drawn up to the last time with this many patients still at risk: 10, or 5% of the cohort
@@ -48,8 +50,13 @@ def grouped_forest_rows(table: pd.DataFrame, references: Mapping[str, object]) -
             continue
         if factor != current:
             reference = references.get(factor)
-            vs = f" (vs {short_level_label(factor, reference)})" if reference is not None else ""
-            rows.append(ForestRow(f"{variable_label(factor)}{vs}", is_heading=True))
+            heading = (
+                _("%(factor)s (vs %(reference)s)")
+                % {"factor": variable_label(factor), "reference": short_level_label(factor, reference)}
+                if reference is not None
+                else variable_label(factor)
+            )
+            rows.append(ForestRow(heading, is_heading=True))
             current = factor
         rows.append(replace(row, label=short_level_label(factor, level)))
     return rows
@@ -69,77 +76,91 @@ def report_figures(
     figures: dict[str, FigureBlock] = {}
     if horizon_days is None:
         horizon_days = curve_horizon(fits)
+    everyone, os_words, pfs_words = _("All patients"), _("Overall survival"), _("Progression-free survival")
     figures["os"] = figure_block(
         plot_survival(
-            {"All patients": fits.os}, title="Overall survival", subtitle=who, horizon_days=horizon_days
+            {everyone: fits.os}, title=os_words, subtitle=who, ylabel=os_words, horizon_days=horizon_days
         ),
         "os",
-        "Overall survival (Kaplan-Meier) with 95% confidence band; ticks mark censored patients.",
-        "Kaplan-Meier curve of overall survival with the numbers at risk below the time axis",
+        # xgettext:no-python-format
+        _("Overall survival (Kaplan-Meier) with 95% confidence band; ticks mark censored patients."),
+        _("Kaplan-Meier curve of overall survival with the numbers at risk below the time axis"),
     )
     figures["pfs"] = figure_block(
         plot_survival(
-            {"All patients": fits.pfs},
-            title="Progression-free survival",
+            {everyone: fits.pfs},
+            title=pfs_words,
             subtitle=who,
-            ylabel="Progression-free survival",
+            ylabel=pfs_words,
             horizon_days=horizon_days,
         ),
         "pfs",
-        "Progression-free survival (Kaplan-Meier): relapse, progression or death.",
-        "Kaplan-Meier curve of progression-free survival with the numbers at risk",
+        _("Progression-free survival (Kaplan-Meier): relapse, progression or death."),
+        _("Kaplan-Meier curve of progression-free survival with the numbers at risk"),
     )
-    by_word = (fits.by or "group").replace("_", " ")
+    by_word = variable_label(fits.by).lower() if fits.by else _("group")
     os_by = {short_level_label(fits.by or "", group): km for group, km in fits.os_by.items()}
     pfs_by = {short_level_label(fits.by or "", group): km for group, km in fits.pfs_by.items()}
     if len(os_by) >= 2:
+        by = {"grouping": by_word}
         figures["os-by"] = figure_block(
             plot_survival(
-                os_by, title=f"Overall survival by {by_word}", subtitle=who, horizon_days=horizon_days
+                os_by,
+                title=_("Overall survival by %(grouping)s") % by,
+                subtitle=who,
+                ylabel=os_words,
+                horizon_days=horizon_days,
             ),
             "os-by",
-            f"Overall survival by {by_word} (groups of at least {MIN_GROUP_SIZE} patients, at most the "
-            f"{MAX_GROUPS} largest).",
-            f"Kaplan-Meier curves of overall survival, one per {by_word}",
+            _(
+                "Overall survival by %(grouping)s (groups of at least %(minimum)s patients, at most the "
+                "%(maximum)s largest)."
+            )
+            % {**by, "minimum": MIN_GROUP_SIZE, "maximum": MAX_GROUPS},
+            _("Kaplan-Meier curves of overall survival, one per %(grouping)s") % by,
         )
         figures["pfs-by"] = figure_block(
             plot_survival(
                 pfs_by,
-                title=f"Progression-free survival by {by_word}",
+                title=_("Progression-free survival by %(grouping)s") % by,
                 subtitle=who,
-                ylabel="Progression-free survival",
+                ylabel=pfs_words,
                 horizon_days=horizon_days,
             ),
             "pfs-by",
-            f"Progression-free survival by {by_word}.",
-            f"Kaplan-Meier curves of progression-free survival, one per {by_word}",
+            _("Progression-free survival by %(grouping)s.") % by,
+            _("Kaplan-Meier curves of progression-free survival, one per %(grouping)s") % by,
         )
     if fits.competing is not None:
         labels = {RELAPSE: endpoint_label("relapse/progression"), NRM: endpoint_label("NRM")}
         figures["competing"] = figure_block(
             plot_cumulative_incidence(
                 {label: (fits.competing, cause) for cause, label in labels.items()},
-                title="Relapse or progression and non-relapse mortality",
+                title=_("Relapse or progression and non-relapse mortality"),
                 subtitle=who,
+                ylabel=_("Cumulative incidence"),
                 horizon_days=horizon_days,
             ),
             "competing",
-            "Cumulative incidence (Aalen-Johansen) of relapse or progression and of non-relapse mortality, "
-            "each the competing event of the other, with 95% confidence bands.",
-            "Cumulative incidence curves of relapse or progression and of non-relapse mortality",
+            _(
+                # xgettext:no-python-format
+                "Cumulative incidence (Aalen-Johansen) of relapse or progression and of non-relapse "
+                "mortality, each the competing event of the other, with 95% confidence bands."
+            ),
+            _("Cumulative incidence curves of relapse or progression and of non-relapse mortality"),
         )
         figures["stacked"] = figure_block(
             plot_stacked_incidence(
                 fits.competing,
                 labels,
-                title="Outcome after infusion",
+                title=_("Outcome after infusion"),
                 subtitle=who,
-                remainder_label="Alive without relapse or progression",
+                remainder_label=_("Alive without relapse or progression"),
                 horizon_days=horizon_days,
             ),
             "stacked",
-            "Stacked cumulative incidence: at each time the layers add up to all patients.",
-            "Stacked areas of relapse or progression, non-relapse mortality and event-free survival",
+            _("Stacked cumulative incidence: at each time the layers add up to all patients."),
+            _("Stacked areas of relapse or progression, non-relapse mortality and event-free survival"),
         )
     overall = models[models["stratum"].astype(str) == STRATUM_ALL]
     for (model, endpoint), table in overall.groupby(["model", "endpoint"], sort=False):
@@ -150,12 +171,17 @@ def report_figures(
             plot_forest(
                 grouped_forest_rows(table, references or {}),
                 title=model_title(str(model), str(endpoint)),
-                subtitle=f"{who}; {int(first['n']):,} in the model, {int(first['n_event']):,} events",
-                xlabel=("Subdistribution hazard ratio" if is_fine_gray else "Hazard ratio") + " (log scale)",
-                ratio_heading="SHR (95% CI)" if is_fine_gray else "HR (95% CI)",
+                subtitle=_("%(cohort)s; %(n)s in the model, %(events)s events")
+                % {"cohort": who, "n": format_count(first["n"]), "events": format_count(first["n_event"])},
+                xlabel=_("Subdistribution hazard ratio (log scale)")
+                if is_fine_gray
+                else _("Hazard ratio (log scale)"),
+                ratio_heading=_("SHR (95% CI)") if is_fine_gray else _("HR (95% CI)"),
             ),
             slug,
-            f"{model_title(str(model), str(endpoint))}: hazard ratios with 95% confidence intervals.",
-            f"Forest plot of the {model} model for {endpoint_label(str(endpoint)).lower()}",
+            _("%(model)s: hazard ratios with 95%% confidence intervals.")
+            % {"model": model_title(str(model), str(endpoint))},
+            _("Forest plot of the %(model)s model for %(endpoint)s")
+            % {"model": model, "endpoint": endpoint_label(str(endpoint)).lower()},
         )
     return figures

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from django.utils.translation import gettext_lazy as _
 from numpy.typing import ArrayLike, NDArray
 
 DAYS_PER_YEAR = 365.25  # Julian year, as R's survival and most registries convert days to years
@@ -19,7 +20,7 @@ class TimeScale:
 
     name: str
     days: float
-    axis_label: str
+    axis_label: str  # a lazy translation: worded in the report's language when drawn
     tick_step: float  # a pleasant step between ticks, in this unit, for short follow-up
 
     def from_days(self, days: ArrayLike) -> NDArray[np.float64]:
@@ -38,9 +39,9 @@ class TimeScale:
         return np.arange(0.0, horizon + step * 1e-9, step)
 
 
-YEARS = TimeScale("years", DAYS_PER_YEAR, "Years since infusion", 1.0)
-MONTHS = TimeScale("months", DAYS_PER_MONTH, "Months since infusion", 3.0)
-DAYS = TimeScale("days", 1.0, "Days since infusion", 30.0)
+YEARS = TimeScale("years", DAYS_PER_YEAR, _("Years since infusion"), 1.0)
+MONTHS = TimeScale("months", DAYS_PER_MONTH, _("Months since infusion"), 3.0)
+DAYS = TimeScale("days", 1.0, _("Days since infusion"), 30.0)
 SCALES: dict[str, TimeScale] = {scale.name: scale for scale in (YEARS, MONTHS, DAYS)}
 
 

@@ -73,7 +73,7 @@ def _time_axis(ax: Axes, scale: TimeScale, summary: pd.DataFrame, horizon: float
     ax.set_xticks(ticks, labels)
     step = float(ticks[-1] - ticks[-2]) if len(ticks) > 1 else 1.0
     ax.set_xlim(min(ticks[0], 0.0) - 0.3 * step, horizon + 0.1 * step)
-    ax.set_xlabel(scale.axis_label)
+    ax.set_xlabel(str(scale.axis_label))
 
 
 def plot_score_trajectories(

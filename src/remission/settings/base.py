@@ -71,9 +71,13 @@ MIDDLEWARE = [
     "remission.api.middleware.ApiErrorsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # languages (docs/languages.md): the user's own choice, else the browser's Accept-Language
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # languages: a signed-in user's stored language overrides LocaleMiddleware's choice
+    "remission.web.languages.UserLanguageMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -125,6 +129,20 @@ LOGOUT_REDIRECT_URL = "login"
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
 USE_I18N = True
+# English is the source language; French is translated in full; German, Italian and Spanish are catalogues
+# ready for translators (docs/languages.md). Each package keeps its own catalogue: the apps' own locale/
+# folders (registry, web) are found by Django, the others are named here.
+LANGUAGES = [
+    ("en-gb", "English"),
+    ("fr", "Français"),
+    ("de", "Deutsch"),
+    ("it", "Italiano"),
+    ("es", "Español"),
+]
+LOCALE_PATHS = [str(PACKAGE_DIR / "clinical" / "locale"), str(PACKAGE_DIR / "reports" / "locale")]
+# Dates and numbers on web pages follow the active language (Django's formats); British English, the
+# source language, keeps the registry's ISO short dates (remission/web/formats/en_GB).
+FORMAT_MODULE_PATH = ["remission.web.formats"]
 USE_TZ = True
 
 STATIC_URL = "static/"
@@ -172,7 +190,13 @@ LOGGING = logging_config(ENV.data_dir)
 # sign-in throttle's failure counts (remission/web/signin.py), is a table in the registry's database, so
 # that every server process shares the counts. ``remission migrate`` makes the table (createcachetable).
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # The analysis's results, the laid-out outcomes pages and the centre completeness reports (each
+    # kept 15 minutes). One result of a 100,000-patient registry holds about 185 MB, so the cache keeps at
+    # most this many entries; past them the least recently used third goes (LocMem's culling).
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": 24, "CULL_FREQUENCY": 3},
+    },
     "signin": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "remission_signin_cache",

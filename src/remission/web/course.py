@@ -16,6 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from remission.registry.kinds import KINDS
 from remission.registry.labels import code_label
@@ -55,7 +58,7 @@ class Row:
 
     pk: int
     anchor: str  # the row's HTML id, e.g. "lab-result-12"
-    when: str  # the record's first date, ISO, or ""
+    when: str  # the record's first date in the active language's short format, or ""
     summary: str
     version: str
     edit_url: str
@@ -76,7 +79,7 @@ class Event:
 
     @property
     def date_text(self) -> str:
-        return self.date.isoformat()
+        return date_format(self.date, "SHORT_DATE_FORMAT")
 
     @property
     def day_label(self) -> str:
@@ -127,18 +130,21 @@ STAGES = {
     "outcome-event": "post",
 }
 DATES = {
-    "diagnosis": (("first_symptom_date", "First symptoms"), ("diagnosis_date", "Diagnosis")),
-    "prior-therapy": (("start_date", "Prior therapy started"), ("stop_date", "Prior therapy stopped")),
-    "assessment": (("date", "Assessment"),),
-    "workup": (("date", "Work-up"),),
-    "mobilisation": (("date", "Mobilisation"),),
-    "cell-product": (("collection_date", "Collection"),),
-    "conditioning": (("start_date", "Conditioning started"),),
-    "infusion": (("date", "Infusion"),),
-    "engraftment": (("neutrophil_date", "Neutrophil engraftment"), ("platelet_date", "Platelet engraftment")),
-    "adverse-event": (("onset_date", "Adverse event"),),
-    "follow-up": (("date", "Follow-up"),),
-    "outcome-event": (("date", "Outcome"),),
+    "diagnosis": (("first_symptom_date", _("First symptoms")), ("diagnosis_date", _("Diagnosis"))),
+    "prior-therapy": (("start_date", _("Prior therapy started")), ("stop_date", _("Prior therapy stopped"))),
+    "assessment": (("date", _("Assessment")),),
+    "workup": (("date", _("Work-up")),),
+    "mobilisation": (("date", _("Mobilisation")),),
+    "cell-product": (("collection_date", _("Collection")),),
+    "conditioning": (("start_date", _("Conditioning started")),),
+    "infusion": (("date", _("Infusion")),),
+    "engraftment": (
+        ("neutrophil_date", _("Neutrophil engraftment")),
+        ("platelet_date", _("Platelet engraftment")),
+    ),
+    "adverse-event": (("onset_date", _("Adverse event")),),
+    "follow-up": (("date", _("Follow-up")),),
+    "outcome-event": (("date", _("Outcome")),),
 }
 # The date a record's row in the records table shows, where it is not the record's first date.
 ROW_DATES = {"diagnosis": ("diagnosis_date", "first_symptom_date")}
@@ -184,7 +190,7 @@ def patient_course(*, user: Any, patient: Any) -> Course:
     from remission.clinical.instruments import INSTRUMENTS
 
     for code, points in by_instrument.items():
-        title = INSTRUMENTS[code].title if code in INSTRUMENTS else code
+        title = gettext(INSTRUMENTS[code].title) if code in INSTRUMENTS else code
         course.score_charts.append((title, line_chart(title, points), points))
     by_analyte: dict[tuple[str, str], list[Point]] = defaultdict(list)
     for lab in course.records["lab-result"]:
@@ -203,7 +209,7 @@ def _row(slug: str, record: Any, summary: str, links: RecordLinks) -> Row:
     return Row(
         pk=record.pk,
         anchor=f"{slug}-{record.pk}",
-        when=when.isoformat() if when else "",
+        when=date_format(when, "SHORT_DATE_FORMAT") if when else "",
         summary=summary,
         version=f"v{record.version}",
         edit_url=links.edit_url(record.pk),

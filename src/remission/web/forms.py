@@ -17,17 +17,20 @@ from django import forms
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from remission.registry.codes import MissingReason
 from remission.registry.errors import Problem
 from remission.registry.kinds import Kind
 from remission.registry.labels import code_choices
 from remission.registry.ranges import date_in_range, date_out_of_range
+from remission.web.day_numbers import DayZero, with_day_numbers
 
 MISSING_SUFFIX = "__missing"
 ITEM_PREFIX = "item__"
 EMPTY_CHOICE = ("", "—")
-MISSING_CHOICES = [("", "(has a value)"), *MissingReason.choices]
+MISSING_CHOICES = [("", gettext_lazy("(has a value)")), *MissingReason.choices]
 LIST_FIELDS = frozenset({"complications"})  # JSON lists entered as comma-separated codes
 ITEMS_FIELD = "items"
 # Coded fields typed as text: a subtype's codes depend on the disease and are not checked by the service.
@@ -104,7 +107,7 @@ def model_field(kind: Kind, name: str, ref_choices: Mapping[str, list[tuple[str,
     if coded:  # codes of the clinical catalogue or of registry/codes.py, offered by their labels
         return forms.ChoiceField(label=label, choices=[EMPTY_CHOICE, *coded], required=not field.blank)
     if name in LIST_FIELDS:
-        return forms.CharField(label=label, required=False, help_text="comma-separated codes")
+        return forms.CharField(label=label, required=False, help_text=_("comma-separated codes"))
     if isinstance(field, models.JSONField):
         return forms.JSONField(
             label=label, required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text=field.help_text
@@ -131,7 +134,10 @@ class RecordForm(forms.Form):
     value_fields: tuple[str, ...] = ()
 
     reason = forms.CharField(
-        label="Reason for this change", required=False, max_length=500, help_text="kept in the audit trail"
+        label=gettext_lazy("Reason for this change"),
+        required=False,
+        max_length=500,
+        help_text=gettext_lazy("kept in the audit trail"),
     )
 
     def rows(self) -> list[tuple[Any, Any]]:
@@ -183,17 +189,21 @@ def record_form_class(
     ref_choices: Mapping[str, list[tuple[str, str]]],
     editing: bool,
     instrument: str | None = None,
+    day_zero: DayZero | None = None,
 ) -> type[RecordForm]:
-    """A form class for creating (``editing=False``) or editing one record of ``kind``."""
+    """A form class for creating (``editing=False``) or editing one record of ``kind``; given the
+    patient's ``day_zero``, its date fields also take day numbers ("D+100", ``web/day_numbers.py``)."""
     names = kind.editable if editing else kind.fields
     attrs: dict[str, Any] = {}
     for name in names:
         if name == ITEMS_FIELD and kind.slug == "assessment":
             continue
         attrs[name] = model_field(kind, name, ref_choices)
+        if day_zero is not None and isinstance(attrs[name], forms.DateField):
+            attrs[name] = with_day_numbers(attrs[name], day_zero)
         if kind.takes_missing and _may_be_empty(kind.model._meta.get_field(name)):
             attrs[name + MISSING_SUFFIX] = forms.ChoiceField(
-                label="Why empty?", choices=MISSING_CHOICES, required=False
+                label=_("Why empty?"), choices=MISSING_CHOICES, required=False
             )
     spec = _instrument(instrument) if kind.slug == "assessment" else None
     if spec is not None:
@@ -267,12 +277,14 @@ def attach_problems(form: forms.Form, problems: Iterable[Problem]) -> list[Probl
 
 
 class PatientFilterForm(forms.Form):
-    search = forms.CharField(label="Registry ID starts with", required=False, max_length=20)
-    centre = forms.ChoiceField(label="Centre", required=False)
-    disease = forms.ChoiceField(label="Disease", required=False)
-    status = forms.ChoiceField(label="Status", required=False)
-    infusion_year = forms.IntegerField(label="Infusion year", required=False, min_value=1970, max_value=2100)
-    flag = forms.ChoiceField(label="Data quality", required=False)
+    search = forms.CharField(label=gettext_lazy("Registry ID starts with"), required=False, max_length=20)
+    centre = forms.ChoiceField(label=gettext_lazy("Centre"), required=False)
+    disease = forms.ChoiceField(label=gettext_lazy("Disease"), required=False)
+    status = forms.ChoiceField(label=gettext_lazy("Status"), required=False)
+    infusion_year = forms.IntegerField(
+        label=gettext_lazy("Infusion year"), required=False, min_value=1970, max_value=2100
+    )
+    flag = forms.ChoiceField(label=gettext_lazy("Data quality"), required=False)
 
     def __init__(
         self,
@@ -284,7 +296,7 @@ class PatientFilterForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["centre"].choices = [("", "All centres"), *centres]
-        self.fields["disease"].choices = [("", "All diseases"), *diseases]
-        self.fields["status"].choices = [("", "Any status"), *statuses.items()]
-        self.fields["flag"].choices = [("", "Any"), *flags.items()]
+        self.fields["centre"].choices = [("", _("All centres")), *centres]
+        self.fields["disease"].choices = [("", _("All diseases")), *diseases]
+        self.fields["status"].choices = [("", _("Any status")), *statuses.items()]
+        self.fields["flag"].choices = [("", _("Any")), *flags.items()]

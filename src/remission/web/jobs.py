@@ -20,7 +20,9 @@ own connection would not see the job's row before the transaction commits.
 What :func:`start_job` gives back instead of a new job: a job of the same user, results key (whose
 patients the user reads, the request, the day), kind and format that is queued or running in this
 process; for a report, also one done within :data:`KEEP_SECONDS` (the results cache's lifetime, so a
-download shows what the page shows), whose file is stored in the row.
+download shows what the page shows), whose file is stored in the row. A report's file is kept for
+:data:`FILES_KEPT` after it finished, then dropped when the next job starts (the row, and its audit trail,
+stay; its page says the file is no longer kept).
 """
 
 from __future__ import annotations
@@ -33,23 +35,34 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
+from django.conf import settings
 from django.db import OperationalError, connection, connections
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_noop
 
 from remission.analysis.results import CACHE_SECONDS
 from remission.registry.codes import JOB_UNFINISHED, JobKind, JobStatus
 from remission.registry.models.jobs import ComputationJob
 from remission.registry.selectors.jobs import job_get, job_matching, job_to_run
-from remission.registry.services.jobs import job_create, job_fail, job_finish, job_stage, job_start
+from remission.registry.services.jobs import (
+    job_create,
+    job_fail,
+    job_files_drop,
+    job_finish,
+    job_stage,
+    job_start,
+)
 from remission.web import outcomes as pages
 
 log = logging.getLogger(__name__)
 
 WORKERS = 2  # computations at once; each holds a few hundred MB at 100,000 patients
 KEEP_SECONDS = CACHE_SECONDS
-LOST = "The server restarted before this computation finished; start it again."
+FILES_KEPT = dt.timedelta(days=7)  # a finished report's file is dropped this long after (the row stays)
+LOST = gettext_noop("The server restarted before this computation finished; start it again.")
 WRITE_ATTEMPTS = 5  # a job's start, finish or failure is written this often before the worker gives up
 WRITE_PAUSE = 0.5  # seconds between attempts
+LANGUAGE_KEY = "language"  # a report job's request: the language it is written in (not the source language)
 
 _EXECUTOR = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="remission-job")
 _FUTURES: dict[int, Future[None]] = {}  # the jobs this process runs or ran, by id
@@ -57,14 +70,19 @@ _GUARD = threading.Lock()  # one start decision at a time in this process
 
 
 def start_job(
-    *, user: Any, kind: str, data: dict[str, Any], fmt: str = "", refresh: bool = False
+    *, user: Any, kind: str, data: dict[str, Any], fmt: str = "", refresh: bool = False, language: str = ""
 ) -> ComputationJob:
     """A job computing ``kind`` (``page``, or ``report`` in ``fmt``) of the cohort form's ``data`` for
-    ``user``: an identical one already under way (or a kept report), else a new one, started."""
+    ``user``: an identical one already under way (or a kept report), else a new one, started. A report is
+    written in ``language`` (the user's request's; empty: the source language): a French and an English
+    report of the same cohort are two jobs and two files, computed from the same (language-free) results."""
     key = pages.results_key_of(user, data)
-    request = pages.jsonable(data)
+    request = _with_language(pages.jsonable(data), kind=kind, language=language)
     with _GUARD:
-        found = _reusable(user=user, key=key, kind=kind, fmt=fmt, refresh=refresh)
+        job_files_drop(finished_before=timezone.now() - FILES_KEPT)
+        found = _reusable(
+            user=user, key=key, kind=kind, fmt=fmt, refresh=refresh, language=request.get(LANGUAGE_KEY, "")
+        )
         if found is not None:
             return found
         job = job_create(actor=user, kind=kind, fmt=fmt, request=request, results_key=key, refresh=refresh)
@@ -78,9 +96,25 @@ def start_job(
     return job
 
 
-def _reusable(*, user: Any, key: str, kind: str, fmt: str, refresh: bool) -> ComputationJob | None:
+def _with_language(request: dict[str, Any], *, kind: str, language: str) -> dict[str, Any]:
+    """A report's request with the language it is written in; the source language is left out (the request
+    reads as the cohort form's data alone, as before languages)."""
+    if kind == JobKind.REPORT and language and language != settings.LANGUAGE_CODE:
+        return {**request, LANGUAGE_KEY: language}
+    return request
+
+
+def _language_of(job: ComputationJob) -> str:
+    return str((job.request or {}).get(LANGUAGE_KEY, ""))
+
+
+def _reusable(
+    *, user: Any, key: str, kind: str, fmt: str, refresh: bool, language: str = ""
+) -> ComputationJob | None:
     kept = timezone.now() - dt.timedelta(seconds=KEEP_SECONDS)
     for job in job_matching(user=user, results_key=key, kind=kind, fmt=fmt)[:10]:
+        if _language_of(job) != language:
+            continue  # the same cohort in another language: another report
         if job.status in JOB_UNFINISHED:
             if _known(job.pk):
                 return job
@@ -152,7 +186,8 @@ def _run(pk: int, *, own_connection: bool = True) -> None:
         job = job_to_run(pk=pk)
         if not _written(lambda: job_start(job=job)):
             return  # marked failed (lost) meanwhile
-        user, data = job.user, pages.revived(job.request)
+        cohort = {k: v for k, v in job.request.items() if k != LANGUAGE_KEY}
+        user, data = job.user, pages.revived(cohort)
 
         def progress(stage: str) -> None:
             try:
@@ -164,7 +199,8 @@ def _run(pk: int, *, own_connection: bool = True) -> None:
             page = pages.outcomes_page(user=user, data=data, refresh=job.refresh, progress=progress)
             _written(lambda: job_finish(job=job, n_patients=page.n_patients))
             return
-        produced = pages.report_file(user=user, data=data, fmt=job.format, progress=progress)
+        with translation.override(_language_of(job) or settings.LANGUAGE_CODE):
+            produced = pages.report_file(user=user, data=data, fmt=job.format, progress=progress)
         if produced is None:
             _written(lambda: job_fail(job=job, error=pages.EMPTY))
             return

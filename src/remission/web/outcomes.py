@@ -21,14 +21,23 @@ from typing import Any
 
 from django import forms
 from django.core.cache import cache
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from remission.registry import selectors
 from remission.registry.codes import Intensity, ProductType, Sex
 from remission.web.forms import in_registry_years
 
 PAGE_PREFIX = "page:"  # the laid-out page, kept under its results' key
-GROUPINGS = [("disease", "Disease"), ("era", "Era"), ("intensity", "Regimen intensity"), ("", "No grouping")]
-EMPTY = "No patient you can see matches this cohort."
+GROUPINGS = [
+    ("disease", gettext_lazy("Disease")),
+    ("era", gettext_lazy("Era")),
+    ("intensity", gettext_lazy("Regimen intensity")),
+    ("", gettext_lazy("No grouping")),
+]
+# kept in English where it is stored (a job's error), translated where it is shown
+EMPTY = gettext_noop("No patient you can see matches this cohort.")
 DATE_FIELDS = ("infusion_from", "infusion_to")
 # compute_results reports the stage it finished; a job shows the stage under way (the next one)
 NEXT_STAGE = {"query": "derivation", "derivation": "models", "models": "rendering"}
@@ -36,36 +45,47 @@ Progress = Callable[[str], None]
 
 
 class CohortForm(forms.Form):
-    disease = forms.ChoiceField(label="Disease", required=False)
-    centre = forms.ChoiceField(label="Centre", required=False)
-    sex = forms.ChoiceField(label="Sex", required=False, choices=[("", "Any"), *Sex.choices])
+    disease = forms.ChoiceField(label=gettext_lazy("Disease"), required=False)
+    centre = forms.ChoiceField(label=gettext_lazy("Centre"), required=False)
+    sex = forms.ChoiceField(
+        label=gettext_lazy("Sex"), required=False, choices=[("", gettext_lazy("Any")), *Sex.choices]
+    )
     intensity = forms.ChoiceField(
-        label="Regimen intensity", required=False, choices=[("", "Any"), *Intensity.choices]
+        label=gettext_lazy("Regimen intensity"),
+        required=False,
+        choices=[("", gettext_lazy("Any")), *Intensity.choices],
     )
     product_type = forms.ChoiceField(
-        label="Product", required=False, choices=[("", "Any"), *ProductType.choices]
+        label=gettext_lazy("Product"),
+        required=False,
+        choices=[("", gettext_lazy("Any")), *ProductType.choices],
     )
     infusion_from = forms.DateField(
-        label="Infused from",
+        label=gettext_lazy("Infused from"),
         required=False,
-        widget=forms.DateInput({"type": "date"}),
+        widget=forms.DateInput({"type": "date"}, format="%Y-%m-%d"),  # a date input reads ISO only
         validators=[in_registry_years],
     )
     infusion_to = forms.DateField(
-        label="Infused until",
+        label=gettext_lazy("Infused until"),
         required=False,
-        widget=forms.DateInput({"type": "date"}),
+        widget=forms.DateInput({"type": "date"}, format="%Y-%m-%d"),
         validators=[in_registry_years],
     )
-    by = forms.ChoiceField(label="Compare groups by", required=False, choices=GROUPINGS, initial="disease")
+    by = forms.ChoiceField(
+        label=gettext_lazy("Compare groups by"), required=False, choices=GROUPINGS, initial="disease"
+    )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         from remission.clinical.diseases import DISEASES
 
         super().__init__(*args, **kwargs)
-        self.fields["disease"].choices = [("", "All diseases"), *((c, d.name) for c, d in DISEASES.items())]
+        self.fields["disease"].choices = [
+            ("", _("All diseases")),
+            *((c, _(d.name)) for c, d in DISEASES.items()),
+        ]
         self.fields["centre"].choices = [
-            ("", "All centres you can see"),
+            ("", _("All centres you can see")),
             *((c.code, c.name) for c in selectors.centre_list(user=user)),
         ]
 
@@ -86,9 +106,9 @@ class OutcomesPage:
     subtitle: str
     sections: list[dict[str, Any]]
     n_patients: int
-    computed_at: str
-    empty: str = ""
-    flow: str = ""  # the patient flow in one line (also when nobody is analysed)
+    computed_at: dt.datetime
+    empty: Any = ""  # a lazy translation: the page is kept in the cache for every language
+    flow: Any = ""  # the patient flow in one line (also when nobody is analysed): FlowWords
 
 
 def _request(user: Any, data: dict[str, Any]) -> Any:
@@ -144,16 +164,48 @@ def _sections(document: Any) -> list[dict[str, Any]]:
     return sections
 
 
-def _flow_words(flow: Any) -> str:
-    """The patient flow in one line: "1,500 in the registry; left out: …; 1,490 analysed"."""
+@dataclass(frozen=True)
+class FlowWords:
+    """The patient flow in one line, worded when shown (in the language of the page that shows it, not
+    of the job that computed it): "1,500 patients in the registry you can read; left out 10 (…); 1,490
+    analysed."."""
+
+    in_registry: int
+    left_out: int
+    analysed: int
+    steps: tuple[tuple[str, int], ...]  # (reason, patients) for each step that left patients out
+
+    def __str__(self) -> str:
+        values = {
+            "registry": _grouped(self.in_registry),
+            "left_out": _grouped(self.left_out),
+            "analysed": _grouped(self.analysed),
+        }
+        if not self.steps:
+            return (
+                _(
+                    "%(registry)s patients in the registry you can read; left out %(left_out)s; "
+                    "%(analysed)s analysed."
+                )
+                % values
+            )
+        reasons = "; ".join(f"{_(reason)}: {_grouped(n)}" for reason, n in self.steps)
+        return _(
+            "%(registry)s patients in the registry you can read; left out %(left_out)s (%(reasons)s); "
+            "%(analysed)s analysed."
+        ) % {**values, "reasons": reasons}
+
+
+def _grouped(number: int) -> str:
+    return number_format(number, force_grouping=True)
+
+
+def _flow_words(flow: Any) -> FlowWords | str:
+    """The patient flow of the analysis set, to be worded when shown."""
     if flow is None:
         return ""
-    left = "; ".join(f"{step.reason}: {step.n:,}" for step in flow.steps if step.n)
-    return (
-        f"{flow.in_registry:,} patients in the registry you can read; left out {flow.left_out:,}"
-        + (f" ({left})" if left else "")
-        + f"; {flow.analysed:,} analysed."
-    )
+    steps = tuple((str(step.reason), int(step.n)) for step in flow.steps if step.n)
+    return FlowWords(int(flow.in_registry), int(flow.left_out), int(flow.analysed), steps)
 
 
 def jsonable(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -231,10 +283,10 @@ def outcomes_page(
     from remission.reports.pipeline import scope_words
 
     request, results = _results(user, data, refresh=refresh, progress=progress)
-    computed = results.computed_at.strftime("%Y-%m-%d %H:%M UTC")
+    computed = results.computed_at  # shown in the page's language (UTC, the site's time zone)
     flow = _flow_words(results.analysis_set.flow)
     if results.outcomes is None:
-        page = OutcomesPage("Outcomes", "", [], 0, computed, EMPTY, flow)
+        page = OutcomesPage(gettext_lazy("Outcomes"), "", [], 0, computed, gettext_lazy(EMPTY), flow)
     else:
         document = build_document(
             results.outcomes, filters=request.filters, title=request.title, scope=scope_words(user)

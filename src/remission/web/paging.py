@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 COUNT_LIMIT = 1000
 
@@ -61,8 +63,14 @@ class ListPage:
 
     @property
     def count_label(self) -> str:
-        """``"1,234"`` or ``"more than 1,000"``."""
-        return f"more than {COUNT_LIMIT:,}" if self.capped else f"{self.count:,}"
+        """``"1,234"`` or ``"more than 1,000"``, in the active language's number format."""
+        if self.capped:
+            return _("more than %(count)s") % {"count": _grouped(COUNT_LIMIT)}
+        return _grouped(self.count)
+
+
+def _grouped(number: int) -> str:
+    return number_format(number, force_grouping=True)
 
 
 def page_number(value: str | None) -> int:

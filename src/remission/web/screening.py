@@ -23,12 +23,24 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.utils.text import capfirst
+from django.utils.translation import gettext
 
 from remission.clinical.candidate import CandidateProblem, schema
 from remission.clinical.diseases import DISEASES
-from remission.clinical.eligibility import GUIDELINE_TITLES, fields_for, guidelines_for
+from remission.clinical.eligibility import FIELDS, GUIDELINE_TITLES, fields_for, guidelines_for
+from remission.clinical.eligibility.core import (
+    EVERY_CRITERION_MET,
+    KIND_WORDS,
+    MISSING_REASON,
+    REASON_WITH_NOTE,
+    RELATIVE_WORD,
+    STATUS_WORDS,
+    VERDICT_WORDS,
+    Criterion,
+)
+from remission.clinical.hct_ci import RISK_GROUP_WORDS
 from remission.clinical.regimens import REGIMENS
-from remission.clinical.screening import SHARED_WITH_HCT_CI
+from remission.clinical.screening import SHARED_WITH_HCT_CI, ScreeningReport
 from remission.registry import selectors
 
 SEP = "__"
@@ -215,7 +227,8 @@ def form_field_of(path: str) -> str | None:
 
 
 def problem_text(problem: CandidateProblem) -> str:
-    return f"{problem.field}: {problem.message} [{problem.rule}]"
+    """The problem for the form: its field and rule as they are, its sentence in the active language."""
+    return f"{problem.field}: {problem.message_in(gettext)} [{problem.rule}]"
 
 
 def centre_policy(user: Any) -> dict[str, Any]:
@@ -225,3 +238,85 @@ def centre_policy(user: Any) -> dict[str, Any]:
         if centre.code in policies:
             return dict(policies[centre.code])
     return {}
+
+
+# --- the report in the reader's language -------------------------------------------------------------
+# The clinical package writes its verdicts in English with the words marked for translation
+# (remission.clinical.words); the page shows them in the active language. The codes stay as they are
+# (verdict, status, kind, strength, rule set, field names), so CSS classes and the API read the same values.
+
+
+def field_words(name: str) -> str:
+    """An eligibility field as people name it, in the active language ("LVEF", "FEVG"); else the name."""
+    spec = FIELDS.get(name)
+    return name if spec is None else gettext(spec.label)
+
+
+def _criteria_by_code(report: ScreeningReport) -> dict[str, Criterion]:
+    return {c.code: c for ruleset in report.eligibility.rulesets for c in ruleset.criteria}
+
+
+def _reasons(report: ScreeningReport, criteria: Mapping[str, Criterion]) -> list[str]:
+    """The verdict's reasons in the active language, built again from the criteria that decided it
+    (clinical.eligibility.core.combine, in the same order)."""
+    result = report.eligibility
+    if result.verdict == "eligible":
+        return [gettext(EVERY_CRITERION_MET)]
+    if result.verdict == "insufficient_data":
+        return [
+            gettext(MISSING_REASON).format(fields=", ".join(field_words(f) for f in result.missing_fields))
+        ]
+    if result.verdict == "not_eligible":
+        decided = [r for r in result.criteria if r.status == "failed" and r.strength == "hard"]
+    else:
+        decided = [r for r in result.criteria if r.status == "failed"]
+    reasons = []
+    for r in decided:
+        criterion = criteria.get(r.code)
+        if criterion is None:  # not one of the report's rule sets: as written
+            reasons.append(r.text)
+            continue
+        text, note = criterion.text_in(gettext), criterion.note_in(r.note, gettext)
+        show_note = note and result.verdict == "mdt_review"
+        reasons.append(gettext(REASON_WITH_NOTE).format(text=text, note=note) if show_note else text)
+    return reasons
+
+
+def report_for_people(report: ScreeningReport) -> dict[str, Any]:
+    """The report as :meth:`ScreeningReport.to_dict` gives it, its words in the active language.
+
+    Added: ``verdict_label``, and for each criterion ``status_label`` and ``kind_label`` (the codes
+    ``verdict``, ``status``, ``kind`` and ``strength`` are kept for styling); translated in place: the
+    reasons, each criterion's threshold, text and note, the guideline's title (``guideline_title``) and
+    the missing fields (``missing_labels``); the HCT-CI's item labels and its ``risk_group_label``.
+    Sources are cited as written; the HCT-CI's evidence, the dose tables and the disagreements are
+    still in English (their sentences carry values and are not yet templates).
+    """
+    data = report.to_dict()
+    criteria = _criteria_by_code(report)
+    eligibility = data["eligibility"]
+    data["verdict_label"] = gettext(VERDICT_WORDS.get(report.verdict, report.verdict))
+    eligibility["reasons"] = _reasons(report, criteria)
+    eligibility["missing_labels"] = [field_words(f) for f in eligibility["missing_fields"]]
+    guideline = eligibility["guideline"]
+    eligibility["guideline_title"] = (
+        gettext(GUIDELINE_TITLES[guideline]) if guideline in GUIDELINE_TITLES else ""
+    )
+    for row, result in zip(eligibility["criteria"], report.eligibility.criteria, strict=True):
+        criterion = criteria.get(result.code)
+        row["status_label"] = gettext(STATUS_WORDS.get(result.status, result.status))
+        kind = gettext(KIND_WORDS.get(result.kind, result.kind))
+        row["kind_label"] = f"{kind} ({gettext(RELATIVE_WORD)})" if result.strength == "relative" else kind
+        row["missing_labels"] = [field_words(f) for f in result.missing_fields]
+        if criterion is not None:
+            row["threshold"] = criterion.threshold_in(gettext)
+            row["text"] = criterion.text_in(gettext)
+            row["note"] = criterion.note_in(result.note, gettext)
+    hct_ci = data["hct_ci"]
+    risk = hct_ci.get("risk_group")
+    hct_ci["risk_group_label"] = gettext(RISK_GROUP_WORDS[risk]) if risk in RISK_GROUP_WORDS else ""
+    for item in hct_ci.get("items", []):
+        item["label"] = gettext(item["label"])
+    if report.disease in DISEASES:
+        data["disease_name"] = gettext(DISEASES[report.disease].name)
+    return data

@@ -19,6 +19,8 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from remission.registry.services.accounts import sign_out_record
 from remission.web.signin import client_address
@@ -26,8 +28,10 @@ from remission.web.signin import client_address
 LAST_SEEN = "remission_last_seen"
 SIGNED_IN_AT = "remission_signed_in_at"
 TOUCH_EVERY = 60.0  # seconds: how stale the stored last-request time may be
-IDLE_ENDED = "You were signed out after {minutes} minutes without activity. Please sign in again."
-MAX_AGE_ENDED = "You were signed out {hours} hours after signing in. Please sign in again."
+IDLE_ENDED = gettext_noop(
+    "You were signed out after {minutes} minutes without activity. Please sign in again."
+)
+MAX_AGE_ENDED = gettext_noop("You were signed out {hours} hours after signing in. Please sign in again.")
 
 
 def idle_seconds() -> float:
@@ -38,14 +42,15 @@ def max_age_seconds() -> float:
     return float(getattr(settings, "REMISSION_SESSION_MAX_HOURS", 8)) * 3600
 
 
-def session_end_cause(session: SessionBase, *, now: float) -> str | None:
-    """Why this signed-in session must end now (a sentence for the user), or None; else keep it fresh."""
+def session_end_cause(session: SessionBase, *, now: float) -> tuple[str, dict[str, int]] | None:
+    """Why this signed-in session must end now — a sentence for the user, in English (the audit row
+    keeps it so; the page shows it translated), with its values — or None; else keep it fresh."""
     last_seen = session.get(LAST_SEEN)
     signed_in_at = session.get(SIGNED_IN_AT)
     if last_seen is not None and now - float(last_seen) > idle_seconds():
-        return IDLE_ENDED.format(minutes=round(idle_seconds() / 60))
+        return IDLE_ENDED, {"minutes": round(idle_seconds() / 60)}
     if signed_in_at is not None and now - float(signed_in_at) > max_age_seconds():
-        return MAX_AGE_ENDED.format(hours=round(max_age_seconds() / 3600))
+        return MAX_AGE_ENDED, {"hours": round(max_age_seconds() / 3600)}
     if signed_in_at is None:
         session[SIGNED_IN_AT] = now
     if last_seen is None or now - float(last_seen) >= TOUCH_EVERY:
@@ -68,10 +73,11 @@ class IdleTimeoutMiddleware:
         user = getattr(request, "user", None)
         session = getattr(request, "session", None)
         if user is not None and session is not None and user.is_authenticated:
-            cause = session_end_cause(session, now=time.time())
-            if cause is not None:
-                sign_out_record(user=user, address=client_address(request), cause=cause)
+            ending = session_end_cause(session, now=time.time())
+            if ending is not None:
+                sentence, values = ending
+                sign_out_record(user=user, address=client_address(request), cause=sentence.format(**values))
                 logout(request)
-                messages.info(request, cause)
+                messages.info(request, _(sentence).format(**values))
                 return redirect_to_login(request.get_full_path())
         return self.get_response(request)

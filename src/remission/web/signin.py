@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import BaseCache, caches
 from django.http import HttpRequest
+from django.utils.translation import ngettext
 
 MAX_FAILURES = 5
 ADDRESS_MAX_FAILURES = 30
@@ -38,14 +39,6 @@ WINDOW = dt.timedelta(minutes=15)
 LOCKOUT = dt.timedelta(minutes=15)
 PER_PAIR = "user name and address"
 PER_ADDRESS = "address"
-LOCKED_OUT = (
-    "Sign-in is locked for {minutes} minute{plural} after {failures} failed attempts for this user name "
-    "from your address. Try again later, or ask your registry administrator."
-)
-ADDRESS_LOCKED_OUT = (
-    "Sign-in from your address is paused for {minutes} minute{plural} after {failures} failed attempts "
-    "from it (for any user name). Try again later, or ask your registry administrator."
-)
 
 
 @dataclass(frozen=True)
@@ -62,9 +55,27 @@ class Lock:
         return max(1, math.ceil(self.seconds_left / 60))
 
     def message(self) -> str:
-        template = ADDRESS_LOCKED_OUT if self.per == PER_ADDRESS else LOCKED_OUT
         minutes = self.minutes_left
-        return template.format(minutes=minutes, plural="" if minutes == 1 else "s", failures=self.failures)
+        values = {"minutes": minutes, "failures": self.failures}
+        if self.per == PER_ADDRESS:
+            text = ngettext(
+                "Sign-in from your address is paused for %(minutes)d minute after %(failures)d "
+                "failed attempts from it (for any user name). Try again later, or ask your registry "
+                "administrator.",
+                "Sign-in from your address is paused for %(minutes)d minutes after %(failures)d "
+                "failed attempts from it (for any user name). Try again later, or ask your registry "
+                "administrator.",
+                minutes,
+            )
+        else:
+            text = ngettext(
+                "Sign-in is locked for %(minutes)d minute after %(failures)d failed attempts for this "
+                "user name from your address. Try again later, or ask your registry administrator.",
+                "Sign-in is locked for %(minutes)d minutes after %(failures)d failed attempts for this "
+                "user name from your address. Try again later, or ask your registry administrator.",
+                minutes,
+            )
+        return text % values
 
 
 @dataclass(frozen=True)

@@ -15,16 +15,37 @@ from collections.abc import Callable
 
 from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+from django.utils.html import escape
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from remission.logs import current_request_id
 
 RETRY_AFTER_SECONDS = 2
+HEADING = gettext_noop("The registry is busy — try again")
+# the page, its heading in English (replaced by its translation when shown)
 PAGE = (
-    '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Try again</title></head><body>'
-    "<h1>The registry is busy — try again</h1><p>The database was busy or the connection to it was lost, "
-    "so this request was not completed. A change is saved whole or not at all: open the record again to "
-    "see whether it was saved before repeating it.</p><p>Request id: {request_id}</p></body></html>"
+    '<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title></head><body>'
+    "<h1>" + HEADING + "</h1><p>{text}</p><p>{request_id}</p></body></html>"
 )
+
+
+def page(request_id: str) -> str:
+    """The 503 page in the active language (the request's, as LocaleMiddleware chose it)."""
+    return PAGE.replace(HEADING, escape(_(HEADING)), 1).format(
+        lang=escape(translation.get_language() or "en-gb"),
+        title=escape(_("Try again")),
+        text=escape(
+            _(
+                "The database was busy or the connection to it was lost, so this request was not completed. "
+                "A change is saved whole or not at all: open the record again to see whether it was saved "
+                "before repeating it."
+            )
+        ),
+        request_id=escape(_("Request id: %(id)s") % {"id": request_id}),
+    )
+
 
 logger = logging.getLogger("remission.web")
 
@@ -42,6 +63,6 @@ class DatabaseUnavailableMiddleware:
         first = str(exception).splitlines()[0] if str(exception) else ""
         logger.warning("Database unavailable: %s: %s", request.path, first)
         request_id = getattr(request, "request_id", None) or current_request_id()
-        response = HttpResponse(PAGE.format(request_id=request_id), status=503)
+        response = HttpResponse(page(str(request_id)), status=503)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response

@@ -45,6 +45,7 @@ from remission.clinical.eligibility.crohn_astic import CrohnSettings, crohn_asti
 from remission.clinical.eligibility.general_ebmt2025 import GeneralSettings, general_ebmt2025
 from remission.clinical.eligibility.ms_sharrack2020 import MsSettings, ms_sharrack2020
 from remission.clinical.eligibility.ssc_ebmt2025 import SscSettings, ssc_ebmt2025
+from remission.clinical.words import gettext_noop
 
 __all__ = [
     "DEFAULT_GUIDELINE",
@@ -93,9 +94,11 @@ GENERAL_ONLY = {"ebmt2025": ("general_ebmt2025",)}
 DEFAULT_GUIDELINE: dict[str, str] = {"ssc": "ebmt2025", "ms": "sharrack2020", "crohn": "astic"}
 # every guideline code, with the name a clinician knows it by (the rule sets' sources)
 GUIDELINE_TITLES: dict[str, str] = {
-    "ebmt2025": "EBMT 2025 recommendations [@Alexander2025]; for SSc with the EBMT cardiac exclusions",
-    "sharrack2020": "EBMT ADWP/JACIE MS guidelines [@Sharrack2020]",
-    "astic": "ASTIC trial criteria [@Hawkey2015]",
+    "ebmt2025": gettext_noop(
+        "EBMT 2025 recommendations [@Alexander2025]; for SSc with the EBMT cardiac exclusions"
+    ),
+    "sharrack2020": gettext_noop("EBMT ADWP/JACIE MS guidelines [@Sharrack2020]"),
+    "astic": gettext_noop("ASTIC trial criteria [@Hawkey2015]"),
 }
 
 
@@ -168,7 +171,7 @@ def build_rulesets(
                         Never(f"disease-specific selection criteria for {disease} (none encoded)"),
                         "Remission: only SSc, MS and Crohn's have encoded rule sets",
                         strength="relative",
-                        note="decide against the disease's published criteria at the MDT",
+                        note=gettext_noop("decide against the disease's published criteria at the MDT"),
                     ),
                 ),
             )

@@ -25,6 +25,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from remission.clinical.words import Words, as_written, gettext_noop
+
 # --- error messages -------------------------------------------------------------------------------
 UNKNOWN_FIELD = "candidate: unknown field {field!r}"
 FIELD_NOT_BOOLEAN = "candidate: {field} must be true or false, got {value!r}"
@@ -43,6 +45,39 @@ RULE_BAD_KIND = "rule set {ruleset}: criterion {criterion}: bad kind or strength
 
 VERDICTS = ("eligible", "not_eligible", "mdt_review", "insufficient_data")
 STATUSES = ("met", "failed", "missing")
+
+# --- words for people (templates with named placeholders; the faces translate them, see clinical/words.py)
+VERDICT_WORDS = {
+    "eligible": gettext_noop("eligible"),
+    "not_eligible": gettext_noop("not eligible"),
+    "mdt_review": gettext_noop("MDT review"),
+    "insufficient_data": gettext_noop("insufficient data"),
+}
+STATUS_WORDS = {
+    "met": gettext_noop("met"),
+    "failed": gettext_noop("failed"),
+    "missing": gettext_noop("missing"),
+}
+KIND_WORDS = {"inclusion": gettext_noop("inclusion"), "exclusion": gettext_noop("exclusion")}
+RELATIVE_WORD = gettext_noop("relative")
+EVERY_CRITERION_MET = gettext_noop("every criterion met")
+MISSING_REASON = gettext_noop("missing: {fields}")
+REASON_WITH_NOTE = gettext_noop("{text} ({note})")
+NO_FLAG = gettext_noop("no {label}")
+IN_CHOICES = gettext_noop("{label} in {{{choices}}}")
+EQUALS = gettext_noop("{label} = {value}")
+COMPARED = gettext_noop("{label} {op} {value:g}{unit}")
+AND = gettext_noop(" and ")
+OR = gettext_noop(" or ")
+WHICHEVER = gettext_noop("{parts} (whichever is recorded)")
+EXCLUSION_IF = gettext_noop("exclusion if {condition}")
+TEXT_INCLUSION = gettext_noop("Inclusion: {condition} — {source}")
+TEXT_INCLUSION_RELATIVE = gettext_noop("Inclusion (relative: MDT review): {condition} — {source}")
+TEXT_EXCLUSION = gettext_noop("Exclusion: {condition} — {source}")
+TEXT_EXCLUSION_RELATIVE = gettext_noop("Exclusion (relative: MDT review): {condition} — {source}")
+WITH_EXCEPTION = gettext_noop("{condition}; exception: {exception}")
+EXCEPTION_APPLIES = gettext_noop("exception applies: {exception}")
+EXCEPTION_UNKNOWN = gettext_noop("failed unless the exception holds: {exception}")
 
 
 # --- candidate fields: one table ------------------------------------------------------------------
@@ -72,146 +107,233 @@ def _bool(name: str, label: str, description: str) -> Field:
 
 FIELDS_TABLE: tuple[Field, ...] = (
     # general ([@Alexander2025, Table 2])
-    _num("age_years", "age", "Age at screening", "years", 0, 120),
+    _num("age_years", gettext_noop("age"), "Age at screening", gettext_noop("years"), 0, 120),
     _bool(
         "active_despite_standard_therapy",
-        "active or progressive despite standard therapy",
+        gettext_noop("active or progressive despite standard therapy"),
         "Disease active or progressive despite guideline-based or approved therapy",
     ),
-    _int("ecog", "ECOG", "ECOG performance status (0–5)", 0, 5),
-    _num("karnofsky", "Karnofsky", "Karnofsky performance status", "%", 0, 100),
+    _int("ecog", gettext_noop("ECOG"), "ECOG performance status (0–5)", 0, 5),
+    _num("karnofsky", gettext_noop("Karnofsky"), "Karnofsky performance status", gettext_noop("%"), 0, 100),
     _bool(
         "centre_experienced",
-        "experienced centre",
+        gettext_noop("experienced centre"),
         "Centre with joint haematology and specialist teams and MDT meetings (JACIE-accredited)",
     ),
     _bool(
         "active_uncontrolled_infection",
-        "active uncontrolled infection",
+        gettext_noop("active uncontrolled infection"),
         "Active uncontrolled infection (including HIV, HBV, HCV)",
     ),
-    _bool("pregnant", "pregnancy", "Pregnant"),
+    _bool("pregnant", gettext_noop("pregnancy"), "Pregnant"),
     _bool(
         "malignancy_within_5y",
-        "malignancy within 5 years",
+        gettext_noop("malignancy within 5 years"),
         "Malignancy (other than non-melanoma skin cancer) within 5 years",
     ),
     _bool(
         "uncontrolled_psychiatric_illness",
-        "uncontrolled psychiatric illness or poor compliance",
+        gettext_noop("uncontrolled psychiatric illness or poor compliance"),
         "Uncontrolled psychiatric illness or poor compliance",
     ),
-    _num("bilirubin_x_uln", "bilirubin", "Total bilirubin as a multiple of ULN", "× ULN", 0, 50),
-    _num("ast_x_uln", "AST", "AST as a multiple of ULN", "× ULN", 0, 100),
-    _num("alt_x_uln", "ALT", "ALT as a multiple of ULN", "× ULN", 0, 100),
-    _num("creatinine_clearance_ml_min", "CrCl", "Creatinine clearance", "mL/min", 0, 250),
-    _num("lvef_pct", "LVEF", "Left-ventricular ejection fraction", "%", 5, 90),
-    _num("dlco_pct", "DLCO", "DLCO (haemoglobin-corrected), % predicted", "%", 5, 200),
-    _num("fvc_pct", "FVC", "FVC, % predicted", "%", 5, 200),
-    _num("fev1_pct", "FEV1", "FEV1, % predicted (used by the HCT-CI)", "%", 5, 200),
+    _num(
+        "bilirubin_x_uln",
+        gettext_noop("bilirubin"),
+        "Total bilirubin as a multiple of ULN",
+        gettext_noop("× ULN"),
+        0,
+        50,
+    ),
+    _num("ast_x_uln", gettext_noop("AST"), "AST as a multiple of ULN", gettext_noop("× ULN"), 0, 100),
+    _num("alt_x_uln", gettext_noop("ALT"), "ALT as a multiple of ULN", gettext_noop("× ULN"), 0, 100),
+    _num(
+        "creatinine_clearance_ml_min",
+        gettext_noop("CrCl"),
+        "Creatinine clearance",
+        gettext_noop("mL/min"),
+        0,
+        250,
+    ),
+    _num("lvef_pct", gettext_noop("LVEF"), "Left-ventricular ejection fraction", gettext_noop("%"), 5, 90),
+    _num(
+        "dlco_pct",
+        gettext_noop("DLCO"),
+        "DLCO (haemoglobin-corrected), % predicted",
+        gettext_noop("%"),
+        5,
+        200,
+    ),
+    _num("fvc_pct", gettext_noop("FVC"), "FVC, % predicted", gettext_noop("%"), 5, 200),
+    _num(
+        "fev1_pct", gettext_noop("FEV1"), "FEV1, % predicted (used by the HCT-CI)", gettext_noop("%"), 5, 200
+    ),
     # systemic sclerosis ([@Alexander2025, Table 5]; EBMT cardiac exclusions, [@Penglase2023, Table 3])
     _bool(
         "acr_eular_2013",
-        "2013 ACR/EULAR SSc criteria met",
+        gettext_noop("2013 ACR/EULAR SSc criteria met"),
         "Meets the 2013 ACR/EULAR classification criteria",
     ),
-    Field("ssc_subset", "choice", "SSc subset", "Cutaneous subset", choices=("diffuse", "limited", "sine")),
-    _int("mrss", "mRSS", "Modified Rodnan skin score (0–51)", 0, 51),
+    Field(
+        "ssc_subset",
+        "choice",
+        gettext_noop("SSc subset"),
+        "Cutaneous subset",
+        choices=("diffuse", "limited", "sine"),
+    ),
+    _int("mrss", gettext_noop("mRSS"), "Modified Rodnan skin score (0–51)", 0, 51),
     _bool(
         "visceral_organ_involvement",
-        "≥ 1 visceral organ involved",
+        gettext_noop("≥ 1 visceral organ involved"),
         "At least one visceral organ manifestation (lung, heart, kidney)",
     ),
-    _num("crp_mg_l", "CRP", "C-reactive protein (no other cause)", "mg/L", 0, 500),
-    _bool("progressive_ild", "progressive ILD on CT", "Progressive interstitial lung disease on CT"),
+    _num(
+        "crp_mg_l", gettext_noop("CRP"), "C-reactive protein (no other cause)", gettext_noop("mg/L"), 0, 500
+    ),
+    _bool(
+        "progressive_ild",
+        gettext_noop("progressive ILD on CT"),
+        "Progressive interstitial lung disease on CT",
+    ),
     _num(
         "disease_duration_years",
-        "disease duration",
+        gettext_noop("disease duration"),
         "Years since the first non-Raynaud symptom (SSc) or since onset (MS)",
-        "years",
+        gettext_noop("years"),
         0,
         80,
     ),
     _num(
         "first_line_therapy_months",
-        "first-line therapy",
+        gettext_noop("first-line therapy"),
         "Months of first-line immunosuppression",
-        "months",
+        gettext_noop("months"),
         0,
         600,
     ),
     _bool(
         "sustained_activity_on_first_line",
-        "sustained activity on first-line therapy",
+        gettext_noop("sustained activity on first-line therapy"),
         "Disease activity sustained despite first-line therapy",
     ),
-    _bool("first_line_intolerance", "intolerance of first-line therapy", "Intolerance of first-line therapy"),
-    _bool("septal_bounce", "septal bounce / D-sign on cardiac MRI", "Septal bounce or D-sign on cardiac MRI"),
-    _bool("constrictive_pericarditis", "constrictive pericarditis", "Constrictive pericarditis"),
-    _bool("tamponade", "cardiac tamponade", "Cardiac tamponade"),
-    _num("pasp_rest_mmhg", "PASP at rest", "Pulmonary artery systolic pressure at rest", "mmHg", 5, 150),
-    _num("pasp_fluid_mmhg", "PASP after fluid challenge", "PASP after fluid challenge", "mmHg", 5, 150),
+    _bool(
+        "first_line_intolerance",
+        gettext_noop("intolerance of first-line therapy"),
+        "Intolerance of first-line therapy",
+    ),
+    _bool(
+        "septal_bounce",
+        gettext_noop("septal bounce / D-sign on cardiac MRI"),
+        "Septal bounce or D-sign on cardiac MRI",
+    ),
+    _bool(
+        "constrictive_pericarditis", gettext_noop("constrictive pericarditis"), "Constrictive pericarditis"
+    ),
+    _bool("tamponade", gettext_noop("cardiac tamponade"), "Cardiac tamponade"),
+    _num(
+        "pasp_rest_mmhg",
+        gettext_noop("PASP at rest"),
+        "Pulmonary artery systolic pressure at rest",
+        gettext_noop("mmHg"),
+        5,
+        150,
+    ),
+    _num(
+        "pasp_fluid_mmhg",
+        gettext_noop("PASP after fluid challenge"),
+        "PASP after fluid challenge",
+        gettext_noop("mmHg"),
+        5,
+        150,
+    ),
     _num(
         "mpap_rest_mmhg",
-        "mPAP at rest",
+        gettext_noop("mPAP at rest"),
         "Mean pulmonary artery pressure at rest (right-heart catheter)",
-        "mmHg",
+        gettext_noop("mmHg"),
         5,
         100,
     ),
     _num(
         "mpap_fluid_mmhg",
-        "mPAP after fluid challenge",
+        gettext_noop("mPAP after fluid challenge"),
         "mPAP after fluid challenge (right-heart catheter)",
-        "mmHg",
+        gettext_noop("mmHg"),
         5,
         100,
     ),
     _bool(
         "cardiac_output_no_rise_on_fluid",
-        "fall in, or no rise of, cardiac output after fluid",
+        gettext_noop("fall in, or no rise of, cardiac output after fluid"),
         "Cardiac output falls or fails to rise after fluid challenge",
     ),
-    _num("pvr_wood_units", "PVR", "Pulmonary vascular resistance", "Wood units", 0, 30),
-    _num("tapse_cm", "TAPSE", "Tricuspid annular plane systolic excursion", "cm", 0.3, 5),
+    _num(
+        "pvr_wood_units",
+        gettext_noop("PVR"),
+        "Pulmonary vascular resistance",
+        gettext_noop("Wood units"),
+        0,
+        30,
+    ),
+    _num(
+        "tapse_cm",
+        gettext_noop("TAPSE"),
+        "Tricuspid annular plane systolic excursion",
+        gettext_noop("cm"),
+        0.3,
+        5,
+    ),
     _bool(
         "unrevascularised_severe_cad",
-        "unrevascularised severe coronary disease",
+        gettext_noop("unrevascularised severe coronary disease"),
         "Severe coronary artery disease not revascularised",
     ),
-    _bool("untreated_severe_arrhythmia", "untreated severe arrhythmia", "Untreated severe arrhythmia"),
-    _bool("symptomatic_cardiac_disease", "symptomatic cardiac disease", "Symptomatic cardiac disease"),
+    _bool(
+        "untreated_severe_arrhythmia",
+        gettext_noop("untreated severe arrhythmia"),
+        "Untreated severe arrhythmia",
+    ),
+    _bool(
+        "symptomatic_cardiac_disease",
+        gettext_noop("symptomatic cardiac disease"),
+        "Symptomatic cardiac disease",
+    ),
     # multiple sclerosis (rule set after [@Sharrack2020] and MIST [@Burt2019])
-    Field("ms_course", "choice", "MS course", "Course of MS", choices=("rrms", "spms", "ppms")),
-    _int("relapses_12m", "relapses in 12 months", "Clinical relapses in the past 12 months", 0, 20),
+    Field("ms_course", "choice", gettext_noop("MS course"), "Course of MS", choices=("rrms", "spms", "ppms")),
+    _int(
+        "relapses_12m",
+        gettext_noop("relapses in 12 months"),
+        "Clinical relapses in the past 12 months",
+        0,
+        20,
+    ),
     _bool(
         "mri_activity_12m",
-        "Gd+ or new T2 lesions in 12 months",
+        gettext_noop("Gd+ or new T2 lesions in 12 months"),
         "Gd-enhancing or new T2 MRI lesions in the past 12 months (at a separate time point)",
     ),
     _int(
         "dmt_failed_count",
-        "full DMT courses failed",
+        gettext_noop("full DMT courses failed"),
         "Full courses of disease-modifying therapy failed",
         0,
         20,
     ),
-    _num("edss", "EDSS", "Expanded Disability Status Scale (0–10)", "", 0, 10),
+    _num("edss", gettext_noop("EDSS"), "Expanded Disability Status Scale (0–10)", "", 0, 10),
     # Crohn's disease (ASTIC)
-    _num("cdai", "CDAI", "Crohn's Disease Activity Index", "", 0, 1200),
+    _num("cdai", gettext_noop("CDAI"), "Crohn's Disease Activity Index", "", 0, 1200),
     _int(
         "immunosuppressants_failed_count",
-        "immunosuppressive or biologic agents failed",
+        gettext_noop("immunosuppressive or biologic agents failed"),
         "Immunosuppressive or biologic agents the disease was refractory to",
         0,
         20,
     ),
     _bool(
         "corticosteroids_failed",
-        "refractory to corticosteroids",
+        gettext_noop("refractory to corticosteroids"),
         "Refractory to (or dependent on) corticosteroids",
     ),
-    _bool("amenable_to_surgery", "amenable to surgery", "Disease amenable to surgery"),
+    _bool("amenable_to_surgery", gettext_noop("amenable to surgery"), "Disease amenable to surgery"),
 )
 FIELDS: dict[str, Field] = {f.name: f for f in FIELDS_TABLE}
 
@@ -279,16 +401,17 @@ class Compare:
         given = values.get(self.field)
         return None if given is None else bool(OPS[self.op](given, self.value))
 
-    def render(self) -> str:
+    def render(self, words: Words = as_written) -> str:
         spec = FIELDS[self.field]
+        label = words(spec.label)
         if spec.kind == "bool":
-            return spec.label if self.value is True else f"no {spec.label}"
+            return label if self.value is True else words(NO_FLAG).format(label=label)
         if self.op == "in":
-            return f"{spec.label} in {{{', '.join(map(str, self.value))}}}"
+            return words(IN_CHOICES).format(label=label, choices=", ".join(map(str, self.value)))
         if spec.kind == "choice":
-            return f"{spec.label} = {self.value}"
-        unit = f" {spec.unit}" if spec.unit else ""
-        return f"{spec.label} {OP_TEXT[self.op]} {self.value:g}{unit}"
+            return words(EQUALS).format(label=label, value=self.value)
+        unit = f" {words(spec.unit)}" if spec.unit else ""
+        return words(COMPARED).format(label=label, op=OP_TEXT[self.op], value=self.value, unit=unit)
 
     def fields(self) -> tuple[str, ...]:
         return (self.field,)
@@ -308,8 +431,8 @@ class AllOf:
             return False
         return None if any(r is None for r in results) else True
 
-    def render(self) -> str:
-        return " and ".join(_paren(p) for p in self.parts)
+    def render(self, words: Words = as_written) -> str:
+        return words(AND).join(_paren(p, words) for p in self.parts)
 
     def fields(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(f for p in self.parts for f in p.fields()))
@@ -325,8 +448,8 @@ class AnyOf:
             return True
         return None if any(r is None for r in results) else False
 
-    def render(self) -> str:
-        return " or ".join(_paren(p) for p in self.parts)
+    def render(self, words: Words = as_written) -> str:
+        return words(OR).join(_paren(p, words) for p in self.parts)
 
     def fields(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(f for p in self.parts for f in p.fields()))
@@ -347,8 +470,8 @@ class AllGiven:
         given = [r for r in results if r is not None]
         return None if not given else all(given)
 
-    def render(self) -> str:
-        return " / ".join(_paren(p) for p in self.parts) + " (whichever is recorded)"
+    def render(self, words: Words = as_written) -> str:
+        return words(WHICHEVER).format(parts=" / ".join(_paren(p, words) for p in self.parts))
 
     def fields(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(f for p in self.parts for f in p.fields()))
@@ -363,15 +486,15 @@ class Never:
     def evaluate(self, values: Mapping[str, Any]) -> bool | None:
         return False
 
-    def render(self) -> str:
-        return self.text
+    def render(self, words: Words = as_written) -> str:
+        return words(self.text)
 
     def fields(self) -> tuple[str, ...]:
         return ()
 
 
-def _paren(condition: Condition) -> str:
-    text = condition.render()
+def _paren(condition: Condition, words: Words = as_written) -> str:
+    text = condition.render(words)
     return f"({text})" if isinstance(condition, AllOf | AnyOf) else text
 
 
@@ -397,15 +520,44 @@ class Criterion:
 
     @property
     def threshold(self) -> str:
-        rendered = self.condition.render()
-        return f"exclusion if {rendered}" if self.kind == "exclusion" else rendered
+        return self.threshold_in(as_written)
 
     @property
     def text(self) -> str:
-        head = "Exclusion" if self.kind == "exclusion" else "Inclusion"
-        mdt = " (relative: MDT review)" if self.strength == "relative" else ""
-        exception = f"; exception: {self.exception_text or self.exception.render()}" if self.exception else ""
-        return f"{head}{mdt}: {self.condition.render()}{exception} — {self.source}"
+        return self.text_in(as_written)
+
+    def threshold_in(self, words: Words) -> str:
+        """The condition as a threshold ("LVEF < 45 %", "exclusion if pregnancy"), in ``words``."""
+        rendered = self.condition.render(words)
+        return words(EXCLUSION_IF).format(condition=rendered) if self.kind == "exclusion" else rendered
+
+    def exception_in(self, words: Words) -> str:
+        """The exception, in ``words``; "" without one."""
+        if self.exception is None:
+            return ""
+        return words(self.exception_text) if self.exception_text else self.exception.render(words)
+
+    def text_in(self, words: Words) -> str:
+        """The criterion as a sentence with its source, in ``words`` (the source is cited as written)."""
+        relative = self.strength == "relative"
+        if self.kind == "exclusion":
+            template = TEXT_EXCLUSION_RELATIVE if relative else TEXT_EXCLUSION
+        else:
+            template = TEXT_INCLUSION_RELATIVE if relative else TEXT_INCLUSION
+        condition = self.condition.render(words)
+        if self.exception is not None:
+            condition = words(WITH_EXCEPTION).format(condition=condition, exception=self.exception_in(words))
+        return words(template).format(condition=condition, source=self.source)
+
+    def note_in(self, note: str, words: Words) -> str:
+        """A result's ``note`` (as :meth:`evaluate` wrote it) in ``words``."""
+        if not note:
+            return ""
+        if self.exception is not None:
+            for template in (EXCEPTION_APPLIES, EXCEPTION_UNKNOWN):
+                if note == template.format(exception=self.exception_in(as_written)):
+                    return words(template).format(exception=self.exception_in(words))
+        return words(note)
 
     def evaluate(self, values: Mapping[str, Any]) -> CriterionResult:
         held = self.condition.evaluate(values)
@@ -419,11 +571,11 @@ class Criterion:
             exception = self.exception.evaluate(values)
             if exception is True:
                 strength = "relative"
-                note = f"exception applies: {self.exception_text or self.exception.render()}"
+                note = EXCEPTION_APPLIES.format(exception=self.exception_in(as_written))
             elif exception is None:  # cannot tell a hard failure from the exception
                 status = "missing"
                 missing_from = self.exception.fields()
-                note = f"failed unless the exception holds: {self.exception_text or self.exception.render()}"
+                note = EXCEPTION_UNKNOWN.format(exception=self.exception_in(as_written))
         value: Any = values.get(fields[0]) if len(fields) == 1 else {f: values.get(f) for f in fields}
         missing = tuple(f for f in missing_from if values.get(f) is None) if status == "missing" else ()
         return CriterionResult(
@@ -629,8 +781,10 @@ def combine(results: tuple[CriterionResult, ...]) -> tuple[str, tuple[str, ...]]
     missing = [r for r in results if r.status == "missing"]
     if missing:
         fields = dict.fromkeys(f for r in missing for f in r.missing_fields)
-        return "insufficient_data", (f"missing: {', '.join(fields)}",)
+        return "insufficient_data", (MISSING_REASON.format(fields=", ".join(fields)),)
     relative_failed = [r for r in results if r.status == "failed"]
     if relative_failed:
-        return "mdt_review", tuple(r.text + (f" ({r.note})" if r.note else "") for r in relative_failed)
-    return "eligible", ("every criterion met",)
+        return "mdt_review", tuple(
+            REASON_WITH_NOTE.format(text=r.text, note=r.note) if r.note else r.text for r in relative_failed
+        )
+    return "eligible", (EVERY_CRITERION_MET,)

@@ -27,6 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from remission.clinical.eligibility.core import AllGiven, AnyOf, Compare, Criterion, Is, RuleSet
+from remission.clinical.words import gettext_noop
 
 SOURCE = "[@Alexander2025, Table 2]"
 SOURCE_ORGAN = "assumption (setting), not from a named table ◐"
@@ -60,7 +61,7 @@ def general_ebmt2025(settings: GeneralSettings | None = None) -> RuleSet:
             "hard",
             Compare("age_years", ">=", s.age_min_years),
             SOURCE,
-            note="younger candidates need the paediatric recommendations",
+            note=gettext_noop("younger candidates need the paediatric recommendations"),
         ),
         Criterion(
             "age_max",
@@ -68,7 +69,9 @@ def general_ebmt2025(settings: GeneralSettings | None = None) -> RuleSet:
             "relative",
             Compare("age_years", "<=", s.age_max_years),
             SOURCE,
-            note="older candidates only exceptionally, with comorbidity assessment and MDT agreement (III)",
+            note=gettext_noop(
+                "older candidates only exceptionally, with comorbidity assessment and MDT agreement (III)"
+            ),
         ),
         Criterion("active_disease", "inclusion", "hard", Is("active_despite_standard_therapy"), SOURCE),
         Criterion(
@@ -77,7 +80,7 @@ def general_ebmt2025(settings: GeneralSettings | None = None) -> RuleSet:
             "relative",
             Is("centre_experienced"),
             SOURCE,
-            note="refer to an experienced centre",
+            note=gettext_noop("refer to an experienced centre"),
         ),
         Criterion(
             "performance_status",
@@ -85,7 +88,7 @@ def general_ebmt2025(settings: GeneralSettings | None = None) -> RuleSet:
             "relative",
             AllGiven((Compare("ecog", "<=", s.ecog_max), Compare("karnofsky", ">", s.karnofsky_review_max))),
             SOURCE,
-            note="poor performance status due to reversible disease: careful MDT evaluation",
+            note=gettext_noop("poor performance status due to reversible disease: careful MDT evaluation"),
         ),
         Criterion("no_infection", "exclusion", "hard", Is("active_uncontrolled_infection"), SOURCE_ORGAN),
         Criterion("not_pregnant", "exclusion", "hard", Is("pregnant"), SOURCE_ORGAN),
@@ -127,7 +130,7 @@ def general_ebmt2025(settings: GeneralSettings | None = None) -> RuleSet:
                 )
             ),
             SOURCE_ORGAN,
-            note="band 2–3 × ULN, an assumption",
+            note=gettext_noop("band 2–3 × ULN, an assumption"),
         ),
         Criterion(
             "creatinine_clearance",
@@ -143,7 +146,7 @@ def general_ebmt2025(settings: GeneralSettings | None = None) -> RuleSet:
             "relative",
             Compare("lvef_pct", "<", s.lvef_review_pct),
             SOURCE_LVEF,
-            note="sources give 45–50 %",
+            note=gettext_noop("sources give 45–50 %"),
         ),
         Criterion("dlco", "exclusion", "hard", Compare("dlco_pct", "<", s.dlco_min_pct), SOURCE_LUNG),
         Criterion("fvc", "exclusion", "hard", Compare("fvc_pct", "<", s.fvc_min_pct), SOURCE_LUNG),

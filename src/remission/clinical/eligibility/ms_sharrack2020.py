@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from remission.clinical.eligibility.core import AllOf, AnyOf, Compare, Is, RuleSet, include
+from remission.clinical.words import gettext_noop
 
 SOURCE_INDICATION = "[@Sharrack2020, abstract]"
 SOURCE_ACTIVITY = "MIST [@Burt2019, abstract]: ≥ 2 relapses on DMT in the prior year; other thresholds ◐"
@@ -88,7 +89,7 @@ def ms_sharrack2020(settings: MsSettings | None = None) -> RuleSet:
             Compare("edss", "<=", s.edss_review_max),
             SOURCE_ASSUMED,
             strength="relative",
-            note="EDSS band 5.5–6.5, an assumption",
+            note=gettext_noop("EDSS band 5.5–6.5, an assumption"),
         ),
         include("ms_age_max", Compare("age_years", "<=", s.age_max), SOURCE_ASSUMED),
         include(
@@ -96,7 +97,7 @@ def ms_sharrack2020(settings: MsSettings | None = None) -> RuleSet:
             Compare("age_years", "<", s.age_review_below),
             SOURCE_ASSUMED,
             strength="relative",
-            note="younger candidates do better (an assumption)",
+            note=gettext_noop("younger candidates do better (an assumption)"),
         ),
         include(
             "ms_duration",

@@ -36,6 +36,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from remission.clinical.eligibility.core import AllOf, AnyOf, Compare, Is, RuleSet, exclude, include
+from remission.clinical.words import gettext_noop
 
 SOURCE_2025 = "[@Alexander2025, Table 5]"
 SOURCE_PAH = "[@Alexander2025, Table 5] (Cy 200 mg/kg protocols); [@Penglase2023, Table 3] (EBMT column)"
@@ -76,7 +77,7 @@ def ssc_ebmt2025(settings: SscSettings | None = None) -> RuleSet:
             Compare("age_years", "<=", s.age_max_years),
             SOURCE_2025,
             strength="relative",
-            note="over 60 only with comorbidity assessment and MDT agreement (III)",
+            note=gettext_noop("over 60 only with comorbidity assessment and MDT agreement (III)"),
         ),
         include("acr_eular_2013", Is("acr_eular_2013"), SOURCE_2025),
         include(
@@ -101,14 +102,16 @@ def ssc_ebmt2025(settings: SscSettings | None = None) -> RuleSet:
             ),
             SOURCE_2025 + " (level I)",
             exception=Is("progressive_ild"),
-            exception_text="progressive ILD on CT with mRSS < 15, limited SSc or SSc sine (level III)",
+            exception_text=gettext_noop(
+                "progressive ILD on CT with mRSS < 15, limited SSc or SSc sine (level III)"
+            ),
         ),
         include(
             "disease_duration",
             Compare("disease_duration_years", "<", s.duration_optimal_below_years),
             SOURCE_2025,
             strength="relative",
-            note="≥ 5 years only for severe progressive disease (III)",
+            note=gettext_noop("≥ 5 years only for severe progressive disease (III)"),
         ),
         include(
             "line_of_therapy",
@@ -125,7 +128,7 @@ def ssc_ebmt2025(settings: SscSettings | None = None) -> RuleSet:
             ),
             SOURCE_2025 + " (level I)",
             strength="relative",
-            note="first line possible in high-risk, rapidly progressive patients (III)",
+            note=gettext_noop("first line possible in high-risk, rapidly progressive patients (III)"),
         ),
         exclude("septal_bounce", Is("septal_bounce"), SOURCE_2025 + " (absolute); " + SOURCE_CARDIAC),
         exclude("constrictive_pericarditis", Is("constrictive_pericarditis"), SOURCE_2025 + " (absolute)"),

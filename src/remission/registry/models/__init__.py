@@ -7,6 +7,7 @@ from remission.registry.models.followup import AdverseEvent, FollowUp, LabResult
 from remission.registry.models.jobs import ComputationJob
 from remission.registry.models.patients import HospitalIdentifier, Patient
 from remission.registry.models.prediction import PredictionModelSet
+from remission.registry.models.preferences import UserPreference
 from remission.registry.models.quality import Query, QueryDigest, QueryEvent, TimePoint
 from remission.registry.models.tokens import ApiToken, TokenScope
 from remission.registry.models.treatment import (
@@ -66,5 +67,6 @@ __all__ = [
     "QueryEvent",
     "TimePoint",
     "TokenScope",
+    "UserPreference",
     "WorkUp",
 ]

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from django.utils.translation import gettext, gettext_noop
 
 from remission.registry.codes import (
     CauseOfDeath,
@@ -127,6 +128,16 @@ class Rule:
 
     def evaluate(self, tables: Tables, today: dt.date) -> list[Hit]:
         return self.check(tables, self.parameters, today)
+
+    @property
+    def title_words(self) -> str:
+        """The title in the active language (the id, never translated, names the rule)."""
+        return gettext(self.title)
+
+    @property
+    def description_words(self) -> str:
+        """The description in the active language."""
+        return gettext(self.description)
 
 
 # --- helpers -----------------------------------------------------------------------------------------------
@@ -342,8 +353,8 @@ def _params(**values: int) -> Mapping[str, int]:
 RULES: tuple[Rule, ...] = (
     Rule(
         id="ms-edss-yearly",
-        title="EDSS recorded at least yearly for MS",
-        description=(
+        title=gettext_noop("EDSS recorded at least yearly for MS"),
+        description=gettext_noop(
             "For a patient treated for multiple sclerosis, every follow-up a year or more after day 0 has an "
             "EDSS recorded within interval_days + grace_days before it (an EDSS up to after_days after the "
             "visit counts for it)."
@@ -357,8 +368,8 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         id="engraftment-by-d60",
-        title="Engraftment recorded by day 60",
-        description=(
+        title=gettext_noop("Engraftment recorded by day 60"),
+        description=gettext_noop(
             "Every infusion of an autologous HSC product has its engraftment record once day `days` after "
             "the infusion is past."
         ),
@@ -371,8 +382,8 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         id="engraftment-neutrophils-given",
-        title="Neutrophil engraftment date given",
-        description=(
+        title=gettext_noop("Neutrophil engraftment date given"),
+        description=gettext_noop(
             "An engraftment record, once day `days` after its infusion is past, gives the neutrophil "
             "engraftment date, or graft failure, or why the date is missing."
         ),
@@ -385,8 +396,8 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         id="death-cause-given",
-        title="Cause of death given",
-        description="Every recorded death has a known cause (not 'unknown').",
+        title=gettext_noop("Cause of death given"),
+        description=gettext_noop("Every recorded death has a known cause (not 'unknown')."),
         severity=Severity.WARNING,
         source=EBMT_DATA_SUBMISSION,
         entity="registry.outcomeevent",
@@ -395,8 +406,8 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         id="death-recorded",
-        title="Death recorded when a follow-up says dead",
-        description=(
+        title=gettext_noop("Death recorded when a follow-up says dead"),
+        description=gettext_noop(
             "A follow-up recording the patient as dead goes with a recorded death (its date and cause), "
             "which survival analyses read."
         ),
@@ -408,8 +419,8 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         id="follow-up-items-given",
-        title="Mandatory MED-A-style items per follow-up",
-        description=(
+        title=gettext_noop("Mandatory MED-A-style items per follow-up"),
+        description=gettext_noop(
             "Every follow-up after day 0 gives the vital status (not unknown) and, while the patient is "
             "alive, the disease status (not unknown or not evaluated) and the current therapy (or why it "
             "is missing)."
@@ -422,8 +433,8 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         id="cd4-at-1y",
-        title="CD4 count at 1 year for immune reconstitution",
-        description=(
+        title=gettext_noop("CD4 count at 1 year for immune reconstitution"),
+        description=gettext_noop(
             "A patient alive at, and followed beyond, the 1-year window of the first infusion (day "
             "`days` - `before_days` to day `days` + `after_days`) has a CD4 count inside it."
         ),
@@ -436,8 +447,10 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         id="primary-diagnosis-given",
-        title="Primary diagnosis recorded",
-        description="A patient with an infusion has a primary diagnosis: the indication for the therapy.",
+        title=gettext_noop("Primary diagnosis recorded"),
+        description=gettext_noop(
+            "A patient with an infusion has a primary diagnosis: the indication for the therapy."
+        ),
         severity=Severity.WARNING,
         source=EBMT_DATA_SUBMISSION,
         entity="registry.patient",

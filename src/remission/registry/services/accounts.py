@@ -21,6 +21,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.utils.translation import gettext, gettext_noop
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -32,13 +33,13 @@ from remission.registry.services.audit import audit_write
 from remission.registry.services.records import require_administrator
 
 USER_ENTITY = "auth.user"
-WRONG_OLD_PASSWORD = "your current password is not correct"
-NEW_PASSWORD_SAME = "the new password must differ from the current one"
-OWN_ACCOUNT = "you cannot deactivate your own account; ask another administrator"
-ALREADY_INACTIVE = "the account is already deactivated"
-ALREADY_ACTIVE = "the account is already active"
-WRONG_CODE = "the code does not match: type the 6 digits your authenticator app shows now"
-NO_DEVICE = "the account has no second factor"
+WRONG_OLD_PASSWORD = gettext_noop("your current password is not correct")
+NEW_PASSWORD_SAME = gettext_noop("the new password must differ from the current one")
+OWN_ACCOUNT = gettext_noop("you cannot deactivate your own account; ask another administrator")
+ALREADY_INACTIVE = gettext_noop("the account is already deactivated")
+ALREADY_ACTIVE = gettext_noop("the account is already active")
+WRONG_CODE = gettext_noop("the code does not match: type the 6 digits your authenticator app shows now")
+NO_DEVICE = gettext_noop("the account has no second factor")
 DEVICE_NAME = "Authenticator app"
 TOTP_STEP = 30  # seconds (RFC 6238 default, and what every authenticator app uses)
 TOTP_DIGITS = 6
@@ -149,9 +150,13 @@ def password_change(*, actor: Any, old_password: str, new_password: str) -> None
     """Change one's own password; the current one must be given."""
     problems = []
     if not actor.check_password(old_password):
-        problems.append(Problem(f"User {actor.username}", "old_password", "password", WRONG_OLD_PASSWORD))
+        problems.append(
+            Problem(f"User {actor.username}", "old_password", "password", gettext(WRONG_OLD_PASSWORD))
+        )
     elif old_password == new_password:
-        problems.append(Problem(f"User {actor.username}", "new_password", "password", NEW_PASSWORD_SAME))
+        problems.append(
+            Problem(f"User {actor.username}", "new_password", "password", gettext(NEW_PASSWORD_SAME))
+        )
     problems.extend(_password_problems(actor, new_password))
     if problems:
         raise ValidationFailed(problems)
@@ -191,9 +196,11 @@ def password_reset(*, actor: Any, user: Any, new_password: str, reason: str = ""
 def _set_active(*, actor: Any, user: Any, active: bool, reason: str) -> Any:
     require_administrator(actor, f"User {user.username}")
     if not active and getattr(actor, "pk", None) == user.pk:
-        raise ValidationFailed([Problem(f"User {user.username}", "is_active", "own_account", OWN_ACCOUNT)])
+        raise ValidationFailed(
+            [Problem(f"User {user.username}", "is_active", "own_account", gettext(OWN_ACCOUNT))]
+        )
     if user.is_active == active:
-        message = ALREADY_ACTIVE if active else ALREADY_INACTIVE
+        message = gettext(ALREADY_ACTIVE) if active else gettext(ALREADY_INACTIVE)
         raise ValidationFailed([Problem(f"User {user.username}", "is_active", "unchanged", message)])
     with transaction.atomic():
         user.is_active = active
@@ -239,7 +246,7 @@ def second_factor_enrol(*, actor: Any, key_hex: str, token: str, now: float | No
     """Store a TOTP device for ``actor`` once they have typed a code that ``key_hex`` generates."""
     step = totp_matches(key_hex, token, now=now)
     if step is None:
-        raise ValidationFailed([Problem(f"User {actor.username}", "code", "totp", WRONG_CODE)])
+        raise ValidationFailed([Problem(f"User {actor.username}", "code", "totp", gettext(WRONG_CODE))])
     with transaction.atomic():
         device = TOTPDevice.objects.create(
             user=actor,
@@ -267,7 +274,9 @@ def second_factor_reset(*, actor: Any, user: Any, reason: str = "") -> int:
     require_administrator(actor, f"User {user.username}")
     devices = list(TOTPDevice.objects.filter(user=user).values_list("pk", flat=True))
     if not devices:
-        raise ValidationFailed([Problem(f"User {user.username}", "second_factor", "none", NO_DEVICE)])
+        raise ValidationFailed(
+            [Problem(f"User {user.username}", "second_factor", "none", gettext(NO_DEVICE))]
+        )
     with transaction.atomic():
         TOTPDevice.objects.filter(pk__in=devices).delete()
         _account_row(

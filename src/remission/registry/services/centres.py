@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.utils.translation import gettext, gettext_noop
 
 from remission.registry.access import forget_scope
 from remission.registry.codes import AuditAction
@@ -17,7 +18,7 @@ from remission.registry.models import Centre, Membership
 from remission.registry.services.audit import audit_write
 from remission.registry.services.records import record_create, record_update, require_administrator
 
-USERNAME_TAKEN = "the user name {username!r} is taken"
+USERNAME_TAKEN = gettext_noop("the user name {username!r} is taken")
 
 
 def centre_create(
@@ -60,7 +61,9 @@ def user_create(
     problems = []
     if User.objects.filter(username=username).exists():
         problems.append(
-            Problem(f"User {username}", "username", "unique", USERNAME_TAKEN.format(username=username))
+            Problem(
+                f"User {username}", "username", "unique", gettext(USERNAME_TAKEN).format(username=username)
+            )
         )
     try:
         validate_password(password)

@@ -26,6 +26,7 @@ from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from remission.registry.access import scope_for
 from remission.registry.codes import QueryEventKind
@@ -33,7 +34,6 @@ from remission.registry.models import QueryDigest, QueryEvent
 from remission.registry.selectors.queries import entity_words, field_words
 
 FIRST_DIGEST_LOOKBACK = dt.timedelta(days=1)
-SUBJECT = "Remission: {n} query update{s}"
 DEFAULT_SITE_URL = "http://127.0.0.1:8000"
 TEXT_SHOWN = 300  # characters of each event's text in the message
 
@@ -96,7 +96,9 @@ def digest_message(user: Any, items: list[DigestItem]) -> EmailMultiAlternatives
         "queries_url": _site_url() + reverse("queries"),
         "count": len(items),
     }
-    subject = SUBJECT.format(n=len(items), s="" if len(items) == 1 else "s")
+    subject = ngettext("Remission: %(n)d query update", "Remission: %(n)d query updates", len(items)) % {
+        "n": len(items)
+    }
     text = render_to_string("registry/email/query_digest.txt", context)
     html = render_to_string("registry/email/query_digest.html", context)
     message = EmailMultiAlternatives(subject=subject, body=text, to=[user.email])

@@ -6,11 +6,13 @@ Every write runs in its own transaction with an audit row (entity ``registry.com
 no patient; the actor is the user who asked for the job, also for the worker's writes on their behalf).
 A finished file is audited by its SHA-256 and size, never by its content. Finishing and failing only
 touch a job that is still queued or running: a job already finished stays as it is (so a job marked
-failed as lost is not revived by a late worker, and a worker's finish is not overwritten).
+failed as lost is not revived by a late worker, and a worker's finish is not overwritten). Old reports'
+files are dropped (:func:`job_files_drop`), their rows kept.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections.abc import Mapping
 from typing import Any
@@ -93,17 +95,15 @@ def _update(job: ComputationJob, changes: dict[str, Any], *, unfinished_only: bo
         for name, value in changes.items():
             setattr(job, name, value)
         after = {name: _shown(value) for name, value in changes.items()}
-        if "content" in changes:
-            content = changes["content"] or b""
-            before.pop("content")
-            after["content"] = {"sha256": hashlib.sha256(content).hexdigest(), "bytes": len(content)}
         _audit(job.user, job, before, after)
     return True
 
 
 def _shown(value: Any) -> Any:
+    """A value as the audit row keeps it: a file by its SHA-256 and size, a date as ISO text."""
     if isinstance(value, bytes | memoryview):
-        return None
+        content = bytes(value)
+        return {"sha256": hashlib.sha256(content).hexdigest(), "bytes": len(content)}
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
@@ -136,6 +136,19 @@ def job_finish(
     if content is not None:
         changes.update(content=content, file_name=file_name)
     return _update(job, changes, unfinished_only=True)
+
+
+def job_files_drop(*, finished_before: dt.datetime) -> int:
+    """Drop the files of report jobs that finished before ``finished_before`` (the row stays, with its
+    audit trail: who asked for what and when; the file is gone, its SHA-256 and size stay in the audit
+    row of the drop). How many files were dropped."""
+    kept = ComputationJob.objects.filter(
+        kind=JobKind.REPORT, status=JobStatus.DONE, finished_at__lt=finished_before, content__isnull=False
+    )
+    dropped = 0
+    for job in kept.select_related("user").defer("content"):
+        dropped += _update(job, {"content": None, "file_name": ""}, unfinished_only=False)
+    return dropped
 
 
 def job_fail(*, job: ComputationJob, error: str) -> bool:

@@ -7,6 +7,7 @@ import secrets
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext, gettext_noop
 
 from remission.registry.access import scope_for
 from remission.registry.codes import AuditAction, ConsentStatus
@@ -19,7 +20,7 @@ from remission.registry.validation import record_problems
 # Crockford's base 32 without the letters that read like digits: pseudonyms people can read aloud.
 REGISTRY_ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 REGISTRY_ID_LENGTH = 8
-IDENTIFIERS_RESTRICTED = "hospital identifiers are kept for the patient's own centre staff only"
+IDENTIFIERS_RESTRICTED = gettext_noop("hospital identifiers are kept for the patient's own centre staff only")
 
 
 def registry_id_new() -> str:
@@ -83,9 +84,9 @@ def hospital_identifier_add(
     """Keep a hospital number for the patient's own centre. Only its data managers and clinicians may."""
     scope = scope_for(actor)
     if not scope.can_read(patient.centre_id):
-        raise NotFound(NOT_FOUND.format(record=f"Patient {patient.registry_id}"))
+        raise NotFound(gettext(NOT_FOUND).format(record=f"Patient {patient.registry_id}"))
     if not scope.can_see_identifiers(patient.centre_id):
-        raise PermissionDenied(IDENTIFIERS_RESTRICTED)
+        raise PermissionDenied(gettext(IDENTIFIERS_RESTRICTED))
     with transaction.atomic():
         identifier = HospitalIdentifier(patient=patient, system=system, value=value)
         problems = record_problems(identifier, None)

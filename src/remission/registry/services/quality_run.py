@@ -31,6 +31,7 @@ from typing import Any, NamedTuple
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from remission.registry.access import SYSTEM, scope_for
 from remission.registry.codes import AuditAction, QueryEventKind, QueryStatus
@@ -49,8 +50,8 @@ RUN_ENTITY = "registry.qualityrun"
 CLOSED_TEXT = "the data no longer break rule {rule}"
 REOPENED_TEXT = "the data break rule {rule} again: {message}"
 REASON = "data-quality rule {rule}"
-NOT_FOUND = "{what} was not found"
-MAY_NOT_RUN = "your role may not run the data-quality rules over {what}"
+NOT_FOUND = gettext_noop("{what} was not found")
+MAY_NOT_RUN = gettext_noop("your role may not run the data-quality rules over {what}")
 BATCH = 2000
 # The records a patient's time points are derived from (``registry.quality.timepoints``): the infusions
 # and their products, the follow-ups, the death, and the patient's consent.
@@ -84,15 +85,17 @@ def _require_run(actor: Any, centre_id: int | None, patient_ids: Collection[int]
     if scope.coordinates:
         return
     if centre_id is None and patient_ids is None:
-        raise PermissionDenied(MAY_NOT_RUN.format(what="the whole registry"))
+        raise PermissionDenied(gettext(MAY_NOT_RUN).format(what=gettext("the whole registry")))
     centres = {centre_id} if centre_id is not None else set()
     if patient_ids is not None:
         centres |= set(Patient.objects.filter(pk__in=list(patient_ids)).values_list("centre_id", flat=True))
     for centre in centres:
         if not scope.can_read(centre):
-            raise NotFound(NOT_FOUND.format(what=f"centre {centre}"))
+            raise NotFound(gettext(NOT_FOUND).format(what=gettext("centre {centre}").format(centre=centre)))
         if not scope.can_write(centre):
-            raise PermissionDenied(MAY_NOT_RUN.format(what=f"centre {centre}"))
+            raise PermissionDenied(
+                gettext(MAY_NOT_RUN).format(what=gettext("centre {centre}").format(centre=centre))
+            )
 
 
 def _refresh_time_points(

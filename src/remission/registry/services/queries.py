@@ -29,6 +29,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.text import capfirst
+from django.utils.translation import gettext, gettext_noop
 
 from remission.registry.access import SYSTEM, Scope, scope_for
 from remission.registry.codes import AuditAction, QueryEventKind, QueryStatus, Severity
@@ -42,19 +43,23 @@ TEXT_MAX = 4000
 BOOKKEEPING = frozenset({"id", "version", "created_at", "updated_at", "patient", "centre", "registry_id"})
 DATE_FIELDS = ("date", "start_date", "collection_date", "onset_date", "diagnosis_date", "consent_date")
 
-NOT_FOUND = "{what} was not found"
-QUERY_NOT_FOUND = "query {pk} was not found"
-MAY_NOT_RAISE = "your role may not raise queries on this centre's records ({record})"
-MAY_NOT_ANSWER = "only the centre (its data manager or clinician) answers query {pk}"
-MAY_NOT_CLOSE = "only whoever raised query {pk}, or a registry data coordinator, may {verb} it"
-MAY_NOT_CLOSE_RULE = "query {pk} was raised by rule {rule}: only a registry data coordinator may {verb} it"
-MAY_NOT_COMMENT = "only the raiser, the centre or a registry data coordinator may comment on query {pk}"
-UNKNOWN_ENTITY = "{entity!r} is no kind of record a query can be raised on"
-UNKNOWN_FIELD = "{record} has no field {field!r} a query can name"
-UNKNOWN_SEVERITY = "severity must be one of {allowed}, not {value!r}"
-TEXT_REQUIRED = "{what} needs a text"
-TEXT_TOO_LONG = "the text is longer than {limit} characters"
-TRANSITION = "query {pk} is {status}; it can be {verb} only when it is {allowed}"
+NOT_FOUND = gettext_noop("{what} was not found")
+QUERY_NOT_FOUND = gettext_noop("query {pk} was not found")
+MAY_NOT_RAISE = gettext_noop("your role may not raise queries on this centre's records ({record})")
+MAY_NOT_ANSWER = gettext_noop("only the centre (its data manager or clinician) answers query {pk}")
+MAY_NOT_CLOSE = gettext_noop("only whoever raised query {pk}, or a registry data coordinator, may {verb} it")
+MAY_NOT_CLOSE_RULE = gettext_noop(
+    "query {pk} was raised by rule {rule}: only a registry data coordinator may {verb} it"
+)
+MAY_NOT_COMMENT = gettext_noop(
+    "only the raiser, the centre or a registry data coordinator may comment on query {pk}"
+)
+UNKNOWN_ENTITY = gettext_noop("{entity!r} is no kind of record a query can be raised on")
+UNKNOWN_FIELD = gettext_noop("{record} has no field {field!r} a query can name")
+UNKNOWN_SEVERITY = gettext_noop("severity must be one of {allowed}, not {value!r}")
+TEXT_REQUIRED = gettext_noop("{what} needs a text")
+TEXT_TOO_LONG = gettext_noop("the text is longer than {limit} characters")
+TRANSITION = gettext_noop("query {pk} is {status}; it can be {verb} only when it is {allowed}")
 
 
 def _now() -> dt.datetime:
@@ -81,10 +86,10 @@ def queryable_model(entity: str) -> type[models.Model]:
     try:
         model = apps.get_model(entity)
     except (LookupError, ValueError) as exc:
-        message = UNKNOWN_ENTITY.format(entity=entity)
+        message = gettext(UNKNOWN_ENTITY).format(entity=entity)
         raise ValidationFailed([Problem("Query (new)", "entity", "query_entity", message)]) from exc
     if model not in {kind.model for kind in EDITABLE_KINDS.values()}:
-        message = UNKNOWN_ENTITY.format(entity=entity)
+        message = gettext(UNKNOWN_ENTITY).format(entity=entity)
         raise ValidationFailed([Problem("Query (new)", "entity", "query_entity", message)])
     return model
 
@@ -104,17 +109,17 @@ def _check_field(model: type[models.Model], record: models.Model, field: str) ->
     except FieldDoesNotExist:
         found = None
     if found is None or field not in queryable_fields(model):
-        message = UNKNOWN_FIELD.format(record=_record_label(model, record), field=field)
+        message = gettext(UNKNOWN_FIELD).format(record=_record_label(model, record), field=field)
         raise ValidationFailed([Problem("Query (new)", "field", "query_field", message)])
 
 
 def _text(text: str | None, what: str, record: str, *, required: bool) -> str:
     text = (text or "").strip()
     if required and not text:
-        message = TEXT_REQUIRED.format(what=what)
+        message = gettext(TEXT_REQUIRED).format(what=what)
         raise ValidationFailed([Problem(record, "text", "query_text_required", message)])
     if len(text) > TEXT_MAX:
-        message = TEXT_TOO_LONG.format(limit=TEXT_MAX)
+        message = gettext(TEXT_TOO_LONG).format(limit=TEXT_MAX)
         raise ValidationFailed([Problem(record, "text", "query_text_length", message)])
     return text
 
@@ -185,12 +190,12 @@ def query_raise(
     scope = scope_for(actor)
     label = _record_label(model, record)
     if not scope.can_read(patient.centre_id):
-        raise NotFound(NOT_FOUND.format(what=label))
+        raise NotFound(gettext(NOT_FOUND).format(what=label))
     if not scope.can_raise_query(patient.centre_id):
-        raise PermissionDenied(MAY_NOT_RAISE.format(record=label))
+        raise PermissionDenied(gettext(MAY_NOT_RAISE).format(record=label))
     _check_field(model, record, field)
     if severity not in Severity.values:
-        message = UNKNOWN_SEVERITY.format(allowed=", ".join(Severity.values), value=severity)
+        message = gettext(UNKNOWN_SEVERITY).format(allowed=", ".join(Severity.values), value=severity)
         raise ValidationFailed([Problem("Query (new)", "severity", "query_severity", message)])
     text = _text(text, "a query", "Query (new)", required=True)
     now = _now()
@@ -219,7 +224,7 @@ def _record_for(model: type[models.Model], record_id: Any) -> models.Model:
         rows = model.objects.all() if model is Patient else model.objects.select_related("patient")
         return rows.get(pk=record_id)
     except (model.DoesNotExist, ValueError, TypeError) as exc:
-        raise NotFound(NOT_FOUND.format(what=what)) from exc
+        raise NotFound(gettext(NOT_FOUND).format(what=what)) from exc
 
 
 def _locked(query: Query | int, scope: Scope) -> Query:
@@ -228,9 +233,9 @@ def _locked(query: Query | int, scope: Scope) -> Query:
     try:
         found = Query.objects.select_for_update().get(pk=pk)
     except (Query.DoesNotExist, ValueError, TypeError) as exc:
-        raise NotFound(QUERY_NOT_FOUND.format(pk=pk)) from exc
+        raise NotFound(gettext(QUERY_NOT_FOUND).format(pk=pk)) from exc
     if not scope.can_read(found.centre_id):
-        raise NotFound(QUERY_NOT_FOUND.format(pk=pk))
+        raise NotFound(gettext(QUERY_NOT_FOUND).format(pk=pk))
     return found
 
 
@@ -240,7 +245,9 @@ def _raised_by(query: Query, actor: Any) -> bool:
 
 def _transition(query: Query, verb: str, allowed: tuple[str, ...]) -> None:
     if query.status not in allowed:
-        message = TRANSITION.format(pk=query.pk, status=query.status, verb=verb, allowed=" or ".join(allowed))
+        message = gettext(TRANSITION).format(
+            pk=query.pk, status=query.status, verb=verb, allowed=" or ".join(allowed)
+        )
         raise ValidationFailed([Problem(query_label(query), "status", "query_transition", message)])
 
 
@@ -265,8 +272,10 @@ def _require_close(scope: Scope, query: Query, actor: Any, verb: str) -> None:
     if may_close(scope, query, actor):
         return
     if query.raised_by_id is None:
-        raise PermissionDenied(MAY_NOT_CLOSE_RULE.format(pk=query.pk, rule=query.rule or "?", verb=verb))
-    raise PermissionDenied(MAY_NOT_CLOSE.format(pk=query.pk, verb=verb))
+        raise PermissionDenied(
+            gettext(MAY_NOT_CLOSE_RULE).format(pk=query.pk, rule=query.rule or "?", verb=verb)
+        )
+    raise PermissionDenied(gettext(MAY_NOT_CLOSE).format(pk=query.pk, verb=verb))
 
 
 def query_comment(*, actor: Any, query: Query | int, text: str) -> Query:
@@ -275,7 +284,7 @@ def query_comment(*, actor: Any, query: Query | int, text: str) -> Query:
     with transaction.atomic():
         found = _locked(query, scope)
         if not may_comment(scope, found, actor):
-            raise PermissionDenied(MAY_NOT_COMMENT.format(pk=found.pk))
+            raise PermissionDenied(gettext(MAY_NOT_COMMENT).format(pk=found.pk))
         _transition(found, "commented on", (QueryStatus.OPEN, QueryStatus.ANSWERED))
         body = _text(text, "a comment", query_label(found), required=True)
         _event(found, actor, QueryEventKind.COMMENT, body, _now())
@@ -289,7 +298,7 @@ def query_answer(*, actor: Any, query: Query | int, text: str) -> Query:
     with transaction.atomic():
         found = _locked(query, scope)
         if not may_answer(scope, found):
-            raise PermissionDenied(MAY_NOT_ANSWER.format(pk=found.pk))
+            raise PermissionDenied(gettext(MAY_NOT_ANSWER).format(pk=found.pk))
         _transition(found, "answered", (QueryStatus.OPEN,))
         body = _text(text, "an answer", query_label(found), required=True)
         now = _now()

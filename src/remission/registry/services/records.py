@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F, ProtectedError
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from remission.registry.access import Scope, scope_for
 from remission.registry.codes import AuditAction
@@ -38,11 +39,11 @@ from remission.registry.validation import constraint_problem, label, patient_con
 
 R = TypeVar("R", bound=models.Model)
 
-NOT_FOUND = "{record} was not found"
-READ_ONLY = "your role at this centre does not allow changes ({record})"
-UNKNOWN_FIELDS = "{fields} cannot be set on this record; allowed: {allowed}"
-REASON_REQUIRED = "a reason is required to delete {record}"
-STILL_REFERENCED = "{record} cannot be deleted while other records refer to it: {others}"
+NOT_FOUND = gettext_noop("{record} was not found")
+READ_ONLY = gettext_noop("your role at this centre does not allow changes ({record})")
+UNKNOWN_FIELDS = gettext_noop("{fields} cannot be set on this record; allowed: {allowed}")
+REASON_REQUIRED = gettext_noop("a reason is required to delete {record}")
+STILL_REFERENCED = gettext_noop("{record} cannot be deleted while other records refer to it: {others}")
 
 
 def centre_id_of(record: models.Model) -> int | None:
@@ -89,7 +90,7 @@ def require_administrator(actor: Any, what: str) -> Scope:
     """Raise unless ``actor`` administers the registry (centres, users, memberships)."""
     scope = scope_for(actor)
     if not scope.administers:
-        raise PermissionDenied(READ_ONLY.format(record=what))
+        raise PermissionDenied(gettext(READ_ONLY).format(record=what))
     return scope
 
 
@@ -100,9 +101,9 @@ def require_write(actor: Any, record: models.Model) -> Scope:
         return require_administrator(actor, label(record))
     scope = scope_for(actor)
     if not scope.can_read(centre_id):
-        raise NotFound(NOT_FOUND.format(record=label(record)))
+        raise NotFound(gettext(NOT_FOUND).format(record=label(record)))
     if not scope.can_write(centre_id):
-        raise PermissionDenied(READ_ONLY.format(record=label(record)))
+        raise PermissionDenied(gettext(READ_ONLY).format(record=label(record)))
     return scope
 
 
@@ -112,7 +113,9 @@ def _check_fields(
     allowed = set(getattr(record, "EDITABLE_FIELDS", ())) | extra
     unknown = sorted(set(values) - allowed)
     if unknown:
-        message = UNKNOWN_FIELDS.format(fields=", ".join(unknown), allowed=", ".join(sorted(allowed)))
+        message = gettext(UNKNOWN_FIELDS).format(
+            fields=", ".join(unknown), allowed=", ".join(sorted(allowed))
+        )
         raise ValidationFailed([Problem(label(record), unknown[0], "editable_field", message)])
 
 
@@ -185,7 +188,7 @@ def record_update(record: R, *, actor: Any, version: int, changes: Mapping[str, 
         try:
             current = model.objects.select_for_update().get(pk=record.pk)
         except model.DoesNotExist as exc:
-            raise NotFound(NOT_FOUND.format(record=label(record))) from exc
+            raise NotFound(gettext(NOT_FOUND).format(record=label(record))) from exc
         if current.version != version:
             conflicts = tuple(
                 Conflict(name, value, getattr(current, name))
@@ -223,7 +226,10 @@ def record_delete(record: models.Model, *, actor: Any, version: int, reason: str
         raise ValidationFailed(
             [
                 Problem(
-                    label(record), "reason", "reason_required", REASON_REQUIRED.format(record=label(record))
+                    label(record),
+                    "reason",
+                    "reason_required",
+                    gettext(REASON_REQUIRED).format(record=label(record)),
                 )
             ]
         )
@@ -233,7 +239,7 @@ def record_delete(record: models.Model, *, actor: Any, version: int, reason: str
         _lock_patient(record)
         current = model.objects.select_for_update().filter(pk=record.pk).first()
         if current is None:
-            raise NotFound(NOT_FOUND.format(record=label(record)))
+            raise NotFound(gettext(NOT_FOUND).format(record=label(record)))
         if current.version != version:
             raise StaleEdit(label(current), version, current.version, ())
         check_unlocked(current)
@@ -248,7 +254,7 @@ def record_delete(record: models.Model, *, actor: Any, version: int, reason: str
             others = sorted({obj._meta.verbose_name for obj in getattr(exc, "protected_objects", [])}) or [
                 "(linked)"
             ]
-            message = STILL_REFERENCED.format(record=label(current), others=", ".join(others))
+            message = gettext(STILL_REFERENCED).format(record=label(current), others=", ".join(others))
             raise ValidationFailed([Problem(label(current), "record", "still_referenced", message)]) from exc
         current.pk = record_id
         _audit(

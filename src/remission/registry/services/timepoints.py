@@ -19,6 +19,7 @@ from typing import Any
 
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from remission.registry.access import SYSTEM, Scope, scope_for
 from remission.registry.codes import AuditAction, QueryStatus
@@ -27,16 +28,16 @@ from remission.registry.models import Patient, TimePoint
 from remission.registry.services.audit import audit_write, snapshot
 from remission.registry.validation import label
 
-NOT_FOUND = "time point {pk} was not found"
-MAY_NOT = "your role may not {verb} time points of this centre ({label})"
-LOCKED_WINDOW = (
+NOT_FOUND = gettext_noop("time point {pk} was not found")
+MAY_NOT = gettext_noop("your role may not {verb} time points of this centre ({label})")
+LOCKED_WINDOW = gettext_noop(
     "{label} was signed off on {on:%Y-%m-%d}: unlock it first ({date:%Y-%m-%d} lies in its window)"
 )
 OPEN_QUERIES = "{label} has {n} open or answered quer{ies}: close {them} before signing it off"
-ALREADY_LOCKED = "{label} is already signed off"
-NOT_LOCKED = "{label} is not signed off"
-LOCKED_NO_WAIVE = "{label} is signed off: unlock it before marking it not required"
-REASON_REQUIRED = "say why {label} is not required (e.g. lost to follow-up)"
+ALREADY_LOCKED = gettext_noop("{label} is already signed off")
+NOT_LOCKED = gettext_noop("{label} is not signed off")
+LOCKED_NO_WAIVE = gettext_noop("{label} is signed off: unlock it before marking it not required")
+REASON_REQUIRED = gettext_noop("say why {label} is not required (e.g. lost to follow-up)")
 REASON_MAX = 200
 
 
@@ -50,9 +51,9 @@ def _get(actor: Any, pk: Any) -> tuple[TimePoint, Scope]:
     try:
         tp = TimePoint.objects.select_for_update().select_related("patient").get(pk=int(pk))
     except (TimePoint.DoesNotExist, ValueError, TypeError) as exc:
-        raise NotFound(NOT_FOUND.format(pk=pk)) from exc
+        raise NotFound(gettext(NOT_FOUND).format(pk=pk)) from exc
     if not scope.can_read(tp.centre_id):
-        raise NotFound(NOT_FOUND.format(pk=pk))
+        raise NotFound(gettext(NOT_FOUND).format(pk=pk))
     return tp, scope
 
 
@@ -87,10 +88,15 @@ def time_point_lock(*, actor: Any, time_point: Any, reason: str = "") -> TimePoi
     with transaction.atomic():
         tp, scope = _get(actor, pk)
         if not may_lock(scope, tp):
-            raise PermissionDenied(MAY_NOT.format(verb="sign off", label=time_point_label(tp)))
+            raise PermissionDenied(
+                gettext(MAY_NOT).format(verb=gettext("sign off"), label=time_point_label(tp))
+            )
         if tp.locked_at is not None:
             raise _problem(
-                tp, "locked_at", "time_point_locked", ALREADY_LOCKED.format(label=time_point_label(tp))
+                tp,
+                "locked_at",
+                "time_point_locked",
+                gettext(ALREADY_LOCKED).format(label=time_point_label(tp)),
             )
         waiting = tp.queries.filter(status__in=[QueryStatus.OPEN, QueryStatus.ANSWERED]).count()
         if waiting:
@@ -115,10 +121,15 @@ def time_point_unlock(*, actor: Any, time_point: Any, reason: str = "") -> TimeP
     with transaction.atomic():
         tp, scope = _get(actor, pk)
         if not may_unlock(scope, tp):
-            raise PermissionDenied(MAY_NOT.format(verb="unlock", label=time_point_label(tp)))
+            raise PermissionDenied(
+                gettext(MAY_NOT).format(verb=gettext("unlock"), label=time_point_label(tp))
+            )
         if tp.locked_at is None:
             raise _problem(
-                tp, "locked_at", "time_point_not_locked", NOT_LOCKED.format(label=time_point_label(tp))
+                tp,
+                "locked_at",
+                "time_point_not_locked",
+                gettext(NOT_LOCKED).format(label=time_point_label(tp)),
             )
         before = snapshot(tp)
         tp.locked_at = None
@@ -134,18 +145,21 @@ def time_point_waive(*, actor: Any, time_point: Any, reason: str) -> TimePoint:
     with transaction.atomic():
         tp, scope = _get(actor, pk)
         if not may_lock(scope, tp):
-            raise PermissionDenied(MAY_NOT.format(verb="waive", label=time_point_label(tp)))
+            raise PermissionDenied(gettext(MAY_NOT).format(verb=gettext("waive"), label=time_point_label(tp)))
         text = (reason or "").strip()
         if not text:
             raise _problem(
-                tp, "reason", "reason_required", REASON_REQUIRED.format(label=time_point_label(tp))
+                tp, "reason", "reason_required", gettext(REASON_REQUIRED).format(label=time_point_label(tp))
             )
         if len(text) > REASON_MAX:
             message = f"the reason is longer than {REASON_MAX} characters"
             raise _problem(tp, "reason", "reason_length", message)
         if tp.locked_at is not None:
             raise _problem(
-                tp, "locked_at", "time_point_locked", LOCKED_NO_WAIVE.format(label=time_point_label(tp))
+                tp,
+                "locked_at",
+                "time_point_locked",
+                gettext(LOCKED_NO_WAIVE).format(label=time_point_label(tp)),
             )
         before = snapshot(tp)
         tp.not_required_reason = text
@@ -188,5 +202,7 @@ def check_unlocked(record: models.Model, *, before: models.Model | None = None, 
     for tp in locked:
         for name, day in dates:
             if tp.window_start <= day <= tp.window_end:
-                message = LOCKED_WINDOW.format(label=tp.label, on=timezone.localtime(tp.locked_at), date=day)
+                message = gettext(LOCKED_WINDOW).format(
+                    label=tp.label, on=timezone.localtime(tp.locked_at), date=day
+                )
                 raise ValidationFailed([Problem(what or label(record), name, "time_point_locked", message)])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils.formats import date_format
 
 from remission.registry.labels import number_text, record_label
 
@@ -27,10 +28,10 @@ def label_of(code: str) -> str:
 
 
 @register.filter
-def iso(value: Any) -> str:
-    """``{{ day|iso }}``: a date as ``2024-05-31`` (empty for none); cheaper than ``|date:"Y-m-d"``, which
-    goes through the localisation machinery for every cell of a long table."""
-    return value.isoformat() if value else ""
+def short_date(value: Any) -> str:
+    """``{{ day|short_date }}``: a date in the active language's short format (``2024-05-31`` in English,
+    ``31/05/2024`` in French; empty for none), as ``|date:"SHORT_DATE_FORMAT"`` without its error handling."""
+    return date_format(value, "SHORT_DATE_FORMAT") if value else ""
 
 
 @register.filter

@@ -12,6 +12,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from remission.registry import services
@@ -22,19 +25,20 @@ from remission.web.views.common import paginate, registry_errors
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label="Reason", max_length=500)
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=500)
 
 
 class PasswordResetForm(ReasonForm):
     new_password = forms.CharField(
-        label="New password (hand it over in person or by phone)",
+        label=gettext_lazy("New password (hand it over in person or by phone)"),
         widget=forms.PasswordInput(render_value=False),
     )
 
 
 class MembershipEndForm(ReasonForm):
     last_day = forms.DateField(
-        label="Last day", help_text="The role still counts on this day; the day before today ends it at once."
+        label=gettext_lazy("Last day"),
+        help_text=gettext_lazy("The role still counts on this day; the day before today ends it at once."),
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
@@ -110,7 +114,7 @@ def user_password_reset(request: HttpRequest, pk: int) -> HttpResponse:
         accounts.password_reset(
             actor=request.user, user=user, new_password=data["new_password"], reason=data["reason"]
         )
-        return f"The password of {user.username} was reset; their sessions have ended."
+        return _("The password of %(user)s was reset; their sessions have ended.") % {"user": user.username}
 
     return _act(request, pk, PasswordResetForm(request.POST, prefix="reset"), "reset_form", reset)
 
@@ -121,7 +125,7 @@ def user_password_reset(request: HttpRequest, pk: int) -> HttpResponse:
 def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
     def deactivate(user: Any, data: dict[str, Any]) -> str:
         accounts.user_deactivate(actor=request.user, user=user, reason=data["reason"])
-        return f"{user.username} was deactivated: no sign-in, no API tokens."
+        return _("%(user)s was deactivated: no sign-in, no API tokens.") % {"user": user.username}
 
     return _act(request, pk, ReasonForm(request.POST, prefix="active"), "active_form", deactivate)
 
@@ -132,7 +136,7 @@ def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
 def user_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
     def reactivate(user: Any, data: dict[str, Any]) -> str:
         accounts.user_reactivate(actor=request.user, user=user, reason=data["reason"])
-        return f"{user.username} was reactivated."
+        return _("%(user)s was reactivated.") % {"user": user.username}
 
     return _act(request, pk, ReasonForm(request.POST, prefix="active"), "active_form", reactivate)
 
@@ -143,7 +147,11 @@ def user_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
 def user_second_factor_reset(request: HttpRequest, pk: int) -> HttpResponse:
     def remove(user: Any, data: dict[str, Any]) -> str:
         count = accounts.second_factor_reset(actor=request.user, user=user, reason=data["reason"])
-        return f"{count} second factor(s) of {user.username} removed; they set up a new one at next sign-in."
+        return ngettext(
+            "%(count)d second factor of %(user)s removed; they set up a new one at next sign-in.",
+            "%(count)d second factors of %(user)s removed; they set up a new one at next sign-in.",
+            count,
+        ) % {"count": count, "user": user.username}
 
     return _act(request, pk, ReasonForm(request.POST, prefix="factor"), "factor_form", remove)
 
@@ -163,6 +171,9 @@ def membership_end(request: HttpRequest, pk: int) -> HttpResponse:
             on=data["last_day"],
             reason=data["reason"],
         )
-        return f"{membership} ends on {data['last_day']:%Y-%m-%d}."
+        return _("%(membership)s ends on %(day)s.") % {
+            "membership": membership,
+            "day": date_format(data["last_day"], "SHORT_DATE_FORMAT"),
+        }
 
     return _act(request, membership.user_id, form, f"m{pk}", end)

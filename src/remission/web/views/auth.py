@@ -24,19 +24,24 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 from django_otp import user_has_device
 
 from remission.registry.access import scope_for
 from remission.registry.errors import ValidationFailed
+from remission.registry.selectors.preferences import language_of
 from remission.registry.services import accounts
+from remission.registry.services.preferences import language_set
 from remission.web import second_factor, signin
 from remission.web.forms import attach_problems
 from remission.web.signin import client_address
 
 PENDING_KEY = "remission_otp_pending_key"
-WRONG_CODE = "The code does not match. Type the 6 digits your authenticator app shows now."
+WRONG_CODE = gettext_noop("The code does not match. Type the 6 digits your authenticator app shows now.")
 WRONG_PASSWORD = "wrong user name or password"
 
 
@@ -113,7 +118,7 @@ class SignOutView(auth_views.LogoutView):
 
 class CodeForm(forms.Form):
     code = forms.CharField(
-        label="Code from your authenticator app",
+        label=gettext_lazy("Code from your authenticator app"),
         max_length=12,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
@@ -153,7 +158,7 @@ def second_factor_verify(request: HttpRequest) -> HttpResponse:
         lock = _count_failure(request, username, "wrong second-factor code")
         if lock is not None:
             return _locked_out(request, lock)
-        form.add_error("code", WRONG_CODE)
+        form.add_error("code", _(WRONG_CODE))
     return render(request, "registration/second_factor_verify.html", {"form": form, "next": next_url})
 
 
@@ -186,7 +191,7 @@ def second_factor_enrol(request: HttpRequest) -> HttpResponse:
         else:
             del request.session[PENDING_KEY]
             messages.success(
-                request, "Your authenticator app is set up: you will be asked for a code at sign-in."
+                request, _("Your authenticator app is set up: you will be asked for a code at sign-in.")
             )
             if completing_sign_in:
                 return _finish_sign_in(request, device, next_url)
@@ -201,7 +206,7 @@ def second_factor_enrol(request: HttpRequest) -> HttpResponse:
         "secret": _grouped(secret),
         "uri": uri,
         # segno writes the QR code as inline SVG: no script, no image request, nothing for CSP to allow
-        "qr_svg": mark_safe(segno.make(uri, error="m").svg_inline(scale=4, title="QR code of the secret")),
+        "qr_svg": mark_safe(segno.make(uri, error="m").svg_inline(scale=4, title=_("QR code of the secret"))),
         "required": completing_sign_in,
     }
     return render(request, "registration/second_factor_enrol.html", context)
@@ -226,29 +231,85 @@ def _otpauth_uri(username: str, secret: str) -> str:
 
 
 class PasswordChangeForm(forms.Form):
-    old_password = forms.CharField(label="Current password", widget=forms.PasswordInput(render_value=False))
-    new_password = forms.CharField(label="New password", widget=forms.PasswordInput(render_value=False))
+    old_password = forms.CharField(
+        label=gettext_lazy("Current password"), widget=forms.PasswordInput(render_value=False)
+    )
+    new_password = forms.CharField(
+        label=gettext_lazy("New password"), widget=forms.PasswordInput(render_value=False)
+    )
     new_password_again = forms.CharField(
-        label="New password again", widget=forms.PasswordInput(render_value=False)
+        label=gettext_lazy("New password again"), widget=forms.PasswordInput(render_value=False)
     )
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         if cleaned.get("new_password") != cleaned.get("new_password_again"):
-            self.add_error("new_password_again", "The two new passwords differ.")
+            self.add_error("new_password_again", _("The two new passwords differ."))
         return cleaned
+
+
+def _language_choices() -> list[tuple[str, str]]:
+    return [("", _("As my browser asks")), *settings.LANGUAGES]
+
+
+class LanguageForm(forms.Form):
+    language = forms.ChoiceField(
+        label=gettext_lazy("Language of the pages"),
+        choices=_language_choices,
+        required=False,
+        help_text=gettext_lazy(
+            "Kept with your account, on every computer; “As my browser asks” follows your browser's language."
+        ),
+    )
 
 
 @login_required
 def account(request: HttpRequest) -> HttpResponse:
-    """Your account: password, second factor, API tokens."""
+    """Your account: password, second factor, API tokens, the language of the pages."""
     user = request.user
+    form = LanguageForm(request.POST or None, initial={"language": language_of(user)})
+    if request.method == "POST" and form.is_valid():
+        language = form.cleaned_data["language"]
+        try:
+            language_set(actor=user, language=language)
+        except ValidationFailed as exc:
+            attach_problems(form, exc.problems)
+        else:
+            return _language_saved(request, language)
     context = {
         "has_device": user_has_device(user, confirmed=True),
         "required": second_factor.required_for(user),
         "administers": scope_for(user).administers,
+        "language_form": form,
     }
-    return render(request, "web/account.html", context)
+    return render(request, "web/account.html", context, status=400 if form.errors else 200)
+
+
+def _language_saved(request: HttpRequest, language: str) -> HttpResponse:
+    """Back to the account page in the new language; the language cookie follows the choice (removed
+    when the user follows the browser), so that the sign-in page keeps it too."""
+    with translation.override(language or translation.get_language_from_request(request)):
+        messages.success(request, _("Your language was saved."))
+    response = redirect("account")
+    if language:
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
+    else:
+        response.delete_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
+    return response
 
 
 @login_required
@@ -265,6 +326,6 @@ def password_change(request: HttpRequest) -> HttpResponse:
             attach_problems(form, exc.problems)
         else:
             update_session_auth_hash(request, request.user)  # stay signed in here; other sessions end
-            messages.success(request, "Your password was changed.")
+            messages.success(request, _("Your password was changed."))
             return redirect("account")
     return render(request, "web/password_change.html", {"form": form})

@@ -8,13 +8,15 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as HttpForbidden
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from remission.registry.access import scope_for
 from remission.registry.errors import NotFound, PermissionDenied
 from remission.web.paging import ListPage, page_number, page_of
 
 PAGE_SIZE = 50
-READ_ONLY = "Your role does not allow changes at this centre."
+READ_ONLY = gettext_noop("Your role does not allow changes at this centre.")
 
 View = Callable[..., HttpResponse]
 
@@ -48,7 +50,7 @@ def can_write(user: Any, centre_id: int) -> bool:
 
 def require_write(user: Any, centre_id: int) -> None:
     if not can_write(user, centre_id):
-        raise HttpForbidden(READ_ONLY)
+        raise HttpForbidden(_(READ_ONLY))
 
 
 def paginate(rows: Any, request: HttpRequest, per_page: int = PAGE_SIZE) -> ListPage:

@@ -13,6 +13,10 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.defaultfilters import floatformat
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 from django.views.decorators.http import require_GET
 
 from remission.analysis.centre_completeness import (
@@ -21,36 +25,35 @@ from remission.analysis.centre_completeness import (
     CompletenessRow,
     benchmark_download,
     completeness_report,
-    percent,
 )
 from remission.registry import selectors
 from remission.registry.ranges import EARLIEST_YEAR, LATEST_YEAR
 from remission.web.forms import in_registry_years
 
 CSV = "text/csv; charset=utf-8"
-YEARS_ORDER = "The last year is before the first."
+YEARS_ORDER = gettext_noop("The last year is before the first.")
 
 
 class CompletenessForm(forms.Form):
     centre = forms.ChoiceField(required=False)
     first_year = forms.IntegerField(
-        required=False, min_value=EARLIEST_YEAR, max_value=LATEST_YEAR, label="Day 0 from year"
+        required=False, min_value=EARLIEST_YEAR, max_value=LATEST_YEAR, label=gettext_lazy("Day 0 from year")
     )
     last_year = forms.IntegerField(
-        required=False, min_value=EARLIEST_YEAR, max_value=LATEST_YEAR, label="Day 0 to year"
+        required=False, min_value=EARLIEST_YEAR, max_value=LATEST_YEAR, label=gettext_lazy("Day 0 to year")
     )
     cutoff = forms.DateField(
         required=False,
-        label="Cut-off",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        label=gettext_lazy("Cut-off"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),  # a date input reads ISO only
         validators=[in_registry_years],
-        help_text="Default: today",
+        help_text=gettext_lazy("Default: today"),
     )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         centres = selectors.centre_list(user=user)
-        self.fields["centre"].choices = [("", "All centres you can see")] + [
+        self.fields["centre"].choices = [("", _("All centres you can see"))] + [
             (c.code, c.name) for c in centres
         ]
 
@@ -58,7 +61,7 @@ class CompletenessForm(forms.Form):
         data = super().clean()
         first, last = data.get("first_year"), data.get("last_year")
         if first is not None and last is not None and last < first:
-            self.add_error("last_year", YEARS_ORDER)
+            self.add_error("last_year", _(YEARS_ORDER))
         return data
 
     def query(self) -> CompletenessQuery:
@@ -72,7 +75,16 @@ class CompletenessForm(forms.Form):
 
 
 def _number(value: float, digits: int = 3) -> str:
-    return "—" if not np.isfinite(value) else f"{value:.{digits}f}"
+    """``value`` with ``digits`` decimals in the active language's format (``0.384``, ``0,384``)."""
+    if not np.isfinite(value):
+        return "—"
+    # rounded first: Django's number_format cuts the decimals off rather than rounding them
+    return number_format(round(float(value), digits), decimal_pos=digits, force_grouping=True)
+
+
+def _percent(share: float) -> str:
+    """A share as a percentage with one decimal (no sign), empty when undefined."""
+    return "" if not np.isfinite(share) else _number(100 * share, 1)
 
 
 def _row(r: CompletenessRow) -> dict[str, Any]:
@@ -84,12 +96,13 @@ def _row(r: CompletenessRow) -> dict[str, Any]:
         "patients": r.clark.patients,
         "deaths": r.clark.deaths,
         "clark": _number(r.clark.index),
-        "observed_years": f"{r.clark.observed_days / 365.25:,.1f}",
-        "potential_years": f"{r.clark.potential_days / 365.25:,.1f}",
-        "forms": percent(r.forms.share) or "—",
-        "forms_counts": f"{r.forms.received:,} of {r.forms.expected:,}",
+        "observed_years": _number(r.clark.observed_days / 365.25, 1),
+        "potential_years": _number(r.clark.potential_days / 365.25, 1),
+        "forms": _percent(r.forms.share) or "—",
+        "forms_counts": _("%(received)s of %(expected)s")
+        % {"received": _number(r.forms.received, 0), "expected": _number(r.forms.expected, 0)},
         "open_queries": r.queries.count,
-        "median_age": "—" if not np.isfinite(median) else f"{median:g}",
+        "median_age": "—" if not np.isfinite(median) else floatformat(median, -1),
     }
 
 
@@ -129,7 +142,7 @@ def completeness(request: HttpRequest) -> HttpResponse:
         "report": report,
         "tables": _tables(report) if report else [],
         "overall": _row(report.overall) if report else None,
-        "missing": [{"f": f, "share": percent(f.share)} for f in (report.missing if report else ())],
+        "missing": [{"f": f, "share": _percent(f.share)} for f in (report.missing if report else ())],
         "query": query_string.urlencode(),
         "today": dt.date.today(),
     }

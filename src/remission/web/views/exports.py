@@ -19,6 +19,8 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from remission.interop import redcap
@@ -37,32 +39,35 @@ FHIR_JSON = "application/fhir+json"
 VIA = "web"
 
 FORMAT_LABELS = {
-    "csv": "CSV (zip, one file per table)",
-    "xlsx": "Excel workbook",
-    "parquet": "Parquet (zip, one file per table)",
-    "dta": "Stata .dta (zip, one file per table)",
-    "sav": "SPSS .sav (zip, one file per table)",
+    "csv": gettext_lazy("CSV (zip, one file per table)"),
+    "xlsx": gettext_lazy("Excel workbook"),
+    "parquet": gettext_lazy("Parquet (zip, one file per table)"),
+    "dta": gettext_lazy("Stata .dta (zip, one file per table)"),
+    "sav": gettext_lazy("SPSS .sav (zip, one file per table)"),
 }
 
 
 class ExportForm(forms.Form):
-    format = forms.ChoiceField(choices=[(f, FORMAT_LABELS[f]) for f in FORMATS], initial="csv")
-    centre = forms.ChoiceField(required=False)
-    disease = forms.ChoiceField(required=False)
+    format = forms.ChoiceField(
+        label=gettext_lazy("Format"), choices=[(f, FORMAT_LABELS[f]) for f in FORMATS], initial="csv"
+    )
+    centre = forms.ChoiceField(required=False, label=gettext_lazy("Centre"))
+    disease = forms.ChoiceField(required=False, label=gettext_lazy("Disease"))
     date_from = forms.DateField(
         required=False,
-        label="Day 0 from",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        label=gettext_lazy("Day 0 from"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),  # a date input reads ISO only
         validators=[in_registry_years],
     )
     date_to = forms.DateField(
         required=False,
-        label="Day 0 to",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        label=gettext_lazy("Day 0 to"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         validators=[in_registry_years],
     )
     deidentify = forms.BooleanField(
-        required=False, label="De-identify (pseudonyms, shifted dates, no free text, birth year only)"
+        required=False,
+        label=gettext_lazy("De-identify (pseudonyms, shifted dates, no free text, birth year only)"),
     )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
@@ -70,10 +75,12 @@ class ExportForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         centres = selectors.centre_list(user=user)
-        self.fields["centre"].choices = [("", "All centres you can see")] + [
+        self.fields["centre"].choices = [("", _("All centres you can see"))] + [
             (c.code, c.name) for c in centres
         ]
-        self.fields["disease"].choices = [("", "All diseases")] + [(k, d.name) for k, d in DISEASES.items()]
+        self.fields["disease"].choices = [("", _("All diseases"))] + [
+            (k, _(d.name)) for k, d in DISEASES.items()
+        ]
 
 
 def _file_name(fmt: str, deidentified: bool) -> str:

@@ -22,6 +22,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as HttpForbidden
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from remission.interop.importing import ImportResult
 from remission.interop.rows import RowProblem
@@ -29,14 +31,14 @@ from remission.interop.sources import SourceFiles, import_source, saved_upload_l
 from remission.registry.access import scope_for
 from remission.registry.errors import RegistryError
 
-CANNOT_IMPORT = "Your role does not allow importing records."
-NEEDS_REDCAP = "A REDCap import needs the data dictionary and the records export."
-NEEDS_TABLE = "A spreadsheet import needs the file and its mapping file."
-NEEDS_BUNDLES = "A FHIR import needs Bundle files (.json) or a zip of them."
+CANNOT_IMPORT = gettext_noop("Your role does not allow importing records.")
+NEEDS_REDCAP = gettext_noop("A REDCap import needs the data dictionary and the records export.")
+NEEDS_TABLE = gettext_noop("A spreadsheet import needs the file and its mapping file.")
+NEEDS_BUNDLES = gettext_noop("A FHIR import needs Bundle files (.json) or a zip of them.")
 SOURCES = (
-    ("redcap", "REDCap export (data dictionary + records)"),
-    ("table", "Spreadsheet (CSV or XLSX)"),
-    ("fhir", "FHIR R4 Bundles (.json files, or a zip of them)"),
+    ("redcap", gettext_lazy("REDCap export (data dictionary + records)")),
+    ("table", gettext_lazy("Spreadsheet (CSV or XLSX)")),
+    ("fhir", gettext_lazy("FHIR R4 Bundles (.json files, or a zip of them)")),
 )
 
 
@@ -59,26 +61,32 @@ class MultipleFileField(forms.FileField):
 
 
 class ImportForm(forms.Form):
-    source = forms.ChoiceField(choices=SOURCES, initial="redcap", widget=forms.RadioSelect)
-    dictionary = forms.FileField(required=False, label="REDCap data dictionary (CSV)")
-    records = forms.FileField(required=False, label="REDCap records export (CSV, raw codes)")
-    file = forms.FileField(required=False, label="Spreadsheet (.csv or .xlsx)")
-    bundles = MultipleFileField(required=False, label="FHIR Bundles (.json files, or a .zip of them)")
+    source = forms.ChoiceField(
+        label=gettext_lazy("Source"), choices=SOURCES, initial="redcap", widget=forms.RadioSelect
+    )
+    dictionary = forms.FileField(required=False, label=gettext_lazy("REDCap data dictionary (CSV)"))
+    records = forms.FileField(required=False, label=gettext_lazy("REDCap records export (CSV, raw codes)"))
+    file = forms.FileField(required=False, label=gettext_lazy("Spreadsheet (.csv or .xlsx)"))
+    bundles = MultipleFileField(
+        required=False, label=gettext_lazy("FHIR Bundles (.json files, or a .zip of them)")
+    )
     mapping = forms.FileField(
-        required=False, label="Mapping file (TOML; optional for REDCap, required for a spreadsheet)"
+        required=False,
+        label=gettext_lazy("Mapping file (TOML; optional for REDCap, required for a spreadsheet)"),
     )
     commit = forms.BooleanField(
-        required=False, label="Commit: write the records (all or nothing); unticked, a dry run writes nothing"
+        required=False,
+        label=gettext_lazy("Commit: write the records (all or nothing); unticked, a dry run writes nothing"),
     )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         if data.get("source") == "redcap" and not (data.get("dictionary") and data.get("records")):
-            raise forms.ValidationError(NEEDS_REDCAP)
+            raise forms.ValidationError(_(NEEDS_REDCAP))
         if data.get("source") == "table" and not (data.get("file") and data.get("mapping")):
-            raise forms.ValidationError(NEEDS_TABLE)
+            raise forms.ValidationError(_(NEEDS_TABLE))
         if data.get("source") == "fhir" and not data.get("bundles"):
-            raise forms.ValidationError(NEEDS_BUNDLES)
+            raise forms.ValidationError(_(NEEDS_BUNDLES))
         return data
 
 
@@ -100,7 +108,7 @@ def _run(user: Any, data: dict[str, Any]) -> ImportResult:
 def import_page(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     if scope.writable is not None and not scope.writable:
-        raise HttpForbidden(CANNOT_IMPORT)
+        raise HttpForbidden(_(CANNOT_IMPORT))
     form = ImportForm(request.POST or None, request.FILES or None)
     result: ImportResult | None = None
     problems: list[RowProblem] = []

@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language
 
 from remission.interop.extract import scope_words
 from remission.registry.codes import JobKind, JobStage, JobStatus
@@ -60,7 +61,10 @@ def report(request: HttpRequest, fmt: str) -> HttpResponse:
     _, data = _data(request)
     if data is None:
         raise Http404("the cohort filters are not valid")
-    job = jobs.start_job(user=request.user, kind=JobKind.REPORT, data=data, fmt=fmt)
+    # the report is written in the language of the request (a job of its own per language)
+    job = jobs.start_job(
+        user=request.user, kind=JobKind.REPORT, data=data, fmt=fmt, language=get_language() or ""
+    )
     return redirect("outcomes_job", pk=job.pk)
 
 

@@ -8,6 +8,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from remission.registry import selectors, services
 from remission.registry.access import scope_for
@@ -78,22 +80,24 @@ def patient_detail(request: HttpRequest, registry_id: str) -> HttpResponse:
         "kinds": KINDS,
         "creatable": [KINDS[s] for s in CREATABLE],
         "can_write": writable,
-        "edit_label": "Edit" if writable else "View",
+        "edit_label": _("Edit") if writable else _("View"),
     }
     return render(request, "web/patient_detail.html", context)
 
 
 class PatientRegisterForm(forms.Form):
-    centre = forms.ChoiceField(label="Centre")
-    sex = forms.ChoiceField(label="Sex", choices=Sex.choices)
-    birth_year = forms.IntegerField(label="Birth year", min_value=1900, max_value=2100)
-    birth_month = forms.IntegerField(label="Birth month", min_value=1, max_value=12)
-    consent_status = forms.ChoiceField(label="Consent", choices=ConsentStatus.choices)
-    consent_version = forms.CharField(label="Consent form version", required=False, max_length=40)
-    consent_date = forms.DateField(
-        label="Consent date", required=False, widget=DateInput(), validators=[in_registry_years]
+    centre = forms.ChoiceField(label=gettext_lazy("Centre"))
+    sex = forms.ChoiceField(label=gettext_lazy("Sex"), choices=Sex.choices)
+    birth_year = forms.IntegerField(label=gettext_lazy("Birth year"), min_value=1900, max_value=2100)
+    birth_month = forms.IntegerField(label=gettext_lazy("Birth month"), min_value=1, max_value=12)
+    consent_status = forms.ChoiceField(label=gettext_lazy("Consent"), choices=ConsentStatus.choices)
+    consent_version = forms.CharField(
+        label=gettext_lazy("Consent form version"), required=False, max_length=40
     )
-    reason = forms.CharField(label="Reason", required=False, max_length=500)
+    consent_date = forms.DateField(
+        label=gettext_lazy("Consent date"), required=False, widget=DateInput(), validators=[in_registry_years]
+    )
+    reason = forms.CharField(label=gettext_lazy("Reason"), required=False, max_length=500)
 
 
 @login_required
@@ -103,7 +107,7 @@ def patient_register(request: HttpRequest) -> HttpResponse:
     if not centres:
         from django.core.exceptions import PermissionDenied
 
-        raise PermissionDenied("Your role does not allow registering patients.")
+        raise PermissionDenied(_("Your role does not allow registering patients."))
     form = PatientRegisterForm(request.POST or None)
     form.fields["centre"].choices = [(str(c.pk), c.name) for c in centres]
     if request.method == "POST" and form.is_valid():
@@ -124,6 +128,6 @@ def patient_register(request: HttpRequest) -> HttpResponse:
         except ValidationFailed as exc:
             attach_problems(form, exc.problems)
         else:
-            messages.success(request, f"Patient {patient.registry_id} registered.")
+            messages.success(request, _("Patient %(id)s registered.") % {"id": patient.registry_id})
             return redirect(reverse("patient_detail", args=[patient.registry_id]))
     return render(request, "web/patient_register.html", {"form": form})

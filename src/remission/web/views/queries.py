@@ -13,6 +13,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from remission.registry import selectors
 from remission.registry.access import scope_for
@@ -24,12 +26,18 @@ from remission.registry.services import queries as query_services
 from remission.web.forms import attach_problems
 from remission.web.views.common import int_or_none, paginate, query_without_page, registry_errors
 
-MAY_NOT_RAISE = "Your role may not raise queries on this centre's records."
+MAY_NOT_RAISE = gettext_noop("Your role may not raise queries on this centre's records.")
 DONE = {
-    "comment": "Comment added to query #{pk}.",
-    "answer": "Query #{pk} answered.",
-    "close": "Query #{pk} closed.",
-    "reopen": "Query #{pk} re-opened.",
+    "comment": gettext_noop("Comment added to query #{pk}."),
+    "answer": gettext_noop("Query #{pk} answered."),
+    "close": gettext_noop("Query #{pk} closed."),
+    "reopen": gettext_noop("Query #{pk} re-opened."),
+}
+# the filter "raised by" (the selector's codes, query_selectors.SOURCES), as the page names them
+SOURCE_LABELS = {
+    "rule": gettext_lazy("raised by a rule"),
+    "person": gettext_lazy("raised by a person"),
+    "mine": gettext_lazy("raised by me"),
 }
 STEPS = {
     "comment": query_services.query_comment,
@@ -86,7 +94,7 @@ def query_list(request: HttpRequest) -> HttpResponse:
         "counts": counts,
         "filters": filters,
         "statuses": QueryStatus.choices,
-        "sources": query_selectors.SOURCES,
+        "sources": {code: SOURCE_LABELS.get(code, words) for code, words in query_selectors.SOURCES.items()},
         "centres": selectors.centre_list(user=request.user),
         "patient": request.GET.get("patient", ""),
         "query": query_without_page(request),
@@ -97,7 +105,10 @@ def query_list(request: HttpRequest) -> HttpResponse:
 class StepForm(forms.Form):
     action = forms.ChoiceField(choices=[(k, k) for k in STEPS], widget=forms.HiddenInput)
     text = forms.CharField(
-        label="Text", required=False, max_length=query_services.TEXT_MAX, widget=forms.Textarea({"rows": 3})
+        label=gettext_lazy("Text"),
+        required=False,
+        max_length=query_services.TEXT_MAX,
+        widget=forms.Textarea({"rows": 3}),
     )
 
 
@@ -131,7 +142,7 @@ def query_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 attach_problems(form, exc.problems)
                 failed = action
             else:
-                messages.success(request, DONE[action].format(pk=query.pk))
+                messages.success(request, _(DONE[action]).format(pk=query.pk))
                 return redirect(reverse("query_detail", args=[query.pk]))
         else:
             failed = form.data.get("action")
@@ -150,10 +161,12 @@ def query_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 class RaiseForm(forms.Form):
-    field = forms.ChoiceField(label="Field")
-    severity = forms.ChoiceField(label="Severity", choices=Severity.choices, initial=Severity.WARNING)
+    field = forms.ChoiceField(label=gettext_lazy("Field"))
+    severity = forms.ChoiceField(
+        label=gettext_lazy("Severity"), choices=Severity.choices, initial=Severity.WARNING
+    )
     text = forms.CharField(
-        label="Question", max_length=query_services.TEXT_MAX, widget=forms.Textarea({"rows": 4})
+        label=gettext_lazy("Question"), max_length=query_services.TEXT_MAX, widget=forms.Textarea({"rows": 4})
     )
 
     def __init__(self, *args: Any, fields: list[tuple[str, str]], **kwargs: Any) -> None:
@@ -176,7 +189,7 @@ def query_raise(request: HttpRequest) -> HttpResponse:
     record = selectors.record_get(user=request.user, model=model, pk=record_id)
     patient = record if model._meta.model_name == "patient" else record.patient
     if not scope_for(request.user).can_raise_query(patient.centre_id):
-        raise HttpForbidden(MAY_NOT_RAISE)
+        raise HttpForbidden(_(MAY_NOT_RAISE))
     names = query_services.queryable_fields(model)
     choices = [(n, query_selectors.field_words(entity, n)) for n in names]
     initial = {"field": request.GET.get("field") if request.GET.get("field") in names else None}
@@ -193,7 +206,7 @@ def query_raise(request: HttpRequest) -> HttpResponse:
         except ValidationFailed as exc:
             attach_problems(form, exc.problems)
         else:
-            messages.success(request, f"Query #{query.pk} raised.")
+            messages.success(request, _("Query #%(pk)s raised.") % {"pk": query.pk})
             return redirect(reverse("query_detail", args=[query.pk]))
     context = {
         "form": form,

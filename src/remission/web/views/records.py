@@ -11,11 +11,14 @@ from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from remission.registry import selectors, services
 from remission.registry.errors import StaleEdit, ValidationFailed
 from remission.registry.kinds import EDITABLE_KINDS, KINDS, Kind
 from remission.registry.labels import code_label, number_text
+from remission.web.day_numbers import resolved_day_numbers
 from remission.web.forms import (
     attach_problems,
     changes_from,
@@ -23,11 +26,12 @@ from remission.web.forms import (
     initial_from,
     record_form_class,
 )
+from remission.web.quick_entry import patient_day_zero
 from remission.web.views.common import can_write, registry_errors, require_write
 
-NOTHING_CHANGED = "Nothing was changed."
-SAVED = "{title} saved."
-DELETED = "{title} deleted."
+NOTHING_CHANGED = gettext_noop("Nothing was changed.")
+SAVED = gettext_noop("{title} saved.")
+DELETED = gettext_noop("{title} deleted.")
 
 
 def _kind(slug: str, *, creating: bool = False) -> Kind:
@@ -97,7 +101,11 @@ def record_new(request: HttpRequest, registry_id: str, slug: str) -> HttpRespons
         _instrument(request, _default_instrument(request.user, patient)) if slug == "assessment" else None
     )
     form_class = record_form_class(
-        kind, ref_choices=_ref_choices(refs, kind), editing=False, instrument=instrument
+        kind,
+        ref_choices=_ref_choices(refs, kind),
+        editing=False,
+        instrument=instrument,
+        day_zero=patient_day_zero(user=request.user, patient=patient),
     )
     agents = AgentFormSet(request.POST or None, prefix="agent") if slug == "conditioning" else None
     submitted = request.method == "POST" and request.POST.get("action") != "choose"
@@ -114,7 +122,8 @@ def record_new(request: HttpRequest, registry_id: str, slug: str) -> HttpRespons
         except ValidationFailed as exc:
             attach_problems(form, exc.problems)
         else:
-            messages.success(request, SAVED.format(title=kind.title))
+            messages.success(request, _(SAVED).format(title=kind.title))
+            _say_day_numbers(request, form)
             return redirect(_patient_url(patient) + f"#{slug}-{record.pk}")
     context = {
         "kind": kind,
@@ -137,7 +146,11 @@ def record_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     refs = _refs(request.user, patient, kind)
     instrument = record.instrument if slug == "assessment" else None
     form_class = record_form_class(
-        kind, ref_choices=_ref_choices(refs, kind), editing=True, instrument=instrument
+        kind,
+        ref_choices=_ref_choices(refs, kind),
+        editing=True,
+        instrument=instrument,
+        day_zero=patient_day_zero(user=request.user, patient=patient),
     )
     conflict: StaleEdit | None = None
     if request.method == "POST":
@@ -146,7 +159,7 @@ def record_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         if form.is_valid():
             changes = changes_from(record, form.values(refs))
             if not changes:
-                messages.info(request, NOTHING_CHANGED)
+                messages.info(request, _(NOTHING_CHANGED))
                 return redirect(_patient_url(patient))
             try:
                 services.record_update(
@@ -165,7 +178,8 @@ def record_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             except ValidationFailed as exc:
                 attach_problems(form, exc.problems)
             else:
-                messages.success(request, SAVED.format(title=kind.title))
+                messages.success(request, _(SAVED).format(title=kind.title))
+                _say_day_numbers(request, form)
                 return redirect(_patient_url(patient) + f"#{slug}-{record.pk}")
     else:
         form = form_class(initial=initial_from(record, form_class))
@@ -184,6 +198,12 @@ def record_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "instrument_title": code_label(kind.model, "instrument", instrument),
     }
     return render(request, "web/record_form.html", context)
+
+
+def _say_day_numbers(request: HttpRequest, form: forms.Form) -> None:
+    """Each day number the saved form turned into a date ("Date: D+100 is 2022-06-22"), as a message."""
+    for resolved in resolved_day_numbers(form):
+        messages.info(request, str(resolved))
 
 
 def _conflict_rows(
@@ -211,13 +231,13 @@ def _labelled(model: type[models.Model], name: str, value: Any, disease: str | N
 
 def _shown(value: Any) -> str:
     if value is None or value == "":
-        return "(empty)"
+        return _("(empty)")
     return str(getattr(value, "pk", value))
 
 
 class DeleteForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
-    reason = forms.CharField(label="Reason for deleting", max_length=500)
+    reason = forms.CharField(label=gettext_lazy("Reason for deleting"), max_length=500)
 
 
 @login_required
@@ -242,7 +262,7 @@ def record_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         except (ValidationFailed, StaleEdit) as exc:
             problems = list(getattr(exc, "problems", ())) or [str(exc)]
         else:
-            messages.success(request, DELETED.format(title=kind.title))
+            messages.success(request, _(DELETED).format(title=kind.title))
             return redirect(_patient_url(patient))
     context = {
         "kind": kind,
@@ -282,7 +302,7 @@ def _history_entry(row: Any, model: type[models.Model]) -> dict[str, Any]:
         for n in names
         if before.get(n) != after.get(n)
     ]
-    actor = row.actor.username if row.actor is not None else "system"
+    actor = row.actor.username if row.actor is not None else _("system")
     return {
         "at": row.at,
         "actor": actor,
@@ -295,12 +315,12 @@ def _history_entry(row: Any, model: type[models.Model]) -> dict[str, Any]:
 class AgentForm(forms.Form):
     """One agent of a conditioning regimen, entered with the regimen."""
 
-    drug = forms.CharField(label="Drug", required=False, max_length=60)
-    dose = forms.FloatField(label="Dose per day", required=False)
-    unit = forms.ChoiceField(label="Unit", required=False)
-    days = forms.IntegerField(label="Days", required=False, min_value=1, max_value=30)
-    weight_basis = forms.ChoiceField(label="Weight basis", required=False)
-    body_size_value = forms.FloatField(label="Weight (kg) or BSA (m²) used", required=False)
+    drug = forms.CharField(label=gettext_lazy("Drug"), required=False, max_length=60)
+    dose = forms.FloatField(label=gettext_lazy("Dose per day"), required=False)
+    unit = forms.ChoiceField(label=gettext_lazy("Unit"), required=False)
+    days = forms.IntegerField(label=gettext_lazy("Days"), required=False, min_value=1, max_value=30)
+    weight_basis = forms.ChoiceField(label=gettext_lazy("Weight basis"), required=False)
+    body_size_value = forms.FloatField(label=gettext_lazy("Weight (kg) or BSA (m²) used"), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         from remission.registry.codes import DoseUnit, WeightBasis
@@ -314,7 +334,7 @@ class AgentForm(forms.Form):
         if data.get("drug"):
             for name in ("dose", "unit", "weight_basis"):
                 if data.get(name) in (None, ""):
-                    self.add_error(name, "required when a drug is given")
+                    self.add_error(name, _("required when a drug is given"))
             if not data.get("days"):
                 data["days"] = 1
         return {k: v for k, v in data.items() if v not in (None, "")}

@@ -7,6 +7,8 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from remission.analysis.prediction.current import stored_prediction
 from remission.clinical.candidate import check_and_screen
@@ -17,7 +19,7 @@ from remission.web import screening
 from remission.web.views.common import registry_errors
 
 BAD_JSON = "the pasted text is not valid JSON"
-NOT_SCREENED = "The candidate was not screened: {count} problem(s), each marked at its field."
+NOT_SCREENED = gettext_noop("The candidate was not screened: {count} problem(s), each marked at its field.")
 CHOOSE = "choose_disease"  # the button that shows the chosen disease's fields, without screening
 
 
@@ -70,7 +72,7 @@ def screen(request: HttpRequest) -> HttpResponse:
         "prediction": prediction,
         "disease": disease,
         "choose": CHOOSE,
-        "not_screened": NOT_SCREENED.format(count=problem_count) if problem_count else "",
+        "not_screened": _(NOT_SCREENED).format(count=problem_count) if problem_count else "",
         "script_data": screening.disease_script_data(),
         "disease_name": DISEASES[report["disease"]].name if report else "",
         "guideline_title": GUIDELINE_TITLES[report["eligibility"]["guideline"]] if report else "",

@@ -12,6 +12,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from remission.registry.errors import ValidationFailed
@@ -23,14 +25,16 @@ from remission.web.views.common import registry_errors
 
 
 class TokenForm(forms.Form):
-    name = forms.CharField(label="What is the token for?", max_length=100)
-    scope = forms.ChoiceField(label="It may", choices=TokenScope.choices, initial=TokenScope.READ)
+    name = forms.CharField(label=gettext_lazy("What is the token for?"), max_length=100)
+    scope = forms.ChoiceField(
+        label=gettext_lazy("It may"), choices=TokenScope.choices, initial=TokenScope.READ
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # the settings' days, read per form (the tests change them)
         self.fields["days"] = forms.IntegerField(
-            label="Days until it expires",
+            label=gettext_lazy("Days until it expires"),
             min_value=1,
             max_value=tokens.max_days(),
             initial=tokens.default_days(),
@@ -63,5 +67,7 @@ def token_page(request: HttpRequest) -> HttpResponse:
 @registry_errors
 def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     token = tokens.token_revoke(actor=request.user, pk=pk)
-    messages.success(request, f"Token {token.name!r} revoked, with any tokens made with it.")
+    messages.success(
+        request, _("Token “%(name)s” revoked, with any tokens made with it.") % {"name": token.name}
+    )
     return redirect("tokens")

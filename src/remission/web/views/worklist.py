@@ -12,6 +12,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from remission.registry import selectors
 from remission.registry.access import Scope, scope_for
@@ -26,9 +29,9 @@ STEPS = {
     "waive": time_point_services.time_point_waive,
 }
 DONE = {
-    "lock": "{label} signed off.",
-    "unlock": "{label} unlocked.",
-    "waive": "{label} marked not required.",
+    "lock": gettext_noop("{label} signed off."),
+    "unlock": gettext_noop("{label} unlocked."),
+    "waive": gettext_noop("{label} marked not required."),
 }
 
 
@@ -68,7 +71,7 @@ def _step(request: HttpRequest) -> HttpResponse:
     form = StepForm(request.POST)
     back = reverse("worklist")
     if not form.is_valid():
-        messages.error(request, "That step could not be read; nothing was changed.")
+        messages.error(request, _("That step could not be read; nothing was changed."))
         return redirect(back)
     data = form.cleaned_data
     if data["back"]:
@@ -83,10 +86,10 @@ def _step(request: HttpRequest) -> HttpResponse:
         tp = STEPS[action](**kwargs)
     except ValidationFailed as exc:  # another centre's time point is a 404, a role's refusal a 403
         text = "; ".join(f"{p.message} [{p.rule}]" for p in exc.problems)
-        messages.error(request, text[:1].upper() + text[1:])
+        messages.error(request, capfirst(text))
         return redirect(back)
     label = time_point_services.time_point_label(tp)
-    messages.success(request, DONE[action].format(label=label[:1].upper() + label[1:]))
+    messages.success(request, _(DONE[action]).format(label=capfirst(label)))
     return redirect(back)
 
 
