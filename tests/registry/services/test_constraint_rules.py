@@ -194,6 +194,7 @@ INTERNAL_CONSTRAINTS = frozenset(
         "query_one_per_rule_record_field",
         "query_closed_dated",
         "querydigest.user",
+        "userpreference.user",  # one row per user, made or changed by preferences.language_set only
         "predictionmodelset.version",
         "apitoken.digest",
         "api_token_scope_known",
