@@ -29,11 +29,18 @@ def _uses_database(item: pytest.Item) -> bool:
     return bool(DB_FIXTURES & set(getattr(item, "fixturenames", ())))
 
 
+def _runs_again(item: pytest.Item) -> bool:
+    """Whether the PostgreSQL pass runs ``item``: it uses the database, and what it checks may depend on the
+    engine (not marked ``engine_independent``, as the accessibility walk is)."""
+    return _uses_database(item) and item.get_closest_marker("engine_independent") is None
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     on_postgres = (os.environ.get("DATABASE_URL") or "").startswith(("postgres://", "postgresql://"))
     if os.environ.get("REMISSION_DB_TESTS_ONLY") == "1":
-        selected = [item for item in items if _uses_database(item)]
-        deselected = [item for item in items if not _uses_database(item)]
+        again = [item for item in items if _runs_again(item)]
+        selected = again
+        deselected = [item for item in items if item not in again]
         if deselected:
             config.hook.pytest_deselected(items=deselected)
         items[:] = selected

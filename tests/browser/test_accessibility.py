@@ -350,6 +350,7 @@ NARROW = {"width": 320, "height": 640}
 OVERFLOW = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
 
 
+@pytest.mark.engine_independent
 def test_pages_reflow_at_320_css_pixels(axe: Any, browser: Any, live_server: Any, live_world: World) -> None:
     base, rid = live_server.url, live_world.patient_a.registry_id
     page = browser.new_context(viewport=NARROW, locale=LOCALES["en"]).new_page()
@@ -381,6 +382,7 @@ def test_pages_reflow_at_320_css_pixels(axe: Any, browser: Any, live_server: Any
 
 
 @pytest.mark.slow
+@pytest.mark.engine_independent
 @pytest.mark.parametrize("language", list(LOCALES))
 def test_no_serious_or_critical_axe_violation_on_any_page(
     language: str, axe: Any, browser: Any, live_server: Any, live_world: World
