@@ -31,7 +31,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.test_flows import ARGS, CHROMIUM, JOB_LOOK_MS, JOB_WAIT_MS, PASSWORD, ROOT
+from tests.browser.test_flows import ARGS, CHROMIUM, PASSWORD, ROOT, _job_done
 from tests.registry.conftest import World, build_world, grant, make_user
 
 BLOCKING = frozenset({"serious", "critical"})
@@ -204,21 +204,6 @@ def _visit(page: Any, audit: Audit, url: str, name: str, status: int = 200) -> N
     audit.check(page, name)
 
 
-def _wait_for_job(page: Any) -> None:
-    """The job page reloads itself until the job is done (see tests/browser/test_flows.py)."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    ended = page.locator("[data-testid=job][data-status=done], [data-testid=job][data-status=failed]")
-    for _ in range(JOB_WAIT_MS // JOB_LOOK_MS):
-        try:
-            ended.wait_for(timeout=JOB_LOOK_MS)
-            break
-        except PlaywrightTimeout:
-            if not page.locator("[data-testid=job]").count():
-                page.reload()
-    assert page.locator("[data-testid=job]").get_attribute("data-status") == "done"
-
-
 def _walk_signed_out(browser: Any, base: str, language: str, audit: Audit, world: World) -> None:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -327,7 +312,7 @@ def _walk_statistician(browser: Any, base: str, locale: str, audit: Audit) -> No
         page.wait_for_timeout(500)
         page.reload()
     audit.check(page, "outcomes job (under way)", keyboard=False)  # it reloads itself
-    _wait_for_job(page)
+    _job_done(page)
     audit.check(page, "outcomes job (done)")
     page.locator("[data-testid=job-page]").click()
     page.wait_for_load_state("load")

@@ -13,7 +13,6 @@ import pytest
 
 from tests.browser.test_flows import CHROMIUM, browser, live_world  # noqa: F401 (fixtures)
 from tests.registry.conftest import PASSWORD, World
-from tests.web.test_day_numbers import RECORD_FORMS_TAKE_DAY_NUMBERS
 
 if not Path(CHROMIUM).exists():
     pytestmark = pytest.mark.skip(reason=f"{CHROMIUM} is missing: run scripts/install-chromium.sh")
@@ -38,6 +37,16 @@ def _tab_to(page: Any, *, name: str = "", text: str = "") -> int:
         if (name and focused_name == name) or (text and focused_text == text):
             return presses
     raise AssertionError(f"Tab never reached {name or text!r}")
+
+
+def _sign_in_by_keyboard(page: Any, base: str) -> None:
+    """Sign in as dm_a: type the user name (it has the focus), Tab, type the password, Enter."""
+    page.goto(f"{base}/signin/")
+    page.keyboard.type("dm_a")
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{base}/patients/")
 
 
 def test_follow_up_with_scores_by_keyboard_only(browser: Any, live_server: Any, live_world: World) -> None:  # noqa: F811
@@ -138,12 +147,7 @@ def test_a_refused_panel_is_corrected_by_keyboard(browser: Any, live_server: Any
     rid = patient.registry_id
     before = list(LabResult.objects.filter(patient=patient).values_list("pk", flat=True))
     page = browser.new_page(viewport={"width": 1280, "height": 860}, locale="en-GB")
-    page.goto(f"{base}/signin/")
-    page.keyboard.type("dm_a")
-    page.keyboard.press("Tab")
-    page.keyboard.type(PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"{base}/patients/")
+    _sign_in_by_keyboard(page, base)
 
     page.goto(f"{base}/patients/{rid}/quick/labs/")
     assert _focused(page)[1] == "date"
@@ -173,7 +177,6 @@ def test_a_refused_panel_is_corrected_by_keyboard(browser: Any, live_server: Any
     }
 
 
-@RECORD_FORMS_TAKE_DAY_NUMBERS
 def test_the_follow_up_record_form_by_keyboard(browser: Any, live_server: Any, live_world: World) -> None:  # noqa: F811
     """The plain follow-up form (not the quick entry) takes D+n too, by keyboard only."""
     from remission.registry.models import FollowUp
@@ -183,12 +186,7 @@ def test_the_follow_up_record_form_by_keyboard(browser: Any, live_server: Any, l
     rid = patient.registry_id
     before = list(FollowUp.objects.filter(patient=patient).values_list("pk", flat=True))
     page = browser.new_page(viewport={"width": 1280, "height": 860}, locale="en-GB")
-    page.goto(f"{base}/signin/")
-    page.keyboard.type("dm_a")
-    page.keyboard.press("Tab")
-    page.keyboard.type(PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"{base}/patients/")
+    _sign_in_by_keyboard(page, base)
     page.goto(f"{base}/patients/{rid}/")
     _tab_to(page, text="Follow-up")  # the "Add a record" button
     page.keyboard.press("Enter")

@@ -6,8 +6,6 @@ Expected dates are counted by hand on the calendar, not by the code under test.
 from __future__ import annotations
 
 import datetime as dt
-from importlib.util import find_spec
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,13 +27,6 @@ from remission.web.day_numbers import (
     resolved_day_numbers,
 )
 from remission.web.forms import record_form_class
-
-# The record forms take day numbers once web/views/records.py gives them the patient's day 0 (H4's proposed
-# change to a file H1 owns); until then the tests of those pages are skipped with this reason.
-RECORD_FORMS_TAKE_DAY_NUMBERS = pytest.mark.skipif(
-    "day_zero=" not in Path(str(find_spec("remission.web.views.records").origin)).read_text(encoding="utf-8"),
-    reason="web/views/records.py does not pass the patient's day 0 to the record forms yet",
-)
 
 # 2024 is a leap year: 20 February + 9 days is 29 February, + 10 days is 1 March.
 LEAP_DAY0 = dt.date(2024, 2, 20)
@@ -194,7 +185,6 @@ def test_errors_at_the_field() -> None:
 # --- the record pages (web/views/records.py) ------------------------------------------------------
 
 
-@RECORD_FORMS_TAKE_DAY_NUMBERS
 def test_a_record_form_saves_a_day_number_and_shows_its_date(world: Any, signed_in: Any) -> None:
     patient = world.patient_a
     before = list(FollowUp.objects.filter(patient=patient).values_list("pk", flat=True))
@@ -209,7 +199,6 @@ def test_a_record_form_saves_a_day_number_and_shows_its_date(world: Any, signed_
     assert stored.date == dt.date(2022, 6, 22)
 
 
-@RECORD_FORMS_TAKE_DAY_NUMBERS
 def test_an_edit_takes_a_day_number(world: Any, signed_in: Any) -> None:
     record = FollowUp.objects.filter(patient=world.patient_a).order_by("pk").first()
     url = reverse("record_edit", args=["follow-up", record.pk])
