@@ -173,7 +173,8 @@ def test_outcomes_and_report_download(browser: Any, live_server: Any, live_world
     assert "/outcomes/jobs/" in page.url
     _job_done(page)
     page.screenshot(path=str(shots / "web-outcomes-job.png"), full_page=False)
-    page.locator("[data-testid=job-page]").click()
+    with page.expect_navigation():  # the link's page is laid out before anything on it is read
+        page.locator("[data-testid=job-page]").click()
     assert page.get_by_role("button", name="Analyse").is_visible()
     assert page.locator(".report-section").count() >= 1
     page.screenshot(path=str(shots / "web-outcomes.png"), full_page=False)

@@ -71,8 +71,12 @@ def _session(browser: Any, base: str, username: str, problems: list[str]) -> Any
     return page
 
 
-def _status(page: Any) -> str:
-    return page.locator("[data-testid=query-status]").inner_text()
+def _status(page: Any, expected: str) -> None:
+    """The query's status reads ``expected``, waiting (Playwright's default 5 s) for the page that a
+    same-address form post loads: ``wait_for_url`` returns at once when the address does not change."""
+    from playwright.sync_api import expect
+
+    expect(page.locator("[data-testid=query-status]")).to_have_text(expected)
 
 
 def test_raise_answer_correct_close_reopen(
@@ -96,7 +100,7 @@ def test_raise_answer_correct_close_reopen(
     coord.get_by_role("button", name="Raise query").click()
     coord.wait_for_url(re.compile(r".*/queries/\d+/$"))
     query = Query.objects.get(raised_by=live_world.users["coord"])
-    assert _status(coord) == "Open"
+    _status(coord, "Open")
     assert coord.locator("[data-testid=query-field]").inner_text() == "Current therapy"
 
     # the centre's data manager finds it in their list, corrects the record, then answers
@@ -116,7 +120,7 @@ def test_raise_answer_correct_close_reopen(
     dm.get_by_label("Answer").fill("Yes: corrected to mycophenolate mofetil.")
     dm.get_by_role("button", name="Answer", exact=True).click()
     dm.wait_for_url(f"{base}/queries/{query.pk}/")
-    assert _status(dm) == "Answered"
+    _status(dm, "Answered")
     assert FollowUp.objects.get(pk=follow_up.pk).current_therapy == "mycophenolate mofetil"
 
     # the coordinator reads the answer and closes the query
@@ -126,7 +130,7 @@ def test_raise_answer_correct_close_reopen(
     coord.get_by_label("Closing note (optional)").fill("Thank you.")
     coord.get_by_role("button", name="Close query").click()
     coord.wait_for_url(f"{base}/queries/{query.pk}/")
-    assert _status(coord) == "Closed"
+    _status(coord, "Closed")
     coord.screenshot(path=str(shots / "web-query-thread.png"), full_page=True)
 
     # … and re-opens it, saying why
@@ -135,7 +139,7 @@ def test_raise_answer_correct_close_reopen(
     coord.get_by_label("Why re-open?").fill("The start date of the new therapy is missing too.")
     coord.get_by_role("button", name="Re-open query").click()
     coord.wait_for_url(f"{base}/queries/{query.pk}/")
-    assert _status(coord) == "Open"
+    _status(coord, "Open")
     kinds = coord.locator("[data-testid=thread] li strong").all_inner_texts()
     assert kinds == ["Raised", "Answered", "Closed", "Re-opened"]
 
