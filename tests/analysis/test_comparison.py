@@ -55,12 +55,12 @@ def test_eligible_rows_are_rs(results: dict, scores: pd.DataFrame) -> None:
 
 def test_left_out_counts_by_reason(results: dict) -> None:
     frame = _frame()
-    left_out = dict(results["ate_stabilised"].left_out)
+    left_out = {str(reason): n for reason, n in results["ate_stabilised"].left_out}
     assert left_out["another disease than ms"] == int((frame["disease"] != "ms").sum())
     ms = frame[frame["disease"] == "ms"]
     assert left_out["another regimen"] == int((~ms["regimen"].isin(["cy200_ratg", "beam_atg"])).sum())
     eligible_ms = ms[ms["regimen"].isin(["cy200_ratg", "beam_atg"])]
-    assert left_out["hct_ci not recorded"] == int(eligible_ms["hct_ci"].isna().sum())
+    assert left_out["HCT-CI not recorded"] == int(eligible_ms["hct_ci"].isna().sum())
 
 
 @pytest.mark.parametrize("name", list(PROTOCOLS))
@@ -128,7 +128,7 @@ def test_a_level_not_in_the_cohort_is_refused() -> None:
 
 
 def test_protocol_is_written_out() -> None:
-    parts = dict(PROTOCOLS["att_trimmed"].sections("MS", "Cy 200 + ATG", "BEAM + ATG"))
+    parts = {str(k): str(v) for k, v in PROTOCOLS["att_trimmed"].sections("MS", "Cy 200 + ATG", "BEAM + ATG")}
     assert list(parts) == [
         "Eligibility", "Treatment strategies", "Assignment", "Time zero", "Outcomes", "Causal contrast",
     ]  # fmt: skip

@@ -81,7 +81,7 @@ def test_a_disease_without_definition_is_left_out(analysis) -> None:
 
 def test_too_few_for_a_test_is_a_note() -> None:
     result = landmark_analysis(_frame(), LandmarkSettings(landmarks_days=(182.625,), min_group_size=60))
-    assert any("fewer than two response groups of at least 60" in note for note in result.notes)
+    assert any("fewer than two response groups of at least 60" in str(note) for note in result.notes)
 
 
 def _row(**values: object) -> dict:

@@ -177,4 +177,6 @@ def test_a_transition_with_too_few_events_is_a_note() -> None:
         TRANSITIONS_REFERENCE / "data_patients.csv", parse_dates=["infusion_date", "response_date"]
     )
     models = transition_models(patients, patients[["age", "sex"]], min_events_per_term=50)
-    assert any(note.startswith("response → death without relapse: not modelled") for note in models.notes)
+    assert any(
+        str(note).startswith("response → death without relapse: not modelled") for note in models.notes
+    )

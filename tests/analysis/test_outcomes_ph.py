@@ -141,7 +141,7 @@ def test_a_ph_test_that_cannot_be_computed_is_a_note(monkeypatch: pytest.MonkeyP
     fitted = fit_stratum_models(load_cohort())
     assert fitted.proportional_hazards.empty
     assert len(fitted.models) > 0
-    ph_notes = [note for note in fitted.notes if note.startswith("PH test")]
+    ph_notes = [str(note) for note in fitted.notes if str(note).startswith("PH test")]
     assert ph_notes == [
         f"PH test of the {what} model (all): not computed — transform 'km' gives a missing value at row 3"
         for what in ("Cox OS", "Cox PFS", "cause-specific Cox NRM")

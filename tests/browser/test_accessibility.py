@@ -31,8 +31,9 @@ from typing import Any
 
 import pytest
 
-from tests.browser.test_flows import ARGS, CHROMIUM, PASSWORD, ROOT, _job_done
-from tests.registry.conftest import World, build_world, grant, make_user
+from tests.browser.conftest import ARGS, CHROMIUM, ROOT
+from tests.browser.test_flows import _job_done
+from tests.registry.conftest import PASSWORD, World, build_world, grant, make_user
 
 BLOCKING = frozenset({"serious", "critical"})
 WCAG_241 = "https://www.w3.org/WAI/WCAG21/Understanding/bypass-blocks"

@@ -9,29 +9,12 @@ from typing import Any
 
 import pytest
 
-from tests.browser.test_flows import ARGS, CHROMIUM, PASSWORD, build_world
+from tests.browser.conftest import CHROMIUM
+from tests.registry.conftest import PASSWORD
 
 pytest.importorskip("playwright")
 if not Path(CHROMIUM).exists():
     pytestmark = pytest.mark.skip(reason=f"{CHROMIUM} is missing: run scripts/install-chromium.sh")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Any:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def live_world(transactional_db: None, live_server: Any) -> Any:
-    from django.core.cache import cache
-
-    cache.clear()
-    return build_world()
 
 
 def _watch(page: Any) -> list[str]:

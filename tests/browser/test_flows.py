@@ -10,58 +10,20 @@ Without /usr/bin/chromium the tests are skipped with the reason (under CI, tests
 from __future__ import annotations
 
 import datetime as dt
-import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.registry.conftest import PASSWORD, World, build_world
+from tests.browser.conftest import CHROMIUM, ROOT
+from tests.registry.conftest import PASSWORD, World
 
 JOB_WAIT_MS = 120_000  # a background job's page, reloading itself, shows the result within this
 JOB_LOOK_MS = 5_000  # how long to wait before looking whether the job page is still there
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-ROOT = Path(__file__).resolve().parents[2]
-
 if not Path(CHROMIUM).exists():
     print(f"browser tests skipped: {CHROMIUM} is missing (install it with scripts/install-chromium.sh)")
     pytestmark = pytest.mark.skip(reason=f"{CHROMIUM} is missing: run scripts/install-chromium.sh")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def shots(tmp_path: Path) -> Path:
-    if os.environ.get("REMISSION_SCREENSHOTS") == "1":
-        return ROOT / "docs" / "images"
-    return tmp_path
-
-
-@pytest.fixture
-def live_world(transactional_db: None, live_server: Any) -> World:
-    from django.core.cache import cache
-
-    cache.clear()
-    return build_world()
 
 
 def _sign_in(page: Any, base: str, username: str) -> None:

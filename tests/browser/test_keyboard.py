@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.test_flows import CHROMIUM, browser, live_world  # noqa: F401 (fixtures)
+from tests.browser.conftest import CHROMIUM
 from tests.registry.conftest import PASSWORD, World
 
 if not Path(CHROMIUM).exists():
@@ -49,7 +49,7 @@ def _sign_in_by_keyboard(page: Any, base: str) -> None:
     page.wait_for_url(f"{base}/patients/")
 
 
-def test_follow_up_with_scores_by_keyboard_only(browser: Any, live_server: Any, live_world: World) -> None:  # noqa: F811
+def test_follow_up_with_scores_by_keyboard_only(browser: Any, live_server: Any, live_world: World) -> None:
     from remission.registry.models import Assessment, AuditRecord, FollowUp
 
     base = live_server.url
@@ -139,7 +139,7 @@ def test_follow_up_with_scores_by_keyboard_only(browser: Any, live_server: Any, 
     ]
 
 
-def test_a_refused_panel_is_corrected_by_keyboard(browser: Any, live_server: Any, live_world: World) -> None:  # noqa: F811
+def test_a_refused_panel_is_corrected_by_keyboard(browser: Any, live_server: Any, live_world: World) -> None:
     from remission.registry.models import LabResult
 
     base = live_server.url
@@ -177,7 +177,7 @@ def test_a_refused_panel_is_corrected_by_keyboard(browser: Any, live_server: Any
     }
 
 
-def test_the_follow_up_record_form_by_keyboard(browser: Any, live_server: Any, live_world: World) -> None:  # noqa: F811
+def test_the_follow_up_record_form_by_keyboard(browser: Any, live_server: Any, live_world: World) -> None:
     """The plain follow-up form (not the quick entry) takes D+n too, by keyboard only."""
     from remission.registry.models import FollowUp
 

@@ -9,37 +9,20 @@ folder. Without /usr/bin/chromium the test is skipped with the reason.
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.browser.test_flows import ARGS, CHROMIUM, PASSWORD, ROOT
-from tests.registry.conftest import World, build_world, grant, make_user
+from tests.browser.conftest import CHROMIUM
+from tests.registry.conftest import PASSWORD, World, build_world, grant, make_user
 
 pytest.importorskip("playwright")
 if not Path(CHROMIUM).exists():
     pytestmark = pytest.mark.skip(reason=f"{CHROMIUM} is missing: run scripts/install-chromium.sh")
 
 QUESTION = "Current therapy is empty at this follow-up: still on mycophenolate?"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def shots(tmp_path: Path) -> Path:
-    return ROOT / "docs" / "images" if os.environ.get("REMISSION_SCREENSHOTS") == "1" else tmp_path
 
 
 @pytest.fixture

@@ -102,3 +102,19 @@ def test_bad_options_are_refused(tmp_path: Path, capsys: Any) -> None:
     with pytest.raises(SystemExit):
         main(["compare", "--treatment", "a", "--comparator", "b", "--trim", "0.9,0.1", "--out", "x.html"])
     assert "--trim is 'crump' or two numbers" in capsys.readouterr().err
+
+
+def test_compare_writes_the_document_in_the_language_asked(reference_set: list[Any], tmp_path: Path) -> None:
+    out = tmp_path / "comparaison.html"
+    code = main(
+        [
+            "compare", "--disease", "ms", "--treatment", "cy200_ratg", "--comparator", "beam_atg",
+            "--language", "fr", "--out", str(out),
+        ]
+    )  # fmt: skip
+    assert code == 0
+    html = out.read_text(encoding="utf-8")
+    assert '<html lang="fr"' in html and "Survie globale" in html and "Overall survival" not in html
+    assert (
+        main(["compare", "--treatment", "a", "--comparator", "b", "--language", "nl", "--out", str(out)]) == 2
+    )

@@ -310,6 +310,10 @@ def test_report_writes_the_model_report_and_nothing_else(
     assert [t for t in before if checksums(before)[t] != checksums(after)[t]] == []  # read only
     assert main(["model", "report", "pm-none", "--out", str(html)]) == 2
     assert "no prediction model set of version 'pm-none' is stored" in capsys.readouterr().err
+    french = tmp_path / "carte.html"
+    assert main(["model", "report", "--language", "fr", "--out", str(french)]) == 0
+    assert '<html lang="fr"' in french.read_text(encoding="utf-8")
+    assert "Prediction model report" not in french.read_text(encoding="utf-8")
 
 
 def test_report_with_nothing_stored(quiet_setup: None, tmp_path: Any, capsys: Any) -> None:

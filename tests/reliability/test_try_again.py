@@ -54,4 +54,5 @@ def test_web_page_answers_try_again(world: World, monkeypatch: pytest.MonkeyPatc
     assert response.status_code == 503
     assert response["Retry-After"] == "2"
     assert PAGE.split("<h1>")[1].split("</h1>")[0] in response.content.decode()
+    assert '<main id="main"><h1>' in response.content.decode()  # a landmark, as on every other page
     assert Patient.objects.count() == before

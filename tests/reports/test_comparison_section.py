@@ -189,7 +189,10 @@ def test_order_protocol_and_balance_before_effects() -> None:
         "• weighted Fine-Gray relapse/progression: not computed — no events", note=True
     )
     protocol = blocks[where["protocol"]]
-    assert protocol.items == PROTOCOL.sections("multiple sclerosis", TREATMENT, COMPARATOR)
+    assert protocol.items == tuple(
+        (str(part), str(text))
+        for part, text in PROTOCOL.sections("multiple sclerosis", TREATMENT, COMPARATOR)
+    )
 
 
 def test_left_out_and_groups_by_hand() -> None:

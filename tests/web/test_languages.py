@@ -194,3 +194,22 @@ def test_every_page_renders_in_french(world: Any, signed_in: Any) -> None:
             text = _page(client, url, accept_language="en")
             assert '<html lang="fr">' in text and "Se déconnecter" in text, url
             assert "Sign out" not in text and ">Patients</a>" in text, url
+
+
+def test_labels_kept_by_the_registry_and_the_analysis_show_in_french(world: Any, signed_in: Any) -> None:
+    """Labels defined away from the templates (filters, worklist statuses, token scopes, model field
+    names and help, the completeness report kept for every language) are shown in the reader's language."""
+    client = signed_in("dm_a")
+    french = {"accept_language": FRENCH}
+    patients = _page(client, reverse("patient_list"), **french)
+    assert "Vivant (aucun décès enregistré)" in patients and "Pas de diagnostic principal" in patients
+    assert "Alive (no death recorded)" not in patients
+    assert "En retard et à faire" in _page(client, reverse("worklist"), **french)
+    assert "lire les fiches" in _page(client, reverse("tokens"), **french)
+    diagnosis = _page(
+        client, reverse("record_new", args=[world.patient_a.registry_id, "diagnosis"]), **french
+    )
+    assert "The indication for cell therapy" not in diagnosis
+    english = _page(client, reverse("completeness"), accept_language="en")  # computed, kept, in English first
+    again = _page(client, reverse("completeness"), **french)
+    assert "Follow-up" in english and "Follow-up" not in again

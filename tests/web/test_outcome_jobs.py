@@ -142,6 +142,27 @@ def test_identical_requests_share_one_job_and_one_computation(
     assert ComputationJob.objects.filter(kind="report").count() == 2
 
 
+def test_a_french_reader_s_page_job_lays_the_page_out_in_french_from_the_same_results(
+    client_of: Callable[[str], Client], computations: list[str]
+) -> None:
+    """The worker thread has no request: the page job carries the reader's language, the page is laid
+    out (and kept) in it, and the English page of the same cohort is laid out from the same results."""
+    client = client_of("dm_a")
+    pk = _job_id(client.get(reverse("outcomes"), {"by": "era"}, HTTP_ACCEPT_LANGUAGE="fr"))
+    job = _finish(pk)
+    assert job.status == "done" and job.request["language"] == "fr"
+    page_url = reverse("outcomes") + "?by=era"  # the link back names the cohort, not the language
+    job_page = client.get(reverse("outcomes_job", args=[pk]), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert f'href="{page_url}"' in job_page
+    french = client.get(page_url, HTTP_ACCEPT_LANGUAGE="fr")
+    assert french.status_code == 200 and "Survie globale" in french.content.decode()
+    english_job = _job_id(client.get(page_url, HTTP_ACCEPT_LANGUAGE="en-gb"))  # not kept in English yet
+    assert _finish(english_job).status == "done"
+    english = client.get(page_url, HTTP_ACCEPT_LANGUAGE="en-gb").content.decode()
+    assert "Overall survival" in english and "Survie globale" not in english
+    assert computations == ["dm_a"]  # one computation of the results for both languages
+
+
 def test_another_user_cannot_see_the_job(client_of: Callable[[str], Client]) -> None:
     pk = _job_id(client_of("stat").get(reverse("outcomes_report", args=["html"])))
     _finish(pk)

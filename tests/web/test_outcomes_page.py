@@ -49,6 +49,9 @@ def test_the_page_shows_the_patient_flow(world: World, signed_in: Callable[[str]
     assert 'id="patient-flow"' in page and "Flow diagram: patients in the registry" in page
     assert "every patient in the registry" not in page
     assert "Cell therapy other than autologous HSCT" in page
+    # each survival figure carries its curves as a table (read at the axis's ticks), folded under it
+    assert '<details class="figure-data"><summary>The figure' in page
+    assert '<caption class="report-caption">The data of the figure: ' in page
 
 
 def test_a_centre_user_sees_the_flow_of_their_centre(
@@ -58,3 +61,21 @@ def test_a_centre_user_sees_the_flow_of_their_centre(
     page = signed_in("dm_a").get("/outcomes/").content.decode()
     assert "2 patients in the registry you can read; left out 1 (CAR-T cells, no autologous HSCT: 1)" in page
     assert "; 1 analysed." in page
+
+
+def test_the_page_is_laid_out_in_the_reader_s_language(
+    world: World, signed_in: Callable[[str], Client]
+) -> None:
+    """The page's sections and its patient flow (whose reasons the analysis keeps as words to translate)
+    in French for a French reader; the English page of the same cohort stays English (a page per
+    language, from the same results)."""
+    _add_left_out_patients(world)
+    client = signed_in("stat")
+    french = client.get("/outcomes/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Aucune réinjection enregistrée\u00a0: 1" in french
+    assert "Cellules CAR-T, sans autogreffe de CSH\u00a0: 1" in french
+    assert "Diagramme de flux des patients" in french
+    assert "No infusion recorded" not in french and "CAR-T cells, no autologous HSCT" not in french
+    english = client.get("/outcomes/", HTTP_ACCEPT_LANGUAGE="en-gb").content.decode()
+    assert "No infusion recorded: 1" in english and "CAR-T cells, no autologous HSCT: 1" in english
+    assert "Diagramme de flux des patients" not in english

@@ -38,10 +38,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from django.utils.translation import gettext_noop
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
 from remission.analysis.outcomes import model_frame
+from remission.analysis.words import Words, words
 from remission.survival import ConvergenceWarning, SurvivalInputError, cox, design_matrix
 
 CASE_MIX: tuple[str, ...] = ("age", "sex", "disease", "era")
@@ -50,7 +52,9 @@ MIN_LEVEL_EVENTS = 5  # a disease with fewer events is pooled into OTHER_DISEASE
 OTHER_DISEASES = "other diseases"
 LIMITS: tuple[tuple[str, float], ...] = (("95%", 0.95), ("99.8%", 0.998))
 NRM = 2  # cr_cause code of non-relapse mortality (remission.analysis.endpoints)
-SKIPPED = "Benchmarking of {endpoint}: not computed — {reason}"
+SKIPPED = gettext_noop("Benchmarking of %(endpoint)s: not computed — %(reason)s")  # Words templates
+WARNED = gettext_noop("Benchmarking of %(endpoint)s: %(message)s")
+NO_EVENT = gettext_noop("no event in the cohort")
 MISSING_COLUMNS = "centre benchmarking needs the columns {needed}; got {got}"
 
 
@@ -76,9 +80,13 @@ class BenchmarkEndpoint:
 
 
 ENDPOINTS: tuple[BenchmarkEndpoint, ...] = (
-    BenchmarkEndpoint("nrm_100d", "100-day non-relapse mortality", "cr_days", "cr_cause", 100.0, NRM),
-    BenchmarkEndpoint("nrm_1y", "1-year non-relapse mortality", "cr_days", "cr_cause", 365.25, NRM),
-    BenchmarkEndpoint("os_1y", "1-year overall mortality", "os_days", "os_event", 365.25),
+    BenchmarkEndpoint(
+        "nrm_100d", gettext_noop("100-day non-relapse mortality"), "cr_days", "cr_cause", 100.0, NRM
+    ),
+    BenchmarkEndpoint(
+        "nrm_1y", gettext_noop("1-year non-relapse mortality"), "cr_days", "cr_cause", 365.25, NRM
+    ),
+    BenchmarkEndpoint("os_1y", gettext_noop("1-year overall mortality"), "os_days", "os_event", 365.25),
 )
 
 
@@ -94,7 +102,7 @@ class Benchmarking:
 
     centres: pd.DataFrame
     models: pd.DataFrame
-    notes: tuple[str, ...]
+    notes: tuple[Words, ...]
 
 
 def poisson_ratio_ci(
@@ -246,7 +254,7 @@ def centre_benchmarks(
         return None
     tables: list[pd.DataFrame] = []
     models: list[dict[str, object]] = []
-    notes: list[str] = []
+    notes: list[Words] = []
     for endpoint in endpoints:
         time, event = endpoint.observed(frame)
         x = case_mix(frame, event, covariates)
@@ -254,14 +262,14 @@ def centre_benchmarks(
         keep = frame["centre"].notna().to_numpy()[rows]
         x, rows = x[keep], rows[keep]
         if event[rows].sum() == 0:
-            notes.append(SKIPPED.format(endpoint=endpoint.label, reason="no event in the cohort"))
+            notes.append(words(SKIPPED, endpoint=words(endpoint.label), reason=words(NO_EVENT)))
             continue
         try:
             expected, caught = expected_events(x, time[rows], event[rows])
         except SurvivalInputError as error:
-            notes.append(SKIPPED.format(endpoint=endpoint.label, reason=str(error)))
+            notes.append(words(SKIPPED, endpoint=words(endpoint.label), reason=str(error)))
             continue
-        notes += [f"Benchmarking of {endpoint.label}: {message}" for message in caught]
+        notes += [words(WARNED, endpoint=words(endpoint.label), message=str(message)) for message in caught]
         tables.append(_centre_table(endpoint, frame["centre"].iloc[rows], event[rows], expected))
         models.append(
             {

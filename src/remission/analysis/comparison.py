@@ -36,9 +36,13 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+from django.utils.translation import gettext_noop
 
+from remission.analysis.words import Words, words
 from remission.survival import (
+    Matching,
     SurvivalInputError,
+    Weights,
     balance_table,
     balancing_weights,
     cox,
@@ -52,15 +56,38 @@ YEAR = 365.25
 TIMEPOINTS: tuple[float, ...] = (YEAR, 2 * YEAR, 3 * YEAR, 5 * YEAR)
 DEFAULT_COVARIATES: tuple[str, ...] = ("age", "sex", "subtype", "era", "hct_ci", "experienced")
 SPLINE_COLUMNS: tuple[str, ...] = ("age",)  # hct_ci is a small integer score: linear
+# the covariates in words, inside a sentence (English, marked for translation: shown through Words or gettext)
 COVARIATE_WORDS = {
-    "age": "age",
-    "sex": "sex",
-    "subtype": "disease subtype",
-    "disease": "disease",
-    "era": "era of infusion",
-    "hct_ci": "HCT-CI",
-    "experienced": "centre experience",
-    "intensity": "conditioning intensity",
+    "age": gettext_noop("age"),
+    "sex": gettext_noop("sex"),
+    "subtype": gettext_noop("disease subtype"),
+    "disease": gettext_noop("disease"),
+    "era": gettext_noop("era of infusion"),
+    "hct_ci": gettext_noop("HCT-CI"),
+    "experienced": gettext_noop("centre experience"),
+    "intensity": gettext_noop("conditioning intensity"),
+}
+# the endpoints and models as the notes name them; the effects table keeps these English codes (its CSV)
+ENDPOINT_WORDS = {
+    "OS": gettext_noop("OS"),
+    "PFS": gettext_noop("PFS"),
+    "relapse/progression": gettext_noop("relapse/progression"),
+    "NRM": gettext_noop("NRM"),
+}
+COX = gettext_noop("weighted Cox")
+FINE_GRAY = gettext_noop("weighted Fine-Gray")
+ROBUST = gettext_noop("robust (sandwich)")
+ROBUST_CLUSTERED = gettext_noop("robust (sandwich), clustered on the matched set")
+SANDWICH = gettext_noop("sandwich")
+NOT_COMPUTED = gettext_noop("%(model)s %(endpoint)s: not computed — %(reason)s")
+NO_EVENT = {
+    "treatment": gettext_noop("no event in the treatment group"),
+    "comparator": gettext_noop("no event in the comparator group"),
+}
+ANOTHER_STRATEGY = {
+    "regimen": gettext_noop("another regimen"),
+    "era": gettext_noop("another era"),
+    "intensity": gettext_noop("another intensity"),
 }
 SMD_LIMIT = 0.1  # an absolute standardised mean difference above it is an imbalance [@Austin2009, abstract]
 AUSTIN_CALIPER = 0.2  # SD of the logit of the score [@Austin2011, abstract]
@@ -114,50 +141,132 @@ class ComparisonProtocol:
         return self.estimand
 
     def sections(
-        self, disease_words: str, treatment_words: str, comparator_words: str
-    ) -> tuple[tuple[str, str], ...]:
-        """The protocol written out, part by part (the words of the codes are the caller's)."""
+        self, disease_words: object, treatment_words: object, comparator_words: object
+    ) -> tuple[tuple[Words, Words], ...]:
+        """The protocol written out, part by part (the words of the codes are the caller's): each part's
+        heading and text, in the reader's language when shown."""
+        treatment, comparator = treatment_words, comparator_words
         population = {
-            "ATE": "everyone eligible",
-            "ATT": f"the patients given {treatment_words}",
-            "overlap": "the patients for whom either strategy was a plausible choice (overlap weights)",
+            "ATE": words(gettext_noop("everyone eligible")),
+            "ATT": words(gettext_noop("the patients given %(treatment)s"), treatment=treatment),
+            "overlap": words(
+                gettext_noop("the patients for whom either strategy was a plausible choice (overlap weights)")
+            ),
         }[self.contrast]
+        balancing: Words
         if self.method == "matching":
-            balancing = (
-                f"1:{self.ratio} nearest-neighbour matching on the propensity score, caliper "
-                f"{self.caliper:g} SD of its logit, without replacement"
+            balancing = words(
+                gettext_noop(
+                    "1:%(ratio)s nearest-neighbour matching on the propensity score, caliper %(caliper)s SD "
+                    "of its logit, without replacement"
+                ),
+                ratio=self.ratio,
+                caliper=_number(self.caliper),
             )
         elif self.estimand == "overlap":
-            balancing = "overlap weights"
+            balancing = words(gettext_noop("overlap weights"))
+        elif self.stabilised:
+            balancing = words(gettext_noop("stabilised inverse-probability weights"))
         else:
-            balancing = ("stabilised " if self.stabilised else "") + "inverse-probability weights"
-        if self.method == "weighting" and self.trim is not None:
-            balancing += f", trimmed ({'Crump rule' if self.trim == 'crump' else self.trim})"
-        covariates = ", ".join(COVARIATE_WORDS.get(c, c) for c in self.model_covariates)
+            balancing = words(gettext_noop("inverse-probability weights"))
+        if self.method == "weighting" and self.trim == "crump":
+            balancing = words(gettext_noop("%(balancing)s, trimmed (Crump rule)"), balancing=balancing)
+        elif self.method == "weighting" and self.trim is not None:
+            low, high = self.trim
+            balancing = words(
+                gettext_noop("%(balancing)s, trimmed ((%(low)s, %(high)s))"),
+                balancing=balancing,
+                low=float(low),
+                high=float(high),
+            )
+        covariates = covariate_list(self.model_covariates)
         return (
             (
-                "Eligibility",
-                f"Patients with {disease_words} whose analysed infusion (the first autologous HSCT) used "
-                f"{treatment_words} or {comparator_words}, with {covariates} recorded.",
-            ),
-            ("Treatment strategies", f"{treatment_words} versus {comparator_words}, as given at day 0."),
-            (
-                "Assignment",
-                f"Not randomised: emulated by balancing {covariates} between the groups ({balancing}).",
-            ),
-            ("Time zero", "Day 0 (the infusion): eligibility is met and the strategy starts on that day."),
-            (
-                "Outcomes",
-                "Overall survival, progression-free survival, relapse/progression and non-relapse mortality "
-                "(competing), followed to the data cut-off.",
+                words(gettext_noop("Eligibility")),
+                words(
+                    gettext_noop(
+                        "Patients with %(disease)s whose analysed infusion (the first autologous HSCT) used "
+                        "%(treatment)s or %(comparator)s, with %(covariates)s recorded."
+                    ),
+                    disease=disease_words,
+                    treatment=treatment,
+                    comparator=comparator,
+                    covariates=covariates,
+                ),
             ),
             (
-                "Causal contrast",
-                f"The effect of receiving {treatment_words} rather than {comparator_words} in {population} "
-                f"({self.contrast}); the observational analogue of a per-protocol effect, valid only if no "
-                "confounder is missing from the covariates.",
+                words(gettext_noop("Treatment strategies")),
+                words(
+                    gettext_noop("%(treatment)s versus %(comparator)s, as given at day 0."),
+                    treatment=treatment,
+                    comparator=comparator,
+                ),
+            ),
+            (
+                words(gettext_noop("Assignment")),
+                words(
+                    gettext_noop(
+                        "Not randomised: emulated by balancing %(covariates)s between the groups "
+                        "(%(balancing)s)."
+                    ),
+                    covariates=covariates,
+                    balancing=balancing,
+                ),
+            ),
+            (
+                words(gettext_noop("Time zero")),
+                words(
+                    gettext_noop(
+                        "Day 0 (the infusion): eligibility is met and the strategy starts on that day."
+                    )
+                ),
+            ),
+            (
+                words(gettext_noop("Outcomes")),
+                words(
+                    gettext_noop(
+                        "Overall survival, progression-free survival, relapse/progression and non-relapse "
+                        "mortality (competing), followed to the data cut-off."
+                    )
+                ),
+            ),
+            (
+                words(gettext_noop("Causal contrast")),
+                words(
+                    gettext_noop(
+                        "The effect of receiving %(treatment)s rather than %(comparator)s in %(population)s "
+                        "(%(contrast)s); the observational analogue of a per-protocol effect, valid only if "
+                        "no confounder is missing from the covariates."
+                    ),
+                    treatment=treatment,
+                    comparator=comparator,
+                    population=population,
+                    contrast=self.contrast,
+                ),
             ),
         )
+
+
+def covariate_words(name: str) -> Words:
+    """A covariate in words inside a sentence ("era of infusion"); an unknown one by its name."""
+    return words(COVARIATE_WORDS.get(name, name.replace("_", " ")))
+
+
+def covariate_list(names: Sequence[str]) -> Words:
+    """Covariates in words, separated by commas ("age, sex, HCT-CI")."""
+    if not names:
+        return words(gettext_noop("no covariate"))
+    listed = covariate_words(names[0])
+    for name in names[1:]:
+        listed = words(gettext_noop("%(list)s, %(item)s"), list=listed, item=covariate_words(name))
+    return listed
+
+
+def _number(value: float, digits: int = 6) -> float | int:
+    """``value`` rounded to ``digits`` significant digits as ``format(value, ".{digits}g")`` writes it (a
+    whole number without its ".0"), to be shown in the reader's language by :class:`Words`."""
+    rounded = float(f"{value:.{digits}g}")
+    return int(rounded) if rounded.is_integer() else rounded
 
 
 @dataclass(frozen=True)
@@ -167,18 +276,19 @@ class Comparison:
     ``balance``: :func:`~remission.survival.balance_table`; ``curves``: endpoint, group, time_days,
     estimate, std_err, lower, upper; ``steps``: the same at every event time (the step curves);
     ``effects``: endpoint, model, hazard_ratio, lower, upper, p_value,
-    variance; ``rule``: the balancing rule in words; ``imbalanced``: terms whose |SMD| after exceeds
-    :data:`SMD_LIMIT`."""
+    variance (English codes: :data:`COX`, :data:`ROBUST`, …); ``rule``: the balancing rule in words;
+    ``imbalanced``: terms whose |SMD| after exceeds :data:`SMD_LIMIT`. The reasons, the rule and the notes
+    are :class:`~remission.analysis.words.Words` (shown in the reader's language)."""
 
     protocol: ComparisonProtocol
     rows: pd.DataFrame
-    left_out: tuple[tuple[str, int], ...]
+    left_out: tuple[tuple[Words, int], ...]
     balance: pd.DataFrame
     curves: pd.DataFrame
     effects: pd.DataFrame
-    rule: str
+    rule: Words
     imbalanced: tuple[str, ...]
-    notes: tuple[str, ...] = field(default=())
+    notes: tuple[Words, ...] = field(default=())
     steps: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
@@ -199,12 +309,13 @@ def _covariate(frame: pd.DataFrame, name: str) -> pd.Series:
 
 
 def eligible(frame: pd.DataFrame, protocol: ComparisonProtocol) -> tuple[pd.DataFrame, pd.DataFrame, list]:
-    """(the eligible rows, their covariates, the rows left out by reason) under the protocol."""
-    left_out: list[tuple[str, int]] = []
+    """(the eligible rows, their covariates, the rows left out by reason, as Words) under the protocol."""
+    left_out: list[tuple[Words, int]] = []
     rows = frame
     if protocol.disease is not None:
         keep = rows["disease"].astype(str) == protocol.disease
-        left_out.append((f"another disease than {protocol.disease}", int((~keep).sum())))
+        reason = words(gettext_noop("another disease than %(disease)s"), disease=protocol.disease)
+        left_out.append((reason, int((~keep).sum())))
         rows = rows[keep]
     strategy = rows[protocol.by].astype(str)
     for level in (protocol.treatment, protocol.comparator):
@@ -212,13 +323,16 @@ def eligible(frame: pd.DataFrame, protocol: ComparisonProtocol) -> tuple[pd.Data
             present = ", ".join(sorted(set(strategy))) or "none"
             raise ValueError(NO_STRATEGY.format(by=protocol.by, level=level, present=present))
     keep = strategy.isin([protocol.treatment, protocol.comparator])
-    left_out.append((f"another {protocol.by}", int((~keep).sum())))
+    another = ANOTHER_STRATEGY.get(protocol.by)
+    reason = words(another) if another else words(gettext_noop("another %(by)s"), by=protocol.by)
+    left_out.append((reason, int((~keep).sum())))
     rows = rows[keep]
     covariates = list(protocol.model_covariates)
     x = pd.DataFrame({name: _covariate(rows, name) for name in covariates}, index=rows.index)
     for name in covariates:
         missing = x[name].isna()
-        left_out.append((f"{name} not recorded", int(missing.sum())))
+        reason = words(gettext_noop("%(covariate)s not recorded"), covariate=covariate_words(name))
+        left_out.append((reason, int(missing.sum())))
         x, rows = x[~missing], rows[~missing]
     constant = [name for name in x.columns if x[name].nunique() < 2]
     return rows, x.drop(columns=constant), [g for g in left_out if g[1]]
@@ -283,8 +397,8 @@ def _effects(rows: pd.DataFrame, weight: np.ndarray, cluster: np.ndarray | None)
     w = weight[used]
     x = pd.DataFrame({"treatment": data["treated"].to_numpy(dtype=float)})
     out: list[tuple] = []
-    notes: list[str] = []
-    variance = "robust (sandwich)" + (", clustered on the matched set" if cluster is not None else "")
+    notes: list[Words] = []
+    variance = ROBUST_CLUSTERED if cluster is not None else ROBUST
     cox_specs = (
         ("OS", data["os_days"], data["os_event"]),
         ("PFS", data["pfs_days"], data["pfs_event"]),
@@ -293,7 +407,7 @@ def _effects(rows: pd.DataFrame, weight: np.ndarray, cluster: np.ndarray | None)
     for endpoint, time, event in cox_specs:
         empty = _empty_group(treated, event.to_numpy() > 0)
         if empty:
-            notes.append(f"weighted Cox {endpoint}: not computed — no event in the {empty} group")
+            notes.append(_not_computed(COX, endpoint, words(NO_EVENT[empty])))
             continue
         try:
             fit = cox(
@@ -301,14 +415,14 @@ def _effects(rows: pd.DataFrame, weight: np.ndarray, cluster: np.ndarray | None)
                 cluster=None if cluster is None else cluster[used],
             )  # fmt: skip
         except (SurvivalInputError, np.linalg.LinAlgError) as exc:
-            notes.append(f"weighted Cox {endpoint}: not computed — {exc}")
+            notes.append(_not_computed(COX, endpoint, exc))
             continue
-        out.append(_effect(endpoint, "weighted Cox", fit.coef[0], fit.conf_int[0], fit.p_value[0], variance))
+        out.append(_effect(endpoint, COX, fit.coef[0], fit.conf_int[0], fit.p_value[0], variance))
     for endpoint, cause in (("relapse/progression", RELAPSE), ("NRM", NRM)):
         causes = data["cr_cause"].to_numpy(dtype=int)
         empty = _empty_group(treated, causes == cause)
         if empty:
-            notes.append(f"weighted Fine-Gray {endpoint}: not computed — no event in the {empty} group")
+            notes.append(_not_computed(FINE_GRAY, endpoint, words(NO_EVENT[empty])))
             continue
         try:
             with warnings.catch_warnings():
@@ -317,13 +431,96 @@ def _effects(rows: pd.DataFrame, weight: np.ndarray, cluster: np.ndarray | None)
                     x, data["cr_days"].to_numpy(dtype=float), causes, cause_of_interest=cause, weights=w
                 )
         except (SurvivalInputError, np.linalg.LinAlgError) as exc:
-            notes.append(f"weighted Fine-Gray {endpoint}: not computed — {exc}")
+            notes.append(_not_computed(FINE_GRAY, endpoint, exc))
             continue
-        out.append(
-            _effect(endpoint, "weighted Fine-Gray", fit.coef[0], fit.conf_int[0], fit.p_value[0], "sandwich")
-        )
+        out.append(_effect(endpoint, FINE_GRAY, fit.coef[0], fit.conf_int[0], fit.p_value[0], SANDWICH))
     columns = ["endpoint", "model", "hazard_ratio", "lower", "upper", "p_value", "variance"]
     return pd.DataFrame(out, columns=columns), notes
+
+
+def _not_computed(model: str, endpoint: str, reason: object) -> Words:
+    """The note of a model not fitted: ``reason`` is Words, or an engine's error (shown as it is)."""
+    return words(
+        NOT_COMPUTED,
+        model=words(model),
+        endpoint=words(ENDPOINT_WORDS.get(endpoint, endpoint)),
+        reason=reason,
+    )
+
+
+def _weighting_rule(weights: Weights, treated: np.ndarray, trim: object) -> Words:
+    """The rule of :func:`remission.survival.balancing_weights` in words (its ``rule``, worded to be
+    translated): the weights, their stabilisation, the trimming and the units it excluded."""
+    rule = words(
+        {
+            "ATE": gettext_noop("ATE inverse-probability weights: 1/e (treated), 1/(1-e) (untreated)"),
+            "ATT": gettext_noop("ATT weights: 1 (treated), e/(1-e) (untreated)"),
+            "ATC": gettext_noop("ATC weights: (1-e)/e (treated), 1 (untreated)"),
+            "overlap": gettext_noop(
+                "overlap weights (Li, Morgan & Zaslavsky 2018): 1-e (treated), e (untreated)"
+            ),
+        }[weights.estimand]
+    )
+    if weights.stabilised:
+        kept = np.asarray(weights.kept, dtype=bool)
+        p = float(np.sum(kept & (treated == 1)) / kept.sum())
+        rule = words(
+            gettext_noop("%(weights)s, stabilised by the marginal treated proportion p = %(p)s"),
+            weights=rule,
+            p=_number(p, 4),
+        )
+    bounds = weights.trim_bounds
+    if bounds is None:
+        trimming = words(gettext_noop("no trimming"))
+    elif trim == "crump" and bounds[0] > 0:
+        trimming = words(
+            gettext_noop(
+                "Crump et al. (2009) optimal trimming: kept units with %(low)s <= score <= %(high)s"
+            ),
+            low=_number(bounds[0], 4),
+            high=_number(bounds[1], 4),
+        )
+    elif trim == "crump":
+        trimming = words(gettext_noop("Crump et al. (2009) optimal trimming: no unit trimmed (alpha = 0)"))
+    else:
+        trimming = words(
+            gettext_noop("kept units with %(low)s <= score <= %(high)s"),
+            low=_number(bounds[0]),
+            high=_number(bounds[1]),
+        )
+    return words(
+        gettext_noop("%(weights)s; %(trimming)s (%(excluded)s unit(s) excluded)"),
+        weights=rule,
+        trimming=trimming,
+        excluded=weights.n_trimmed,
+    )
+
+
+def _matching_rule(matched: Matching, protocol: ComparisonProtocol) -> Words:
+    """The rule of the matching :func:`compare` runs (greedy, on the logit of the score, without
+    replacement, the largest scores first: :func:`remission.survival.nearest_neighbour_match`'s ``rule``,
+    worded to be translated)."""
+    if matched.caliper is None:
+        return words(
+            gettext_noop(
+                "greedy nearest-neighbour matching on the logit of the propensity score, %(ratio)s "
+                "control(s) per treated unit without replacement, treated units taken in largest order, no "
+                "caliper; %(unmatched)s treated unit(s) unmatched"
+            ),
+            ratio=int(protocol.ratio),
+            unmatched=matched.n_unmatched_treated,
+        )
+    return words(
+        gettext_noop(
+            "greedy nearest-neighbour matching on the logit of the propensity score, %(ratio)s control(s) "
+            "per treated unit without replacement, treated units taken in largest order, caliper %(caliper)s "
+            "SD of the distance (= %(distance)s); %(unmatched)s treated unit(s) unmatched"
+        ),
+        ratio=int(protocol.ratio),
+        caliper=_number(protocol.caliper),
+        distance=_number(matched.caliper, 6),
+        unmatched=matched.n_unmatched_treated,
+    )
 
 
 def _empty_group(treated: np.ndarray, event: np.ndarray) -> str:
@@ -373,7 +570,7 @@ def compare(frame: pd.DataFrame, protocol: ComparisonProtocol) -> Comparison:
         subclass[matched.control_index] = matched.subclass
         rows = rows.assign(subclass=subclass)
         cluster = subclass
-        rule = matched.rule
+        rule = _matching_rule(matched, protocol)
         sd = "treated"
     else:
         weights = balancing_weights(
@@ -381,7 +578,7 @@ def compare(frame: pd.DataFrame, protocol: ComparisonProtocol) -> Comparison:
             stabilised=protocol.stabilised and protocol.estimand != "overlap", trim=protocol.trim,
         )  # fmt: skip
         weight = weights.weights
-        rule = weights.rule
+        rule = _weighting_rule(weights, treated, protocol.trim)
         sd = "treated" if protocol.estimand == "ATT" else "pooled"
     rows = rows.assign(weight=weight)
     balance = balance_table(x, treated, weight, sd_denominator=sd)

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from django.utils.translation import gettext_noop
 
 from remission.analysis.cohorts import (
     DEFAULT_COHORT_SETTINGS,
@@ -44,11 +45,12 @@ from remission.analysis.endpoints import (
 from remission.analysis.endpoints.derive import findings_frame
 from remission.analysis.flow import (
     CUTOFF_GIVEN,
-    PRODUCT_WORDS,
     DataCutoff,
     PatientFlow,
     patient_flow,
+    product_words,
 )
+from remission.analysis.words import Words, words
 from remission.registry.codes import ProductType
 from remission.registry.dates import as_days
 from remission.registry.findings import Finding
@@ -236,16 +238,21 @@ def assemble_analysis_set(
     )
 
 
-def selection_words(selection: InfusionSelection) -> str:
+def selection_words(selection: InfusionSelection) -> Words:
     """The analysed infusion in words: "autologous HSCT" by default."""
     products = sorted(selection.product_types or ())
     if products == [ProductType.AUTOLOGOUS_HSC.value]:
-        kind = "autologous HSCT"
+        kind = words(gettext_noop("autologous HSCT"))
     elif not products:
-        kind = "infusion"
+        kind = words(gettext_noop("infusion"))
     else:
-        kind = " or ".join(PRODUCT_WORDS.get(p, p) for p in products) + " infusion"
-    return kind if selection.sequence is None else f"{kind} number {selection.sequence}"
+        named = product_words(products[0])
+        for p in products[1:]:
+            named = words(gettext_noop("%(first)s or %(second)s"), first=named, second=product_words(p))
+        kind = words(gettext_noop("%(products)s infusion"), products=named)
+    if selection.sequence is None:
+        return kind
+    return words(gettext_noop("%(kind)s number %(sequence)s"), kind=kind, sequence=selection.sequence)
 
 
 def infusions_frame(extract: RegistryExtract) -> pd.DataFrame:

@@ -26,6 +26,8 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_noop
+
 from remission.analysis.endpoints import (
     RULE_AFTER_CUTOFF,
     RULE_DEATH_BEFORE_INFUSION,
@@ -33,6 +35,7 @@ from remission.analysis.endpoints import (
     RULE_OTHER_PRODUCT,
     LeftOut,
 )
+from remission.analysis.words import Words, words
 
 FLOW_DOES_NOT_ADD_UP = (
     "patient flow: {in_registry} in the registry but {analysed} analysed and {excluded} left out "
@@ -40,20 +43,20 @@ FLOW_DOES_NOT_ADD_UP = (
 )
 CUTOFF_EXTRACTION = "date of data extraction, the default"
 CUTOFF_GIVEN = "chosen for this analysis"
-REASONS: Mapping[str, str] = {
-    RULE_NO_INFUSION: "No infusion recorded",
-    RULE_OTHER_PRODUCT: "{product}, no {selection}",
-    RULE_AFTER_CUTOFF: "{selection} after the data cut-off ({cutoff})",
-    RULE_DEATH_BEFORE_INFUSION: "Death recorded before the infusion (contradictory records)",
+REASONS: Mapping[str, str] = {  # the reasons in words: templates of Words (remission.analysis.words)
+    RULE_NO_INFUSION: gettext_noop("No infusion recorded"),
+    RULE_OTHER_PRODUCT: gettext_noop("%(product)s, no %(selection)s"),
+    RULE_AFTER_CUTOFF: gettext_noop("%(selection)s after the data cut-off (%(cutoff)s)"),
+    RULE_DEATH_BEFORE_INFUSION: gettext_noop("Death recorded before the infusion (contradictory records)"),
 }
-FILTER_REASON = "Outside the cohort filter ({wanted})"
-PRODUCT_WORDS: Mapping[str, str] = {
-    "auto_hsc": "autologous HSC",
-    "allo_hsc": "allogeneic HSC",
-    "msc": "mesenchymal stromal cells",
-    "treg": "regulatory T cells",
-    "car_t": "CAR-T cells",
-    "other": "other cell therapy",
+FILTER_REASON = gettext_noop("Outside the cohort filter (%(wanted)s)")
+PRODUCT_WORDS: Mapping[str, str] = {  # marked for translators; translated where shown
+    "auto_hsc": gettext_noop("autologous HSC"),
+    "allo_hsc": gettext_noop("allogeneic HSC"),
+    "msc": gettext_noop("mesenchymal stromal cells"),
+    "treg": gettext_noop("regulatory T cells"),
+    "car_t": gettext_noop("CAR-T cells"),
+    "other": gettext_noop("other cell therapy"),
 }
 
 
@@ -81,7 +84,7 @@ class FlowStep:
     patients it left out."""
 
     rule: str
-    reason: str
+    reason: Words
     n: int
 
 
@@ -92,7 +95,7 @@ class PatientFlow:
     in_registry: int
     steps: tuple[FlowStep, ...]
     analysed: int
-    selection: str
+    selection: Words
     cutoff: DataCutoff | None = None
 
     def __post_init__(self) -> None:
@@ -113,8 +116,9 @@ class PatientFlow:
         return sum(step.n for step in self.steps if step.rule == rule or step.rule.split(":")[0] == rule)
 
 
-def _capital(words: str) -> str:
-    return words[:1].upper() + words[1:]
+def product_words(product: str) -> Words:
+    """A product type in words (its code when it has none)."""
+    return words(PRODUCT_WORDS.get(product, product or gettext_noop("unknown")))
 
 
 def patient_flow(
@@ -123,7 +127,7 @@ def patient_flow(
     left_out: Iterable[LeftOut],
     filtered: Iterable[tuple[str, str, int]],
     analysed: int,
-    selection: str,
+    selection: Words,
     cutoff: DataCutoff | None,
 ) -> PatientFlow:
     """The flow from what derivation left out (``left_out``) and what each cohort filter left out
@@ -132,21 +136,21 @@ def patient_flow(
     left_out = tuple(left_out)
     by_rule = Counter(x.rule for x in left_out)
     products = Counter(x.product_type for x in left_out if x.rule == RULE_OTHER_PRODUCT)
-    cutoff_words = cutoff.date.isoformat() if cutoff is not None else "none"
-    steps: list[FlowStep] = [FlowStep(RULE_NO_INFUSION, REASONS[RULE_NO_INFUSION], by_rule[RULE_NO_INFUSION])]
+    cutoff_words = cutoff.date if cutoff is not None else words(gettext_noop("none"))
+    no_infusion = words(REASONS[RULE_NO_INFUSION])
+    steps: list[FlowStep] = [FlowStep(RULE_NO_INFUSION, no_infusion, by_rule[RULE_NO_INFUSION])]
     for product, n in sorted(products.items(), key=lambda p: (-p[1], p[0])):
-        reason = REASONS[RULE_OTHER_PRODUCT].format(
-            selection=selection, product=_capital(PRODUCT_WORDS.get(product, product or "unknown"))
-        )
+        named = product_words(product).capitalised()
+        reason = words(REASONS[RULE_OTHER_PRODUCT], selection=selection, product=named)
         steps.append(FlowStep(f"{RULE_OTHER_PRODUCT}:{product}", reason, n))
     if not products:
-        reason = REASONS[RULE_OTHER_PRODUCT].format(selection=selection, product="Other cell therapy")
+        other = product_words("other").capitalised()
+        reason = words(REASONS[RULE_OTHER_PRODUCT], selection=selection, product=other)
         steps.append(FlowStep(RULE_OTHER_PRODUCT, reason, 0))
-    after = REASONS[RULE_AFTER_CUTOFF].format(selection=_capital(selection), cutoff=cutoff_words)
+    after = words(REASONS[RULE_AFTER_CUTOFF], selection=selection.capitalised(), cutoff=cutoff_words)
     steps.append(FlowStep(RULE_AFTER_CUTOFF, after, by_rule[RULE_AFTER_CUTOFF]))
     death = RULE_DEATH_BEFORE_INFUSION
-    steps.append(FlowStep(death, REASONS[death], by_rule[death]))
+    steps.append(FlowStep(death, words(REASONS[death]), by_rule[death]))
     for criterion, wanted, n in filtered:
-        reason = FILTER_REASON.format(wanted=wanted)
-        steps.append(FlowStep(f"filter_{criterion}", reason, n))
+        steps.append(FlowStep(f"filter_{criterion}", words(FILTER_REASON, wanted=wanted), n))
     return PatientFlow(in_registry, tuple(steps), analysed, selection, cutoff)

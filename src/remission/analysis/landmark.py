@@ -33,8 +33,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from django.utils.translation import gettext_noop
 
 from remission.analysis.groups import MIN_GROUP_SIZE, compared_groups
+from remission.analysis.words import Words, words
 from remission.survival import kaplan_meier, logrank_test
 
 YEAR = 365.25
@@ -59,13 +61,25 @@ ESTIMATE_COLUMNS = (
     "disease", "landmark_days", "endpoint", "status", "n", "after_days", "estimate", "lower", "upper",
 )  # fmt: skip
 UNKNOWN_DEFINITION = "response definition {definition!r} has no rule for what counts as a response"
-RULE = (
-    "Landmark analysis at {landmarks}: patients alive (OS) or alive and free of relapse/progression (PFS) "
+# in words: templates of Words (remission.analysis.words), translated when shown
+RULE = gettext_noop(
+    "Landmark analysis at %(landmarks)s: patients alive (OS) or alive and free of relapse/progression (PFS) "
     "and followed beyond the landmark, classified by the response known at the landmark — responded (a "
     "response dated on or before it; for MS, no evidence of disease activity up to it), not responded (a "
     "non-response dated on or before it; for MS, activity dated on or before it) or not assessed (no "
     "computable response, or one assessed after the landmark) — and followed from the landmark."
 )
+LANDMARK_DAY = gettext_noop("day %(day)s")
+LIST_MORE, LIST_LAST = gettext_noop("%(list)s, %(item)s"), gettext_noop("%(items)s and %(last)s")
+NO_TEST = gettext_noop(
+    "landmark (%(disease)s, landmark day %(day)s, %(endpoint)s): no log-rank test — fewer than two "
+    "response groups of at least %(minimum)s patients"
+)
+STATUS_WORDS = {  # a response status in words (the status itself stays a code of the tables)
+    RESPONDED_STATUS: gettext_noop("responded"),
+    NOT_RESPONDED_STATUS: gettext_noop("not responded"),
+    NOT_ASSESSED_STATUS: gettext_noop("not assessed"),
+}
 
 
 @dataclass(frozen=True)
@@ -91,8 +105,32 @@ class LandmarkAnalysis:
     estimates: pd.DataFrame
     tests: pd.DataFrame
     counts: pd.DataFrame
-    rule: str
-    notes: tuple[str, ...]
+    rule: Words
+    notes: tuple[Words, ...]
+
+
+def status_words(status: str) -> Words:
+    """A response status (:data:`STATUSES`) in words."""
+    return words(STATUS_WORDS.get(status, status))
+
+
+def day_value(days: float) -> float | int:
+    """A landmark day as shown: a whole number without decimals, else the number (its decimal mark
+    follows the reader's language)."""
+    return int(days) if float(days).is_integer() else float(days)
+
+
+def landmarks_words(days: Sequence[float]) -> Words:
+    """``(182.625, 365.25)`` -> "day 182.625 and day 365.25" (in the reader's language when shown)."""
+    items = [words(LANDMARK_DAY, day=day_value(d)) for d in days]
+    if not items:
+        return words(gettext_noop("no landmark"))
+    if len(items) == 1:
+        return items[0]
+    listed = items[0]
+    for item in items[1:-1]:
+        listed = words(LIST_MORE, list=listed, item=item)
+    return words(LIST_LAST, items=listed, last=items[-1])
 
 
 def _responded(definition: str) -> frozenset[str]:
@@ -148,13 +186,13 @@ def landmark_rows(frame: pd.DataFrame, landmark_days: float, endpoint: str) -> p
 
 def _one(
     rows: pd.DataFrame, disease: str, landmark: float, endpoint: str, settings: LandmarkSettings
-) -> tuple[list[tuple], list[tuple], list[tuple], list[str]]:
+) -> tuple[list[tuple], list[tuple], list[tuple], list[Words]]:
     estimates: list[tuple] = []
     tests: list[tuple] = []
     counts = [
         (disease, landmark, endpoint, status, int((rows["status"] == status).sum())) for status in STATUSES
     ]
-    notes: list[str] = []
+    notes: list[Words] = []
     groups = compared_groups(rows, "status", min_size=settings.min_group_size)
     for label, n in groups.shown:
         mine = rows[rows["status"] == label]
@@ -163,12 +201,10 @@ def _one(
         for k, after in enumerate(settings.after_days):
             estimate = (points.estimate[k], points.lower[k], points.upper[k])
             estimates.append((disease, landmark, endpoint, label, n, after, *estimate))
-    where = f"{disease}, landmark day {landmark:g}, {endpoint}"
     if len(groups.shown) < 2:
-        notes.append(
-            f"landmark ({where}): no log-rank test — fewer than two response groups of at least "
-            f"{settings.min_group_size} patients"
-        )
+        day = day_value(landmark)
+        minimum = settings.min_group_size
+        notes.append(words(NO_TEST, disease=disease, day=day, endpoint=endpoint, minimum=minimum))
     else:
         compared = groups.restrict(rows)
         result = logrank_test(compared["time"].to_numpy(), compared["event"].to_numpy(), compared["status"])
@@ -185,7 +221,7 @@ def landmark_analysis(
     estimates: list[tuple] = []
     tests: list[tuple] = []
     counts: list[tuple] = []
-    notes: list[str] = []
+    notes: list[Words] = []
     has_definition = frame["response_definition"].fillna("").astype(str) != ""
     for disease in sorted(frame.loc[has_definition, "disease"].astype(str).unique()):
         of_disease = frame[(frame["disease"].astype(str) == disease) & has_definition]
@@ -195,14 +231,13 @@ def landmark_analysis(
                 parts = _one(rows, disease, landmark, endpoint, settings)
                 for into, part in zip((estimates, tests, counts, notes), parts, strict=True):
                     into.extend(part)
-    landmarks = ", ".join(f"day {d:g}" for d in settings.landmarks_days)
     return LandmarkAnalysis(
         estimates=pd.DataFrame(estimates, columns=list(ESTIMATE_COLUMNS)),
         tests=pd.DataFrame(
             tests, columns=["disease", "landmark_days", "endpoint", "groups", "statistic", "df", "p_value"]
         ),
         counts=pd.DataFrame(counts, columns=["disease", "landmark_days", "endpoint", "status", "n"]),
-        rule=RULE.format(landmarks=landmarks),
+        rule=words(RULE, landmarks=landmarks_words(settings.landmarks_days)),
         notes=tuple(notes),
     )
 

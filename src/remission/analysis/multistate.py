@@ -32,8 +32,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from django.utils.translation import gettext_noop
 
 from remission.analysis.landmark import RESPONDED_STATUS, response_status
+from remission.analysis.words import Words, words
 from remission.survival import CoxResult, MultistateResult, SurvivalInputError, cox, multistate
 
 TRANSPLANTED = "transplanted"
@@ -44,13 +46,30 @@ RELAPSE_DEATH = "death after relapse"
 STATES: tuple[str, ...] = (TRANSPLANTED, RESPONSE, RELAPSE, NRM_DEATH, RELAPSE_DEATH)
 CENSORED = ""
 HALF_DAY = 0.5
-RULE = (
+STATE_WORDS = {  # a state in words, within a sentence (the states themselves stay codes of the tables)
+    TRANSPLANTED: gettext_noop("transplanted"),
+    RESPONSE: gettext_noop("response"),
+    RELAPSE: gettext_noop("relapse/progression"),
+    NRM_DEATH: gettext_noop("death without relapse"),
+    RELAPSE_DEATH: gettext_noop("death after relapse"),
+}
+# in words: templates of Words (remission.analysis.words), translated when shown
+TRANSITION = gettext_noop("%(origin)s → %(target)s")
+NOT_MODELLED = gettext_noop("%(transition)s: not modelled — %(events)s events for %(covariates)s covariates")
+NOT_FITTED = gettext_noop("%(transition)s: not modelled — %(reason)s")
+RULE = gettext_noop(
     "Multi-state model: every patient starts transplanted at day 0 and may move to response (the date of "
     "a response, before relapse/progression and death; not for MS, whose NEDA-3 has no date of entry), to "
     "relapse/progression, to death without relapse (NRM, from transplanted or response) and from "
     "relapse/progression to death after relapse. A transition on day 0 or on the day of the one before it "
     "is counted half a day later. State occupation probabilities by the Aalen-Johansen estimator."
 )
+
+
+def transition_words(origin: str, target: str) -> Words:
+    """A transition in words: "transplanted → response" (its label in the tables) in the reader's language."""
+    named = {state: words(STATE_WORDS.get(state, state)) for state in (origin, target)}
+    return words(TRANSITION, origin=named[origin], target=named[target])
 
 
 @dataclass(frozen=True)
@@ -159,7 +178,7 @@ class TransitionModels:
 
     table: pd.DataFrame
     fits: dict[tuple[str, str], CoxResult]
-    notes: tuple[str, ...]
+    notes: tuple[Words, ...]
 
 
 def transition_models(
@@ -181,14 +200,16 @@ def transition_models(
     x_all = covariates.loc[keep].reset_index(drop=True)
     tables: list[pd.DataFrame] = []
     fits: dict[tuple[str, str], CoxResult] = {}
-    notes: list[str] = []
+    notes: list[Words] = []
     for origin, target in TRANSITIONS:
         rows = paths[paths["from_state"] == origin]
         event = (rows["to_state"] == target).to_numpy(dtype=np.int64)
-        label = f"{origin} → {target}"
+        label = f"{origin} → {target}"  # the transition in the tables (English, as the states)
+        named = transition_words(origin, target)
         width = x_all.shape[1]
         if event.sum() < max(1.0, min_events_per_term * width):
-            notes.append(f"{label}: not modelled — {int(event.sum())} events for {width} covariates")
+            events = int(event.sum())
+            notes.append(words(NOT_MODELLED, transition=named, events=events, covariates=width))
             continue
         x = x_all.iloc[by_id.loc[rows["id"].to_numpy()].to_numpy()].reset_index(drop=True)
         try:
@@ -200,7 +221,7 @@ def transition_models(
                 cluster=rows["id"].to_numpy(),
             )
         except (SurvivalInputError, np.linalg.LinAlgError) as exc:
-            notes.append(f"{label}: not modelled — {exc}")
+            notes.append(words(NOT_FITTED, transition=named, reason=str(exc)))
             continue
         fits[(origin, target)] = fit
         table = fit.to_frame()

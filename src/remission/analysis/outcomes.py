@@ -33,9 +33,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from django.utils.translation import gettext_noop
 
 from remission.analysis.completeness import follow_up_summary
 from remission.analysis.groups import MAX_GROUPS, MIN_GROUP_SIZE, compared_groups
+from remission.analysis.words import Words, words
 from remission.survival import (
     SurvivalInputError,
     aalen_johansen,
@@ -60,17 +62,26 @@ TIMEPOINTS: tuple[tuple[float, str], ...] = (
 )
 COVARIATES: tuple[str, ...] = ("age", "sex", "disease", "era", "intensity", "experienced")
 RELAPSE, NRM = 1, 2
-SKIPPED = "{what} ({stratum}): not computed — {reason}"
-FEWER_THAN_TWO_GROUPS = "fewer than two {by} groups of at least {minimum} patients"
-GROUPS_LEFT_OUT = (
-    "group comparison ({stratum}): {by} groups not compared (too small or beyond the largest): {groups}"
+# notes: templates of Words (remission.analysis.words), translated when shown
+SKIPPED = gettext_noop("%(what)s (%(stratum)s): not computed — %(reason)s")
+WARNED = gettext_noop("%(what)s (%(stratum)s): %(message)s")
+FEWER_THAN_TWO_GROUPS = gettext_noop("fewer than two %(by)s groups of at least %(minimum)s patients")
+GROUPS_LEFT_OUT = gettext_noop(
+    "group comparison (%(stratum)s): %(by)s groups not compared (too small or beyond the largest): %(groups)s"
 )
+NO_EVENTS = gettext_noop("no events or no covariates")
+GROUP_COMPARISON = gettext_noop("group comparison")
+MODEL_NAMES = {  # a model's name in the notes, marked for translators
+    "Cox": gettext_noop("Cox"),
+    "Fine-Gray": gettext_noop("Fine-Gray"),
+    "cause-specific Cox": gettext_noop("cause-specific Cox"),
+}
 # A model is fitted only with at least this many events per term (column of the coded design): with
 # fewer, the estimates are unstable or infinite. 10 per variable is the classic rule for Cox models
 # ([@Peduzzi1995, abstract]); 5-9 was found acceptable ([@Vittinghoff2007, abstract]).
 # A setting: fit_models(min_events_per_term=...).
 MIN_EVENTS_PER_TERM = 5
-TOO_FEW_EVENTS = "{events} events for {terms} terms (fewer than {minimum} per term)"
+TOO_FEW_EVENTS = gettext_noop("%(events)s events for %(terms)s terms (fewer than %(minimum)s per term)")
 # the columns of the models table (one row per model term)
 MODEL_COLUMNS: tuple[str, ...] = (
     "stratum",
@@ -89,7 +100,26 @@ MODEL_COLUMNS: tuple[str, ...] = (
 # A setting: fit_stratum_models(ph_alpha=...), standard_outcomes(ph_alpha=...).
 PH_TRANSFORM = "km"
 PH_ALPHA = 0.05
-PH_TEST = "PH test"
+
+
+GROUPING_WORDS = {  # a grouping column in a note, in words (another column: its name)
+    "disease": gettext_noop("disease"),
+    "era": gettext_noop("era of infusion"),
+    "intensity": gettext_noop("regimen intensity"),
+    "sex": gettext_noop("sex"),
+}
+
+
+def grouping_words(by: str) -> Words | str:
+    """The grouping column ``by`` in a note."""
+    return words(GROUPING_WORDS[by]) if by in GROUPING_WORDS else by
+
+
+def stratum_words(stratum: str) -> Words | str:
+    """A stratum in a note: "all" (every patient) in words, a disease by its code."""
+    return words(gettext_noop("all")) if stratum == "all" else stratum
+
+
 # the columns of the PH table (one row per term of each Cox model, then its GLOBAL row)
 PH_COLUMNS: tuple[str, ...] = ("stratum", "model", "endpoint", "term", "chisq", "df", "p_value")
 # the scaled Schoenfeld residuals of the failing terms (one row per death and design column); ``coef``
@@ -133,7 +163,7 @@ class OutcomeAnalysis:
     models: pd.DataFrame
     follow_up: pd.DataFrame
     patients_per_centre_year: pd.DataFrame
-    notes: tuple[str, ...]
+    notes: tuple[Words, ...]
     cutoff: dt.date
     proportional_hazards: pd.DataFrame = field(default_factory=lambda: _empty(PH_COLUMNS))
     ph_residuals: pd.DataFrame = field(default_factory=lambda: _empty(PH_RESIDUAL_COLUMNS))
@@ -149,7 +179,7 @@ class StratumModels:
     models: pd.DataFrame
     proportional_hazards: pd.DataFrame
     ph_residuals: pd.DataFrame
-    notes: tuple[str, ...]
+    notes: tuple[Words, ...]
 
 
 def _empty(columns: Sequence[str]) -> pd.DataFrame:
@@ -423,7 +453,8 @@ def fit_stratum_models(
     tables: list[pd.DataFrame] = []
     ph_tables: list[pd.DataFrame] = []
     residuals: list[pd.DataFrame] = []
-    notes: list[str] = []
+    notes: list[Words] = []
+    place = stratum_words(stratum)
     nrm = (data["cr_cause"] == NRM).astype(int)
     # (model, endpoint, fit, events, (time, event) of a Cox model for its PH test, or None)
     specs: tuple[tuple[str, str, Callable[[], object], int, tuple[pd.Series, pd.Series] | None], ...] = (
@@ -457,36 +488,38 @@ def fit_stratum_models(
         ),
     )
     for model, endpoint, fit, n_event, outcome in specs:
-        what = f"{model} {endpoint}"
+        what = words(
+            gettext_noop("%(model)s %(endpoint)s"), model=words(MODEL_NAMES[model]), endpoint=endpoint
+        )
         if x.shape[1] == 0 or n_event == 0:
-            notes.append(SKIPPED.format(what=what, stratum=stratum, reason="no events or no covariates"))
+            notes.append(words(SKIPPED, what=what, stratum=place, reason=words(NO_EVENTS)))
             continue
         if n_event < min_events_per_term * x.shape[1]:
             minimum = f"{min_events_per_term:g}"
-            reason = TOO_FEW_EVENTS.format(events=n_event, terms=x.shape[1], minimum=minimum)
-            notes.append(SKIPPED.format(what=what, stratum=stratum, reason=reason))
+            reason = words(TOO_FEW_EVENTS, events=n_event, terms=x.shape[1], minimum=minimum)
+            notes.append(words(SKIPPED, what=what, stratum=place, reason=reason))
             continue
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 result = fit()
-            notes += [f"{what} ({stratum}): {w.message}" for w in caught]
+            notes += [words(WARNED, what=what, stratum=place, message=str(w.message)) for w in caught]
         except (SurvivalInputError, np.linalg.LinAlgError, ValueError) as exc:
-            notes.append(SKIPPED.format(what=what, stratum=stratum, reason=exc))
+            notes.append(words(SKIPPED, what=what, stratum=place, reason=str(exc)))
             continue
         tables.append(_hazard_table(result, stratum, model, endpoint, len(x), n_event))
         if outcome is None or spec is None or not isinstance(result, CoxResult):
             continue
-        what = f"{PH_TEST} of the {what} model"
+        what = words(gettext_noop("PH test of the %(model)s model"), model=what)
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 table, kept = _ph_tables(
                     result, spec, factors, *outcome, (stratum, model, endpoint), ph_alpha
                 )
-            notes += [f"{what} ({stratum}): {w.message}" for w in caught]
+            notes += [words(WARNED, what=what, stratum=place, message=str(w.message)) for w in caught]
         except (SurvivalInputError, np.linalg.LinAlgError, ValueError) as exc:
-            notes.append(SKIPPED.format(what=what, stratum=stratum, reason=exc))
+            notes.append(words(SKIPPED, what=what, stratum=place, reason=str(exc)))
             continue
         ph_tables.append(table)
         if not kept.empty:
@@ -506,7 +539,7 @@ def fit_models(
     covariates: Sequence[str] = COVARIATES,
     references: Mapping[str, object] | None = None,
     min_events_per_term: float = MIN_EVENTS_PER_TERM,
-) -> tuple[pd.DataFrame, list[str]]:
+) -> tuple[pd.DataFrame, list[Words]]:
     """The hazard-ratio table of :func:`fit_stratum_models` (Cox OS, Cox PFS, Fine-Gray NRM and
     cause-specific Cox NRM; :data:`MODEL_COLUMNS`) and its notes (models and PH tests not computed)."""
     fitted = fit_stratum_models(
@@ -560,7 +593,7 @@ def standard_outcomes(
     models: list[pd.DataFrame] = []
     ph_tables: list[pd.DataFrame] = []
     ph_residuals: list[pd.DataFrame] = []
-    notes: list[str] = []
+    notes: list[Words] = []
     for stratum, rows in strata:
         if rows.empty:
             continue
@@ -573,11 +606,13 @@ def standard_outcomes(
             if len(groups.shown) >= 2:
                 tests.append(compare_groups(shown, by, stratum=stratum))
             else:
-                reason = FEWER_THAN_TWO_GROUPS.format(by=by, minimum=min_group_size)
-                notes.append(SKIPPED.format(what="group comparison", stratum=stratum, reason=reason))
+                reason = words(FEWER_THAN_TWO_GROUPS, by=grouping_words(by), minimum=min_group_size)
+                what = words(GROUP_COMPARISON)
+                notes.append(words(SKIPPED, what=what, stratum=stratum_words(stratum), reason=reason))
             if groups.left_out and len(groups.shown) >= 2:
                 left = ", ".join(f"{label} ({n})" for label, n in groups.left_out)
-                notes.append(GROUPS_LEFT_OUT.format(stratum=stratum, by=by, groups=left))
+                place, named = stratum_words(stratum), grouping_words(by)
+                notes.append(words(GROUPS_LEFT_OUT, stratum=place, by=named, groups=left))
         use = [c for c in covariates if not (c == "disease" and stratum != "all")]
         fitted = fit_stratum_models(
             rows,

@@ -18,6 +18,8 @@ from typing import Any
 
 import pandas as pd
 
+from remission.analysis.words import in_english
+
 EMPTY = "No patient you can see matches this cohort."
 
 
@@ -107,10 +109,15 @@ def flow_steps(flow: Any) -> list[dict[str, Any]]:
     return [
         {"stage": "registry", "rule": "registry", "reason": "in the registry", "n": flow.in_registry},
         *(
-            {"stage": "left out", "rule": step.rule, "reason": step.reason, "n": step.n}
+            {"stage": "left out", "rule": step.rule, "reason": in_english(step.reason), "n": step.n}
             for step in flow.steps
         ),
-        {"stage": "analysed", "rule": "analysed", "reason": f"first {flow.selection}", "n": flow.analysed},
+        {
+            "stage": "analysed",
+            "rule": "analysed",
+            "reason": f"first {in_english(flow.selection)}",
+            "n": flow.analysed,
+        },
     ]
 
 
@@ -149,5 +156,5 @@ def cohort_outcomes(*, user: Any, query: CohortQuery, refresh: bool = False) -> 
         "tests": records(outcomes.tests, TEST_COLUMNS),
         "models": records(outcomes.models, MODEL_COLUMNS),
         "follow_up": records(outcomes.follow_up, FOLLOW_UP_COLUMNS),
-        "notes": list(outcomes.notes),
+        "notes": [in_english(note) for note in outcomes.notes],
     }

@@ -17,7 +17,7 @@ import datetime as dt
 import sys
 
 from remission.cli._django import acting_user, database_label, require_registry
-from remission.cli._documents import document_path, write_document
+from remission.cli._documents import add_language_argument, document_path, in_language, write_document
 from remission.cli.report import date_argument
 from remission.settings.startup import start_django
 
@@ -40,6 +40,11 @@ def run(args: argparse.Namespace) -> int:
     start_django()
     if not require_registry("compare"):
         return 2
+    return in_language("compare", args.language, lambda: _compare(args))
+
+
+def _compare(args: argparse.Namespace) -> int:
+    """The comparison, written in the active language (:func:`run` sets it from ``--language``)."""
     from remission.analysis.comparison import ComparisonProtocol, compare
     from remission.analysis.dataset import load_analysis_set
     from remission.reports.comparison_section import comparison_document, protocol_words
@@ -114,4 +119,5 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--caliper", type=float, default=0.2, help="SD of the logit of the score (matching)")
     parser.add_argument("--cutoff", type=date_argument, help="data cut-off date (YYYY-MM-DD)")
     parser.add_argument("--as", dest="as_user", help="act as this account (its centres only)")
+    add_language_argument(parser)
     parser.set_defaults(func=run)

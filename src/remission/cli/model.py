@@ -32,7 +32,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from remission.cli._django import acting_user, database_label, require_registry
-from remission.cli._documents import document_path, write_document
+from remission.cli._documents import add_language_argument, document_path, in_language, write_document
 from remission.settings.startup import start_django
 
 DEFAULT_BOOTSTRAP = 200
@@ -133,6 +133,11 @@ def report(args: argparse.Namespace) -> int:
     start_django()
     if not require_registry("model report"):
         return 2
+    return in_language("model report", args.language, lambda: _report(args))
+
+
+def _report(args: argparse.Namespace) -> int:
+    """The model report, written in the active language (:func:`report` sets it from ``--language``)."""
     from remission.analysis.prediction.stored import current_model_set, model_set_get
     from remission.registry.errors import RegistryError
     from remission.registry.selectors.prediction_models import NO_MODEL, model_validation
@@ -346,6 +351,7 @@ def register_report(actions: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("version", nargs="?", metavar="VERSION", help="the version (default: the current)")
     parser.add_argument("--out", type=document_path, required=True, help="report file: .html or .pdf")
+    add_language_argument(parser)
     parser.set_defaults(func=report)
 
 

@@ -17,13 +17,11 @@ import sys
 from tqdm import tqdm
 
 from remission.cli._django import database_label, require_registry
-from remission.cli._documents import document_path
+from remission.cli._documents import add_language_argument, document_path, in_language
 from remission.registry.ranges import date_in_range, date_out_of_range
 from remission.settings.startup import start_django
 
 BAD_DATE = "not a date (YYYY-MM-DD): {value!r}"
-DEFAULT_LANGUAGE = "en-gb"  # the source language, settings.LANGUAGE_CODE
-UNKNOWN_LANGUAGE = "remission report: --language {value!r} is not one of the site's languages ({choices})"
 
 
 def date_argument(value: str) -> dt.date:
@@ -57,15 +55,7 @@ def filters_in_words(args: argparse.Namespace) -> tuple[tuple[str, str], ...]:
 
 def run(args: argparse.Namespace) -> int:
     start_django()
-    from django.conf import settings
-    from django.utils import translation
-
-    languages = [code for code, _name in settings.LANGUAGES]
-    if args.language not in languages:
-        print(UNKNOWN_LANGUAGE.format(value=args.language, choices=", ".join(languages)), file=sys.stderr)
-        return 2
-    with translation.override(args.language):
-        return _report(args)
+    return in_language("report", args.language, lambda: _report(args))
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -129,10 +119,5 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--by", default="disease", help="column whose groups are compared (default disease; 'none' for none)"
     )
     parser.add_argument("--title", default="", help="report title")
-    parser.add_argument(
-        "--language",
-        default=DEFAULT_LANGUAGE,
-        help="the report's language, one of the site's languages: en-gb (default), fr, de, it, es; "
-        "numbers and dates follow it",
-    )
+    add_language_argument(parser)
     parser.set_defaults(func=run)

@@ -194,7 +194,7 @@ _CATALOGUE: tuple[Disease, ...] = (
     ),
     Disease(
         "cidp",
-        "Chronic inflammatory demyelinating polyneuropathy",
+        gettext_noop("Chronic inflammatory demyelinating polyneuropathy"),
         ("G61.8",),
         ebmt_adult=_CO_GNR_GNR,
     ),
@@ -250,7 +250,7 @@ _CATALOGUE: tuple[Disease, ...] = (
         },
         _CYTOPENIA,
     ),
-    Disease("t1d", "Type 1 diabetes mellitus", ("E10",), ebmt_adult=_T1D_CELIAC),
+    Disease("t1d", gettext_noop("Type 1 diabetes mellitus"), ("E10",), ebmt_adult=_T1D_CELIAC),
     Disease(
         "celiac",
         gettext_noop("Refractory coeliac disease"),
@@ -264,17 +264,17 @@ _CATALOGUE: tuple[Disease, ...] = (
     ),
     Disease(
         "mg",
-        "Myasthenia gravis",
+        gettext_noop("Myasthenia gravis"),
         ("G70.0",),
         note="No EBMT 2012 category; [@Sharrack2020, abstract] names a possible role for aHSCT.",
     ),
     Disease(
         "stiff_person",
-        "Stiff-person syndrome",
+        gettext_noop("Stiff-person syndrome"),
         ("G25.8",),
         note="No EBMT 2012 category; [@Sharrack2020, abstract] names a possible role for aHSCT.",
     ),
-    Disease("other", "Other autoimmune disease", (), note="Name the disease in the record."),
+    Disease("other", gettext_noop("Other autoimmune disease"), (), note="Name the disease in the record."),
 )
 
 DISEASES: Mapping[str, Disease] = MappingProxyType({disease.code: disease for disease in _CATALOGUE})

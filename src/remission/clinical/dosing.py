@@ -49,6 +49,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from remission.clinical.words import SEPARATOR, Numbers, Said, Words, as_written, gettext_noop, said
+
 # --- error messages (tests assert on these) -------------------------------------------------------
 OUT_OF_RANGE = "{item} = {value!r} is outside the allowed range {low}–{high} {unit}"
 NOT_A_NUMBER = "{item} must be a number, got {value!r}"
@@ -61,6 +63,49 @@ BAD_BSA_CAP = "BSA cap = {value!r} m² must be between 1.0 and 3.0"
 BAD_ROUNDING = "rounding step = {value!r} must be a positive number"
 BAD_DAYS = "a prescription needs at least one day, and each day once (got {value!r})"
 BAD_DOSE = "dose = {value!r} must be a positive number"
+
+# --- sentences for people (clinical/words.py): English templates, translated first, formatted after ------
+PRESCRIBED = gettext_noop("{dose:g} {unit}/day")
+DOSE_TABLE = gettext_noop("Dose table")
+DOSE_TABLE_OF = gettext_noop("Dose table — {name} [{code}]")
+WEIGHT_BASIS_RULE = gettext_noop("weight basis {basis}")
+AGENT_BASIS_RULE = gettext_noop("{agent}: {basis}")
+BSA_RULE_CAPPED = gettext_noop("BSA {formula} on {basis}, capped at {cap:g} m²")
+BSA_RULE_UNCAPPED = gettext_noop("BSA {formula} on {basis}, no cap")
+ROUNDING_RULE = gettext_noop("rounding {steps}")
+ROUNDING_STEP = gettext_noop("{unit} to {step:g}")
+BSA_NOTE = gettext_noop("BSA {formula} on {basis} weight {weight:.1f} kg")
+BSA_CAPPED_NOTE = gettext_noop("BSA capped at {cap:g} m² (uncapped {size:.2f} m²)")
+ROUNDED_NOTE = gettext_noop("rounded to {step:g} {unit} (unrounded {amount:.2f})")
+SHORT_NOTE = gettext_noop("height under 5 ft: Devine IBW extrapolated below its base")
+ACTUAL_NOT_ABOVE_IBW_NOTE = gettext_noop("actual weight ≤ IBW: actual used")
+IBW_BELOW_ACTUAL_NOTE = gettext_noop("IBW < actual weight: IBW used")
+NO_ADJUSTMENT_NOTE = gettext_noop("actual weight ≤ IBW: no adjustment, actual weight used")
+# how the policy's rule names a weight basis ("weight basis actual weight")
+BASIS_RULE_WORDS = {
+    "actual": gettext_noop("actual weight"),
+    "ideal": gettext_noop("ideal weight (Devine)"),
+    "adjusted": gettext_noop("adjusted weight (IBW + {factor:g} × (actual − IBW))"),
+    "lesser_ideal_actual": gettext_noop("lesser of ideal (Devine) and actual weight"),
+}
+# what a dose line was computed on, as people name it (the code ``basis`` stays for the API)
+BASIS_WORDS = {
+    "actual": gettext_noop("actual weight"),
+    "ideal": gettext_noop("ideal weight (Devine)"),
+    "adjusted": gettext_noop("adjusted weight"),
+    "lesser_ideal_actual": gettext_noop("lesser of ideal (Devine) and actual weight"),
+    "bsa": gettext_noop("BSA"),
+    "fixed": gettext_noop("fixed dose"),
+}
+# the weight a BSA was computed on, in the note "BSA mosteller on actual weight 62.0 kg" (English: the code)
+BSA_NOTE_BASIS_WORDS = {
+    "actual": gettext_noop("actual"),
+    "ideal": gettext_noop("ideal"),
+    "adjusted": gettext_noop("adjusted"),
+    "lesser_ideal_actual": gettext_noop("lesser_ideal_actual"),
+}
+FORMULA_WORDS = {"mosteller": gettext_noop("mosteller"), "dubois": gettext_noop("dubois")}  # in notes
+FORMULA_NAMES = {"mosteller": gettext_noop("Mosteller"), "dubois": gettext_noop("Dubois")}  # in the rule
 
 # --- ranges ---------------------------------------------------------------------------------------
 HEIGHT_RANGE_CM = (50.0, 250.0)
@@ -222,26 +267,30 @@ class DosingPolicy:
         )
 
     def describe(self) -> str:
-        parts = [f"weight basis {_basis_text(self.weight_basis, self.adjusted_factor)}"]
+        """The rule in English, as the API and the command line write it."""
+        return self.describe_in(as_written)
+
+    def describe_in(self, words: Words, numbers: Numbers = as_written) -> str:
+        """The rule ("weight basis actual weight; BSA Mosteller on actual weight, no cap") in ``words``."""
+        parts = [said(WEIGHT_BASIS_RULE, basis=self._basis(self.weight_basis))]
         parts += [
-            f"{agent}: {_basis_text(basis, self.adjusted_factor)}"
+            said(AGENT_BASIS_RULE, agent=agent, basis=self._basis(basis))
             for agent, basis in sorted(self.agent_weight_basis.items())
         ]
-        cap = f", capped at {self.bsa_cap_m2:g} m²" if self.bsa_cap_m2 is not None else ", no cap"
-        bsa_on = _basis_text(self.bsa_weight_basis, self.adjusted_factor)
-        parts.append(f"BSA {self.bsa_formula.capitalize()} on {bsa_on}{cap}")
+        formula, bsa_on = said(FORMULA_NAMES[self.bsa_formula]), self._basis(self.bsa_weight_basis)
+        if self.bsa_cap_m2 is not None:
+            parts.append(said(BSA_RULE_CAPPED, formula=formula, basis=bsa_on, cap=self.bsa_cap_m2))
+        else:
+            parts.append(said(BSA_RULE_UNCAPPED, formula=formula, basis=bsa_on))
         if self.rounding:
-            parts.append("rounding " + ", ".join(f"{u} to {s:g}" for u, s in sorted(self.rounding.items())))
-        return "; ".join(parts)
+            steps = [said(ROUNDING_STEP, unit=u, step=s) for u, s in sorted(self.rounding.items())]
+            parts.append(said(ROUNDING_RULE, steps=", ".join(s.text_in(words, numbers) for s in steps)))
+        return words(SEPARATOR).join(part.text_in(words, numbers) for part in parts)
 
-
-def _basis_text(basis: str, factor: float) -> str:
-    return {
-        "actual": "actual weight",
-        "ideal": "ideal weight (Devine)",
-        "adjusted": f"adjusted weight (IBW + {factor:g} × (actual − IBW))",
-        "lesser_ideal_actual": "lesser of ideal (Devine) and actual weight",
-    }[basis]
+    def _basis(self, basis: str) -> Said:
+        if basis == "adjusted":
+            return said(BASIS_RULE_WORDS[basis], factor=self.adjusted_factor)
+        return said(BASIS_RULE_WORDS[basis])
 
 
 @dataclass(frozen=True)
@@ -272,26 +321,26 @@ def body_size(height_cm: float, weight_kg: float, sex: str) -> BodySize:
     )
 
 
-def dosing_weight(body: BodySize, basis: str, factor: float) -> tuple[float, str, list[str]]:
+def dosing_weight(body: BodySize, basis: str, factor: float) -> tuple[float, str, list[Said]]:
     """The dosing weight (kg) under ``basis``, the basis actually applied, and notes."""
     if basis not in WEIGHT_BASES:
         raise ValueError(UNKNOWN_WEIGHT_BASIS.format(value=basis, allowed=", ".join(WEIGHT_BASES)))
-    notes: list[str] = []
+    notes: list[Said] = []
     if basis == "actual":
         return body.weight_kg, "actual", notes
     if body.ideal_kg is None:
         raise ValueError(UNKNOWN_SEX.format(value=body.sex))
     if body.height_cm < DEVINE_BASE_HEIGHT_IN * INCH_CM and basis != "actual":
-        notes.append("height under 5 ft: Devine IBW extrapolated below its base")
+        notes.append(said(SHORT_NOTE))
     if basis == "ideal":
         return body.ideal_kg, "ideal", notes
     if basis == "lesser_ideal_actual":
         if body.weight_kg <= body.ideal_kg:
-            return body.weight_kg, "lesser_ideal_actual", [*notes, "actual weight ≤ IBW: actual used"]
-        return body.ideal_kg, "lesser_ideal_actual", [*notes, "IBW < actual weight: IBW used"]
+            return body.weight_kg, "lesser_ideal_actual", [*notes, said(ACTUAL_NOT_ABOVE_IBW_NOTE)]
+        return body.ideal_kg, "lesser_ideal_actual", [*notes, said(IBW_BELOW_ACTUAL_NOTE)]
     # adjusted
     if body.weight_kg <= body.ideal_kg:
-        return body.weight_kg, "actual", [*notes, "actual weight ≤ IBW: no adjustment, actual weight used"]
+        return body.weight_kg, "actual", [*notes, said(NO_ADJUSTMENT_NOTE)]
     return body.ideal_kg + factor * (body.weight_kg - body.ideal_kg), "adjusted", notes
 
 
@@ -309,17 +358,33 @@ class DoseLine:
     body_size_unit: str | None  # "kg" | "m2" | None
     daily_dose: float
     dose_unit: str
-    notes: tuple[str, ...] = ()
+    said_notes: tuple[Said, ...] = ()
 
     @property
     def total_dose(self) -> float:
         return self.daily_dose * len(self.days)
 
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """The notes in English, as the API and the command line write them."""
+        return self.notes_in(as_written)
+
+    def notes_in(self, words: Words, numbers: Numbers = as_written) -> tuple[str, ...]:
+        return tuple(note.text_in(words, numbers) for note in self.said_notes)
+
+    def prescribed_in(self, words: Words, numbers: Numbers = as_written) -> str:
+        """The prescription per day ("50 mg/kg/day") in ``words``."""
+        return said(PRESCRIBED, dose=self.prescribed_dose, unit=self.prescribed_unit).text_in(words, numbers)
+
+    def basis_in(self, words: Words) -> str:
+        """What the dose was computed on ("actual weight", "BSA", "fixed dose"), as people name it."""
+        return words(BASIS_WORDS[self.basis]) if self.basis in BASIS_WORDS else self.basis
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "agent": self.agent,
             "drug": self.drug,
-            "prescribed": f"{self.prescribed_dose:g} {self.prescribed_unit}/day",
+            "prescribed": self.prescribed_in(as_written),
             "prescribed_dose": self.prescribed_dose,
             "prescribed_unit": self.prescribed_unit,
             "days": list(self.days),
@@ -335,7 +400,7 @@ class DoseLine:
 
 @dataclass(frozen=True)
 class DoseTable:
-    title: str
+    title: Said | str  # a str is shown as it is
     policy: DosingPolicy
     body: BodySize
     lines: tuple[DoseLine, ...]
@@ -346,9 +411,12 @@ class DoseTable:
                 return line
         raise KeyError(agent)
 
+    def title_in(self, words: Words, numbers: Numbers = as_written) -> str:
+        return self.title.text_in(words, numbers) if isinstance(self.title, Said) else self.title
+
     def to_dict(self) -> dict[str, Any]:
         return {
-            "title": self.title,
+            "title": self.title_in(as_written),
             "policy": self.policy.name,
             "policy_rule": self.policy.describe(),
             "body": self.body.to_dict(),
@@ -360,7 +428,11 @@ class DoseTable:
             f"{'agent':<26} {'prescribed':<16} {'days':<14} {'basis':<20} {'size':>9} "
             f"{'per day':>14} {'total':>14}"
         )
-        rows = [self.title, f"  policy: {self.policy.name} — {self.policy.describe()}", "  " + head]
+        rows = [
+            self.title_in(as_written),
+            f"  policy: {self.policy.name} — {self.policy.describe()}",
+            "  " + head,
+        ]
         for ln in self.lines:
             size = "" if ln.body_size_value is None else f"{ln.body_size_value:.2f} {ln.body_size_unit}"
             days = _days_text(ln.days)
@@ -394,7 +466,7 @@ def _round(value: float, step: float | None) -> float:
 def dose_line(prescription: Prescription, body: BodySize, policy: DosingPolicy) -> DoseLine:
     """Turn one prescription into an absolute daily dose under ``policy``."""
     per, dose_unit, multiplier = PRESCRIPTION_UNITS[prescription.unit]
-    notes: list[str] = []
+    notes: list[Said] = []
     size: float | None
     size_unit: str | None
     if per == "kg":
@@ -407,9 +479,10 @@ def dose_line(prescription: Prescription, body: BodySize, policy: DosingPolicy) 
         )
         size = BSA_FUNCTIONS[policy.bsa_formula](body.height_cm, weight)
         basis, size_unit = "bsa", "m2"
-        notes = [f"BSA {policy.bsa_formula} on {weight_basis} weight {weight:.1f} kg", *weight_notes]
+        formula, on = said(FORMULA_WORDS[policy.bsa_formula]), said(BSA_NOTE_BASIS_WORDS[weight_basis])
+        notes = [said(BSA_NOTE, formula=formula, basis=on, weight=weight), *weight_notes]
         if policy.bsa_cap_m2 is not None and size > policy.bsa_cap_m2:
-            notes.append(f"BSA capped at {policy.bsa_cap_m2:g} m² (uncapped {size:.2f} m²)")
+            notes.append(said(BSA_CAPPED_NOTE, cap=policy.bsa_cap_m2, size=size))
             size = float(policy.bsa_cap_m2)
     else:
         size, basis, size_unit = None, "fixed", None
@@ -417,7 +490,7 @@ def dose_line(prescription: Prescription, body: BodySize, policy: DosingPolicy) 
     step = policy.rounding.get(dose_unit)
     rounded = _round(amount, step)
     if step and rounded != amount:
-        notes.append(f"rounded to {step:g} {dose_unit} (unrounded {amount:.2f})")
+        notes.append(said(ROUNDED_NOTE, step=step, unit=dose_unit, amount=amount))
     return DoseLine(
         agent=prescription.agent,
         drug=prescription.drug,
@@ -429,7 +502,7 @@ def dose_line(prescription: Prescription, body: BodySize, policy: DosingPolicy) 
         body_size_unit=size_unit,
         daily_dose=rounded,
         dose_unit=dose_unit,
-        notes=tuple(notes),
+        said_notes=tuple(notes),
     )
 
 
@@ -440,13 +513,13 @@ def dose_table(
     weight_kg: float,
     sex: str,
     policy: DosingPolicy | None = None,
-    title: str = "Dose table",
+    title: Said | str | None = None,
 ) -> DoseTable:
     """The dose table for ``prescriptions`` for one patient under ``policy`` (default: actual weight)."""
     policy = policy or DosingPolicy()
     body = body_size(height_cm, weight_kg, sex)
     return DoseTable(
-        title=title,
+        title=said(DOSE_TABLE) if title is None else title,
         policy=policy,
         body=body,
         lines=tuple(dose_line(p, body, policy) for p in prescriptions),

@@ -61,7 +61,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from remission.clinical.words import gettext_noop
+from remission.clinical.words import Numbers, Said, Words, as_written, gettext_noop, said
 
 # --- error messages -------------------------------------------------------------------------------
 UNKNOWN_INPUT = "HCT-CI: unknown input {key!r}; known inputs: {allowed}"
@@ -71,16 +71,46 @@ OUT_OF_RANGE = "HCT-CI: {key} = {value!r} is outside the allowed range {low}–{
 AGE_OUT_OF_RANGE = "HCT-CI: age = {value!r} is outside the allowed range 0–120 years"
 UNKNOWN_VARIANT = "HCT-CI: variant {value!r} is not one of 'hct_ci', 'hct_ci_age'"
 BAD_INDICATION_ITEM = "HCT-CI: indication {disease!r} maps to {item!r}, which is not an HCT-CI item"
-STATED_ABSENT_BUT_MEASURED = (
+STATED_ABSENT_BUT_MEASURED = gettext_noop(
     "{label} is stated absent ({code} = false), but {evidence} meets its definition in Sorror's Table 1 — "
     "{definition}. {outcome}."
 )
-STATED_PRESENT_BUT_MEASURED = (
+STATED_PRESENT_BUT_MEASURED = gettext_noop(
     "{label} is stated present ({code} = true), but {evidence} does not meet its definition in Sorror's "
     "Table 1 — {definition}. {outcome}."
 )
-MEASUREMENT_DECIDES = "Scored from the measurement, as the table defines the item"
-STATEMENT_DECIDES = "Scored as stated (setting stated_items_win = true)"
+MEASUREMENT_DECIDES = gettext_noop("Scored from the measurement, as the table defines the item")
+STATEMENT_DECIDES = gettext_noop("Scored as stated (setting stated_items_win = true)")
+BOTH_SHOW = gettext_noop("{first} and {second}")  # measurements that both show an item
+BMI_GIVEN = gettext_noop("BMI {value:.1f}")
+
+# --- the evidence and the organs ruled out, for people (clinical/words.py) ----------------------------
+STATED_TRUE = gettext_noop("{code} = true")
+LVEF_SHOWS = gettext_noop("LVEF {value:g} % ≤ 50 %")
+LIVER_SEVERE_SHOWS = gettext_noop("{label} {value:g} × ULN > {top:g} × ULN")
+LIVER_MILD_SHOWS = gettext_noop("{label} {value:g} × ULN (> ULN to {top:g} × ULN)")
+BMI_SHOWS = gettext_noop("BMI {value:.1f} > {limit:g}")
+CREATININE_MG_SHOWS = gettext_noop("creatinine {value:g} mg/dL > 2 mg/dL")
+CREATININE_UMOL_SHOWS = gettext_noop("creatinine {value:g} µmol/L > 176.8 µmol/L (2 mg/dL)")
+PREDICTED_SHOWS = gettext_noop("{label} {value:g} % predicted")
+INDICATION_SCORES = gettext_noop("indication {disease} (setting indication_scores = true)")
+ALSO_SHOWN = gettext_noop("{label} also shown ({evidence}); the organ scores once, at its worse level")
+OVERRIDDEN = gettext_noop("{code} given false, overridden by the measurement")
+AGE_SCORES = gettext_noop("age {age:g} ≥ {threshold:g} years ({source})")
+BMI_RULES_OUT = gettext_noop("BMI {bmi:.1f}, not above {limit:g}")
+WITH_NOTE = gettext_noop("{text} ({note})")
+NO_ORGANS = gettext_noop("No {listed}.")
+LAST_OF_LIST = gettext_noop("{rest} or {last}")
+NO_AGE_POINT = gettext_noop("Age {age:g} years is under {threshold:g}: no age point.")
+AGE_LABEL = gettext_noop("Age")
+# the measurements as the evidence names them (the eligibility's labels: one translation each)
+MEASUREMENT_WORDS = {
+    "bilirubin_x_uln": gettext_noop("bilirubin"),
+    "ast_x_uln": gettext_noop("AST"),
+    "alt_x_uln": gettext_noop("ALT"),
+    "fev1_pct": gettext_noop("FEV1"),
+    "dlco_pct": gettext_noop("DLCO"),
+}
 
 SOURCE = "[@Sorror2005, Table 1]"
 SOURCE_AGE = "[@Sorror2014, abstract]"
@@ -99,58 +129,59 @@ class Item:
 # [@Sorror2005, Table 1]: definitions and weights.
 ITEMS: tuple[Item, ...] = (
     Item("arrhythmia", "arrhythmia", gettext_noop("Arrhythmia"), 1,
-         "atrial fibrillation or flutter, sick sinus syndrome, or ventricular arrhythmia"),
+         gettext_noop("atrial fibrillation or flutter, sick sinus syndrome, or ventricular arrhythmia")),
     Item("cardiac", "cardiac", gettext_noop("Cardiac"), 1,
-         "coronary artery disease, congestive heart failure, myocardial infarction, or EF ≤ 50 %"),
+         gettext_noop("coronary artery disease, congestive heart failure, myocardial infarction, "
+                      "or EF ≤ 50 %")),
     Item("inflammatory_bowel", "inflammatory_bowel", gettext_noop("Inflammatory bowel disease"), 1,
-         "Crohn's disease or ulcerative colitis"),
+         gettext_noop("Crohn's disease or ulcerative colitis")),
     Item("diabetes", "diabetes", gettext_noop("Diabetes"), 1,
-         "requiring insulin or an oral hypoglycaemic agent (not diet alone)"),
+         gettext_noop("requiring insulin or an oral hypoglycaemic agent (not diet alone)")),
     Item("cerebrovascular", "cerebrovascular", gettext_noop("Cerebrovascular disease"), 1,
-         "transient ischaemic attack or cerebrovascular accident"),
+         gettext_noop("transient ischaemic attack or cerebrovascular accident")),
     Item("psychiatric", "psychiatric", gettext_noop("Psychiatric disturbance"), 1,
-         "depression or anxiety requiring consultation or treatment"),
+         gettext_noop("depression or anxiety requiring consultation or treatment")),
     Item("hepatic_mild", "hepatic", gettext_noop("Hepatic, mild"), 1,
-         "chronic hepatitis, bilirubin > ULN to 1.5 × ULN, or AST/ALT > ULN to 2.5 × ULN"),
+         gettext_noop("chronic hepatitis, bilirubin > ULN to 1.5 × ULN, or AST/ALT > ULN to 2.5 × ULN")),
     Item("obesity", "obesity", gettext_noop("Obesity"), 1,
-         "BMI > 35 kg/m² (adults)"),
+         gettext_noop("BMI > 35 kg/m² (adults)")),
     Item("infection", "infection", gettext_noop("Infection"), 1,
-         "requiring antimicrobial treatment continued after day 0"),
+         gettext_noop("requiring antimicrobial treatment continued after day 0")),
     Item("rheumatologic", "rheumatologic", gettext_noop("Rheumatologic"), 2,
-         "SLE, RA, polymyositis, mixed connective-tissue disease, or polymyalgia rheumatica"),
+         gettext_noop("SLE, RA, polymyositis, mixed connective-tissue disease, or polymyalgia rheumatica")),
     Item("peptic_ulcer", "peptic_ulcer", gettext_noop("Peptic ulcer"), 2,
-         "requiring treatment"),
+         gettext_noop("requiring treatment")),
     Item("renal", "renal", gettext_noop("Renal, moderate/severe"), 2,
-         "creatinine > 2 mg/dL, on dialysis, or prior renal transplantation"),
+         gettext_noop("creatinine > 2 mg/dL, on dialysis, or prior renal transplantation")),
     Item("pulmonary_moderate", "pulmonary", gettext_noop("Pulmonary, moderate"), 2,
-         "DLCO and/or FEV1 66–80 % predicted, or dyspnoea on slight activity"),
+         gettext_noop("DLCO and/or FEV1 66–80 % predicted, or dyspnoea on slight activity")),
     Item("prior_solid_tumour", "prior_solid_tumour", gettext_noop("Prior solid tumour"), 3,
-         "treated at any time, excluding non-melanoma skin cancer"),
+         gettext_noop("treated at any time, excluding non-melanoma skin cancer")),
     Item("heart_valve", "heart_valve", gettext_noop("Heart valve disease"), 3,
-         "except mitral valve prolapse"),
+         gettext_noop("except mitral valve prolapse")),
     Item("pulmonary_severe", "pulmonary", gettext_noop("Pulmonary, severe"), 3,
-         "DLCO and/or FEV1 ≤ 65 % predicted, dyspnoea at rest, or requiring oxygen"),
+         gettext_noop("DLCO and/or FEV1 ≤ 65 % predicted, dyspnoea at rest, or requiring oxygen")),
     Item("hepatic_moderate_severe", "hepatic", gettext_noop("Hepatic, moderate/severe"), 3,
-         "liver cirrhosis, bilirubin > 1.5 × ULN, or AST/ALT > 2.5 × ULN"),
+         gettext_noop("liver cirrhosis, bilirubin > 1.5 × ULN, or AST/ALT > 2.5 × ULN")),
 )  # fmt: skip
 ITEM_BY_CODE: dict[str, Item] = {item.code: item for item in ITEMS}
 # How a clinician names each organ in a sentence ("No arrhythmia, cardiac disease or obesity.")
 ORGAN_NOUNS: Mapping[str, str] = {
-    "arrhythmia": "arrhythmia",
-    "cardiac": "cardiac disease",
-    "inflammatory_bowel": "inflammatory bowel disease",
-    "diabetes": "diabetes",
-    "cerebrovascular": "cerebrovascular disease",
-    "psychiatric": "psychiatric disturbance",
-    "hepatic": "liver disease",
-    "obesity": "obesity",
-    "infection": "infection",
-    "rheumatologic": "rheumatologic disease",
-    "peptic_ulcer": "peptic ulcer",
-    "renal": "renal disease",
-    "pulmonary": "pulmonary disease",
-    "prior_solid_tumour": "prior solid tumour",
-    "heart_valve": "heart valve disease",
+    "arrhythmia": gettext_noop("arrhythmia"),
+    "cardiac": gettext_noop("cardiac disease"),
+    "inflammatory_bowel": gettext_noop("inflammatory bowel disease"),
+    "diabetes": gettext_noop("diabetes"),
+    "cerebrovascular": gettext_noop("cerebrovascular disease"),
+    "psychiatric": gettext_noop("psychiatric disturbance"),
+    "hepatic": gettext_noop("liver disease"),
+    "obesity": gettext_noop("obesity"),
+    "infection": gettext_noop("infection"),
+    "rheumatologic": gettext_noop("rheumatologic disease"),
+    "peptic_ulcer": gettext_noop("peptic ulcer"),
+    "renal": gettext_noop("renal disease"),
+    "pulmonary": gettext_noop("pulmonary disease"),
+    "prior_solid_tumour": gettext_noop("prior solid tumour"),
+    "heart_valve": gettext_noop("heart valve disease"),
 }
 OBESITY_BMI_ABOVE = 35.0  # [@Sorror2005, Table 1]: obesity = BMI > 35 kg/m²
 ORGANS: tuple[str, ...] = tuple(dict.fromkeys(item.organ for item in ITEMS))
@@ -234,9 +265,17 @@ DEFAULT_SETTINGS = HctCiSettings()
 @dataclass(frozen=True)
 class ScoredItem:
     code: str
-    label: str
+    label: str  # marked with gettext_noop: the faces translate it
     weight: int
-    evidence: tuple[str, ...]
+    said_evidence: tuple[Said, ...]
+
+    @property
+    def evidence(self) -> tuple[str, ...]:
+        """The evidence in English, as the API and the command line write it."""
+        return self.evidence_in(as_written)
+
+    def evidence_in(self, words: Words, numbers: Numbers = as_written) -> tuple[str, ...]:
+        return tuple(e.text_in(words, numbers) for e in self.said_evidence)
 
     def to_text(self) -> str:
         return f"{self.label} (+{self.weight}): {'; '.join(self.evidence)}"
@@ -253,8 +292,8 @@ class HctCiResult:
     variant: str
     age: float | None
     settings: HctCiSettings = DEFAULT_SETTINGS
-    absent_notes: tuple[tuple[str, str], ...] = ()  # (organ, why) where a measurement ruled it out
-    disagreements: tuple[str, ...] = ()  # a stated item against a measurement; see the module docstring
+    absent_notes: tuple[tuple[str, Said], ...] = ()  # (organ, why) where a measurement ruled it out
+    said_disagreements: tuple[Said, ...] = ()  # a stated item against a measurement (module docstring)
 
     @property
     def computable(self) -> bool:
@@ -263,21 +302,38 @@ class HctCiResult:
     @property
     def absent_text(self) -> str:
         """The organs ruled out, as a clinician writes it: "No arrhythmia, cardiac disease or obesity."."""
+        return self.absent_text_in(as_written)
+
+    def absent_text_in(self, words: Words, numbers: Numbers = as_written) -> str:
+        """:attr:`absent_text` in ``words``, its numbers written by ``numbers``."""
         notes = dict(self.absent_notes)
         nouns = [
-            ORGAN_NOUNS[organ] + (f" ({notes[organ]})" if organ in notes else "")
+            said(WITH_NOTE, text=said(ORGAN_NOUNS[organ]), note=notes[organ])
+            if organ in notes
+            else said(ORGAN_NOUNS[organ])
             for organ in self.absent
             if organ in ORGAN_NOUNS
         ]
         sentences = []
         if nouns:
-            listed = nouns[0] if len(nouns) == 1 else ", ".join(nouns[:-1]) + " or " + nouns[-1]
-            sentences.append(f"No {listed}.")
-        if "age" in self.absent and self.age is not None:
-            sentences.append(
-                f"Age {self.age:g} years is under {self.settings.age_threshold_years:g}: no age point."
+            shown = [noun.text_in(words, numbers) for noun in nouns]
+            listed = (
+                shown[0]
+                if len(shown) == 1
+                else said(LAST_OF_LIST, rest=", ".join(shown[:-1]), last=shown[-1])
             )
-        return " ".join(sentences)
+            sentences.append(said(NO_ORGANS, listed=listed))
+        if "age" in self.absent and self.age is not None:
+            sentences.append(said(NO_AGE_POINT, age=self.age, threshold=self.settings.age_threshold_years))
+        return " ".join(sentence.text_in(words, numbers) for sentence in sentences)
+
+    @property
+    def disagreements(self) -> tuple[str, ...]:
+        """The disagreements in English, as the API and the command line write them."""
+        return self.disagreements_in(as_written)
+
+    def disagreements_in(self, words: Words, numbers: Numbers = as_written) -> tuple[str, ...]:
+        return tuple(d.text_in(words, numbers) for d in self.said_disagreements)
 
     @property
     def name(self) -> str:
@@ -352,33 +408,32 @@ def _pulmonary_level(pct: float, s: HctCiSettings) -> str | None:
     return None
 
 
-def _derived(values: Mapping[str, Any], s: HctCiSettings) -> list[tuple[str, str]]:
+def _derived(values: Mapping[str, Any], s: HctCiSettings) -> list[tuple[str, Said]]:
     """(item code, evidence) for every item a raw value shows."""
-    shown: list[tuple[str, str]] = []
+    shown: list[tuple[str, Said]] = []
     if (v := values.get("lvef_pct")) is not None and v <= 50:
-        shown.append(("cardiac", f"LVEF {v:g} % ≤ 50 %"))
-    for key, label, mild_top in (
-        ("bilirubin_x_uln", "bilirubin", 1.5),
-        ("ast_x_uln", "AST", 2.5),
-        ("alt_x_uln", "ALT", 2.5),
-    ):
+        shown.append(("cardiac", said(LVEF_SHOWS, value=v)))
+    for key, mild_top in (("bilirubin_x_uln", 1.5), ("ast_x_uln", 2.5), ("alt_x_uln", 2.5)):
         v = values.get(key)
         if v is None:
             continue
+        label = said(MEASUREMENT_WORDS[key])
         if v > mild_top:
-            shown.append(("hepatic_moderate_severe", f"{label} {v:g} × ULN > {mild_top:g} × ULN"))
+            shown.append(
+                ("hepatic_moderate_severe", said(LIVER_SEVERE_SHOWS, label=label, value=v, top=mild_top))
+            )
         elif v > 1.0:
-            shown.append(("hepatic_mild", f"{label} {v:g} × ULN (> ULN to {mild_top:g} × ULN)"))
+            shown.append(("hepatic_mild", said(LIVER_MILD_SHOWS, label=label, value=v, top=mild_top)))
     if (v := values.get("bmi")) is not None and v > OBESITY_BMI_ABOVE:
-        shown.append(("obesity", f"BMI {v:.1f} > {OBESITY_BMI_ABOVE:g}"))
+        shown.append(("obesity", said(BMI_SHOWS, value=v, limit=OBESITY_BMI_ABOVE)))
     if (v := values.get("creatinine_mg_dl")) is not None and v > 2:
-        shown.append(("renal", f"creatinine {v:g} mg/dL > 2 mg/dL"))
+        shown.append(("renal", said(CREATININE_MG_SHOWS, value=v)))
     if (v := values.get("creatinine_umol_l")) is not None and v / CREATININE_UMOL_PER_MG_DL > 2:
-        shown.append(("renal", f"creatinine {v:g} µmol/L > 176.8 µmol/L (2 mg/dL)"))
-    for key, label in (("fev1_pct", "FEV1"), ("dlco_pct", "DLCO")):
+        shown.append(("renal", said(CREATININE_UMOL_SHOWS, value=v)))
+    for key in ("fev1_pct", "dlco_pct"):
         v = values.get(key)
         if v is not None and (level := _pulmonary_level(v, s)) is not None:
-            shown.append((level, f"{label} {v:g} % predicted"))
+            shown.append((level, said(PREDICTED_SHOWS, label=said(MEASUREMENT_WORDS[key]), value=v)))
     return shown
 
 
@@ -398,25 +453,29 @@ def hct_ci(
     if age is not None and (isinstance(age, bool) or not isinstance(age, int | float) or not 0 <= age <= 120):
         raise ValueError(AGE_OUT_OF_RANGE.format(value=age))
 
-    evidence: dict[str, list[str]] = {item.code: [] for item in ITEMS}
+    evidence: dict[str, list[Said]] = {item.code: [] for item in ITEMS}
     for item in ITEMS:
         if values.get(item.code) is True:
-            evidence[item.code].append(f"{item.code} = true")
+            evidence[item.code].append(said(STATED_TRUE, code=item.code))
     outcome = STATEMENT_DECIDES if settings.stated_items_win else MEASUREMENT_DECIDES
-    measured: dict[str, list[str]] = {}
+    measured: dict[str, list[Said]] = {}
     for code, text in _derived(values, settings):
         measured.setdefault(code, []).append(text)
-    disagreements: list[str] = []
+    disagreements: list[Said] = []
     for code, texts in measured.items():
         item = ITEM_BY_CODE[code]
         if values.get(code) is False:
+            shows = texts[0]
+            for text in texts[1:]:
+                shows = said(BOTH_SHOW, first=shows, second=text)
             disagreements.append(
-                STATED_ABSENT_BUT_MEASURED.format(
-                    label=item.label,
+                said(
+                    STATED_ABSENT_BUT_MEASURED,
+                    label=said(item.label),
                     code=code,
-                    evidence=" and ".join(texts),
-                    definition=item.definition,
-                    outcome=outcome,
+                    evidence=shows,
+                    definition=said(item.definition),
+                    outcome=said(outcome),
                 )
             )
             if settings.stated_items_win:
@@ -426,23 +485,24 @@ def hct_ci(
     if values.get("obesity") is True and bmi is not None and bmi <= OBESITY_BMI_ABOVE:
         item = ITEM_BY_CODE["obesity"]
         disagreements.append(
-            STATED_PRESENT_BUT_MEASURED.format(
-                label=item.label,
+            said(
+                STATED_PRESENT_BUT_MEASURED,
+                label=said(item.label),
                 code="obesity",
-                evidence=f"BMI {bmi:.1f}",
-                definition=item.definition,
-                outcome=outcome,
+                evidence=said(BMI_GIVEN, value=bmi),
+                definition=said(item.definition),
+                outcome=said(outcome),
             )
         )
         if not settings.stated_items_win:
             evidence["obesity"] = []
     if disease is not None and settings.indication_scores and disease in settings.indication_items:
         code = settings.indication_items[disease]
-        evidence[code].append(f"indication {disease} (setting indication_scores = true)")
+        evidence[code].append(said(INDICATION_SCORES, disease=disease))
 
     present: list[ScoredItem] = []
     absent: list[str] = []
-    absent_notes: list[tuple[str, str]] = []
+    absent_notes: list[tuple[str, Said]] = []
     missing: list[str] = []
     for organ in ORGANS:
         levels = ORGAN_ITEMS[organ]  # ascending weight
@@ -451,20 +511,15 @@ def hct_ci(
             worst = max(shown, key=lambda item: item.weight)
             notes = list(evidence[worst.code])
             notes += [
-                f"{item.label} also shown ({'; '.join(evidence[item.code])}); the organ scores once, "
-                "at its worse level"
+                said(ALSO_SHOWN, label=said(item.label), evidence=tuple(evidence[item.code]))
                 for item in shown
                 if item != worst
             ]
-            notes += [
-                f"{item.code} given false, overridden by the measurement"
-                for item in shown
-                if values.get(item.code) is False
-            ]
+            notes += [said(OVERRIDDEN, code=item.code) for item in shown if values.get(item.code) is False]
             present.append(ScoredItem(worst.code, worst.label, worst.weight, tuple(notes)))
         elif organ == "obesity" and bmi is not None:
             absent.append(organ)
-            absent_notes.append((organ, f"BMI {bmi:.1f}, not above {OBESITY_BMI_ABOVE:g}"))
+            absent_notes.append((organ, said(BMI_RULES_OUT, bmi=bmi, limit=OBESITY_BMI_ABOVE)))
         elif all(values.get(item.code) is False for item in levels):
             absent.append(organ)
         else:
@@ -474,11 +529,8 @@ def hct_ci(
         if age is None:
             missing.append("age")
         elif age >= settings.age_threshold_years:
-            present.append(
-                ScoredItem(
-                    "age", "Age", 1, (f"age {age:g} ≥ {settings.age_threshold_years:g} years ({SOURCE_AGE})",)
-                )
-            )
+            scores = said(AGE_SCORES, age=age, threshold=settings.age_threshold_years, source=SOURCE_AGE)
+            present.append(ScoredItem("age", AGE_LABEL, 1, (scores,)))
         else:
             absent.append("age")
 
@@ -499,7 +551,7 @@ def hct_ci(
         age=None if age is None else float(age),
         settings=settings,
         absent_notes=tuple(absent_notes),
-        disagreements=tuple(disagreements),
+        said_disagreements=tuple(disagreements),
     )
 
 

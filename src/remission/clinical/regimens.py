@@ -84,6 +84,7 @@ from enum import StrEnum
 from typing import Any
 
 from remission.clinical.dosing import Prescription
+from remission.clinical.words import Numbers, Said, Words, as_written, gettext_noop, said
 
 # --- error messages -------------------------------------------------------------------------------
 UNKNOWN_REGIMEN = "regimen {value!r} is not one of {allowed}"
@@ -258,18 +259,18 @@ REGIMENS: dict[str, Regimen] = {
     r.code: r
     for r in (
         Regimen(
-            "cy200_ratg", "Cy 200 mg/kg + rabbit ATG", "conditioning", (_CY200, _RATG),
+            "cy200_ratg", gettext_noop("Cy 200 mg/kg + rabbit ATG"), "conditioning", (_CY200, _RATG),
             f"[@Burt2010, abstract]; {NORTHWESTERN_MS}; MIST [@Burt2019] ◐ (Interventions not read)",
             "Northwestern (Crohn's, MS, MIST); ASSIST (6.5 mg/kg) and ASTIS (7.5 mg/kg ◐) with other rATG "
             "totals",
         ),
         Regimen(
-            "cy200_eatg", "Cy 200 mg/kg + equine ATG", "conditioning", (_CY200, _EATG),
+            "cy200_eatg", gettext_noop("Cy 200 mg/kg + equine ATG"), "conditioning", (_CY200, _EATG),
             "[@Burt2010, abstract] (Cy 200 mg/kg + equine ATG 90 mg/kg)",
             "Crohn's (Burt 2010); SLE (Burt et al., JAMA 2006 ◐, not read)",
         ),
         Regimen(
-            "tbi_cy_eatg", "TBI 800 cGy + Cy 120 mg/kg + equine ATG", "conditioning",
+            "tbi_cy_eatg", gettext_noop("TBI 800 cGy + Cy 120 mg/kg + equine ATG"), "conditioning",
             (
                 Agent(
                     "tbi", "Total body irradiation", 4, "Gy", (-5, -4), "radiotherapy", "verified",
@@ -294,7 +295,7 @@ REGIMENS: dict[str, Regimen] = {
             "SCOT; Seattle phase 2 (Nash 2007)",
         ),
         Regimen(
-            "beam_atg", "BEAM + rabbit ATG", "conditioning",
+            "beam_atg", gettext_noop("BEAM + rabbit ATG"), "conditioning",
             (
                 Agent(
                     "bcnu", "Carmustine (BCNU)", 300, "mg/m2", (-6,), "chemotherapy", "memory",
@@ -326,7 +327,7 @@ REGIMENS: dict[str, Regimen] = {
             "European MS cohorts (ASTIMS)",
         ),
         Regimen(
-            "bu_cy", "Busulfan 16 mg/kg + Cy 120 mg/kg", "conditioning",
+            "bu_cy", gettext_noop("Busulfan 16 mg/kg + Cy 120 mg/kg"), "conditioning",
             (
                 Agent(
                     "busulfan", "Busulfan (oral)", 4, "mg/kg", (-7, -6, -5, -4), "chemotherapy", "memory",
@@ -344,12 +345,13 @@ REGIMENS: dict[str, Regimen] = {
             "MS (Canadian trial, with rabbit ATG)",
         ),
         Regimen(
-            "cy_alone", "Cy 200 mg/kg alone", "conditioning", (_CY200,),
+            "cy_alone", gettext_noop("Cy 200 mg/kg alone"), "conditioning", (_CY200,),
             "[@Vonk2008, abstract] ('For conditioning, cyclophosphamide 200 mg/kg was used' ✔)",
             "SSc (Dutch series, CD34-selected graft)",
         ),
         Regimen(
-            "flu_cy", "Fludarabine + cyclophosphamide lymphodepletion (CAR-T)", "lymphodepletion",
+            "flu_cy", gettext_noop("Fludarabine + cyclophosphamide lymphodepletion (CAR-T)"),
+            "lymphodepletion",
             (
                 Agent(
                     "fludarabine", "Fludarabine", 25, "mg/m2", (-5, -4, -3), "chemotherapy", "memory",
@@ -366,7 +368,7 @@ REGIMENS: dict[str, Regimen] = {
             "CD19 CAR-T in SLE, myositis, SSc",
         ),
         Regimen(
-            "mob_cy2_gcsf", "Mobilisation: Cy 2 g/m² + G-CSF", "mobilisation",
+            "mob_cy2_gcsf", gettext_noop("Mobilisation: Cy 2 g/m² + G-CSF"), "mobilisation",
             (
                 Agent(
                     "cy", "Cyclophosphamide", 2, "g/m2", (1,), "chemotherapy", "verified",
@@ -385,7 +387,7 @@ REGIMENS: dict[str, Regimen] = {
             "Northwestern protocols (Crohn's, MS, ASSIST)",
         ),
         Regimen(
-            "mob_cy4_gcsf", "Mobilisation: Cy 4 g/m² + G-CSF", "mobilisation",
+            "mob_cy4_gcsf", gettext_noop("Mobilisation: Cy 4 g/m² + G-CSF"), "mobilisation",
             (
                 Agent(
                     "cy", "Cyclophosphamide", 4, "g/m2", (1,), "chemotherapy", "verified",
@@ -401,7 +403,7 @@ REGIMENS: dict[str, Regimen] = {
             "SSc (Dutch series); ASTIS ◐",
         ),
         Regimen(
-            "mob_gcsf", "Mobilisation: G-CSF alone", "mobilisation",
+            "mob_gcsf", gettext_noop("Mobilisation: G-CSF alone"), "mobilisation",
             (
                 Agent(
                     "gcsf", "G-CSF (filgrastim)", 10, "ug/kg", (1, 2, 3, 4, 5), "growth_factor", "memory",
@@ -441,7 +443,8 @@ class Intensity(StrEnum):
 @dataclass(frozen=True)
 class IntensityClause:
     """Regimen gets ``intensity`` when it holds all of ``all_of``, at least one of ``any_of`` (if given),
-    none of ``none_of``, and (if ``only`` is given) no agent outside ``only``."""
+    none of ``none_of``, and (if ``only`` is given) no agent outside ``only``. ``text`` (marked with
+    ``gettext_noop``) is the reason the result gives."""
 
     intensity: Intensity
     text: str
@@ -478,12 +481,40 @@ class IntensityRule:
 @dataclass(frozen=True)
 class IntensityResult:
     intensity: Intensity
-    reason: str
+    said_reason: Said | str  # the clause's text, or why none applies (a str is shown as it is)
     rule: str
 
     def __str__(self) -> str:
         return self.intensity.value
 
+    @property
+    def reason(self) -> str:
+        """The reason in English, as the API and the command line write it."""
+        return self.reason_in(as_written)
+
+    def reason_in(self, words: Words, numbers: Numbers = as_written) -> str:
+        reason = self.said_reason
+        return reason.text_in(words, numbers) if isinstance(reason, Said) else reason
+
+    def intensity_in(self, words: Words) -> str:
+        """The class as people name it ("intermediate intensity"); the code is ``intensity.value``."""
+        return words(INTENSITY_WORDS[self.intensity])
+
+
+# the classes as people read them (the faces translate them: clinical/words.py)
+INTENSITY_WORDS = {
+    Intensity.HIGH: gettext_noop("high intensity"),
+    Intensity.INTERMEDIATE: gettext_noop("intermediate intensity"),
+    Intensity.LOW: gettext_noop("low intensity"),
+    Intensity.UNKNOWN: gettext_noop("intensity unknown"),
+}
+PURPOSE_WORDS = {
+    "conditioning": gettext_noop("conditioning"),
+    "lymphodepletion": gettext_noop("lymphodepletion"),
+    "mobilisation": gettext_noop("mobilisation"),
+}
+OUTSIDE_THE_RULE = gettext_noop("{purpose} is outside the rule (it classifies conditioning)")
+NO_CLAUSE_MATCHES = gettext_noop("no clause of the rule matches")
 
 EBMT_ADWP_INTENSITY = IntensityRule(
     code="ebmt_adwp_intensity",
@@ -494,27 +525,29 @@ EBMT_ADWP_INTENSITY = IntensityRule(
     ),
     applies_to=frozenset({"conditioning"}),
     clauses=(
-        IntensityClause(Intensity.HIGH, "TBI- or busulfan-based", any_of=frozenset({"tbi", "busulfan"})),
+        IntensityClause(
+            Intensity.HIGH, gettext_noop("TBI- or busulfan-based"), any_of=frozenset({"tbi", "busulfan"})
+        ),
         IntensityClause(
             Intensity.INTERMEDIATE,
-            "BEAM (BCNU, etoposide, cytarabine, melphalan) ± ATG",
+            gettext_noop("BEAM (BCNU, etoposide, cytarabine, melphalan) ± ATG"),
             all_of=frozenset({"bcnu", "etoposide", "cytarabine", "melphalan"}),
         ),
         IntensityClause(
             Intensity.INTERMEDIATE,
-            "cyclophosphamide + serotherapy (ATG)",
+            gettext_noop("cyclophosphamide + serotherapy (ATG)"),
             all_of=frozenset({"cy"}),
             any_of=SEROTHERAPY,
         ),
         IntensityClause(
             Intensity.LOW,
-            "cyclophosphamide alone, without serotherapy",
+            gettext_noop("cyclophosphamide alone, without serotherapy"),
             all_of=frozenset({"cy"}),
             only=frozenset({"cy"}),
         ),
         IntensityClause(
             Intensity.LOW,
-            "melphalan alone, without serotherapy",
+            gettext_noop("melphalan alone, without serotherapy"),
             all_of=frozenset({"melphalan"}),
             only=frozenset({"melphalan"}),
         ),
@@ -527,15 +560,13 @@ def assess_intensity(regimen: Regimen, rule: IntensityRule = EBMT_ADWP_INTENSITY
     """The intensity class of ``regimen`` under ``rule``, with the clause that decided it."""
     if regimen.purpose not in rule.applies_to:
         return IntensityResult(
-            Intensity.UNKNOWN,
-            f"{regimen.purpose} is outside the rule (it classifies conditioning)",
-            rule.code,
+            Intensity.UNKNOWN, said(OUTSIDE_THE_RULE, purpose=said(PURPOSE_WORDS[regimen.purpose])), rule.code
         )
     agents = frozenset(a.code for a in regimen.agents if a.role not in rule.ignore_roles)
     for clause in rule.clauses:
         if clause.matches(agents):
-            return IntensityResult(clause.intensity, clause.text, f"{rule.code} v{rule.version}")
-    return IntensityResult(Intensity.UNKNOWN, "no clause of the rule matches", f"{rule.code} v{rule.version}")
+            return IntensityResult(clause.intensity, said(clause.text), f"{rule.code} v{rule.version}")
+    return IntensityResult(Intensity.UNKNOWN, said(NO_CLAUSE_MATCHES), f"{rule.code} v{rule.version}")
 
 
 def classify_intensity(regimen: Regimen, rule: IntensityRule = EBMT_ADWP_INTENSITY) -> Intensity:

@@ -42,19 +42,21 @@ from remission.clinical.dosing import DoseTable, DosingPolicy, dose_table
 from remission.clinical.eligibility import FIELDS, ScreeningResult, screen
 from remission.clinical.hct_ci import HctCiResult, HctCiSettings, hct_ci
 from remission.clinical.regimens import IntensityResult, Regimen, assess_intensity, get_regimen
-from remission.clinical.words import gettext_noop
+from remission.clinical.words import Numbers, Said, Words, as_written, gettext_noop, said
 
 UNKNOWN_KEY = "candidate: unknown top-level field {key!r}; allowed: {allowed}"
 REQUIRED_KEY = "candidate: {key} is required"
 OVERRIDE_WITHOUT_REGIMEN = gettext_noop("candidate: regimen_overrides given without a regimen")
-GIVEN_TWICE = (
+GIVEN_TWICE = gettext_noop(
     "{label} is given twice and the values disagree: {in_findings:g}{unit} in findings (used for "
     "eligibility) and {in_hct_ci:g}{unit} in hct_ci (used for the HCT-CI); give it once"
 )
-BMI_DISAGREES = (
+BMI_DISAGREES = gettext_noop(
     "BMI is given as {given:.1f} in hct_ci, but height {height:g} cm and weight {weight:g} kg give "
     "{computed:.1f}; the HCT-CI uses the given {given:.1f}"
 )
+
+SEX_NEEDED = gettext_noop("sex (male/female, for ideal body weight)")  # a reason the doses are not computable
 
 TOP_LEVEL = (
     "candidate_id",
@@ -88,7 +90,7 @@ class ScreeningReport:
     intensity: IntensityResult | None
     dose_tables: tuple[DoseTable, ...]
     dosing_missing: tuple[str, ...]  # why the dose tables could not be computed
-    values_disagree: tuple[str, ...] = ()  # a measurement given twice with different values
+    values_disagree: tuple[Said, ...] = ()  # a measurement given twice with different values
 
     @property
     def verdict(self) -> str:
@@ -97,7 +99,12 @@ class ScreeningReport:
     @property
     def disagreements(self) -> tuple[str, ...]:
         """Every place where the candidate's values contradict each other (values, then HCT-CI items)."""
-        return self.values_disagree + self.hct_ci.disagreements
+        return self.disagreements_in(as_written)
+
+    def disagreements_in(self, words: Words, numbers: Numbers = as_written) -> tuple[str, ...]:
+        """:attr:`disagreements` in ``words``, their numbers written by ``numbers``."""
+        values = tuple(d.text_in(words, numbers) for d in self.values_disagree)
+        return values + self.hct_ci.disagreements_in(words, numbers)
 
     @property
     def sources(self) -> tuple[Source, ...]:
@@ -167,14 +174,14 @@ class SharedValues:
 
     findings: dict[str, Any]
     hct_ci: dict[str, Any]
-    disagreements: tuple[str, ...]
+    disagreements: tuple[Said, ...]
 
 
 def share_values(candidate: Mapping[str, Any]) -> SharedValues:
     """Fill each part with the measurements given in the other; list the values that disagree."""
     findings = dict(candidate.get("findings") or {})
     conditions = dict(candidate.get("hct_ci") or {})
-    disagreements: list[str] = []
+    disagreements: list[Said] = []
     for key in SHARED_WITH_HCT_CI:
         in_findings, in_hct_ci = findings.get(key), conditions.get(key)
         if in_findings is None and in_hct_ci is not None:
@@ -183,12 +190,15 @@ def share_values(candidate: Mapping[str, Any]) -> SharedValues:
             conditions[key] = in_findings
         elif in_findings is not None and in_findings != in_hct_ci:
             spec = FIELDS[key]
+            # the unit follows the value after a space ("58 %"); that template is not for translators
+            unit = Said(" {unit}", (("unit", said(spec.unit)),)) if spec.unit else ""
             disagreements.append(
-                GIVEN_TWICE.format(
-                    label=spec.label,
+                said(
+                    GIVEN_TWICE,
+                    label=said(spec.label),
                     in_findings=in_findings,
                     in_hct_ci=in_hct_ci,
-                    unit=f" {spec.unit}" if spec.unit else "",
+                    unit=unit,
                 )
             )
     height, weight = candidate.get("height_cm"), candidate.get("weight_kg")
@@ -199,7 +209,7 @@ def share_values(candidate: Mapping[str, Any]) -> SharedValues:
             conditions["bmi"] = computed
         elif round(given, 1) != round(computed, 1):  # BMI is reported to one decimal
             disagreements.append(
-                BMI_DISAGREES.format(given=given, height=height, weight=weight, computed=computed)
+                said(BMI_DISAGREES, given=given, height=height, weight=weight, computed=computed)
             )
     return SharedValues(findings, conditions, tuple(disagreements))
 
@@ -217,7 +227,7 @@ def _dose_tables(
         "actual"
     }
     if needs_sex and sex not in dosing.DEVINE_BASE_KG:
-        missing.append("sex (male/female, for ideal body weight)")
+        missing.append(SEX_NEEDED)
     if missing:
         return (), tuple(missing)
     tables = tuple(
@@ -227,7 +237,7 @@ def _dose_tables(
             weight_kg=candidate["weight_kg"],
             sex=sex,
             policy=policy,
-            title=f"Dose table — {r.name} [{r.code}]",
+            title=said(dosing.DOSE_TABLE_OF, name=said(r.name), code=r.code),
         )
         for r in wanted
     )

@@ -20,7 +20,7 @@ def tables_path(report_path: str | Path) -> Path:
     return path.with_name(path.stem + SUFFIX)
 
 
-def write_tables(document: Document, path: str | Path, *, notes: Sequence[str] = ()) -> Path:
+def write_tables(document: Document, path: str | Path, *, notes: Sequence[object] = ()) -> Path:
     """Write the CSVs of ``document``'s tables (those with a ``csv_name`` and data) into ``path``."""
     target = Path(path)
     written: set[str] = set()
@@ -34,5 +34,6 @@ def write_tables(document: Document, path: str | Path, *, notes: Sequence[str] =
             archive.writestr(info, table.data.to_csv(index=False))
             written.add(table.csv_name)
         info = zipfile.ZipInfo("notes.txt", date_time=(2000, 1, 1, 0, 0, 0))
-        archive.writestr(info, "\n".join(notes) + ("\n" if notes else ""))
+        lines = [str(note) for note in notes]  # the analysis's Words, in the report's language
+        archive.writestr(info, "\n".join(lines) + ("\n" if lines else ""))
     return target

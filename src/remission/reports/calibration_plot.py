@@ -13,6 +13,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from django.utils.translation import gettext as _
 from matplotlib.figure import Figure
 
 from remission.reports import style
@@ -31,7 +32,7 @@ def calibration_points(groups: Sequence[Mapping[str, Any]]) -> tuple[list[float]
         if g.get("mean_risk") is not None and g.get("observed_risk") is not None
     ]
     points = [(x, y) for x, y in points if math.isfinite(x) and math.isfinite(y)]  # NaN: from_dict
-    return [x for x, _ in points], [y for _, y in points]
+    return [x for x, _y in points], [y for _x, y in points]
 
 
 def plot_calibration(
@@ -43,13 +44,13 @@ def plot_calibration(
     drawn = [(label, xs, ys) for label, xs, ys in drawn if xs]
     if not drawn:
         raise ValueError(NOTHING_TO_PLOT)
-    top = max(max(max(xs), max(ys)) for _, xs, ys in drawn)
+    top = max(max(max(xs), max(ys)) for _label, xs, ys in drawn)
     top = min(100.0, max(10.0, top * 1.1))
     with style.house_style():
         fig = style.new_figure(4.2, 5.2)
         ax = fig.add_subplot()
         (diagonal,) = ax.plot(
-            [0.0, top], [0.0, top], color=style.MUTED, linewidth=1.0, label="perfect calibration"
+            [0.0, top], [0.0, top], color=style.MUTED, linewidth=1.0, label=_("perfect calibration")
         )
         diagonal.set_gid(GID_DIAGONAL)
         for index, (label, xs, ys) in enumerate(drawn):
@@ -60,8 +61,8 @@ def plot_calibration(
         ax.set_xlim(0.0, top)
         ax.set_ylim(0.0, top)
         ax.set_aspect("equal", adjustable="box")
-        ax.set_xlabel("Mean predicted risk (%)")
-        ax.set_ylabel("Observed risk (%)")
+        ax.set_xlabel(_("Mean predicted risk (%)"))
+        ax.set_ylabel(_("Observed risk (%)"))
         ax.legend(loc="upper left")
         fig.suptitle(title, x=0.0, ha="left", fontsize=11, fontweight="bold", color=style.INK)
         if subtitle:

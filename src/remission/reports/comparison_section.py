@@ -20,15 +20,22 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext, pgettext
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, PercentFormatter
 
 from remission.analysis.comparison import (
-    COVARIATE_WORDS,
+    COX,
+    FINE_GRAY,
+    ROBUST,
+    ROBUST_CLUSTERED,
+    SANDWICH,
     SMD_LIMIT,
     SPLINE_COLUMNS,
     Comparison,
     ComparisonProtocol,
+    covariate_words,
 )
 from remission.clinical.diseases import DISEASES
 from remission.clinical.regimens import REGIMENS
@@ -40,11 +47,14 @@ from remission.reports.methods import cite, software_versions
 from remission.reports.numbers import (
     MISSING,
     format_count,
+    format_date,
     format_number,
     format_p,
     format_percent,
     format_percent_ci,
     format_ratio,
+    localise,
+    percent_sign,
 )
 from remission.reports.tables import software_table
 from remission.reports.timescale import DAYS_PER_YEAR, time_scale
@@ -55,7 +65,7 @@ GROUPS: tuple[str, ...] = ("treatment", "comparator")
 ENDPOINTS: tuple[str, ...] = ("OS", "PFS", "relapse/progression", "NRM")
 SURVIVAL_ENDPOINTS = frozenset({"OS", "PFS"})
 CURVE_COLUMNS: tuple[str, ...] = ("endpoint", "group", "time_days", "estimate", "std_err", "lower", "upper")
-ANY_DISEASE = "any autoimmune disease"
+ANY_DISEASE = gettext_noop("any autoimmune disease")
 SMD_DECIMALS = 3
 MEAN_DECIMALS = 2
 
@@ -74,8 +84,16 @@ MISSING_COLUMNS = "{name}: column(s) {columns} missing; expected {expected}"
 NO_WORDS = "words: no words for group {group!r} (give 'treatment' and 'comparator')"
 
 # words for covariates that labels.VARIABLES does not name
-_COVARIATE_WORDS: dict[str, str] = {"hct_ci": "HCT-CI score"}
+_COVARIATE_WORDS: dict[str, str] = {"hct_ci": gettext_noop("HCT-CI score")}
 _UNRECORDED = "unrecorded"
+# what balancing was done, as a noun inside a sentence ("after weighting"); the codes are the arguments
+_BALANCING_WORDS: dict[str, str] = {
+    "weighting": gettext_noop("weighting"),
+    "matching": gettext_noop("matching"),
+    "balancing": gettext_noop("balancing"),
+}
+# the effects table's model and variance codes (marked in remission.analysis.comparison; English in the CSV)
+_EFFECT_WORDS = frozenset({COX, FINE_GRAY, ROBUST, ROBUST_CLUSTERED, SANDWICH})
 
 
 # --- words -------------------------------------------------------------------------------------------
@@ -97,10 +115,10 @@ def _sentence_case(name: str) -> str:
 def era_words(level: str) -> str:
     """An era as words: "2010–2019" -> "the 2010–2019 era", "≥2020" -> "the era from 2020"."""
     if level.startswith("≥"):
-        return f"the era from {level[1:]}"
+        return _("the era from %(year)s") % {"year": level[1:]}
     if level.startswith("≤"):
-        return f"the era up to {level[1:]}"
-    return f"the {level} era"
+        return _("the era up to %(year)s") % {"year": level[1:]}
+    return _("the %(era)s era") % {"era": level}
 
 
 def strategy_words(by: str, level: str) -> str:
@@ -110,7 +128,9 @@ def strategy_words(by: str, level: str) -> str:
         regimen = REGIMENS.get(level)
         return regimen.name if regimen is not None else level
     if by == "intensity":
-        return f"{level_label('intensity', level).lower()}-intensity conditioning"
+        return _("%(intensity)s-intensity conditioning") % {
+            "intensity": level_label("intensity", level).lower()
+        }
     if by == "era":
         return era_words(level)
     return level_label(by, level)
@@ -118,12 +138,15 @@ def strategy_words(by: str, level: str) -> str:
 
 def disease_in_words(code: str | None) -> str:
     """The disease as a sentence reads it ("multiple sclerosis"); every disease when ``code`` is None."""
-    return ANY_DISEASE if code is None else _sentence_case(disease_label(code))
+    return _(ANY_DISEASE) if code is None else _sentence_case(disease_label(code))
 
 
 def comparison_title(*, disease_words: str, treatment_words: str, comparator_words: str) -> str:
     """The section's title: "Cy 200 mg/kg + rabbit ATG vs BEAM + rabbit ATG in multiple sclerosis"."""
-    return _capitalise(f"{treatment_words} vs {comparator_words} in {disease_words}")
+    return _capitalise(
+        _("%(treatment)s vs %(comparator)s in %(disease)s")
+        % {"treatment": treatment_words, "comparator": comparator_words, "disease": disease_words}
+    )
 
 
 def protocol_words(protocol: ComparisonProtocol) -> dict[str, str]:
@@ -138,14 +161,15 @@ def protocol_words(protocol: ComparisonProtocol) -> dict[str, str]:
 
 
 def _covariate_words(name: str) -> str:
-    return _COVARIATE_WORDS.get(name) or variable_label(name)
+    return _(_COVARIATE_WORDS[name]) if name in _COVARIATE_WORDS else variable_label(name)
 
 
 def _level_words(name: str, level: str, disease: str | None) -> str:
     if level == _UNRECORDED:
-        return "not recorded"
+        return _("not recorded")
     if name == "subtype" and disease in DISEASES:
-        return DISEASES[disease].subtypes.get(level, level)
+        subtype = DISEASES[disease].subtypes.get(level)
+        return _(subtype) if subtype else level  # the catalogue's names are marked in clinical/
     return level_label(name, level)
 
 
@@ -158,7 +182,10 @@ def balance_term_label(term: str, covariates: Sequence[str] = (), disease: str |
         if term == name:
             return _covariate_words(name)
         if term.startswith(name):
-            return f"{_covariate_words(name)}: {_level_words(name, term[len(name) :], disease)}"
+            return _("%(factor)s: %(level)s") % {
+                "factor": _covariate_words(name),
+                "level": _level_words(name, term[len(name) :], disease),
+            }
     return term_label(term)
 
 
@@ -171,14 +198,29 @@ def _balance_labels(comparison: Comparison) -> dict[str, str]:
 
 
 def _balancing(protocol: ComparisonProtocol) -> str:
+    """The balancing's code ("matching", "weighting"), worded by :func:`_balancing_words` when shown."""
     return "matching" if protocol.method == "matching" else "weighting"
+
+
+def _balancing_words(balancing: str) -> str:
+    """What balancing was done as a noun in a sentence, in the reader's language ("weighting")."""
+    return _(_BALANCING_WORDS[balancing]) if balancing in _BALANCING_WORDS else balancing
+
+
+def _effect_words(code: str) -> str:
+    """A model or variance of the effects table in the reader's language (its CSV keeps the code)."""
+    return _(code) if code in _EFFECT_WORDS else code
+
+
+def _limit(limit: float) -> str:
+    return localise(f"{limit:g}")
 
 
 def _years(days: float) -> str:
     years = days / DAYS_PER_YEAR
     if abs(years - round(years)) < 1e-9:
-        return f"{round(years)} year" + ("" if round(years) == 1 else "s")
-    return f"{days:g} days"
+        return ngettext("%(n)s year", "%(n)s years", round(years)) % {"n": round(years)}
+    return ngettext("%(n)s day", "%(n)s days", 1 if days == 1 else 2) % {"n": localise(f"{days:g}")}
 
 
 def _check_columns(frame: pd.DataFrame, expected: Sequence[str], name: str) -> None:
@@ -197,15 +239,16 @@ def plot_love(
     *,
     limit: float = SMD_LIMIT,
     labels: Mapping[str, str] | None = None,
-    title: str = "Covariate balance",
-    after_label: str = "After balancing",
+    title: str | None = None,
+    after_label: str | None = None,
 ) -> Figure:
     """The love plot: one row per term (top to bottom in the table's order), its absolute standardised
     mean difference before (open circle) and after (filled circle) balancing, a dashed line at ``limit``.
 
     ``balance`` is a :func:`remission.survival.balance_table` frame (index = term); without ``smd_after``
     only the "before" circles are drawn. ``labels`` maps terms to words (default
-    :func:`remission.reports.labels.term_label`). A missing SMD is not drawn.
+    :func:`remission.reports.labels.term_label`). A missing SMD is not drawn. ``title`` (default "Covariate
+    balance") and ``after_label`` (default "After balancing") in the reader's language.
     """
     if len(balance.index) == 0:
         raise ValueError(NO_TERMS)
@@ -226,22 +269,24 @@ def plot_love(
         line.set_gid(GID_LIMIT)
         (points,) = ax.plot(
             before, y, linestyle="none", marker="o", markersize=5.5, markerfacecolor="white",
-            markeredgecolor=style.colour(1), markeredgewidth=1.3, label="Before balancing", zorder=3,
+            markeredgecolor=style.colour(1), markeredgewidth=1.3, label=_("Before balancing"), zorder=3,
         )  # fmt: skip
         points.set_gid(GID_BEFORE)
         if after is not None:
             (points,) = ax.plot(
                 after, y, linestyle="none", marker="o", markersize=5.5, color=style.colour(0),
-                label=after_label, zorder=4,
+                label=after_label or _("After balancing"), zorder=4,
             )  # fmt: skip
             points.set_gid(GID_AFTER)
         ax.set_xlim(0.0, right)
         ax.set_ylim(-0.7, n - 0.3)
         ax.set_yticks(y, names)
         ax.tick_params(axis="y", length=0)
-        ax.set_xlabel("Absolute standardised mean difference")
+        ax.set_xlabel(_("Absolute standardised mean difference"))
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
-        fig.suptitle(title, x=0.0, ha="left", fontsize=11, fontweight="bold", color=style.INK)
+        fig.suptitle(
+            title or _("Covariate balance"), x=0.0, ha="left", fontsize=11, fontweight="bold", color=style.INK
+        )
     return fig
 
 
@@ -254,22 +299,39 @@ def love_plot(
     name: str = "love-plot",
 ) -> FigureBlock:
     """:func:`plot_love` as a report figure, with its caption and alternative text; ``balancing`` is the
-    word for what was done ("weighting", "matching")."""
-    fig = plot_love(balance, limit=limit, labels=labels, after_label=f"After {balancing}")
-    n = len(balance.index)
-    if "smd_after" in balance:
-        above = int((balance["smd_after"].abs() > limit).sum())
-        drawn = f"before (open circles) and after (filled circles) {balancing}"
-        after_words = f"; {above} of {n} above {limit:g} after {balancing}"
-    else:
-        drawn, after_words = "(unbalanced: open circles)", ""
-    caption = (
-        f"Love plot: the absolute standardised mean difference between the groups of each covariate (each "
-        f"level of a category) {drawn}. The dashed line marks {limit:g}: above it a covariate counts as "
-        "imbalanced."
+    code of what was done ("weighting", "matching", "balancing"), worded in the reader's language."""
+    done = _balancing_words(balancing)
+    fig = plot_love(
+        balance, limit=limit, labels=labels, after_label=_("After %(balancing)s") % {"balancing": done}
     )
-    alt = f"Dot plot of the absolute standardised mean differences of {n} covariate terms{after_words}."
-    return figure_block(fig, name, caption, alt)
+    n = len(balance.index)
+    values = {"balancing": done, "limit": _limit(limit), "n": n}
+    if "smd_after" in balance:
+        values["above"] = int((balance["smd_after"].abs() > limit).sum())
+        caption = _(
+            "Love plot: the absolute standardised mean difference between the groups of each covariate (each "
+            "level of a category) before (open circles) and after (filled circles) %(balancing)s. The dashed "
+            "line marks %(limit)s: above it a covariate counts as imbalanced."
+        )
+        alt = ngettext(
+            "Dot plot of the absolute standardised mean differences of %(n)s covariate term; %(above)s of "
+            "%(n)s above %(limit)s after %(balancing)s.",
+            "Dot plot of the absolute standardised mean differences of %(n)s covariate terms; %(above)s of "
+            "%(n)s above %(limit)s after %(balancing)s.",
+            n,
+        )
+    else:
+        caption = _(
+            "Love plot: the absolute standardised mean difference between the groups of each covariate (each "
+            "level of a category) (unbalanced: open circles). The dashed line marks %(limit)s: above it a "
+            "covariate counts as imbalanced."
+        )
+        alt = ngettext(
+            "Dot plot of the absolute standardised mean differences of %(n)s covariate term.",
+            "Dot plot of the absolute standardised mean differences of %(n)s covariate terms.",
+            n,
+        )
+    return figure_block(fig, name, caption % values, alt % values)
 
 
 # --- weighted curves -------------------------------------------------------------------------------
@@ -356,11 +418,11 @@ def plot_weighted_curves(
         ax.set_xlabel(str(unit.axis_label))
         if survival:
             ax.set_ylim(0.0, 1.02)
-            ax.set_ylabel(f"{endpoint_label(endpoint)} (weighted)")
+            ax.set_ylabel(_("%(endpoint)s (weighted)") % {"endpoint": endpoint_label(endpoint)})
         else:
             values = part[["estimate", "upper"]].to_numpy(dtype=np.float64).ravel()
             ax.set_ylim(0.0, _incidence_top(values[np.isfinite(values)]))
-            ax.set_ylabel("Cumulative incidence (weighted)")
+            ax.set_ylabel(_("Cumulative incidence (weighted)"))
         ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
         heading = title or endpoint_label(endpoint)
@@ -376,24 +438,46 @@ def weighted_curves_figure(
     steps: pd.DataFrame | None = None,
     balancing: str = "weighting",
 ) -> FigureBlock:
-    """:func:`plot_weighted_curves` as a report figure; the caption says what is drawn."""
+    """:func:`plot_weighted_curves` as a report figure; the caption says what is drawn (``balancing``: the
+    code of what was done, worded in the reader's language)."""
     fig = plot_weighted_curves(curves, endpoint, words, steps=steps)
     label = endpoint_label(endpoint)
-    what = "survival" if endpoint in SURVIVAL_ENDPOINTS else "cumulative incidence (competing risks)"
-    if steps is not None:
-        drawn = (
-            f"{label}: the weighted (after {balancing}) {what} of each group at every event time, with "
-            "pointwise 95% confidence bands."
+    survival = endpoint in SURVIVAL_ENDPOINTS
+    times = sorted(dict.fromkeys(curves.loc[curves["endpoint"] == endpoint, "time_days"]))
+    values = {
+        "endpoint": label,
+        "balancing": _balancing_words(balancing),
+        "times": ", ".join(_years(t) for t in times),
+    }
+    if steps is not None and survival:
+        drawn = _(
+            "%(endpoint)s: the weighted (after %(balancing)s) survival of each group at every event time, "
+            "with pointwise 95%% confidence bands."
+        )
+    elif steps is not None:
+        drawn = _(
+            "%(endpoint)s: the weighted (after %(balancing)s) cumulative incidence (competing risks) of each "
+            "group at every event time, with pointwise 95%% confidence bands."
+        )
+    elif survival:
+        drawn = _(
+            "%(endpoint)s: the weighted (after %(balancing)s) survival of each group at %(times)s, with 95%% "
+            "confidence intervals; the points of the two groups are set slightly apart, and the curves "
+            "between the times are not drawn."
         )
     else:
-        times = sorted(dict.fromkeys(curves.loc[curves["endpoint"] == endpoint, "time_days"]))
-        drawn = (
-            f"{label}: the weighted (after {balancing}) {what} of each group at "
-            f"{', '.join(_years(t) for t in times)}, with 95% confidence intervals; the points of the two "
-            "groups are set slightly apart, and the curves between the times are not drawn."
+        drawn = _(
+            "%(endpoint)s: the weighted (after %(balancing)s) cumulative incidence (competing risks) of each "
+            "group at %(times)s, with 95%% confidence intervals; the points of the two groups are set "
+            "slightly apart, and the curves between the times are not drawn."
         )
+    drawn %= values
     names = _group_words(words)
-    alt = f"{label}, weighted estimates: {names['treatment']} and {names['comparator']}."
+    alt = _("%(endpoint)s, weighted estimates: %(treatment)s and %(comparator)s.") % {
+        "endpoint": label,
+        "treatment": names["treatment"],
+        "comparator": names["comparator"],
+    }
     slug = endpoint.lower().replace("/", "-")
     return figure_block(fig, f"comparison-{slug}", drawn, alt)
 
@@ -422,11 +506,12 @@ def group_numbers(comparison: Comparison) -> pd.DataFrame:
 def left_out_table(comparison: Comparison) -> Table | Paragraph:
     """Who the protocol left out, by reason, as :func:`remission.analysis.comparison.eligible` counted."""
     if not comparison.left_out:
-        return Paragraph("No patient of the analysis set was left out of the comparison.")
-    data = pd.DataFrame(list(comparison.left_out), columns=["reason", "patients"])
+        return Paragraph(_("No patient of the analysis set was left out of the comparison."))
+    # the reasons in the report's language, in the CSV too (as the patient flow's)
+    data = pd.DataFrame([(str(r), n) for r, n in comparison.left_out], columns=["reason", "patients"])
     return Table(
-        caption="Left out of the comparison (in this order; a patient is counted under the first reason)",
-        header=("Reason", "Patients"),
+        caption=_("Left out of the comparison (in this order; a patient is counted under the first reason)"),
+        header=(_("Reason"), _("Patients")),
         rows=tuple((str(reason), format_count(n)) for reason, n in comparison.left_out),
         csv_name="comparison_left_out.csv",
         data=data,
@@ -438,10 +523,10 @@ def groups_table(comparison: Comparison, names: Mapping[str, str]) -> Table:
     """The numbers per group (:func:`group_numbers`)."""
     data = group_numbers(comparison)
     matching = comparison.protocol.method == "matching"
-    analysed = "Matched" if matching else "Weight above 0"
+    analysed = _("Matched") if matching else _("Weight above 0")
     return Table(
-        caption="Patients compared",
-        header=("Group", "Eligible", analysed, "Sum of weights", "Effective sample size"),
+        caption=_("Patients compared"),
+        header=(_("Group"), _("Eligible"), analysed, _("Sum of weights"), _("Effective sample size")),
         rows=tuple(
             (
                 _capitalise(names[str(r.group)]),
@@ -455,15 +540,17 @@ def groups_table(comparison: Comparison, names: Mapping[str, str]) -> Table:
         csv_name="comparison_groups.csv",
         data=data,
         numeric_columns=(1, 2, 3, 4),
-        note="Effective sample size: (Σw)²/Σw² (Kish), the number of equally weighted patients that would "
-        "carry as much information as the weighted group.",
+        note=_(
+            "Effective sample size: (Σw)²/Σw² (Kish), the number of equally weighted patients that would "
+            "carry as much information as the weighted group."
+        ),
     )
 
 
 def _mean(value: float, binary: bool) -> str:
     if binary:
         text = format_percent(value)
-        return text if text == MISSING else f"{text}%"
+        return text if text == MISSING else percent_sign(text)
     return format_number(value, MEAN_DECIMALS)
 
 
@@ -471,20 +558,21 @@ def balance_table_block(
     balance: pd.DataFrame, labels: Mapping[str, str], names: Mapping[str, str], balancing: str
 ) -> Table:
     """Means (proportions for the levels of a category) and SMDs before and after balancing, and the
-    variance ratio after (of a continuous covariate)."""
+    variance ratio after (of a continuous covariate); ``balancing``: the code of what was done."""
     after = "smd_after" in balance.columns
+    treatment, comparator = _capitalise(names["treatment"]), _capitalise(names["comparator"])
     header: tuple[str, ...] = (
-        "Covariate",
-        f"{_capitalise(names['treatment'])}, before",
-        f"{_capitalise(names['comparator'])}, before",
-        "SMD before",
+        _("Covariate"),
+        _("%(group)s, before") % {"group": treatment},
+        _("%(group)s, before") % {"group": comparator},
+        _("SMD before"),
     )
     if after:
         header += (
-            f"{_capitalise(names['treatment'])}, after",
-            f"{_capitalise(names['comparator'])}, after",
-            "SMD after",
-            "Variance ratio after",
+            _("%(group)s, after") % {"group": treatment},
+            _("%(group)s, after") % {"group": comparator},
+            _("SMD after"),
+            _("Variance ratio after"),
         )
     rows = []
     for term, r in balance.iterrows():
@@ -504,55 +592,70 @@ def balance_table_block(
             )
         rows.append(row)
     return Table(
-        caption=f"Covariate balance before and after {balancing}: means (for a category, the percentage "
-        "with each level) and standardised mean differences (SMD)",
+        caption=_(
+            "Covariate balance before and after %(balancing)s: means (for a category, the percentage with "
+            "each level) and standardised mean differences (SMD)"
+        )
+        % {"balancing": _balancing_words(balancing)},
         header=header,
         rows=tuple(rows),
         csv_name="comparison_balance.csv",
         data=balance.rename_axis("term").reset_index(),
         numeric_columns=tuple(range(1, len(header))),
-        note="SMD: difference of the means over the standard deviation (unweighted, the same before and "
-        "after); variance ratio: treatment over comparator, weighted; – : not defined (a category).",
+        note=_(
+            "SMD: difference of the means over the standard deviation (unweighted, the same before and "
+            "after); variance ratio: treatment over comparator, weighted; – : not defined (a category)."
+        ),
     )
 
 
 def balance_sentence(comparison: Comparison, labels: Mapping[str, str], *, limit: float = SMD_LIMIT) -> str:
-    balancing = _balancing(comparison.protocol)
+    balancing = _balancing_words(_balancing(comparison.protocol))
     if "smd_after" not in comparison.balance.columns:
-        return "No balancing weights: the table shows the groups as they are."
+        return _("No balancing weights: the table shows the groups as they are.")
     if comparison.imbalanced:
         terms = "; ".join(labels.get(t, t) for t in comparison.imbalanced)
-        return (
-            f"Still imbalanced after {balancing} (absolute SMD above {limit:g}): {terms}. The outcome "
+        return _(
+            "Still imbalanced after %(balancing)s (absolute SMD above %(limit)s): %(terms)s. The outcome "
             "estimates below may be confounded by these covariates."
-        )
+        ) % {"balancing": balancing, "limit": _limit(limit), "terms": terms}
     largest = float(comparison.balance["smd_after"].abs().max())
-    return (
-        f"After {balancing} every covariate is balanced: the largest absolute SMD is "
-        f"{format_number(largest, SMD_DECIMALS)} (limit {limit:g})."
-    )
+    return _(
+        "After %(balancing)s every covariate is balanced: the largest absolute SMD is %(largest)s (limit "
+        "%(limit)s)."
+    ) % {"balancing": balancing, "largest": format_number(largest, SMD_DECIMALS), "limit": _limit(limit)}
 
 
 def effects_table(comparison: Comparison, names: Mapping[str, str]) -> Table:
     effects = comparison.effects
     return Table(
-        caption=f"Effect of {names['treatment']} vs {names['comparator']}: hazard ratios (95% CI) of the "
-        "weighted models (Fine-Gray: subdistribution hazard ratios)",
-        header=("Endpoint", "Model", "Hazard ratio (95% CI)", "p", "Variance"),
+        caption=_(
+            "Effect of %(treatment)s vs %(comparator)s: hazard ratios (95%% CI) of the weighted models "
+            "(Fine-Gray: subdistribution hazard ratios)"
+        )
+        % {"treatment": names["treatment"], "comparator": names["comparator"]},
+        header=(
+            _("Endpoint"),
+            _("Model"),
+            _("Hazard ratio (95% CI)"),
+            pgettext("p-value", "p"),
+            _("Variance"),
+        ),
         rows=tuple(
             (
                 endpoint_label(str(r.endpoint)),
-                str(r.model),
+                _effect_words(str(r.model)),
                 format_ratio(r.hazard_ratio, r.lower, r.upper),
                 format_p(r.p_value),
-                str(r.variance),
+                _effect_words(str(r.variance)),
             )
             for r in effects.itertuples(index=False)
         ),
         csv_name="comparison_effects.csv",
         data=effects,
         numeric_columns=(2, 3),
-        note=f"A ratio below 1: a lower hazard of the event with {names['treatment']}.",
+        note=_("A ratio below 1: a lower hazard of the event with %(treatment)s.")
+        % {"treatment": names["treatment"]},
     )
 
 
@@ -565,7 +668,7 @@ def estimates_table(comparison: Comparison, names: Mapping[str, str]) -> Table:
     """Per endpoint (a heading row) and group: the weighted estimate at each time, % (95% CI)."""
     curves = comparison.curves
     times = sorted(dict.fromkeys(float(t) for t in curves["time_days"]))
-    header = ("Endpoint and group", *(_years(t) for t in times))
+    header = (_("Endpoint and group"), *(_years(t) for t in times))
     rows: list[tuple[str, ...]] = []
     group_rows: list[int] = []
     for endpoint in _endpoints(curves):
@@ -582,8 +685,10 @@ def estimates_table(comparison: Comparison, names: Mapping[str, str]) -> Table:
             ]
             rows.append((_capitalise(names[group]), *values))
     return Table(
-        caption="Weighted estimates, % (95% CI): survival (overall, progression-free) and cumulative "
-        "incidence (relapse or progression, non-relapse mortality)",
+        caption=_(
+            "Weighted estimates, % (95% CI): survival (overall, progression-free) and cumulative incidence "
+            "(relapse or progression, non-relapse mortality)"
+        ),
         header=header,
         rows=tuple(rows),
         csv_name="comparison_estimates.csv",
@@ -617,18 +722,26 @@ def comparison_section(
         disease_words=disease_words, treatment_words=treatment_words, comparator_words=comparator_words
     )
     blocks: list = [
-        Paragraph("The target trial this comparison emulates:"),
-        KeyValues(protocol.sections(disease_words, treatment_words, comparator_words)),
+        Paragraph(_("The target trial this comparison emulates:")),
+        KeyValues(
+            tuple(
+                (str(part), str(text))
+                for part, text in protocol.sections(disease_words, treatment_words, comparator_words)
+            )
+        ),
         left_out_table(comparison),
         groups_table(comparison, names),
-        Paragraph(f"Balance first, before any outcome: the groups compared after {balancing}."),
+        Paragraph(
+            _("Balance first, before any outcome: the groups compared after %(balancing)s.")
+            % {"balancing": _balancing_words(balancing)}
+        ),
         balance_table_block(comparison.balance, labels, names, balancing),
     ]
     if len(comparison.balance.index):
         blocks.append(love_plot(comparison.balance, labels=labels, balancing=balancing))
     blocks.append(Paragraph(balance_sentence(comparison, labels)))
     if comparison.effects.empty:
-        blocks.append(Paragraph("No hazard ratio could be estimated (see the notes below)."))
+        blocks.append(Paragraph(_("No hazard ratio could be estimated (see the notes below).")))
     else:
         blocks.append(effects_table(comparison, names))
     if not comparison.curves.empty:
@@ -638,65 +751,116 @@ def comparison_section(
             blocks.append(
                 weighted_curves_figure(comparison.curves, endpoint, names, steps=mine, balancing=balancing)
             )
-    blocks.append(Paragraph(f"Balancing rule: {comparison.rule}"))
+    blocks.append(Paragraph(_("Balancing rule: %(rule)s") % {"rule": comparison.rule}))
     blocks += [Paragraph(f"• {note}", note=True) for note in comparison.notes]
     return Section(heading, tuple(blocks), ANCHOR)
 
 
+def _and_list(items: Sequence[str]) -> str:
+    """ "a, b and c" in the reader's language."""
+    if len(items) < 2:
+        return "".join(items)
+    return _("%(items)s and %(last)s") % {"items": ", ".join(items[:-1]), "last": items[-1]}
+
+
 def comparison_methods(comparison: Comparison) -> str:
     """One methods paragraph for the comparison, its sources cited (printed by
-    :func:`remission.reports.methods.cite`)."""
+    :func:`remission.reports.methods.cite`), in the reader's language."""
     p = comparison.protocol
-    used = [COVARIATE_WORDS.get(c, c.replace("_", " ")) for c in p.model_covariates]
-    covariates = ", ".join(used[:-1]) + " and " + used[-1] if len(used) > 1 else "".join(used)
-    splines = [COVARIATE_WORDS.get(c, c) for c in SPLINE_COLUMNS if c in p.model_covariates]
-    spline = (
-        f" ({' and '.join(splines)} as a natural cubic spline with {p.spline_df} degrees of freedom)"
-        if splines
-        else ""
-    )
+    covariates = _and_list([str(covariate_words(c)) for c in p.model_covariates])
+    splines = _and_list([str(covariate_words(c)) for c in SPLINE_COLUMNS if c in p.model_covariates])
+    if splines:
+        score = _(
+            "The probability of being given the treatment (the propensity score) was estimated by logistic "
+            "regression on %(covariates)s (%(splines)s as a natural cubic spline with %(df)s degrees of "
+            "freedom)."
+        ) % {"covariates": covariates, "splines": splines, "df": p.spline_df}
+    else:
+        score = _(
+            "The probability of being given the treatment (the propensity score) was estimated by logistic "
+            "regression on %(covariates)s."
+        ) % {"covariates": covariates}
     if p.method == "matching":
-        balancing = (
-            f"Each patient given the treatment was matched to {p.ratio} comparator patient"
-            f"{'s' if p.ratio > 1 else ''}, nearest on the logit of the score, without replacement and "
-            f"within a caliper of {p.caliper:g} standard deviations of that logit [@Austin2011, abstract]; "
-            "the effect estimated is that in the treated (ATT), and the Cox models' variances are "
-            "clustered on the matched set."
-        )
+        balancing = ngettext(
+            "Each patient given the treatment was matched to %(ratio)s comparator patient, nearest on the "
+            "logit of the score, without replacement and within a caliper of %(caliper)s standard deviations "
+            "of that logit [@Austin2011, abstract]; the effect estimated is that in the treated (ATT), and "
+            "the Cox models' variances are clustered on the matched set.",
+            "Each patient given the treatment was matched to %(ratio)s comparator patients, nearest on the "
+            "logit of the score, without replacement and within a caliper of %(caliper)s standard deviations "
+            "of that logit [@Austin2011, abstract]; the effect estimated is that in the treated (ATT), and "
+            "the Cox models' variances are clustered on the matched set.",
+            p.ratio,
+        ) % {"ratio": p.ratio, "caliper": _limit(p.caliper)}
     elif p.estimand == "overlap":
-        balancing = (
+        balancing = _(
             "Patients were weighted by overlap weights (each patient's probability of the other strategy), "
             "which target the patients for whom either strategy was a plausible choice [@Li2018, abstract]."
         )
-    else:
-        target = "everyone eligible (ATE)" if p.estimand == "ATE" else "those given the treatment (ATT)"
+    elif p.estimand == "ATE":
         balancing = (
-            f"Patients were weighted by {'stabilised ' if p.stabilised else ''}inverse-probability weights "
-            f"for {target}."
+            _("Patients were weighted by stabilised inverse-probability weights for everyone eligible (ATE).")
+            if p.stabilised
+            else _("Patients were weighted by inverse-probability weights for everyone eligible (ATE).")
         )
-    if p.method == "weighting" and p.trim is not None:
-        rule = "by the Crump rule" if p.trim == "crump" else f"to scores within {p.trim[0]:g}–{p.trim[1]:g}"
-        balancing += f" Scores were trimmed {rule}."
-    scale = "of the treated group" if p.contrast == "ATT" else "pooled over the two groups"
-    text = (
-        "The comparison was designed as the emulation of a target trial [@Hernan2016, abstract], with the "
-        "eligibility, strategies, time zero (day 0, the infusion), outcomes and causal contrast stated in "
-        "its protocol. The probability of being given the treatment (the propensity score) was estimated "
-        f"by logistic regression on {covariates}{spline}. {balancing} Balance, shown before the "
-        "outcomes, was assessed by the standardised mean difference of each covariate (each level of a "
-        f"category) before and after balancing, with the unweighted standard deviation {scale} as the "
-        "scale; an "
-        f"absolute difference above {SMD_LIMIT:g} counts as imbalance [@Austin2009, abstract]. Overall and "
-        "progression-free survival and the cumulative incidences of relapse or progression and of "
-        "non-relapse mortality (competing risks) were estimated per group with the weights by the "
-        "Aalen-Johansen estimator [@Aalen1978], which for survival equals the weighted Kaplan-Meier "
-        "estimate, with infinitesimal-jackknife standard errors. Hazard ratios come from weighted Cox models "
-        "[@Cox1972] with a robust (sandwich) variance, and subdistribution hazard ratios of relapse or "
-        "progression and of non-relapse mortality from weighted Fine-Gray models [@FineGray1999] with a "
-        "sandwich variance. The estimates are causal only if no confounder is missing from the covariates "
-        "and every patient could have been given either strategy."
+    else:
+        balancing = (
+            _(
+                "Patients were weighted by stabilised inverse-probability weights for those given the "
+                "treatment (ATT)."
+            )
+            if p.stabilised
+            else _(
+                "Patients were weighted by inverse-probability weights for those given the treatment (ATT)."
+            )
+        )
+    if p.method == "weighting" and p.trim == "crump":
+        balancing += " " + _("Scores were trimmed by the Crump rule.")
+    elif p.method == "weighting" and p.trim is not None:
+        balancing += " " + _("Scores were trimmed to scores within %(low)s–%(high)s.") % {
+            "low": _limit(p.trim[0]),
+            "high": _limit(p.trim[1]),
+        }
+    if p.contrast == "ATT":
+        balance = _(
+            "Balance, shown before the outcomes, was assessed by the standardised mean difference of each "
+            "covariate (each level of a category) before and after balancing, with the unweighted standard "
+            "deviation of the treated group as the scale; an absolute difference above %(limit)s counts as "
+            "imbalance [@Austin2009, abstract]."
+        )
+    else:
+        balance = _(
+            "Balance, shown before the outcomes, was assessed by the standardised mean difference of each "
+            "covariate (each level of a category) before and after balancing, with the unweighted standard "
+            "deviation pooled over the two groups as the scale; an absolute difference above %(limit)s "
+            "counts as imbalance [@Austin2009, abstract]."
+        )
+    sentences = (
+        _(
+            "The comparison was designed as the emulation of a target trial [@Hernan2016, abstract], with "
+            "the eligibility, strategies, time zero (day 0, the infusion), outcomes and causal contrast "
+            "stated in its protocol."
+        ),
+        score,
+        balancing,
+        balance % {"limit": _limit(SMD_LIMIT)},
+        _(
+            "Overall and progression-free survival and the cumulative incidences of relapse or progression "
+            "and of non-relapse mortality (competing risks) were estimated per group with the weights by the "
+            "Aalen-Johansen estimator [@Aalen1978], which for survival equals the weighted Kaplan-Meier "
+            "estimate, with infinitesimal-jackknife standard errors."
+        ),
+        _(
+            "Hazard ratios come from weighted Cox models [@Cox1972] with a robust (sandwich) variance, and "
+            "subdistribution hazard ratios of relapse or progression and of non-relapse mortality from "
+            "weighted Fine-Gray models [@FineGray1999] with a sandwich variance."
+        ),
+        _(
+            "The estimates are causal only if no confounder is missing from the covariates and every patient "
+            "could have been given either strategy."
+        ),
     )
-    return cite(text)
+    return cite(" ".join(sentences))
 
 
 def comparison_document(
@@ -720,10 +884,17 @@ def comparison_document(
         comparator_words=comparator_words, steps=steps, title=heading,
     )  # fmt: skip
     methods = Section(
-        "Methods",
+        _("Methods"),
         (Paragraph(comparison_methods(comparison)), software_table(software_versions())),
         METHODS_ANCHOR,
     )
-    cut = cutoff.isoformat() if cutoff is not None else "latest contact"
-    subtitle = f"Emulated target trial · data cut-off {cut} · generated {generated.isoformat()}"
+    if cutoff is not None:
+        subtitle = _("Emulated target trial · data cut-off %(cutoff)s · generated %(generated)s") % {
+            "cutoff": format_date(cutoff),
+            "generated": format_date(generated),
+        }
+    else:
+        subtitle = _("Emulated target trial · data cut-off latest contact · generated %(generated)s") % {
+            "generated": format_date(generated)
+        }
     return Document(title=heading, subtitle=subtitle, sections=(section, methods))

@@ -42,7 +42,8 @@ class Table:
 
 @dataclass(frozen=True)
 class FigureBlock:
-    """A rendered plot: PNG bytes, the alternative text and a caption."""
+    """A rendered plot: PNG bytes, the alternative text and a caption; ``data``: its curves as a table
+    (:mod:`remission.reports.figure_data`), shown beside it for a reader who cannot see it."""
 
     png: bytes = field(repr=False)
     caption: str
@@ -50,6 +51,7 @@ class FigureBlock:
     width_px: int
     height_px: int
     name: str  # a file-name stem, e.g. "os-overall"
+    data: Table | None = field(default=None, compare=False, repr=False)
 
 
 Block = Paragraph | KeyValues | Table | FigureBlock

@@ -141,7 +141,7 @@ def plot_patient_flow(flow: PatientFlow, *, scope: str, section_products: bool =
             ax.text(
                 side_x + 0.015,
                 y,
-                OWN_SECTION % {"reason": step.reason} if own else step.reason,
+                OWN_SECTION % {"reason": step.reason} if own else str(step.reason),
                 ha="left",
                 va="center",
                 fontsize=7.8,
@@ -195,7 +195,7 @@ def flow_figure(flow: PatientFlow, *, scope: str, section_products: bool = False
 def flow_table(flow: PatientFlow, *, scope: str) -> Table:
     """The flow's counts as a table (the same numbers as the figure; ``patient_flow.csv``)."""
     rows = [(_("In the registry"), scope, flow.in_registry)]
-    rows += [(_("Left out"), step.reason, step.n) for step in flow.steps]
+    rows += [(_("Left out"), str(step.reason), step.n) for step in flow.steps]
     rows.append((_("Analysed"), _("first %(selection)s") % {"selection": flow.selection}, flow.analysed))
     data = pd.DataFrame(
         [

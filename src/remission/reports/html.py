@@ -59,8 +59,16 @@ def _figure(block: FigureBlock) -> str:
         f'<figure id="figure-{escape(block.name)}">'
         f'<img src="{png_data_uri(block.png)}" alt="{escape(block.alt)}"'
         f' width="{width}" height="{height}">'
-        f"<figcaption>{escape(block.caption)}</figcaption></figure>"
+        f"<figcaption>{escape(block.caption)}</figcaption>{_figure_data(block)}</figure>"
     )
+
+
+def _figure_data(block: FigureBlock) -> str:
+    """The figure's curves as a table, folded under the caption (:mod:`.figure_data`)."""
+    if block.data is None:
+        return ""
+    summary = escape(_("The figure's data"))
+    return f'<details class="figure-data"><summary>{summary}</summary>{_table(block.data)}</details>'
 
 
 def _block(block: Block) -> str:

@@ -6,9 +6,11 @@ import base64
 import io
 from pathlib import Path
 
+from django.utils.translation import gettext as _
 from matplotlib.figure import Figure
 
 from remission.reports.document import FigureBlock
+from remission.reports.figure_data import figure_table
 
 REPORT_DPI = 160  # ~1100 px across: sharp on screen and on paper at 17 cm, quick to encode
 
@@ -42,9 +44,17 @@ def save_figure(fig: Figure, path: str | Path, dpi: int = REPORT_DPI) -> Path:
 
 
 def figure_block(fig: Figure, name: str, caption: str, alt: str) -> FigureBlock:
-    """A report block of ``fig``: its PNG at :data:`REPORT_DPI`, the caption and the alternative text."""
-    png = figure_png(fig)
+    """A report block of ``fig``: its PNG at :data:`REPORT_DPI`, the caption, the alternative text and
+    its curves as a table."""
+    png = figure_png(fig)  # drawn: the tick labels the data table reads exist now
     width, height = fig.get_size_inches() * REPORT_DPI
+    data = figure_table(fig, _("The data of the figure: %(alt)s") % {"alt": alt})
     return FigureBlock(
-        png=png, caption=caption, alt=alt, width_px=round(width), height_px=round(height), name=name
+        png=png,
+        caption=caption,
+        alt=alt,
+        width_px=round(width),
+        height_px=round(height),
+        name=name,
+        data=data,
     )

@@ -9,7 +9,7 @@ import pandas as pd
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext
 
-from remission.analysis.landmark import STATUSES, LandmarkAnalysis
+from remission.analysis.landmark import STATUSES, LandmarkAnalysis, status_words
 from remission.reports.document import Paragraph, Section, Table
 from remission.reports.labels import disease_label, endpoint_label
 from remission.reports.numbers import format_count, format_number, format_p, format_percent_ci, localise
@@ -28,6 +28,15 @@ def _after(days: float) -> str:
     return ngettext("%(n)s year after", "%(n)s years after", 1 if years == 1 else 2) % {
         "n": localise(f"{years:g}")
     }
+
+
+def groups_words(groups: str) -> str:
+    """The compared response groups of a test ("not assessed vs responded", as in the tables) in words."""
+    names = [str(status_words(name)) for name in groups.split(" vs ")]
+    shown = names[0]
+    for name in names[1:]:
+        shown = _("%(groups)s vs %(group)s") % {"groups": shown, "group": name}
+    return shown
 
 
 def landmark_estimates_table(analysis: LandmarkAnalysis) -> Table:
@@ -60,7 +69,8 @@ def landmark_estimates_table(analysis: LandmarkAnalysis) -> Table:
                     else "—"
                     for a in after
                 ]
-                rows.append((status, endpoint_label(endpoint), format_count(count.sum()), *values))
+                named = str(status_words(status))
+                rows.append((named, endpoint_label(endpoint), format_count(count.sum()), *values))
     return Table(
         caption=_("Landmark analysis: survival after the landmark by the response known at it, % (95% CI)"),
         header=header,
@@ -79,7 +89,7 @@ def landmark_tests_table(tests: pd.DataFrame) -> Table:
             disease_label(r.disease),
             _months(r.landmark_days),
             endpoint_label(str(r.endpoint)),
-            str(r.groups),
+            groups_words(str(r.groups)),
             format_number(r.statistic, 2),
             format_count(r.df),
             format_p(r.p_value),
@@ -108,7 +118,7 @@ def landmark_section(analysis: LandmarkAnalysis | None) -> Section | None:
     """The section, or None when no disease of the cohort has a response definition."""
     if analysis is None or analysis.counts.empty:
         return None
-    blocks: list = [Paragraph(analysis.rule), landmark_estimates_table(analysis)]
+    blocks: list = [Paragraph(str(analysis.rule)), landmark_estimates_table(analysis)]
     if not analysis.tests.empty:
         blocks.append(landmark_tests_table(analysis.tests))
     blocks += [Paragraph(f"• {note}", note=True) for note in analysis.notes]

@@ -14,22 +14,38 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, pgettext
+
 from remission.analysis.prediction import ModelSet
 from remission.analysis.prediction.card import card_of
 from remission.reports.calibration_plot import calibration_points, plot_calibration
 from remission.reports.document import Block, Document, KeyValues, Paragraph, Section, Table
 from remission.reports.images import figure_block
-from remission.reports.numbers import MISSING, format_count, format_number, format_percent, format_ratio
+from remission.reports.numbers import (
+    MISSING,
+    format_count,
+    format_date,
+    format_number,
+    format_percent,
+    format_ratio,
+    localise,
+)
+from remission.reports.tables import timepoint_label
 
-ENDPOINT_TITLES = {
-    "OS": "Overall survival (Cox)",
-    "PFS": "Progression-free survival (Cox)",
-    "NRM": "Non-relapse mortality (Fine-Gray, relapse or progression competing)",
+ENDPOINT_TITLES = {  # marked for translators; translated where shown
+    "OS": gettext_noop("Overall survival (Cox)"),
+    "PFS": gettext_noop("Progression-free survival (Cox)"),
+    "NRM": gettext_noop("Non-relapse mortality (Fine-Gray, relapse or progression competing)"),
 }
-ASSOCIATIONS = (
+ASSOCIATIONS = gettext_noop(
     "The models describe associations in the registry's observational data: a predictor's hazard ratio is "
     "not the effect of changing it (a regimen's ratio reflects who was given it, as well as the regimen)."
 )
+
+
+def _title(endpoint: str) -> str:
+    return _(ENDPOINT_TITLES[endpoint]) if endpoint in ENDPOINT_TITLES else endpoint
 
 
 def _coefficients(model: Mapping[str, Any], conf_level: float) -> Table:
@@ -45,9 +61,15 @@ def _coefficients(model: Mapping[str, Any], conf_level: float) -> Table:
     )
     endpoint = model["endpoint"]
     ratio = "sHR" if endpoint == "NRM" else "HR"
+    level = localise(f"{conf_level * 100:g}")
     return Table(
-        caption=f"{ENDPOINT_TITLES.get(endpoint, endpoint)}: coefficients",
-        header=("term", "coefficient", "SE", f"{ratio} ({conf_level * 100:g} % CI)"),
+        caption=_("%(model)s: coefficients") % {"model": _title(endpoint)},
+        header=(
+            _("term"),
+            _("coefficient"),
+            _("SE"),
+            _("%(ratio)s (%(level)s %% CI)") % {"ratio": ratio, "level": level},
+        ),
         rows=rows,
         csv_name=f"model-{endpoint.lower()}-coefficients.csv",
         numeric_columns=(1, 2, 3),
@@ -57,16 +79,16 @@ def _coefficients(model: Mapping[str, Any], conf_level: float) -> Table:
 def _model_section(model: Mapping[str, Any], conf_level: float) -> Section:
     endpoint = model["endpoint"]
     items = [
-        ("Method", model["method"]),
-        ("Patients", format_count(model["n"])),
-        ("Events", format_count(model["events"])),
-        ("Events per parameter", format_number(model["events_per_parameter"], 1)),
-        ("Converged", "yes" if model["converged"] else "no"),
+        (_("Method"), str(model["method"])),
+        (_("Patients"), format_count(model["n"])),
+        (_("Events"), format_count(model["events"])),
+        (_("Events per parameter"), format_number(model["events_per_parameter"], 1)),
+        (_("Converged"), _("yes") if model["converged"] else _("no")),
     ]
     if model["competing"] is not None:
-        items.insert(3, ("Competing events (relapse or progression)", format_count(model["competing"])))
+        items.insert(3, (_("Competing events (relapse or progression)"), format_count(model["competing"])))
     return Section(
-        ENDPOINT_TITLES.get(endpoint, endpoint),
+        _title(endpoint),
         (KeyValues(tuple(items)), _coefficients(model, conf_level)),
         f"model-{endpoint.lower()}",
     )
@@ -93,8 +115,8 @@ def _validation_table(validation: Mapping[str, Any]) -> Table:
 
     walk((), validation)
     return Table(
-        caption="Internal validation: apparent, optimism and optimism-corrected performance",
-        header=("measure", "apparent", "optimism", "corrected"),
+        caption=_("Internal validation: apparent, optimism and optimism-corrected performance"),
+        header=(_("measure"), _("apparent"), _("optimism"), _("corrected")),
         rows=tuple(rows),
         csv_name="model-validation.csv",
         numeric_columns=(1, 2, 3),
@@ -107,7 +129,9 @@ def _results(validation: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 
 
 def _horizon(result: Mapping[str, Any]) -> str:
-    return str(result.get("horizon") or f"{format_number(result.get('horizon_days'), 0)} days")
+    if result.get("horizon"):
+        return timepoint_label(str(result["horizon"]))
+    return _("%(days)s days") % {"days": format_number(result.get("horizon_days"), 0)}
 
 
 def _calibration_table(results: list[Mapping[str, Any]]) -> Table:
@@ -126,8 +150,16 @@ def _calibration_table(results: list[Mapping[str, Any]]) -> Table:
         for index, g in enumerate(r.get("calibration") or (), start=1)
     )
     return Table(
-        caption="Calibration (apparent, on the fitted rows): groups in tenths of predicted risk",
-        header=("model", "horizon", "group", "n", "events", "mean predicted (%)", "observed (%)"),
+        caption=_("Calibration (apparent, on the fitted rows): groups in tenths of predicted risk"),
+        header=(
+            _("model"),
+            _("horizon"),
+            _("group"),
+            "n",
+            _("events"),
+            _("mean predicted (%)"),
+            _("observed (%)"),
+        ),
         rows=rows,
         csv_name="model-calibration.csv",
         numeric_columns=(2, 3, 4, 5, 6),
@@ -135,12 +167,12 @@ def _calibration_table(results: list[Mapping[str, Any]]) -> Table:
 
 
 CENTRE_METRICS = ("auc", "brier", "scaled_brier", "harrell_c", "calibration_slope")
-POOLED = "pooled (left-out predictions)"
+POOLED = gettext_noop("pooled (left-out predictions)")  # translated where shown
 
 
 def _metric_cells(metrics: Mapping[str, Any] | None) -> tuple[str, ...]:
     if metrics is None:
-        return tuple(MISSING for _ in CENTRE_METRICS)
+        return tuple(MISSING for _name in CENTRE_METRICS)
     return tuple(format_number(metrics.get(name), 3) for name in CENTRE_METRICS)
 
 
@@ -160,7 +192,7 @@ def _centres_table(results: list[Mapping[str, Any]]) -> Table:
                     format_count(c.get("events")),
                     format_count(c.get("unpredictable")),
                     *_metric_cells(c.get("metrics")),
-                    "" if c.get("metrics") is not None else str(c.get("skipped") or "not scored"),
+                    "" if c.get("metrics") is not None else str(c.get("skipped") or _("not scored")),
                 )
             )
         pooled = r.get("pooled")
@@ -169,30 +201,32 @@ def _centres_table(results: list[Mapping[str, Any]]) -> Table:
                 (
                     endpoint,
                     horizon,
-                    POOLED,
+                    _(POOLED),
                     format_count(None if pooled is None else pooled.get("n")),
                     format_count(None if pooled is None else pooled.get("events")),
                     MISSING,
                     *_metric_cells(pooled),
-                    "" if pooled is not None else "no centre scored",
+                    "" if pooled is not None else _("no centre scored"),
                 )
             )
     return Table(
-        caption="Internal-external validation: each centre left out in turn and predicted by the model "
-        "refitted without it",
+        caption=_(
+            "Internal-external validation: each centre left out in turn and predicted by the model refitted "
+            "without it"
+        ),
         header=(
-            "model",
-            "horizon",
-            "centre left out",
+            _("model"),
+            _("horizon"),
+            _("centre left out"),
             "n",
-            "events",
-            "rows not predictable",
+            _("events"),
+            _("rows not predictable"),
             "AUC",
             "Brier",
-            "scaled Brier",
-            "Harrell's C",
-            "calibration slope",
-            "not scored because",
+            _("scaled Brier"),
+            _("Harrell's C"),
+            _("calibration slope"),
+            _("not scored because"),
         ),
         rows=tuple(rows),
         csv_name="model-centres.csv",
@@ -213,32 +247,47 @@ def _calibration_figures(results: list[Mapping[str, Any]]) -> list[Block]:
         ]
         if not mine:
             continue
-        title = ENDPOINT_TITLES.get(endpoint, endpoint)
+        title = _title(endpoint)
         slopes = "; ".join(
-            f"{_horizon(r)}: {format_number((r.get('apparent') or {}).get('calibration_slope'), 2)}"
+            _("%(horizon)s: %(slope)s")
+            % {
+                "horizon": _horizon(r),
+                "slope": format_number((r.get("apparent") or {}).get("calibration_slope"), 2),
+            }
             for r in mine
         )
         in_the_large = "; ".join(
-            f"{_horizon(r)}: {format_percent((r.get('apparent') or {}).get('mean_risk'))} % predicted, "
-            f"{format_percent((r.get('apparent') or {}).get('observed_risk'))} % observed"
+            _("%(horizon)s: %(predicted)s %% predicted, %(observed)s %% observed")
+            % {
+                "horizon": _horizon(r),
+                "predicted": format_percent((r.get("apparent") or {}).get("mean_risk")),
+                "observed": format_percent((r.get("apparent") or {}).get("observed_risk")),
+            }
             for r in mine
         )
         horizons = ", ".join(_horizon(r) for r in mine)
+        values = {"endpoint": endpoint, "horizons": horizons, "slopes": slopes, "in_the_large": in_the_large}
         blocks.append(
             figure_block(
                 plot_calibration(
                     [(_horizon(r), r.get("calibration") or ()) for r in mine],
-                    title=f"Calibration: {title}",
-                    subtitle="apparent, on the fitted rows",
+                    title=_("Calibration: %(model)s") % {"model": title},
+                    subtitle=_("apparent, on the fitted rows"),
                 ),
                 f"calibration-{endpoint.lower()}",
-                f"Calibration plot of the {endpoint} model: observed against mean predicted risk (%) at "
-                f"{horizons}. The points are apparent, on the fitted rows, in tenths of predicted risk "
-                f"(not corrected for optimism); the line is perfect calibration. Apparent calibration "
-                f"slope {slopes}. Calibration in the large (mean predicted and observed risk, all "
-                f"rows) {in_the_large}.",
-                f"Calibration plot of the {endpoint} model at {horizons}: observed against mean predicted "
-                "risk; the numbers are in the calibration table",
+                _(
+                    "Calibration plot of the %(endpoint)s model: observed against mean predicted risk (%%) "
+                    "at %(horizons)s. The points are apparent, on the fitted rows, in tenths of predicted "
+                    "risk (not corrected for optimism); the line is perfect calibration. Apparent "
+                    "calibration slope %(slopes)s. Calibration in the large (mean predicted and observed "
+                    "risk, all rows) %(in_the_large)s."
+                )
+                % values,
+                _(
+                    "Calibration plot of the %(endpoint)s model at %(horizons)s: observed against mean "
+                    "predicted risk; the numbers are in the calibration table"
+                )
+                % values,
             )
         )
     return blocks
@@ -254,15 +303,13 @@ def _validation_blocks(validation: Mapping[str, Any]) -> tuple[Block, ...]:
     if any(r.get("centres") or r.get("pooled") is not None for r in results):
         blocks.append(_centres_table(results))
     if validation.get("centre_note"):
-        blocks.append(Paragraph(f"Internal-external validation: {validation['centre_note']}", note=True))
+        note = _("Internal-external validation: %(note)s") % {"note": validation["centre_note"]}
+        blocks.append(Paragraph(note, note=True))
     skipped = validation.get("centres_skipped") or ()
     if skipped:
+        centres = "; ".join(f"{s['centre']} ({s['reason']})" for s in skipped if isinstance(s, Mapping))
         blocks.append(
-            Paragraph(
-                "Centres not scored at all: "
-                + "; ".join(f"{s['centre']} ({s['reason']})" for s in skipped if isinstance(s, Mapping)),
-                note=True,
-            )
+            Paragraph(_("Centres not scored at all: %(centres)s") % {"centres": centres}, note=True)
         )
     return tuple(blocks)
 
@@ -271,31 +318,33 @@ def model_report_document(model_set: ModelSet, validation: Mapping[str, Any] | N
     """The model card of ``model_set`` (and its ``validation``, the stored ``Validation.to_dict()``)."""
     card = KeyValues(
         (
-            ("Version", model_set.version),
-            ("Data cut-off", "none" if model_set.cutoff is None else model_set.cutoff.isoformat()),
-            ("Patients fitted (complete cases)", format_count(model_set.n)),
+            (_("Version"), model_set.version),
             (
-                "Diseases in the model",
-                ", ".join(d for d, _ in model_set.disease_counts if d not in model_set.diseases_left_out),
+                _("Data cut-off"),
+                pgettext("no data cut-off", "none")
+                if model_set.cutoff is None
+                else format_date(model_set.cutoff),
+            ),
+            (_("Patients fitted (complete cases)"), format_count(model_set.n)),
+            (
+                _("Diseases in the model"),
+                ", ".join(d for d, _n in model_set.disease_counts if d not in model_set.diseases_left_out),
             ),
             (
-                "Diseases left out (too few patients)",
+                _("Diseases left out (too few patients)"),
                 ", ".join(
                     f"{d} ({n})" for d, n in model_set.disease_counts if d in model_set.diseases_left_out
                 )
-                or "none",
+                or pgettext("no disease", "none"),
             ),
         )
     )
-    sections = [Section("Model card", (card, Paragraph(ASSOCIATIONS, note=True)), "card")]
+    sections = [Section(_("Model card"), (card, Paragraph(_(ASSOCIATIONS), note=True)), "card")]
     card = card_of(model_set)
     sections += [_model_section(model, card["conf_level"]) for model in card["models"]]
     if validation:
-        sections.append(Section("Validation", _validation_blocks(validation), "validation"))
+        sections.append(Section(_("Validation"), _validation_blocks(validation), "validation"))
     else:
-        sections.append(
-            Section(
-                "Validation", (Paragraph("This model set was stored without a validation."),), "validation"
-            )
-        )
-    return Document("Prediction model report", model_set.version, tuple(sections))
+        without = Paragraph(_("This model set was stored without a validation."))
+        sections.append(Section(_("Validation"), (without,), "validation"))
+    return Document(_("Prediction model report"), model_set.version, tuple(sections))

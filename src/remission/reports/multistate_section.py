@@ -13,8 +13,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext
 from matplotlib.figure import Figure
 
-from remission.analysis.multistate import RULE, StateOccupation, TransitionModels
+from remission.analysis.multistate import (
+    RULE,
+    TRANSITIONS,
+    StateOccupation,
+    TransitionModels,
+    transition_words,
+)
 from remission.analysis.outcomes import TIMEPOINTS
+from remission.analysis.words import words
 from remission.reports import style
 from remission.reports.curves import GID_STACK, finish_stacked
 from remission.reports.document import FigureBlock, Paragraph, Section, Table
@@ -44,6 +51,14 @@ STATE_WORDS = {
 
 def state_words(state: object) -> str:
     return str(STATE_WORDS.get(str(state), str(state)))
+
+
+def transition_label(transition: str) -> str:
+    """A transition of the tables ("transplanted → response") in the reader's language."""
+    for origin, target in TRANSITIONS:
+        if transition == f"{origin} → {target}":
+            return str(transition_words(origin, target))
+    return transition
 
 
 def plot_state_occupation(occupation: StateOccupation, *, title: str, subtitle: str = "") -> Figure:
@@ -104,7 +119,7 @@ def transitions_table(models: TransitionModels) -> Table:
     """Hazard ratios of each transition's Cox model (robust variance clustered on the patient)."""
     rows = tuple(
         (
-            str(r.transition),
+            transition_label(str(r.transition)),
             term_label(str(r.term)),
             format_ratio(r.hazard_ratio, r.lower, r.upper),
             format_p(r.p_value),
@@ -146,7 +161,7 @@ def multistate_section(
         % {"minimum": MIN_AT_RISK},
         _("Stacked areas of the proportion of patients in each state over time after infusion"),
     )
-    blocks: list = [Paragraph(RULE), figure, occupation_table(occupation)]
+    blocks: list = [Paragraph(str(words(RULE))), figure, occupation_table(occupation)]
     if models is not None and not models.table.empty:
         blocks.append(transitions_table(models))
     if models is not None:

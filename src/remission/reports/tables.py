@@ -370,7 +370,7 @@ def benchmarking_table(centres: pd.DataFrame) -> Table:
     group_rows: list[int] = []
     for label, part in centres.groupby("label", sort=False):
         group_rows.append(len(rows))
-        rows.append((str(label), "", "", "", "", ""))
+        rows.append((_(str(label)), "", "", "", "", ""))  # marked in analysis/benchmarking.py
         for r in part.sort_values("centre").itertuples(index=False):
             rows.append(
                 (

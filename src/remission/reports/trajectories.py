@@ -14,12 +14,15 @@ from dataclasses import replace
 
 import numpy as np
 import pandas as pd
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator
 
 from remission.analysis.activity import binned_summary
 from remission.reports import style
+from remission.reports.numbers import format_count, localise
 from remission.reports.timescale import DAYS_PER_MONTH, MONTHS, TimeScale, time_scale
 
 GID_PATIENT = "patient"
@@ -28,7 +31,7 @@ GID_IQR = "iqr"
 MISSING_COLUMNS = "{what} needs the columns {needed}; got {got}"
 NOTHING_TO_PLOT = "no {what} to plot"
 NO_DATA = "plot_immune_reconstitution needs the laboratory values (frame) or their summaries"
-BEFORE_LABEL = "Before"
+BEFORE_LABEL = gettext_noop("Before")  # translated where shown
 PANEL_MONTHS = replace(MONTHS, tick_step=6.0)  # a small panel has room for a tick every 6 months
 
 
@@ -65,10 +68,10 @@ def _gap_after_before(x: np.ndarray, *ys: np.ndarray) -> tuple[np.ndarray, ...]:
 
 def _time_axis(ax: Axes, scale: TimeScale, summary: pd.DataFrame, horizon: float) -> None:
     ticks = list(scale.ticks(horizon))
-    labels = [f"{t:g}" for t in ticks]
+    labels = [localise(f"{t:g}") for t in ticks]
     if (summary["bin"] < 0).any():
         ticks = [_before_position(scale, horizon), *ticks]
-        labels = [BEFORE_LABEL, *labels]
+        labels = [_(BEFORE_LABEL), *labels]
     ax.xaxis.set_major_locator(FixedLocator(ticks))
     ax.set_xticks(ticks, labels)
     step = float(ticks[-1] - ticks[-2]) if len(ticks) > 1 else 1.0
@@ -117,7 +120,7 @@ def plot_score_trajectories(
         fig = style.new_figure(3.6)
         ax = fig.add_subplot()
         lines = data[data["patient"].isin(shown)].sort_values(["patient", "days"])
-        for _, visits in lines.groupby("patient", sort=True, observed=True):
+        for _patient, visits in lines.groupby("patient", sort=True, observed=True):
             days = visits["days"].to_numpy(dtype=float)
             x = _positions(np.where(days < 0, -1, 0), days, unit, horizon)
             (line,) = ax.plot(
@@ -133,7 +136,7 @@ def plot_score_trajectories(
             linewidth=2.4,
             marker="o",
             markersize=4.5,
-            label=f"Median per visit window (at least {min_patients} patients)",
+            label=_("Median per visit window (at least %(minimum)s patients)") % {"minimum": min_patients},
         )
         median.set_gid(GID_MEDIAN)
         _time_axis(ax, unit, summary, horizon)
@@ -143,9 +146,15 @@ def plot_score_trajectories(
         # under the plot: the patients' lines fill every corner
         ax.legend(loc="upper right", bbox_to_anchor=(1.0, -0.2), borderaxespad=0.0)
         fig.suptitle(title, x=0.0, ha="left", fontsize=11, fontweight="bold", color=style.INK)
-        note = f"{len(shown):,} of {n_patients:,} patients drawn" if len(shown) < n_patients else ""
+        note = (
+            ngettext("%(shown)s of %(n)s patient drawn", "%(shown)s of %(n)s patients drawn", n_patients)
+            % {"shown": format_count(len(shown)), "n": format_count(n_patients)}
+            if len(shown) < n_patients
+            else ""
+        )
+        joined = _("%(subtitle)s — %(note)s") % {"subtitle": subtitle, "note": note}
         ax.set_title(
-            f"{subtitle} — {note}" if subtitle and note else subtitle or note,
+            joined if subtitle and note else subtitle or note,
             fontsize=8.5,
             fontweight="normal",
             color=style.MUTED,
@@ -215,8 +224,9 @@ def plot_immune_reconstitution(
         for index in range(len(summaries), rows * columns):
             axes[index // columns][index % columns].set_visible(False)
         fig.suptitle(title, x=0.0, ha="left", fontsize=11, fontweight="bold", color=style.INK)
-        note = f"Median (line) and interquartile range (band) of months with at least {min_patients} patients"
-        fig.supxlabel(
-            f"{subtitle}. {note}" if subtitle else note, fontsize=8, color=style.MUTED, x=0.0, ha="left"
-        )
+        note = _(
+            "Median (line) and interquartile range (band) of months with at least %(minimum)s patients"
+        ) % {"minimum": min_patients}
+        joined = _("%(subtitle)s. %(note)s") % {"subtitle": subtitle, "note": note}
+        fig.supxlabel(joined if subtitle else note, fontsize=8, color=style.MUTED, x=0.0, ha="left")
     return fig

@@ -139,7 +139,7 @@ LANGUAGES = [
     ("it", "Italiano"),
     ("es", "Español"),
 ]
-LOCALE_PATHS = [str(PACKAGE_DIR / "clinical" / "locale"), str(PACKAGE_DIR / "reports" / "locale")]
+LOCALE_PATHS = [str(PACKAGE_DIR / name / "locale") for name in ("analysis", "clinical", "reports")]
 # Dates and numbers on web pages follow the active language (Django's formats); British English, the
 # source language, keeps the registry's ISO short dates (remission/web/formats/en_GB).
 FORMAT_MODULE_PATH = ["remission.web.formats"]

@@ -32,7 +32,7 @@ from typing import Any
 from django import forms
 from django.utils import formats
 from django.utils.text import format_lazy
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 MAX_DAYS = 36_525  # a day number further than a century from day 0 is no date of this patient's course
@@ -72,9 +72,11 @@ class DayNumber:
     days: int
 
     def __str__(self) -> str:
+        """ "D+100" as said in the active language ("J+100" in French)."""
+        letter = pgettext("the letter of a day number, D+100", "D")
         if self.days == 0:
-            return "D0"
-        return f"D{'+' if self.days > 0 else '-'}{abs(self.days)}"
+            return f"{letter}0"
+        return f"{letter}{'+' if self.days > 0 else '-'}{abs(self.days)}"
 
     def date_from(self, day0: dt.date) -> dt.date:
         return day0 + dt.timedelta(days=self.days)

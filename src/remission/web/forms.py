@@ -14,7 +14,6 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django import forms
-from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -23,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from remission.registry.codes import MissingReason
 from remission.registry.errors import Problem
 from remission.registry.kinds import Kind
-from remission.registry.labels import code_choices
+from remission.registry.labels import code_choices, field_help, field_label
 from remission.registry.ranges import date_in_range, date_out_of_range
 from remission.web.day_numbers import DayZero, with_day_numbers
 
@@ -86,16 +85,6 @@ def _may_be_empty(field: models.Field) -> bool:
     return bool(field.null or field.blank)
 
 
-def field_label(model: type[models.Model], name: str) -> str:
-    """A model field's name for people ("Diagnosis date", "ICD-10"); a name that is no field, as it is."""
-    try:
-        field = model._meta.get_field(name[:-3] if name.endswith("_id") else name)
-    except FieldDoesNotExist:
-        return name
-    label = str(getattr(field, "verbose_name", None) or field.name.replace("_", " "))
-    return capfirst(label)
-
-
 def model_field(kind: Kind, name: str, ref_choices: Mapping[str, list[tuple[str, str]]]) -> forms.Field:
     """The form input of one model field."""
     field = kind.model._meta.get_field(name)
@@ -110,7 +99,10 @@ def model_field(kind: Kind, name: str, ref_choices: Mapping[str, list[tuple[str,
         return forms.CharField(label=label, required=False, help_text=_("comma-separated codes"))
     if isinstance(field, models.JSONField):
         return forms.JSONField(
-            label=label, required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text=field.help_text
+            label=label,
+            required=False,
+            widget=forms.Textarea(attrs={"rows": 2}),
+            help_text=field_help(kind.model, name),
         )
     form_field = field.formfield()
     form_field.label = label
@@ -122,7 +114,7 @@ def model_field(kind: Kind, name: str, ref_choices: Mapping[str, list[tuple[str,
     if isinstance(form_field, forms.CharField) and not isinstance(form_field, forms.TypedChoiceField):
         form_field.strip = True
     if field.help_text:
-        form_field.help_text = str(field.help_text).replace("``", "")
+        form_field.help_text = field_help(kind.model, name)
     return form_field
 
 

@@ -62,7 +62,7 @@ FILES_KEPT = dt.timedelta(days=7)  # a finished report's file is dropped this lo
 LOST = gettext_noop("The server restarted before this computation finished; start it again.")
 WRITE_ATTEMPTS = 5  # a job's start, finish or failure is written this often before the worker gives up
 WRITE_PAUSE = 0.5  # seconds between attempts
-LANGUAGE_KEY = "language"  # a report job's request: the language it is written in (not the source language)
+LANGUAGE_KEY = "language"  # a job's request: the language it is written in (not the source language)
 
 _EXECUTOR = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="remission-job")
 _FUTURES: dict[int, Future[None]] = {}  # the jobs this process runs or ran, by id
@@ -73,9 +73,10 @@ def start_job(
     *, user: Any, kind: str, data: dict[str, Any], fmt: str = "", refresh: bool = False, language: str = ""
 ) -> ComputationJob:
     """A job computing ``kind`` (``page``, or ``report`` in ``fmt``) of the cohort form's ``data`` for
-    ``user``: an identical one already under way (or a kept report), else a new one, started. A report is
-    written in ``language`` (the user's request's; empty: the source language): a French and an English
-    report of the same cohort are two jobs and two files, computed from the same (language-free) results."""
+    ``user``: an identical one already under way (or a kept report), else a new one, started. The page or
+    report is written in ``language`` (the user's request's; empty: the source language): a French and an
+    English report of the same cohort are two jobs and two files, computed from the same (language-free)
+    results."""
     key = pages.results_key_of(user, data)
     request = _with_language(pages.jsonable(data), kind=kind, language=language)
     with _GUARD:
@@ -97,15 +98,20 @@ def start_job(
 
 
 def _with_language(request: dict[str, Any], *, kind: str, language: str) -> dict[str, Any]:
-    """A report's request with the language it is written in; the source language is left out (the request
-    reads as the cohort form's data alone, as before languages)."""
-    if kind == JobKind.REPORT and language and language != settings.LANGUAGE_CODE:
+    """A job's request with the language its page or report is written in; the source language is left out
+    (the request reads as the cohort form's data alone, as before languages)."""
+    if language and language != settings.LANGUAGE_CODE:
         return {**request, LANGUAGE_KEY: language}
     return request
 
 
 def _language_of(job: ComputationJob) -> str:
     return str((job.request or {}).get(LANGUAGE_KEY, ""))
+
+
+def cohort_of(job: ComputationJob) -> dict[str, Any]:
+    """The cohort form's data of ``job``'s request (without the language it is written in)."""
+    return {k: v for k, v in (job.request or {}).items() if k != LANGUAGE_KEY}
 
 
 def _reusable(
@@ -186,8 +192,7 @@ def _run(pk: int, *, own_connection: bool = True) -> None:
         job = job_to_run(pk=pk)
         if not _written(lambda: job_start(job=job)):
             return  # marked failed (lost) meanwhile
-        cohort = {k: v for k, v in job.request.items() if k != LANGUAGE_KEY}
-        user, data = job.user, pages.revived(cohort)
+        user, data = job.user, pages.revived(cohort_of(job))
 
         def progress(stage: str) -> None:
             try:
@@ -195,11 +200,11 @@ def _run(pk: int, *, own_connection: bool = True) -> None:
             except OperationalError:  # the stage shown is a courtesy: the computation goes on
                 log.warning("job %s: stage %s not written (database busy)", pk, stage)
 
-        if job.kind == JobKind.PAGE:
-            page = pages.outcomes_page(user=user, data=data, refresh=job.refresh, progress=progress)
-            _written(lambda: job_finish(job=job, n_patients=page.n_patients))
-            return
         with translation.override(_language_of(job) or settings.LANGUAGE_CODE):
+            if job.kind == JobKind.PAGE:
+                page = pages.outcomes_page(user=user, data=data, refresh=job.refresh, progress=progress)
+                _written(lambda: job_finish(job=job, n_patients=page.n_patients))
+                return
             produced = pages.report_file(user=user, data=data, fmt=job.format, progress=progress)
         if produced is None:
             _written(lambda: job_fail(job=job, error=pages.EMPTY))

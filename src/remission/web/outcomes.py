@@ -3,10 +3,11 @@
 The page is the outcomes report itself (``remission.reports``: Table 1, estimates, tests, models and the
 curves) for the cohort chosen in the filter form, rendered inside the web layout. The results come from
 the analysis layer's one cached road (:func:`remission.analysis.results.cohort_results`, kept per (what
-the user may read, request, day)); the page laid out from them is kept beside them under the same key,
-and a download (HTML, PDF, tables) renders the same results instead of computing them again. *Recompute*
-bypasses both. The first computation of a page and every download run as background jobs
-(``remission.web.jobs``), told the stage under way through a ``progress`` callback. A statistician reads
+the user may read, request, day)); the page laid out from them, in the language of the user who asked
+for it, is kept beside them under the same key and that language, and a download (HTML, PDF, tables)
+renders the same results instead of computing them again. *Recompute* bypasses both. The first
+computation of a page and every download run as background jobs (``remission.web.jobs``), told the stage
+under way through a ``progress`` callback. A statistician reads
 every centre (pseudonymised: registry IDs only); a centre user reads their own centre.
 """
 
@@ -20,11 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.cache import cache
 from django.utils.formats import number_format
+from django.utils.translation import get_language, gettext_lazy, gettext_noop
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop
 
+from remission.analysis.words import Words
 from remission.registry import selectors
 from remission.registry.codes import Intensity, ProductType, Sex
 from remission.web.forms import in_registry_years
@@ -107,7 +110,7 @@ class OutcomesPage:
     sections: list[dict[str, Any]]
     n_patients: int
     computed_at: dt.datetime
-    empty: Any = ""  # a lazy translation: the page is kept in the cache for every language
+    empty: Any = ""  # a lazy translation, shown in the page's language
     flow: Any = ""  # the patient flow in one line (also when nobody is analysed): FlowWords
 
 
@@ -131,24 +134,7 @@ def _sections(document: Any) -> list[dict[str, Any]]:
             elif isinstance(block, KeyValues):
                 blocks.append({"type": "facts", "items": list(block.items)})
             elif isinstance(block, Table):
-                groups = set(block.group_rows)
-                rows = [
-                    {
-                        "group": i in groups,
-                        "cells": [(text, j in block.numeric_columns) for j, text in enumerate(r)],
-                    }
-                    for i, r in enumerate(block.rows)
-                ]
-                header = [(h, j in block.numeric_columns) for j, h in enumerate(block.header)]
-                blocks.append(
-                    {
-                        "type": "table",
-                        "caption": block.caption,
-                        "header": header,
-                        "rows": rows,
-                        "note": block.note,
-                    }
-                )
+                blocks.append(_table(block))
             elif isinstance(block, FigureBlock):
                 blocks.append(
                     {
@@ -158,10 +144,22 @@ def _sections(document: Any) -> list[dict[str, Any]]:
                         "caption": block.caption,
                         "width": block.width_px // 2,
                         "height": block.height_px // 2,
+                        "data": _table(block.data) if block.data is not None else None,
                     }
                 )
         sections.append({"title": section.title, "anchor": section.anchor, "blocks": blocks})
     return sections
+
+
+def _table(block: Any) -> dict[str, Any]:
+    """A report table (:class:`remission.reports.document.Table`) for the page's table template."""
+    groups = set(block.group_rows)
+    rows = [
+        {"group": i in groups, "cells": [(text, j in block.numeric_columns) for j, text in enumerate(r)]}
+        for i, r in enumerate(block.rows)
+    ]
+    header = [(h, j in block.numeric_columns) for j, h in enumerate(block.header)]
+    return {"type": "table", "caption": block.caption, "header": header, "rows": rows, "note": block.note}
 
 
 @dataclass(frozen=True)
@@ -173,7 +171,7 @@ class FlowWords:
     in_registry: int
     left_out: int
     analysed: int
-    steps: tuple[tuple[str, int], ...]  # (reason, patients) for each step that left patients out
+    steps: tuple[tuple[Words, int], ...]  # (reason, patients) for each step that left patients out
 
     def __str__(self) -> str:
         values = {
@@ -189,7 +187,9 @@ class FlowWords:
                 )
                 % values
             )
-        reasons = "; ".join(f"{_(reason)}: {_grouped(n)}" for reason, n in self.steps)
+        reasons = "; ".join(
+            _("%(reason)s: %(n)s") % {"reason": reason, "n": _grouped(n)} for reason, n in self.steps
+        )
         return _(
             "%(registry)s patients in the registry you can read; left out %(left_out)s (%(reasons)s); "
             "%(analysed)s analysed."
@@ -204,7 +204,7 @@ def _flow_words(flow: Any) -> FlowWords | str:
     """The patient flow of the analysis set, to be worded when shown."""
     if flow is None:
         return ""
-    steps = tuple((str(step.reason), int(step.n)) for step in flow.steps if step.n)
+    steps = tuple((step.reason, int(step.n)) for step in flow.steps if step.n)
     return FlowWords(int(flow.in_registry), int(flow.left_out), int(flow.analysed), steps)
 
 
@@ -247,8 +247,14 @@ def results_key_of(user: Any, data: dict[str, Any]) -> str:
 
 
 def cached_page(*, user: Any, data: dict[str, Any]) -> OutcomesPage | None:
-    """The laid-out page of the form's ``data`` if it is in the cache, else None."""
-    return cache.get(PAGE_PREFIX + results_key_of(user, data))
+    """The laid-out page of the form's ``data`` in the active language if it is in the cache, else None."""
+    return cache.get(_page_key(user, data))
+
+
+def _page_key(user: Any, data: dict[str, Any]) -> str:
+    """A laid-out page is kept per language (its sections are written in it), beside the language-free
+    results it was laid out from."""
+    return f"{PAGE_PREFIX}{get_language() or settings.LANGUAGE_CODE}:{results_key_of(user, data)}"
 
 
 def _results(
@@ -274,7 +280,7 @@ def outcomes_page(
     ``progress``: see :func:`_results`."""
     from remission.analysis.results import CACHE_SECONDS
 
-    key = PAGE_PREFIX + results_key_of(user, data)
+    key = _page_key(user, data)
     if not refresh:
         cached = cache.get(key)
         if cached is not None:

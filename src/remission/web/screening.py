@@ -22,11 +22,13 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.utils.formats import get_format
 from django.utils.text import capfirst
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from remission.clinical.candidate import CandidateProblem, schema
 from remission.clinical.diseases import DISEASES
+from remission.clinical.dosing import BASIS_WORDS, FORMULA_NAMES, PRESCRIBED
 from remission.clinical.eligibility import FIELDS, GUIDELINE_TITLES, fields_for, guidelines_for
 from remission.clinical.eligibility.core import (
     EVERY_CRITERION_MET,
@@ -38,9 +40,10 @@ from remission.clinical.eligibility.core import (
     VERDICT_WORDS,
     Criterion,
 )
-from remission.clinical.hct_ci import RISK_GROUP_WORDS
+from remission.clinical.hct_ci import AGE_LABEL, INPUT_BY_KEY, ITEM_BY_CODE, RISK_GROUP_WORDS
 from remission.clinical.regimens import REGIMENS
 from remission.clinical.screening import SHARED_WITH_HCT_CI, ScreeningReport
+from remission.clinical.words import Said, said
 from remission.registry import selectors
 
 SEP = "__"
@@ -60,7 +63,65 @@ TOP_FIELDS = (
     "centre_experience",
 )
 GENERAL = "general"  # the disease key of the fields every disease reads
-DEFAULT_GUIDELINE_LABEL = "the disease's default guideline"
+DEFAULT_GUIDELINE_LABEL = gettext_noop("the disease's default guideline")
+# The form's labels, in English (marked here, translated when the form is built). The eligibility
+# fields and the HCT-CI items are named by the clinical tables (their descriptions and units); the
+# fields below are the form's own.
+TOP_LABELS = {
+    "candidate_id": gettext_noop("Candidate (pseudonymous id)"),
+    "disease": gettext_noop("Disease"),
+    "guideline": gettext_noop("Guideline"),
+    "age_years": gettext_noop("Age at screening (years)"),
+    "sex": gettext_noop("Sex"),
+    "height_cm": gettext_noop("Height (cm)"),
+    "weight_kg": gettext_noop("Actual body weight (kg)"),
+    "regimen": gettext_noop("Conditioning or lymphodepletion"),
+    "mobilisation": gettext_noop("Mobilisation"),
+    "infusion_year": gettext_noop("Planned year of day 0 (for the outcome prediction's era)"),
+    "centre_experience": gettext_noop(
+        "Earlier HSC transplants for autoimmune disease at the centre (for the outcome prediction)"
+    ),
+}
+HCT_CI_LABELS = {
+    "bmi": gettext_noop("Body-mass index (kg/m²), when height and weight are not given"),
+    "creatinine_mg_dl": gettext_noop("Serum creatinine (mg/dL)"),
+    "creatinine_umol_l": gettext_noop("Serum creatinine (µmol/L)"),
+}
+POLICY_LABELS = {
+    "name": gettext_noop("Dosing policy name"),
+    "weight_basis": gettext_noop("Weight the doses are computed on"),
+    "adjusted_factor": gettext_noop("Adjusted-weight factor (0–1)"),
+    "bsa_formula": gettext_noop("BSA formula"),
+    "bsa_weight_basis": gettext_noop("Weight the BSA is computed on"),
+    "bsa_cap_m2": gettext_noop("BSA cap (m²)"),
+}
+DESCRIBED = gettext_noop("%(description)s (%(unit)s)")  # a field's description and its unit
+ITEM_LABEL = gettext_noop("%(label)s: %(definition)s")  # an HCT-CI item and its definition in Sorror's table
+CHOICE_WITH_CODE = gettext_noop("%(words)s (%(code)s)")  # a choice whose code the criteria name
+# the choices of the candidate's fields as people name them; the codes the criteria name are shown beside
+CHOICE_WORDS = {
+    "sex": {
+        "female": gettext_noop("female"),
+        "male": gettext_noop("male"),
+        "unknown": gettext_noop("unknown"),
+    },
+    "ms_course": {
+        "rrms": gettext_noop("relapsing-remitting"),
+        "spms": gettext_noop("secondary progressive"),
+        "ppms": gettext_noop("primary progressive"),
+    },
+    "ssc_subset": {
+        "diffuse": gettext_noop("diffuse cutaneous"),
+        "limited": gettext_noop("limited cutaneous"),
+        "sine": gettext_noop("sine scleroderma"),
+    },
+    "weight_basis": BASIS_WORDS,
+    "bsa_weight_basis": BASIS_WORDS,
+    "bsa_formula": FORMULA_NAMES,
+}
+WITH_CODE = ("ms_course", "ssc_subset")
+# the units of the dose tables as people write them (the codes stay in the API: "m2", "ug")
+UNIT_WORDS = {"m2": "m²", "ug": "µg", "mg/m2": "mg/m²", "g/m2": "g/m²", "ug/kg": "µg/kg"}
 
 
 @dataclass(frozen=True)
@@ -73,15 +134,56 @@ class Fieldset:
 
 
 def _disease_label(code: str) -> str:
-    return f"{DISEASES[code].name} ({code})"
+    return f"{gettext(DISEASES[code].name)} ({code})"
 
 
-def _field(name: str, prop: Mapping[str, Any], *, required: bool = False) -> forms.Field:
-    label = prop.get("description") or capfirst(name.replace("_", " "))
+def described(description: str, unit: str = "") -> str:
+    """A field's description with its unit, in the active language: "Créatinine sérique (mg/dL)"."""
+    if not unit:
+        return gettext(description)
+    return gettext(DESCRIBED) % {"description": gettext(description), "unit": gettext(unit)}
+
+
+def field_label(group: str, name: str) -> str:
+    """The label of a candidate field in the active language (``group``: "", "findings", "hct_ci",
+    "dosing_policy"), from the clinical tables where they describe it."""
+    if group == "" and name in TOP_LABELS:
+        return gettext(TOP_LABELS[name])
+    if group == "findings" and name in FIELDS:
+        return described(FIELDS[name].description, FIELDS[name].unit)
+    if group == "hct_ci":
+        if name in HCT_CI_LABELS:
+            return gettext(HCT_CI_LABELS[name])
+        if name in ITEM_BY_CODE:
+            item = ITEM_BY_CODE[name]
+            return gettext(ITEM_LABEL) % {
+                "label": gettext(item.label),
+                "definition": gettext(item.definition),
+            }
+        if name in INPUT_BY_KEY:
+            return described(INPUT_BY_KEY[name].description, INPUT_BY_KEY[name].unit)
+    if group == "dosing_policy" and name in POLICY_LABELS:
+        return gettext(POLICY_LABELS[name])
+    return capfirst(name.replace("_", " "))
+
+
+def choice_label(name: str, value: str) -> str:
+    """A choice of a candidate field as people name it; the criteria's codes kept beside their words."""
+    words = CHOICE_WORDS.get(name, {}).get(value)
+    if words is None:
+        return value
+    if name in WITH_CODE:
+        return gettext(CHOICE_WITH_CODE) % {"words": gettext(words), "code": value}
+    return capfirst(gettext(words))
+
+
+def _field(name: str, prop: Mapping[str, Any], *, label: str = "", required: bool = False) -> forms.Field:
+    label = label or capfirst(name.replace("_", " "))
     kinds = prop.get("type", [])
     kinds = [kinds] if isinstance(kinds, str) else kinds
     if "enum" in prop:
-        choices = [("", "—"), *((str(v), str(v)) for v in prop["enum"] if v is not None)]
+        values = (str(v) for v in prop["enum"] if v is not None)
+        choices = [("", "—"), *((v, choice_label(name, v)) for v in values)]
         return forms.ChoiceField(label=label, choices=choices, required=required)
     if "boolean" in kinds:
         return forms.NullBooleanField(label=label, required=False, widget=forms.NullBooleanSelect())
@@ -96,35 +198,39 @@ def _field(name: str, prop: Mapping[str, Any], *, required: bool = False) -> for
 def guideline_choices(disease: str | None) -> list[tuple[str, str]]:
     """The guideline select: the chosen disease's guidelines (its default first), else every one."""
     codes = guidelines_for(disease) if disease in DISEASES else tuple(GUIDELINE_TITLES)
-    return [("", DEFAULT_GUIDELINE_LABEL), *((code, f"{GUIDELINE_TITLES[code]} [{code}]") for code in codes)]
+    titles = guideline_titles()
+    return [("", gettext(DEFAULT_GUIDELINE_LABEL)), *((code, f"{titles[code]} [{code}]") for code in codes)]
+
+
+def guideline_titles() -> dict[str, str]:
+    """Each guideline's title in the active language; citation keys (``[@key]``) as they are."""
+    return {code: gettext(title) for code, title in GUIDELINE_TITLES.items()}
 
 
 def candidate_form_class(disease: str | None = None) -> type[forms.Form]:
     props = schema()["properties"]
-    attrs: dict[str, Any] = {name: _field(name, props[name]) for name in TOP_FIELDS}
-    attrs["candidate_id"].label = "Candidate (pseudonymous id)"
-    attrs["disease"].label = "Disease"
+    attrs: dict[str, Any] = {
+        name: _field(name, props[name], label=field_label("", name)) for name in TOP_FIELDS
+    }
     attrs["disease"].choices = [("", "—"), *((code, _disease_label(code)) for code in DISEASES)]
     attrs["guideline"] = forms.ChoiceField(
-        label="Guideline", choices=guideline_choices(disease), required=False
+        label=field_label("", "guideline"), choices=guideline_choices(disease), required=False
     )
     for name in ("regimen", "mobilisation"):
         attrs[name].choices = [
             ("", "—"),
-            *((code, f"{REGIMENS[code].name} [{code}]") for code, _ in attrs[name].choices[1:]),
+            *((code, f"{gettext(REGIMENS[code].name)} [{code}]") for code, _ in attrs[name].choices[1:]),
         ]
     for group in GROUPS:
         for name, prop in props[group]["properties"].items():
             if group == "hct_ci" and name in SHARED_WITH_HCT_CI:
                 continue  # one field per measurement: it is among the eligibility values
-            attrs[group + SEP + name] = _field(name, prop)
-    attrs["hct_ci" + SEP + "bmi"].label = "Body-mass index (kg/m²), when height and weight are not given"
+            attrs[group + SEP + name] = _field(name, prop, label=field_label(group, name))
     policy = props["dosing_policy"]["properties"]
     for name in POLICY_FIELDS:
-        attrs["policy" + SEP + name] = _field(name, policy[name])
-    attrs["policy" + SEP + "name"].label = "Dosing policy name"
+        attrs["policy" + SEP + name] = _field(name, policy[name], label=field_label("dosing_policy", name))
     attrs["candidate_json"] = forms.CharField(
-        label="…or paste a candidate as JSON (docs/screening.md)",
+        label=gettext("…or paste a candidate as JSON (docs/screening.md)"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false"}),
     )
@@ -146,25 +252,33 @@ def finding_groups() -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
     return tuple((diseases, tuple(names)) for diseases, names in groups.items())
 
 
+def _diseases_text(diseases: tuple[str, ...]) -> str:
+    """The diseases' names in the active language: "A", "A and B", "A, B and C"."""
+    names = [gettext(DISEASES[d].name) for d in diseases]
+    if len(names) == 1:
+        return names[0]
+    return gettext("%(names)s and %(last)s") % {"names": ", ".join(names[:-1]), "last": names[-1]}
+
+
 def fieldsets(form: forms.Form, disease: str | None) -> list[Fieldset]:
     """The form's fields in groups for the template; other diseases' groups hidden once one is chosen."""
     chosen = disease if disease in DISEASES else None
-    sets = [Fieldset("Candidate", [form[n] for n in TOP_FIELDS])]
+    sets = [Fieldset(gettext("Candidate"), [form[n] for n in TOP_FIELDS])]
     for diseases, names in finding_groups():
         bound = [form["findings" + SEP + n] for n in names]
         if not diseases:
-            sets.append(Fieldset("Eligibility: general criteria and shared measurements", bound))
+            sets.append(Fieldset(gettext("Eligibility: general criteria and shared measurements"), bound))
             continue
-        title = "Eligibility: " + " and ".join(DISEASES[d].name for d in diseases)
+        title = gettext("Eligibility: %(diseases)s") % {"diseases": _diseases_text(diseases)}
         relevant = chosen in diseases
         has_errors = any(b.errors for b in bound)
         shown = chosen is None or relevant or has_errors
         sets.append(Fieldset(title, bound, diseases, shown=shown, open=relevant or has_errors))
     hct = [form[n] for n in form.fields if n.startswith("hct_ci" + SEP)]
-    title = "HCT-CI comorbidities (LVEF, DLCO, FEV1 and liver tests: above)"
+    title = gettext("HCT-CI comorbidities (LVEF, DLCO, FEV1 and liver tests: above)")
     sets.append(Fieldset(title, hct, open=any(b.errors for b in hct)))
     policy = [form[n] for n in form.fields if n.startswith("policy" + SEP)]
-    sets.append(Fieldset("Dosing policy", policy, open=any(b.errors for b in policy)))
+    sets.append(Fieldset(gettext("Dosing policy"), policy, open=any(b.errors for b in policy)))
     return sets
 
 
@@ -172,8 +286,8 @@ def disease_script_data() -> dict[str, Any]:
     """What the page's script needs to follow the disease select: guidelines per disease."""
     return {
         "guidelines": {code: list(guidelines_for(code)) for code in DISEASES},
-        "titles": GUIDELINE_TITLES,
-        "default_label": DEFAULT_GUIDELINE_LABEL,
+        "titles": guideline_titles(),
+        "default_label": gettext(DEFAULT_GUIDELINE_LABEL),
     }
 
 
@@ -252,6 +366,32 @@ def field_words(name: str) -> str:
     return name if spec is None else gettext(spec.label)
 
 
+def number_words(text: str) -> str:
+    """A number as the clinical package writes it ("3371.45", "1,234.5") with the active language's
+    decimal mark and digit grouping ("3371,45", "1 234,5")."""
+    decimal, group = get_format("DECIMAL_SEPARATOR"), get_format("THOUSAND_SEPARATOR")
+    return text.translate({ord("."): decimal, ord(","): group})
+
+
+def unit_words(unit: str | None) -> str:
+    """A unit of the dose tables as people write it ("m2" -> "m²", "ug" -> "µg"); None -> ""."""
+    return "" if unit is None else UNIT_WORDS.get(unit, unit)
+
+
+def _with_unit_words(note: Said) -> Said:
+    """A dose line's note with its unit written for people (the API keeps the code)."""
+    return Said(note.template, tuple((k, unit_words(v) if k == "unit" else v) for k, v in note.values))
+
+
+def _hct_ci_missing_words(key: str) -> str:
+    """What the HCT-CI misses, as people name it: an item's label ("Obésité"), the age, else the field."""
+    if key in ITEM_BY_CODE:
+        return gettext(ITEM_BY_CODE[key].label)
+    if key == "age":
+        return gettext(AGE_LABEL)
+    return field_label("hct_ci", key)
+
+
 def _criteria_by_code(report: ScreeningReport) -> dict[str, Criterion]:
     return {c.code: c for ruleset in report.eligibility.rulesets for c in ruleset.criteria}
 
@@ -276,7 +416,10 @@ def _reasons(report: ScreeningReport, criteria: Mapping[str, Criterion]) -> list
         if criterion is None:  # not one of the report's rule sets: as written
             reasons.append(r.text)
             continue
-        text, note = criterion.text_in(gettext), criterion.note_in(r.note, gettext)
+        text, note = (
+            criterion.text_in(gettext, number_words),
+            criterion.note_in(r.note, gettext, number_words),
+        )
         show_note = note and result.verdict == "mdt_review"
         reasons.append(gettext(REASON_WITH_NOTE).format(text=text, note=note) if show_note else text)
     return reasons
@@ -288,9 +431,18 @@ def report_for_people(report: ScreeningReport) -> dict[str, Any]:
     Added: ``verdict_label``, and for each criterion ``status_label`` and ``kind_label`` (the codes
     ``verdict``, ``status``, ``kind`` and ``strength`` are kept for styling); translated in place: the
     reasons, each criterion's threshold, text and note, the guideline's title (``guideline_title``) and
-    the missing fields (``missing_labels``); the HCT-CI's item labels and its ``risk_group_label``.
-    Sources are cited as written; the HCT-CI's evidence, the dose tables and the disagreements are
-    still in English (their sentences carry values and are not yet templates).
+    the missing fields (``missing_labels``); the HCT-CI's item labels, their evidence, ``absent_text``
+    and its ``risk_group_label``, what it misses (``missing_labels``; ``missing`` keeps the keys);
+    the values that disagree (``disagreements``, also the HCT-CI's own);
+    the regimen's name and the intensity's reason, with the class as words in
+    ``intensity.class_label`` (``class`` stays the code); each dose table's title, its policy's rule
+    (``policy_rule``) and each line's prescription and notes, with ``basis_label`` beside the code
+    ``basis``; the reasons the dose tables are not computable (``dosing_missing``). Numbers in these
+    sentences take the language's decimal mark (:func:`number_words`). Also in the active language: each
+    criterion's ``value_text`` and ``source`` (its wording; the citations ``[@key, where]`` as they are),
+    and the units of the dose lines written for people (``m²``, ``µg``: ``prescribed``, ``notes``,
+    ``body_size_unit``, ``dose_unit``; the API keeps the codes ``m2``, ``ug``). As written: the drug
+    names, the policy's name (the centre's own), codes and field names.
     """
     data = report.to_dict()
     criteria = _criteria_by_code(report)
@@ -308,15 +460,40 @@ def report_for_people(report: ScreeningReport) -> dict[str, Any]:
         kind = gettext(KIND_WORDS.get(result.kind, result.kind))
         row["kind_label"] = f"{kind} ({gettext(RELATIVE_WORD)})" if result.strength == "relative" else kind
         row["missing_labels"] = [field_words(f) for f in result.missing_fields]
+        row["value_text"] = result.value_text_in(gettext, number_words)
         if criterion is not None:
-            row["threshold"] = criterion.threshold_in(gettext)
-            row["text"] = criterion.text_in(gettext)
-            row["note"] = criterion.note_in(result.note, gettext)
+            row["threshold"] = criterion.threshold_in(gettext, number_words)
+            row["text"] = criterion.text_in(gettext, number_words)
+            row["note"] = criterion.note_in(result.note, gettext, number_words)
+            row["source"] = criterion.source_in(gettext)
     hct_ci = data["hct_ci"]
     risk = hct_ci.get("risk_group")
     hct_ci["risk_group_label"] = gettext(RISK_GROUP_WORDS[risk]) if risk in RISK_GROUP_WORDS else ""
-    for item in hct_ci.get("items", []):
-        item["label"] = gettext(item["label"])
+    hct_ci["missing_labels"] = [_hct_ci_missing_words(key) for key in report.hct_ci.missing]
+    for item, scored in zip(hct_ci["items"], report.hct_ci.items, strict=True):
+        item["label"] = gettext(scored.label)
+        item["evidence"] = list(scored.evidence_in(gettext, number_words))
+    hct_ci["absent_text"] = report.hct_ci.absent_text_in(gettext, number_words)
+    hct_ci["disagreements"] = list(report.hct_ci.disagreements_in(gettext, number_words))
+    data["disagreements"] = list(report.disagreements_in(gettext, number_words))
+    if report.regimen is not None:
+        data["regimen"]["name"] = gettext(report.regimen.name)
+    if report.intensity is not None:
+        data["intensity"]["class_label"] = report.intensity.intensity_in(gettext)
+        data["intensity"]["reason"] = report.intensity.reason_in(gettext, number_words)
+    data["dosing_missing"] = [
+        field_label("", m) if m in TOP_LABELS else gettext(m) for m in report.dosing_missing
+    ]
+    for shown, table in zip(data["dose_tables"], report.dose_tables, strict=True):
+        shown["title"] = table.title_in(gettext, number_words)
+        shown["policy_rule"] = table.policy.describe_in(gettext, number_words)
+        for row, line in zip(shown["lines"], table.lines, strict=True):
+            prescribed = said(PRESCRIBED, dose=line.prescribed_dose, unit=unit_words(line.prescribed_unit))
+            row["prescribed"] = prescribed.text_in(gettext, number_words)
+            row["basis_label"] = line.basis_in(gettext)
+            row["notes"] = [_with_unit_words(note).text_in(gettext, number_words) for note in line.said_notes]
+            row["body_size_unit"] = unit_words(line.body_size_unit)
+            row["dose_unit"] = unit_words(line.dose_unit)
     if report.disease in DISEASES:
         data["disease_name"] = gettext(DISEASES[report.disease].name)
     return data

@@ -27,7 +27,7 @@ HEADING = gettext_noop("The registry is busy — try again")
 # the page, its heading in English (replaced by its translation when shown)
 PAGE = (
     '<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title></head><body>'
-    "<h1>" + HEADING + "</h1><p>{text}</p><p>{request_id}</p></body></html>"
+    '<main id="main"><h1>' + HEADING + "</h1><p>{text}</p><p>{request_id}</p></main></body></html>"
 )
 
 

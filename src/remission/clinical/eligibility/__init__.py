@@ -74,6 +74,7 @@ __all__ = [
 UNKNOWN_DISEASE = "eligibility: unknown disease {value!r}; known: {allowed}"
 UNKNOWN_GUIDELINE = "eligibility: no guideline {value!r} for {disease}; available: {allowed}"
 UNKNOWN_SETTING = "eligibility: rule set {ruleset} has no setting {name!r}; settings: {allowed}"
+NONE_ENCODED = gettext_noop("disease-specific selection criteria for {disease} (none encoded)")
 UNKNOWN_RULESET = "eligibility: settings given for unknown rule set {value!r}; rule sets: {allowed}"
 
 # rule-set code -> (builder, settings class)
@@ -168,8 +169,8 @@ def build_rulesets(
                 criteria=(
                     include(
                         "disease_specific_rules",
-                        Never(f"disease-specific selection criteria for {disease} (none encoded)"),
-                        "Remission: only SSc, MS and Crohn's have encoded rule sets",
+                        Never(NONE_ENCODED, (("disease", disease),)),
+                        gettext_noop("Remission: only SSc, MS and Crohn's have encoded rule sets"),
                         strength="relative",
                         note=gettext_noop("decide against the disease's published criteria at the MDT"),
                     ),

@@ -78,6 +78,13 @@ TEXT_EXCLUSION_RELATIVE = gettext_noop("Exclusion (relative: MDT review): {condi
 WITH_EXCEPTION = gettext_noop("{condition}; exception: {exception}")
 EXCEPTION_APPLIES = gettext_noop("exception applies: {exception}")
 EXCEPTION_UNKNOWN = gettext_noop("failed unless the exception holds: {exception}")
+# the candidate's value in the criteria table ("SSc subset: diffuse; mRSS: 24; CRP: 12 mg/L")
+VALUE_YES = gettext_noop("yes")
+VALUE_NO = gettext_noop("no")
+VALUE_MISSING = gettext_noop("missing")
+LABELLED_VALUE = gettext_noop("{label}: {value}")
+VALUE_WITH_UNIT = gettext_noop("{value} {unit}")
+VALUES_SEPARATOR = gettext_noop("; ")  # between the values of a criterion that reads several fields
 
 
 # --- candidate fields: one table ------------------------------------------------------------------
@@ -107,97 +114,137 @@ def _bool(name: str, label: str, description: str) -> Field:
 
 FIELDS_TABLE: tuple[Field, ...] = (
     # general ([@Alexander2025, Table 2])
-    _num("age_years", gettext_noop("age"), "Age at screening", gettext_noop("years"), 0, 120),
+    _num("age_years", gettext_noop("age"), gettext_noop("Age at screening"), gettext_noop("years"), 0, 120),
     _bool(
         "active_despite_standard_therapy",
         gettext_noop("active or progressive despite standard therapy"),
-        "Disease active or progressive despite guideline-based or approved therapy",
+        gettext_noop("Disease active or progressive despite guideline-based or approved therapy"),
     ),
-    _int("ecog", gettext_noop("ECOG"), "ECOG performance status (0–5)", 0, 5),
-    _num("karnofsky", gettext_noop("Karnofsky"), "Karnofsky performance status", gettext_noop("%"), 0, 100),
+    _int("ecog", gettext_noop("ECOG"), gettext_noop("ECOG performance status (0–5)"), 0, 5),
+    _num(
+        "karnofsky",
+        gettext_noop("Karnofsky"),
+        gettext_noop("Karnofsky performance status"),
+        gettext_noop("%"),
+        0,
+        100,
+    ),
     _bool(
         "centre_experienced",
         gettext_noop("experienced centre"),
-        "Centre with joint haematology and specialist teams and MDT meetings (JACIE-accredited)",
+        gettext_noop(
+            "Centre with joint haematology and specialist teams and MDT meetings (JACIE-accredited)"
+        ),
     ),
     _bool(
         "active_uncontrolled_infection",
         gettext_noop("active uncontrolled infection"),
-        "Active uncontrolled infection (including HIV, HBV, HCV)",
+        gettext_noop("Active uncontrolled infection (including HIV, HBV, HCV)"),
     ),
-    _bool("pregnant", gettext_noop("pregnancy"), "Pregnant"),
+    _bool("pregnant", gettext_noop("pregnancy"), gettext_noop("Pregnant")),
     _bool(
         "malignancy_within_5y",
         gettext_noop("malignancy within 5 years"),
-        "Malignancy (other than non-melanoma skin cancer) within 5 years",
+        gettext_noop("Malignancy (other than non-melanoma skin cancer) within 5 years"),
     ),
     _bool(
         "uncontrolled_psychiatric_illness",
         gettext_noop("uncontrolled psychiatric illness or poor compliance"),
-        "Uncontrolled psychiatric illness or poor compliance",
+        gettext_noop("Uncontrolled psychiatric illness or poor compliance"),
     ),
     _num(
         "bilirubin_x_uln",
         gettext_noop("bilirubin"),
-        "Total bilirubin as a multiple of ULN",
+        gettext_noop("Total bilirubin as a multiple of ULN"),
         gettext_noop("× ULN"),
         0,
         50,
     ),
-    _num("ast_x_uln", gettext_noop("AST"), "AST as a multiple of ULN", gettext_noop("× ULN"), 0, 100),
-    _num("alt_x_uln", gettext_noop("ALT"), "ALT as a multiple of ULN", gettext_noop("× ULN"), 0, 100),
+    _num(
+        "ast_x_uln",
+        gettext_noop("AST"),
+        gettext_noop("AST as a multiple of ULN"),
+        gettext_noop("× ULN"),
+        0,
+        100,
+    ),
+    _num(
+        "alt_x_uln",
+        gettext_noop("ALT"),
+        gettext_noop("ALT as a multiple of ULN"),
+        gettext_noop("× ULN"),
+        0,
+        100,
+    ),
     _num(
         "creatinine_clearance_ml_min",
         gettext_noop("CrCl"),
-        "Creatinine clearance",
+        gettext_noop("Creatinine clearance"),
         gettext_noop("mL/min"),
         0,
         250,
     ),
-    _num("lvef_pct", gettext_noop("LVEF"), "Left-ventricular ejection fraction", gettext_noop("%"), 5, 90),
+    _num(
+        "lvef_pct",
+        gettext_noop("LVEF"),
+        gettext_noop("Left-ventricular ejection fraction"),
+        gettext_noop("%"),
+        5,
+        90,
+    ),
     _num(
         "dlco_pct",
         gettext_noop("DLCO"),
-        "DLCO (haemoglobin-corrected), % predicted",
+        gettext_noop("DLCO (haemoglobin-corrected), % predicted"),
         gettext_noop("%"),
         5,
         200,
     ),
-    _num("fvc_pct", gettext_noop("FVC"), "FVC, % predicted", gettext_noop("%"), 5, 200),
+    _num("fvc_pct", gettext_noop("FVC"), gettext_noop("FVC, % predicted"), gettext_noop("%"), 5, 200),
     _num(
-        "fev1_pct", gettext_noop("FEV1"), "FEV1, % predicted (used by the HCT-CI)", gettext_noop("%"), 5, 200
+        "fev1_pct",
+        gettext_noop("FEV1"),
+        gettext_noop("FEV1, % predicted (used by the HCT-CI)"),
+        gettext_noop("%"),
+        5,
+        200,
     ),
     # systemic sclerosis ([@Alexander2025, Table 5]; EBMT cardiac exclusions, [@Penglase2023, Table 3])
     _bool(
         "acr_eular_2013",
         gettext_noop("2013 ACR/EULAR SSc criteria met"),
-        "Meets the 2013 ACR/EULAR classification criteria",
+        gettext_noop("Meets the 2013 ACR/EULAR classification criteria"),
     ),
     Field(
         "ssc_subset",
         "choice",
         gettext_noop("SSc subset"),
-        "Cutaneous subset",
+        gettext_noop("Cutaneous subset"),
         choices=("diffuse", "limited", "sine"),
     ),
-    _int("mrss", gettext_noop("mRSS"), "Modified Rodnan skin score (0–51)", 0, 51),
+    _int("mrss", gettext_noop("mRSS"), gettext_noop("Modified Rodnan skin score (0–51)"), 0, 51),
     _bool(
         "visceral_organ_involvement",
         gettext_noop("≥ 1 visceral organ involved"),
-        "At least one visceral organ manifestation (lung, heart, kidney)",
+        gettext_noop("At least one visceral organ manifestation (lung, heart, kidney)"),
     ),
     _num(
-        "crp_mg_l", gettext_noop("CRP"), "C-reactive protein (no other cause)", gettext_noop("mg/L"), 0, 500
+        "crp_mg_l",
+        gettext_noop("CRP"),
+        gettext_noop("C-reactive protein (no other cause)"),
+        gettext_noop("mg/L"),
+        0,
+        500,
     ),
     _bool(
         "progressive_ild",
         gettext_noop("progressive ILD on CT"),
-        "Progressive interstitial lung disease on CT",
+        gettext_noop("Progressive interstitial lung disease on CT"),
     ),
     _num(
         "disease_duration_years",
         gettext_noop("disease duration"),
-        "Years since the first non-Raynaud symptom (SSc) or since onset (MS)",
+        gettext_noop("Years since the first non-Raynaud symptom (SSc) or since onset (MS)"),
         gettext_noop("years"),
         0,
         80,
@@ -205,7 +252,7 @@ FIELDS_TABLE: tuple[Field, ...] = (
     _num(
         "first_line_therapy_months",
         gettext_noop("first-line therapy"),
-        "Months of first-line immunosuppression",
+        gettext_noop("Months of first-line immunosuppression"),
         gettext_noop("months"),
         0,
         600,
@@ -213,26 +260,28 @@ FIELDS_TABLE: tuple[Field, ...] = (
     _bool(
         "sustained_activity_on_first_line",
         gettext_noop("sustained activity on first-line therapy"),
-        "Disease activity sustained despite first-line therapy",
+        gettext_noop("Disease activity sustained despite first-line therapy"),
     ),
     _bool(
         "first_line_intolerance",
         gettext_noop("intolerance of first-line therapy"),
-        "Intolerance of first-line therapy",
+        gettext_noop("Intolerance of first-line therapy"),
     ),
     _bool(
         "septal_bounce",
         gettext_noop("septal bounce / D-sign on cardiac MRI"),
-        "Septal bounce or D-sign on cardiac MRI",
+        gettext_noop("Septal bounce or D-sign on cardiac MRI"),
     ),
     _bool(
-        "constrictive_pericarditis", gettext_noop("constrictive pericarditis"), "Constrictive pericarditis"
+        "constrictive_pericarditis",
+        gettext_noop("constrictive pericarditis"),
+        gettext_noop("Constrictive pericarditis"),
     ),
-    _bool("tamponade", gettext_noop("cardiac tamponade"), "Cardiac tamponade"),
+    _bool("tamponade", gettext_noop("cardiac tamponade"), gettext_noop("Cardiac tamponade")),
     _num(
         "pasp_rest_mmhg",
         gettext_noop("PASP at rest"),
-        "Pulmonary artery systolic pressure at rest",
+        gettext_noop("Pulmonary artery systolic pressure at rest"),
         gettext_noop("mmHg"),
         5,
         150,
@@ -240,7 +289,7 @@ FIELDS_TABLE: tuple[Field, ...] = (
     _num(
         "pasp_fluid_mmhg",
         gettext_noop("PASP after fluid challenge"),
-        "PASP after fluid challenge",
+        gettext_noop("PASP after fluid challenge"),
         gettext_noop("mmHg"),
         5,
         150,
@@ -248,7 +297,7 @@ FIELDS_TABLE: tuple[Field, ...] = (
     _num(
         "mpap_rest_mmhg",
         gettext_noop("mPAP at rest"),
-        "Mean pulmonary artery pressure at rest (right-heart catheter)",
+        gettext_noop("Mean pulmonary artery pressure at rest (right-heart catheter)"),
         gettext_noop("mmHg"),
         5,
         100,
@@ -256,7 +305,7 @@ FIELDS_TABLE: tuple[Field, ...] = (
     _num(
         "mpap_fluid_mmhg",
         gettext_noop("mPAP after fluid challenge"),
-        "mPAP after fluid challenge (right-heart catheter)",
+        gettext_noop("mPAP after fluid challenge (right-heart catheter)"),
         gettext_noop("mmHg"),
         5,
         100,
@@ -264,12 +313,12 @@ FIELDS_TABLE: tuple[Field, ...] = (
     _bool(
         "cardiac_output_no_rise_on_fluid",
         gettext_noop("fall in, or no rise of, cardiac output after fluid"),
-        "Cardiac output falls or fails to rise after fluid challenge",
+        gettext_noop("Cardiac output falls or fails to rise after fluid challenge"),
     ),
     _num(
         "pvr_wood_units",
         gettext_noop("PVR"),
-        "Pulmonary vascular resistance",
+        gettext_noop("Pulmonary vascular resistance"),
         gettext_noop("Wood units"),
         0,
         30,
@@ -277,7 +326,7 @@ FIELDS_TABLE: tuple[Field, ...] = (
     _num(
         "tapse_cm",
         gettext_noop("TAPSE"),
-        "Tricuspid annular plane systolic excursion",
+        gettext_noop("Tricuspid annular plane systolic excursion"),
         gettext_noop("cm"),
         0.3,
         5,
@@ -285,55 +334,65 @@ FIELDS_TABLE: tuple[Field, ...] = (
     _bool(
         "unrevascularised_severe_cad",
         gettext_noop("unrevascularised severe coronary disease"),
-        "Severe coronary artery disease not revascularised",
+        gettext_noop("Severe coronary artery disease not revascularised"),
     ),
     _bool(
         "untreated_severe_arrhythmia",
         gettext_noop("untreated severe arrhythmia"),
-        "Untreated severe arrhythmia",
+        gettext_noop("Untreated severe arrhythmia"),
     ),
     _bool(
         "symptomatic_cardiac_disease",
         gettext_noop("symptomatic cardiac disease"),
-        "Symptomatic cardiac disease",
+        gettext_noop("Symptomatic cardiac disease"),
     ),
     # multiple sclerosis (rule set after [@Sharrack2020] and MIST [@Burt2019])
-    Field("ms_course", "choice", gettext_noop("MS course"), "Course of MS", choices=("rrms", "spms", "ppms")),
+    Field(
+        "ms_course",
+        "choice",
+        gettext_noop("MS course"),
+        gettext_noop("Course of MS"),
+        choices=("rrms", "spms", "ppms"),
+    ),
     _int(
         "relapses_12m",
         gettext_noop("relapses in 12 months"),
-        "Clinical relapses in the past 12 months",
+        gettext_noop("Clinical relapses in the past 12 months"),
         0,
         20,
     ),
     _bool(
         "mri_activity_12m",
         gettext_noop("Gd+ or new T2 lesions in 12 months"),
-        "Gd-enhancing or new T2 MRI lesions in the past 12 months (at a separate time point)",
+        gettext_noop("Gd-enhancing or new T2 MRI lesions in the past 12 months (at a separate time point)"),
     ),
     _int(
         "dmt_failed_count",
         gettext_noop("full DMT courses failed"),
-        "Full courses of disease-modifying therapy failed",
+        gettext_noop("Full courses of disease-modifying therapy failed"),
         0,
         20,
     ),
-    _num("edss", gettext_noop("EDSS"), "Expanded Disability Status Scale (0–10)", "", 0, 10),
+    _num("edss", gettext_noop("EDSS"), gettext_noop("Expanded Disability Status Scale (0–10)"), "", 0, 10),
     # Crohn's disease (ASTIC)
-    _num("cdai", gettext_noop("CDAI"), "Crohn's Disease Activity Index", "", 0, 1200),
+    _num("cdai", gettext_noop("CDAI"), gettext_noop("Crohn's Disease Activity Index"), "", 0, 1200),
     _int(
         "immunosuppressants_failed_count",
         gettext_noop("immunosuppressive or biologic agents failed"),
-        "Immunosuppressive or biologic agents the disease was refractory to",
+        gettext_noop("Immunosuppressive or biologic agents the disease was refractory to"),
         0,
         20,
     ),
     _bool(
         "corticosteroids_failed",
         gettext_noop("refractory to corticosteroids"),
-        "Refractory to (or dependent on) corticosteroids",
+        gettext_noop("Refractory to (or dependent on) corticosteroids"),
     ),
-    _bool("amenable_to_surgery", gettext_noop("amenable to surgery"), "Disease amenable to surgery"),
+    _bool(
+        "amenable_to_surgery",
+        gettext_noop("amenable to surgery"),
+        gettext_noop("Disease amenable to surgery"),
+    ),
 )
 FIELDS: dict[str, Field] = {f.name: f for f in FIELDS_TABLE}
 
@@ -374,7 +433,7 @@ def validate_candidate(candidate: Mapping[str, Any]) -> dict[str, Any]:
 # --- conditions (three-valued) --------------------------------------------------------------------
 class Condition(Protocol):
     def evaluate(self, values: Mapping[str, Any]) -> bool | None: ...
-    def render(self) -> str: ...
+    def render(self, words: Words = ..., numbers: Words = ...) -> str: ...
     def fields(self) -> tuple[str, ...]: ...
 
 
@@ -401,7 +460,8 @@ class Compare:
         given = values.get(self.field)
         return None if given is None else bool(OPS[self.op](given, self.value))
 
-    def render(self, words: Words = as_written) -> str:
+    def render(self, words: Words = as_written, numbers: Words = as_written) -> str:
+        """The condition in ``words``, its threshold written by ``numbers`` ("1.8" -> "1,8")."""
         spec = FIELDS[self.field]
         label = words(spec.label)
         if spec.kind == "bool":
@@ -411,7 +471,8 @@ class Compare:
         if spec.kind == "choice":
             return words(EQUALS).format(label=label, value=self.value)
         unit = f" {words(spec.unit)}" if spec.unit else ""
-        return words(COMPARED).format(label=label, op=OP_TEXT[self.op], value=self.value, unit=unit)
+        value = _Number(self.value, numbers)
+        return words(COMPARED).format(label=label, op=OP_TEXT[self.op], value=value, unit=unit)
 
     def fields(self) -> tuple[str, ...]:
         return (self.field,)
@@ -431,8 +492,8 @@ class AllOf:
             return False
         return None if any(r is None for r in results) else True
 
-    def render(self, words: Words = as_written) -> str:
-        return words(AND).join(_paren(p, words) for p in self.parts)
+    def render(self, words: Words = as_written, numbers: Words = as_written) -> str:
+        return words(AND).join(_paren(p, words, numbers) for p in self.parts)
 
     def fields(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(f for p in self.parts for f in p.fields()))
@@ -448,8 +509,8 @@ class AnyOf:
             return True
         return None if any(r is None for r in results) else False
 
-    def render(self, words: Words = as_written) -> str:
-        return words(OR).join(_paren(p, words) for p in self.parts)
+    def render(self, words: Words = as_written, numbers: Words = as_written) -> str:
+        return words(OR).join(_paren(p, words, numbers) for p in self.parts)
 
     def fields(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(f for p in self.parts for f in p.fields()))
@@ -470,8 +531,8 @@ class AllGiven:
         given = [r for r in results if r is not None]
         return None if not given else all(given)
 
-    def render(self, words: Words = as_written) -> str:
-        return words(WHICHEVER).format(parts=" / ".join(_paren(p, words) for p in self.parts))
+    def render(self, words: Words = as_written, numbers: Words = as_written) -> str:
+        return words(WHICHEVER).format(parts=" / ".join(_paren(p, words, numbers) for p in self.parts))
 
     def fields(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(f for p in self.parts for f in p.fields()))
@@ -479,22 +540,35 @@ class AllGiven:
 
 @dataclass(frozen=True)
 class Never:
-    """A condition that never holds: for "no disease-specific rule set is encoded"."""
+    """A condition that never holds: for "no disease-specific rule set is encoded". ``text`` is a
+    template marked for translation, formatted with ``values`` (as they are)."""
 
     text: str
+    values: tuple[tuple[str, Any], ...] = ()
 
     def evaluate(self, values: Mapping[str, Any]) -> bool | None:
         return False
 
-    def render(self, words: Words = as_written) -> str:
-        return words(self.text)
+    def render(self, words: Words = as_written, numbers: Words = as_written) -> str:
+        return words(self.text).format(**dict(self.values)) if self.values else words(self.text)
 
     def fields(self) -> tuple[str, ...]:
         return ()
 
 
-def _paren(condition: Condition, words: Words = as_written) -> str:
-    text = condition.render(words)
+@dataclass(frozen=True)
+class _Number:
+    """A threshold formatted by the template's spec ("{value:g}"), then written by ``numbers``."""
+
+    value: float
+    numbers: Words
+
+    def __format__(self, spec: str) -> str:
+        return self.numbers(format(self.value, spec))
+
+
+def _paren(condition: Condition, words: Words = as_written, numbers: Words = as_written) -> str:
+    text = condition.render(words, numbers)
     return f"({text})" if isinstance(condition, AllOf | AnyOf) else text
 
 
@@ -526,37 +600,43 @@ class Criterion:
     def text(self) -> str:
         return self.text_in(as_written)
 
-    def threshold_in(self, words: Words) -> str:
-        """The condition as a threshold ("LVEF < 45 %", "exclusion if pregnancy"), in ``words``."""
-        rendered = self.condition.render(words)
+    def threshold_in(self, words: Words, numbers: Words = as_written) -> str:
+        """The condition as a threshold ("LVEF < 45 %", "exclusion if pregnancy"), in ``words``; its
+        numbers written by ``numbers``."""
+        rendered = self.condition.render(words, numbers)
         return words(EXCLUSION_IF).format(condition=rendered) if self.kind == "exclusion" else rendered
 
-    def exception_in(self, words: Words) -> str:
+    def exception_in(self, words: Words, numbers: Words = as_written) -> str:
         """The exception, in ``words``; "" without one."""
         if self.exception is None:
             return ""
-        return words(self.exception_text) if self.exception_text else self.exception.render(words)
+        return words(self.exception_text) if self.exception_text else self.exception.render(words, numbers)
 
-    def text_in(self, words: Words) -> str:
+    def text_in(self, words: Words, numbers: Words = as_written) -> str:
         """The criterion as a sentence with its source, in ``words`` (the source is cited as written)."""
         relative = self.strength == "relative"
         if self.kind == "exclusion":
             template = TEXT_EXCLUSION_RELATIVE if relative else TEXT_EXCLUSION
         else:
             template = TEXT_INCLUSION_RELATIVE if relative else TEXT_INCLUSION
-        condition = self.condition.render(words)
+        condition = self.condition.render(words, numbers)
         if self.exception is not None:
-            condition = words(WITH_EXCEPTION).format(condition=condition, exception=self.exception_in(words))
-        return words(template).format(condition=condition, source=self.source)
+            exception = self.exception_in(words, numbers)
+            condition = words(WITH_EXCEPTION).format(condition=condition, exception=exception)
+        return words(template).format(condition=condition, source=self.source_in(words))
 
-    def note_in(self, note: str, words: Words) -> str:
+    def source_in(self, words: Words) -> str:
+        """The source in ``words``: its wording translated, its citations (``[@key, where]``) as they are."""
+        return words(self.source) if self.source else ""
+
+    def note_in(self, note: str, words: Words, numbers: Words = as_written) -> str:
         """A result's ``note`` (as :meth:`evaluate` wrote it) in ``words``."""
         if not note:
             return ""
         if self.exception is not None:
             for template in (EXCEPTION_APPLIES, EXCEPTION_UNKNOWN):
                 if note == template.format(exception=self.exception_in(as_written)):
-                    return words(template).format(exception=self.exception_in(words))
+                    return words(template).format(exception=self.exception_in(words, numbers))
         return words(note)
 
     def evaluate(self, values: Mapping[str, Any]) -> CriterionResult:
@@ -630,6 +710,11 @@ class CriterionResult:
             "value_text": _value_text(self.value),
         }
 
+    def value_text_in(self, words: Words, numbers: Words = as_written) -> str:
+        """The candidate's value as :func:`_value_text` writes it, in ``words``; ``numbers`` writes a number
+        as the reader does ("0.8" -> "0,8")."""
+        return _value_text(self.value, words, numbers)
+
     def to_text(self) -> str:
         mark = {"met": "[met]    ", "failed": "[FAILED] ", "missing": "[missing]"}[self.status]
         value = _value_text(self.value)
@@ -637,25 +722,30 @@ class CriterionResult:
         return f"{mark} {self.text} | value: {value}{note}"
 
 
-def _value_text(value: Any) -> str:
-    """The candidate's value as read in a report: "SSc subset: diffuse; mRSS: 24; CRP: 12 mg/L"."""
+def _value_text(value: Any, words: Words = as_written, numbers: Words = as_written) -> str:
+    """The candidate's value as read in a report: "SSc subset: diffuse; mRSS: 24; CRP: 12 mg/L"; in
+    ``words`` (labels, units, yes/no), its numbers written by ``numbers``; choices are shown as codes."""
     if isinstance(value, dict):
-        return "; ".join(f"{FIELDS[k].label}: {_with_unit(k, v)}" for k, v in value.items()) or "—"
+        parts = (
+            words(LABELLED_VALUE).format(label=words(FIELDS[k].label), value=_with_unit(k, v, words, numbers))
+            for k, v in value.items()
+        )
+        return words(VALUES_SEPARATOR).join(parts) or "—"
     if value is None:
-        return "missing"
+        return words(VALUE_MISSING)
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return words(VALUE_YES) if value else words(VALUE_NO)
     if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
+        return numbers(f"{value:g}")
+    return numbers(str(value)) if isinstance(value, int) else str(value)
 
 
-def _with_unit(name: str, value: Any) -> str:
+def _with_unit(name: str, value: Any, words: Words = as_written, numbers: Words = as_written) -> str:
     unit = FIELDS[name].unit
-    text = _value_text(value)
-    return (
-        f"{text} {unit}" if unit and isinstance(value, int | float) and not isinstance(value, bool) else text
-    )
+    text = _value_text(value, words, numbers)
+    if unit and isinstance(value, int | float) and not isinstance(value, bool):
+        return words(VALUE_WITH_UNIT).format(value=text, unit=words(unit))
+    return text
 
 
 @dataclass(frozen=True)

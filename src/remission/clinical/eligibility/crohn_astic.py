@@ -15,9 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from remission.clinical.eligibility.core import AllOf, Compare, Is, RuleSet, exclude, include
+from remission.clinical.words import gettext_noop
 
 SOURCE = "ASTIC [@Hawkey2015, abstract]"
-SOURCE_CDAI = "ASTIC [@Hawkey2015, Figure]: screening excluded CDAI < 250"
+SOURCE_CDAI = gettext_noop("ASTIC [@Hawkey2015, Figure]: screening excluded CDAI < 250")
 
 
 @dataclass(frozen=True)

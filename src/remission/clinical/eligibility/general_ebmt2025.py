@@ -30,10 +30,10 @@ from remission.clinical.eligibility.core import AllGiven, AnyOf, Compare, Criter
 from remission.clinical.words import gettext_noop
 
 SOURCE = "[@Alexander2025, Table 2]"
-SOURCE_ORGAN = "assumption (setting), not from a named table ◐"
-SOURCE_LVEF = "⚠ setting; SSc sources give EBMT < 45 %, SCOT < 50 % [@Penglase2023, Table 3]"
-SOURCE_CRCL = "SSc trials ASTIS, SCOT [@Walker2018, Table 1]; for every disease a setting"
-SOURCE_LUNG = "SSc trial exclusion [@Walker2018, Table 1]; for every disease a setting"
+SOURCE_ORGAN = gettext_noop("assumption (setting), not from a named table ◐")
+SOURCE_LVEF = gettext_noop("⚠ setting; SSc sources give EBMT < 45 %, SCOT < 50 % [@Penglase2023, Table 3]")
+SOURCE_CRCL = gettext_noop("SSc trials ASTIS, SCOT [@Walker2018, Table 1]; for every disease a setting")
+SOURCE_LUNG = gettext_noop("SSc trial exclusion [@Walker2018, Table 1]; for every disease a setting")
 
 
 @dataclass(frozen=True)

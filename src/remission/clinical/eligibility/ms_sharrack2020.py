@@ -28,8 +28,10 @@ from remission.clinical.eligibility.core import AllOf, AnyOf, Compare, Is, RuleS
 from remission.clinical.words import gettext_noop
 
 SOURCE_INDICATION = "[@Sharrack2020, abstract]"
-SOURCE_ACTIVITY = "MIST [@Burt2019, abstract]: ≥ 2 relapses on DMT in the prior year; other thresholds ◐"
-SOURCE_ASSUMED = "assumption (setting), not from a named table ◐"
+SOURCE_ACTIVITY = gettext_noop(
+    "MIST [@Burt2019, abstract]: ≥ 2 relapses on DMT in the prior year; other thresholds ◐"
+)
+SOURCE_ASSUMED = gettext_noop("assumption (setting), not from a named table ◐")
 
 
 @dataclass(frozen=True)

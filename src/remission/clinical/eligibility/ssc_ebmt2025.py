@@ -39,8 +39,15 @@ from remission.clinical.eligibility.core import AllOf, AnyOf, Compare, Is, RuleS
 from remission.clinical.words import gettext_noop
 
 SOURCE_2025 = "[@Alexander2025, Table 5]"
-SOURCE_PAH = "[@Alexander2025, Table 5] (Cy 200 mg/kg protocols); [@Penglase2023, Table 3] (EBMT column)"
-SOURCE_CARDIAC = "EBMT recommendations as tabulated in [@Penglase2023, Table 3]"
+SOURCE_PAH = gettext_noop(
+    "[@Alexander2025, Table 5] (Cy 200 mg/kg protocols); [@Penglase2023, Table 3] (EBMT column)"
+)
+SOURCE_CARDIAC = gettext_noop("EBMT recommendations as tabulated in [@Penglase2023, Table 3]")
+SOURCE_LEVEL_I = gettext_noop("[@Alexander2025, Table 5] (level I)")
+SOURCE_ABSOLUTE = gettext_noop("[@Alexander2025, Table 5] (absolute)")
+SOURCE_SEPTAL = gettext_noop(
+    "[@Alexander2025, Table 5] (absolute); EBMT recommendations as tabulated in [@Penglase2023, Table 3]"
+)
 
 PROTOCOLS = ("standard_cy200", "cardiac_adapted")
 UNKNOWN_PROTOCOL = "SSc rule set: protocol {value!r} is not one of {allowed}"
@@ -100,7 +107,7 @@ def ssc_ebmt2025(settings: SscSettings | None = None) -> RuleSet:
                     ),
                 )
             ),
-            SOURCE_2025 + " (level I)",
+            SOURCE_LEVEL_I,
             exception=Is("progressive_ild"),
             exception_text=gettext_noop(
                 "progressive ILD on CT with mRSS < 15, limited SSc or SSc sine (level III)"
@@ -126,13 +133,13 @@ def ssc_ebmt2025(settings: SscSettings | None = None) -> RuleSet:
                     Is("first_line_intolerance"),
                 )
             ),
-            SOURCE_2025 + " (level I)",
+            SOURCE_LEVEL_I,
             strength="relative",
             note=gettext_noop("first line possible in high-risk, rapidly progressive patients (III)"),
         ),
-        exclude("septal_bounce", Is("septal_bounce"), SOURCE_2025 + " (absolute); " + SOURCE_CARDIAC),
-        exclude("constrictive_pericarditis", Is("constrictive_pericarditis"), SOURCE_2025 + " (absolute)"),
-        exclude("tamponade", Is("tamponade"), SOURCE_2025 + " (absolute)"),
+        exclude("septal_bounce", Is("septal_bounce"), SOURCE_SEPTAL),
+        exclude("constrictive_pericarditis", Is("constrictive_pericarditis"), SOURCE_ABSOLUTE),
+        exclude("tamponade", Is("tamponade"), SOURCE_ABSOLUTE),
         exclude("pasp_rest", Compare("pasp_rest_mmhg", ">", s.pasp_rest_max_mmhg), SOURCE_PAH, strength=pah),
         exclude(
             "pasp_fluid", Compare("pasp_fluid_mmhg", ">", s.pasp_fluid_max_mmhg), SOURCE_PAH, strength=pah

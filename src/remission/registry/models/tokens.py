@@ -11,11 +11,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class TokenScope(models.TextChoices):
-    READ = "read", "read: read records, outcomes and exports, screen candidates"
-    READ_WRITE = "read-write", "read-write: everything the user may do"
+    READ = "read", _("read: read records, outcomes and exports, screen candidates")
+    READ_WRITE = "read-write", _("read-write: everything the user may do")
 
 
 class ApiToken(models.Model):

@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy
 
 from remission.registry.codes import ConsentStatus, OutcomeType
 from remission.registry.models import Centre, Diagnosis, FollowUp, Infusion, OutcomeEvent, Patient
@@ -28,18 +29,18 @@ from remission.registry.selectors.scoping import (
 
 M = TypeVar("M", bound=models.Model)
 
-# status filter: code -> label
+# status filter: code -> label (translated where shown)
 PATIENT_STATUSES = {
-    "alive": "Alive (no death recorded)",
-    "dead": "Died",
-    "withdrawn": "Consent withdrawn",
+    "alive": gettext_lazy("Alive (no death recorded)"),
+    "dead": gettext_lazy("Died"),
+    "withdrawn": gettext_lazy("Consent withdrawn"),
 }
 # data-quality flags: code -> label
 QUALITY_FLAGS = {
-    "no_diagnosis": "No primary diagnosis",
-    "no_infusion": "No infusion recorded",
-    "no_engraftment": "Infusion without engraftment record",
-    "follow_up_overdue": "Alive, no follow-up in the last 12 months",
+    "no_diagnosis": gettext_lazy("No primary diagnosis"),
+    "no_infusion": gettext_lazy("No infusion recorded"),
+    "no_engraftment": gettext_lazy("Infusion without engraftment record"),
+    "follow_up_overdue": gettext_lazy("Alive, no follow-up in the last 12 months"),
 }
 FOLLOW_UP_OVERDUE_DAYS = 365  # EBMT/CIBMTR expect at least yearly follow-up after day 100
 

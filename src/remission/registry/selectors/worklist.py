@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db.models import Case, CharField, Count, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from remission.registry.access import scope_for
 from remission.registry.codes import TimePointStatus
@@ -24,7 +25,11 @@ S = TimePointStatus
 STATUS_ORDER = (S.OVERDUE, S.DUE, S.UPCOMING, S.RECEIVED, S.NOT_REQUIRED)
 TO_DO = "todo"  # the default: overdue and due
 ALL = "all"
-CHOICES = {TO_DO: "Overdue and due", **{s.value: s.label for s in STATUS_ORDER}, ALL: "Every status"}
+CHOICES = {
+    TO_DO: gettext_lazy("Overdue and due"),
+    **{s.value: s.label for s in STATUS_ORDER},
+    ALL: gettext_lazy("Every status"),
+}
 
 
 def _open() -> Q:

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 from django import forms
+from django.apps import apps
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -27,6 +28,7 @@ from remission.analysis.centre_completeness import (
     completeness_report,
 )
 from remission.registry import selectors
+from remission.registry.labels import field_label, model_label
 from remission.registry.ranges import EARLIEST_YEAR, LATEST_YEAR
 from remission.web.forms import in_registry_years
 
@@ -142,7 +144,7 @@ def completeness(request: HttpRequest) -> HttpResponse:
         "report": report,
         "tables": _tables(report) if report else [],
         "overall": _row(report.overall) if report else None,
-        "missing": [{"f": f, "share": _percent(f.share)} for f in (report.missing if report else ())],
+        "missing": [_missing(f) for f in (report.missing if report else ())],
         "query": query_string.urlencode(),
         "today": dt.date.today(),
     }
@@ -163,3 +165,15 @@ def completeness_csv(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(content, content_type=CSV)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+def _missing(gap: Any) -> dict[str, Any]:
+    """A field often left empty, its table and field named in the page's language (the report is kept
+    for every language)."""
+    model = apps.get_model(gap.entity)
+    return {
+        "f": gap,
+        "table": model_label(model),
+        "field": field_label(model, gap.field),
+        "share": _percent(gap.share),
+    }

@@ -43,7 +43,10 @@ def outcomes(request: HttpRequest) -> HttpResponse:
         refresh = request.GET.get("refresh") == "1"
         page = None if refresh else pages.cached_page(user=request.user, data=data)
         if page is None:
-            job = jobs.start_job(user=request.user, kind=JobKind.PAGE, data=data, refresh=refresh)
+            language = get_language() or ""
+            job = jobs.start_job(
+                user=request.user, kind=JobKind.PAGE, data=data, refresh=refresh, language=language
+            )
             if job.status == JobStatus.DONE:  # run at once (inside a transaction): the page is cached
                 page = pages.cached_page(user=request.user, data=data)
             if page is None:
@@ -75,7 +78,7 @@ def job_page(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "job": job,
         "refresh_seconds": REFRESH_SECONDS,
-        "page_url": f"{reverse('outcomes')}?{pages.form_query(job.request)}",
+        "page_url": f"{reverse('outcomes')}?{pages.form_query(jobs.cohort_of(job))}",
         "download_url": reverse("outcomes_job_download", args=[job.pk]),
         "stages": _stages(job),
     }

@@ -12,9 +12,9 @@ from django.urls import reverse
 
 from remission.registry import selectors
 from remission.registry.kinds import KIND_OF_MODEL_NAME, PATIENT_KIND
+from remission.registry.labels import field_label
 from remission.registry.selectors.browse import QUALITY_FLAGS
 from remission.registry.validation import patient_findings
-from remission.web.forms import field_label
 from remission.web.views.common import paginate, query_without_page
 
 PATIENTS_PER_PAGE = 25

@@ -17,12 +17,11 @@ from django.utils.translation import gettext_lazy, gettext_noop
 from remission.registry import selectors, services
 from remission.registry.errors import StaleEdit, ValidationFailed
 from remission.registry.kinds import EDITABLE_KINDS, KINDS, Kind
-from remission.registry.labels import code_label, number_text
+from remission.registry.labels import code_label, field_label, number_text
 from remission.web.day_numbers import resolved_day_numbers
 from remission.web.forms import (
     attach_problems,
     changes_from,
-    field_label,
     initial_from,
     record_form_class,
 )

@@ -12,8 +12,6 @@ from django.utils.translation import gettext_noop
 
 from remission.analysis.prediction.current import stored_prediction
 from remission.clinical.candidate import check_and_screen
-from remission.clinical.diseases import DISEASES
-from remission.clinical.eligibility import GUIDELINE_TITLES
 from remission.registry.candidates import candidate_from_patient
 from remission.web import screening
 from remission.web.views.common import registry_errors
@@ -42,7 +40,7 @@ def screen(request: HttpRequest) -> HttpResponse:
                 form.add_error("candidate_json", BAD_JSON)
             else:
                 result, problems = check_and_screen(candidate)
-                report = None if result is None else result.to_dict()
+                report = None if result is None else screening.report_for_people(result)
                 if result is not None:
                     prediction = stored_prediction(candidate, result, user=request.user)
                 pasted = bool(form.cleaned_data.get("candidate_json", "").strip())
@@ -74,7 +72,5 @@ def screen(request: HttpRequest) -> HttpResponse:
         "choose": CHOOSE,
         "not_screened": _(NOT_SCREENED).format(count=problem_count) if problem_count else "",
         "script_data": screening.disease_script_data(),
-        "disease_name": DISEASES[report["disease"]].name if report else "",
-        "guideline_title": GUIDELINE_TITLES[report["eligibility"]["guideline"]] if report else "",
     }
     return render(request, "web/screening.html", context)
