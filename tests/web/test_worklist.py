@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from remission.registry.codes import AuditAction, Role
 from remission.registry.models import AuditRecord, Query, TimePoint
@@ -136,3 +136,21 @@ def test_who_may_not(world: World, late: Any, signed_in: Callable[[str], Client]
     assert client.post(URL, {"time_point": d100.pk, "action": "lock"}).status_code == 403  # writes no data
     client.post(URL, {"time_point": d100.pk, "action": "unlock"})
     assert _point(late, "d100").locked_at is None
+
+
+def test_time_points_are_named_in_the_reader_s_language(
+    world: World, late: Any, signed_in: Callable[[str], Client]
+) -> None:
+    """A time point's label is stored in English, as the settings name it; the page names it in French."""
+    from remission.web.templatetags.remission_web import time_point_label
+
+    html = signed_in("dm_a").get(URL, headers={"accept-language": "fr"}).content.decode()
+    assert "<td>J100</td>" in html and "<td>6 mois</td>" in html
+    assert "<td>Day 100</td>" not in html
+    yearly = TimePoint(point="y3", label="3 years")
+    with translation.override("en-gb"):
+        assert time_point_label(yearly) == "3 years"
+    with translation.override("fr"):
+        assert time_point_label(yearly) == "3 ans"
+        assert time_point_label(TimePoint(point="y1", label="1 year")) == "1 an"
+        assert time_point_label(TimePoint(point="x", label="Visit of the centre")) == "Visit of the centre"

@@ -14,12 +14,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
-from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Case, Count, IntegerField, QuerySet, Value, When
 from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext
 
 from remission.registry.access import scope_for
 from remission.registry.codes import QueryStatus
+from remission.registry.labels import field_label, model_label
 from remission.registry.models import Query
 from remission.registry.selectors.scoping import get_or_not_found
 
@@ -134,28 +136,26 @@ def query_counts(*, user: Any, today: dt.date | None = None, **filters: Any) -> 
 
 
 def entity_words(entity: str) -> str:
-    """``registry.followup`` as people name it (``Follow-up``)."""
+    """``registry.followup`` as people name it in the active language (``Follow-up``, ``Suivi``)."""
     try:
         model = apps.get_model(entity)
     except (LookupError, ValueError):
         return entity
-    name = str(model._meta.verbose_name)
-    return name[:1].upper() + name[1:]
+    return capfirst(model_label(model))
 
 
 def field_words(entity: str, field: str) -> str:
-    """A record's field as people name it (``Disease status``); the name itself if it is no field."""
+    """A record's field as people name it in the active language (``Disease status``); the name itself
+    if it is no field."""
     try:
         model = apps.get_model(entity)
-        found = model._meta.get_field(field)
-    except (LookupError, ValueError, FieldDoesNotExist):
+    except (LookupError, ValueError):
         return field
-    words = str(getattr(found, "verbose_name", None) or field.replace("_", " "))
-    return words[:1].upper() + words[1:]
+    return field_label(model, field)
 
 
 def raised_by_words(query: Query) -> str:
-    """Who raised the query: a person's user name, or the rule."""
+    """Who raised the query: a person's user name, or the rule (in the active language)."""
     if query.raised_by_id is None:
-        return f"rule {query.rule}" if query.rule else "a rule"
+        return gettext("rule %(rule)s") % {"rule": query.rule} if query.rule else gettext("a rule")
     return query.raised_by.username

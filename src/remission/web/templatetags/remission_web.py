@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import template
 from django.utils.formats import date_format
+from django.utils.translation import gettext, ngettext
 
 from remission.registry.labels import number_text, record_label
 
 register = template.Library()
+YEARS = re.compile(r"(\d+) years?")  # the yearly points' labels (registry/quality/schedule.py)
 
 
 @register.filter
@@ -19,6 +22,18 @@ def get_item(mapping: Any, key: Any) -> Any:
         return mapping.get(key)
     except AttributeError:
         return None
+
+
+@register.filter
+def time_point_label(point: Any) -> str:
+    """A follow-up time point's label in the page's language (stored in English, as the settings name
+    it): "Day 100" is "J100" in French, the yearly "3 years" "3 ans"; a label no catalogue knows, as it is."""
+    label = str(getattr(point, "label", ""))
+    years = YEARS.fullmatch(label)
+    if years is not None:
+        n = int(years.group(1))
+        return ngettext("%(n)s year", "%(n)s years", n) % {"n": n}
+    return gettext(label) if label else ""
 
 
 @register.filter

@@ -9,10 +9,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.text import capfirst
 
 from remission.registry import selectors
 from remission.registry.kinds import KIND_OF_MODEL_NAME, PATIENT_KIND
-from remission.registry.labels import field_label
+from remission.registry.labels import field_label, model_label
 from remission.registry.selectors.browse import QUALITY_FLAGS
 from remission.registry.validation import patient_findings
 from remission.web.views.common import paginate, query_without_page
@@ -33,6 +34,18 @@ def _field(finding: Any) -> str:
     """The finding's field by its name for people ("Diagnosis date", not ``diagnosis_date``)."""
     kind = PATIENT_KIND if finding.entity == "patient" else KIND_OF_MODEL_NAME.get(finding.entity)
     return finding.problem.field if kind is None else field_label(kind.model, finding.problem.field)
+
+
+def _record(finding: Any) -> str:
+    """The finding's record as the page's language names it ("Suivi #12"; the patient is in its own
+    column); the problem's own record name stays as written, in English, for the API and the logs."""
+    kind = PATIENT_KIND if finding.entity == "patient" else KIND_OF_MODEL_NAME.get(finding.entity)
+    if kind is None:
+        return finding.problem.record
+    name = capfirst(model_label(kind.model))
+    if finding.entity == "patient" or finding.record_id is None:
+        return name
+    return f"{name} #{finding.record_id}"
 
 
 @login_required
@@ -62,6 +75,7 @@ def quality(request: HttpRequest) -> HttpResponse:
                     "url": _record_url(finding),
                     "patient": patient,
                     "field": _field(finding),
+                    "record": _record(finding),
                 }
             )
     context = {
