@@ -39,9 +39,16 @@ def _tab_to(page: Any, *, name: str = "", text: str = "") -> int:
     raise AssertionError(f"Tab never reached {name or text!r}")
 
 
+def _autofocused(page: Any, name: str) -> None:
+    """Wait until the field ``name`` has the focus the page gives it on loading (``autofocus``): the
+    browser moves it at its next rendering, which on a loaded machine can come after the load event."""
+    page.wait_for_function(f"document.activeElement && document.activeElement.name === {name!r}")
+
+
 def _sign_in_by_keyboard(page: Any, base: str) -> None:
     """Sign in as dm_a: type the user name (it has the focus), Tab, type the password, Enter."""
     page.goto(f"{base}/signin/")
+    _autofocused(page, "username")
     page.keyboard.type("dm_a")
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
@@ -61,7 +68,7 @@ def test_follow_up_with_scores_by_keyboard_only(browser: Any, live_server: Any, 
 
     # sign in: the user name field has the focus; Tab to the password; Enter signs in
     page.goto(f"{base}/signin/")
-    assert _focused(page)[1] == "username"
+    _autofocused(page, "username")
     page.keyboard.type("dm_a")
     page.keyboard.press("Tab")
     assert _focused(page)[1] == "password"
@@ -82,7 +89,7 @@ def test_follow_up_with_scores_by_keyboard_only(browser: Any, live_server: Any, 
     _tab_to(page, text="Follow-up with scores")
     page.keyboard.press("Enter")
     page.wait_for_url(f"{base}/patients/{rid}/quick/follow-up/")
-    assert _focused(page)[1] == "date"  # the first field has the focus
+    _autofocused(page, "date")  # the first field has the focus
 
     # the panel in Tab order: date, vital status, disease status, current therapy, timepoint, scores
     page.keyboard.type("D+100")
@@ -150,7 +157,7 @@ def test_a_refused_panel_is_corrected_by_keyboard(browser: Any, live_server: Any
     _sign_in_by_keyboard(page, base)
 
     page.goto(f"{base}/patients/{rid}/quick/labs/")
-    assert _focused(page)[1] == "date"
+    _autofocused(page, "date")
     page.keyboard.type("D+100")
     _tab_to(page, name="value__cd4")
     page.keyboard.type("350")
