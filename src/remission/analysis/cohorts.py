@@ -19,10 +19,22 @@ from itertools import pairwise
 
 import numpy as np
 import pandas as pd
+from django.utils.translation import gettext_noop
 
+from remission.analysis.words import Words, words
 from remission.registry.codes import ProductType
 
 BOUNDARIES_NOT_INCREASING = "era boundaries must be increasing years, not {value!r}"
+COLUMN_WORDS = {  # a cohort column inside a sentence (a covariate, a grouping), marked for translators
+    "age": gettext_noop("age"),
+    "sex": gettext_noop("sex"),
+    "subtype": gettext_noop("disease subtype"),
+    "disease": gettext_noop("disease"),
+    "era": gettext_noop("era of infusion"),
+    "hct_ci": gettext_noop("HCT-CI"),
+    "experienced": gettext_noop("centre experience"),
+    "intensity": gettext_noop("conditioning intensity"),
+}
 _KEY_SPAN = 10**7  # more days than any registry spans
 UNKNOWN_COLUMN = "cannot compare groups by {column!r}: not a column of the cohort ({known})"
 
@@ -45,6 +57,11 @@ class CohortSettings:
 
 
 DEFAULT_COHORT_SETTINGS = CohortSettings()
+
+
+def column_words(name: str) -> Words:
+    """A cohort column in words inside a sentence ("era of infusion"); an unknown one by its name."""
+    return words(COLUMN_WORDS.get(name, name.replace("_", " ")))
 
 
 def era_labels(boundaries: tuple[int, ...]) -> list[str]:

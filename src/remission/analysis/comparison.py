@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 from django.utils.translation import gettext_noop
 
+from remission.analysis.cohorts import column_words
 from remission.analysis.words import Words, words
 from remission.survival import (
     Matching,
@@ -57,16 +58,6 @@ TIMEPOINTS: tuple[float, ...] = (YEAR, 2 * YEAR, 3 * YEAR, 5 * YEAR)
 DEFAULT_COVARIATES: tuple[str, ...] = ("age", "sex", "subtype", "era", "hct_ci", "experienced")
 SPLINE_COLUMNS: tuple[str, ...] = ("age",)  # hct_ci is a small integer score: linear
 # the covariates in words, inside a sentence (English, marked for translation: shown through Words or gettext)
-COVARIATE_WORDS = {
-    "age": gettext_noop("age"),
-    "sex": gettext_noop("sex"),
-    "subtype": gettext_noop("disease subtype"),
-    "disease": gettext_noop("disease"),
-    "era": gettext_noop("era of infusion"),
-    "hct_ci": gettext_noop("HCT-CI"),
-    "experienced": gettext_noop("centre experience"),
-    "intensity": gettext_noop("conditioning intensity"),
-}
 # the endpoints and models as the notes name them; the effects table keeps these English codes (its CSV)
 ENDPOINT_WORDS = {
     "OS": gettext_noop("OS"),
@@ -247,18 +238,13 @@ class ComparisonProtocol:
         )
 
 
-def covariate_words(name: str) -> Words:
-    """A covariate in words inside a sentence ("era of infusion"); an unknown one by its name."""
-    return words(COVARIATE_WORDS.get(name, name.replace("_", " ")))
-
-
 def covariate_list(names: Sequence[str]) -> Words:
     """Covariates in words, separated by commas ("age, sex, HCT-CI")."""
     if not names:
         return words(gettext_noop("no covariate"))
-    listed = covariate_words(names[0])
+    listed = column_words(names[0])
     for name in names[1:]:
-        listed = words(gettext_noop("%(list)s, %(item)s"), list=listed, item=covariate_words(name))
+        listed = words(gettext_noop("%(list)s, %(item)s"), list=listed, item=column_words(name))
     return listed
 
 
@@ -331,7 +317,7 @@ def eligible(frame: pd.DataFrame, protocol: ComparisonProtocol) -> tuple[pd.Data
     x = pd.DataFrame({name: _covariate(rows, name) for name in covariates}, index=rows.index)
     for name in covariates:
         missing = x[name].isna()
-        reason = words(gettext_noop("%(covariate)s not recorded"), covariate=covariate_words(name))
+        reason = words(gettext_noop("%(covariate)s not recorded"), covariate=column_words(name))
         left_out.append((reason, int(missing.sum())))
         x, rows = x[~missing], rows[~missing]
     constant = [name for name in x.columns if x[name].nunique() < 2]

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 from django.utils.translation import gettext_noop
 
+from remission.analysis.cohorts import column_words
 from remission.analysis.completeness import follow_up_summary
 from remission.analysis.groups import MAX_GROUPS, MIN_GROUP_SIZE, compared_groups
 from remission.analysis.words import Words, words
@@ -100,19 +101,6 @@ MODEL_COLUMNS: tuple[str, ...] = (
 # A setting: fit_stratum_models(ph_alpha=...), standard_outcomes(ph_alpha=...).
 PH_TRANSFORM = "km"
 PH_ALPHA = 0.05
-
-
-GROUPING_WORDS = {  # a grouping column in a note, in words (another column: its name)
-    "disease": gettext_noop("disease"),
-    "era": gettext_noop("era of infusion"),
-    "intensity": gettext_noop("regimen intensity"),
-    "sex": gettext_noop("sex"),
-}
-
-
-def grouping_words(by: str) -> Words | str:
-    """The grouping column ``by`` in a note."""
-    return words(GROUPING_WORDS[by]) if by in GROUPING_WORDS else by
 
 
 def stratum_words(stratum: str) -> Words | str:
@@ -606,12 +594,12 @@ def standard_outcomes(
             if len(groups.shown) >= 2:
                 tests.append(compare_groups(shown, by, stratum=stratum))
             else:
-                reason = words(FEWER_THAN_TWO_GROUPS, by=grouping_words(by), minimum=min_group_size)
+                reason = words(FEWER_THAN_TWO_GROUPS, by=column_words(by), minimum=min_group_size)
                 what = words(GROUP_COMPARISON)
                 notes.append(words(SKIPPED, what=what, stratum=stratum_words(stratum), reason=reason))
             if groups.left_out and len(groups.shown) >= 2:
                 left = ", ".join(f"{label} ({n})" for label, n in groups.left_out)
-                place, named = stratum_words(stratum), grouping_words(by)
+                place, named = stratum_words(stratum), column_words(by)
                 notes.append(words(GROUPS_LEFT_OUT, stratum=place, by=named, groups=left))
         use = [c for c in covariates if not (c == "disease" and stratum != "all")]
         fitted = fit_stratum_models(

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_noop, ngettext, pgettext
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, PercentFormatter
 
+from remission.analysis.cohorts import column_words
 from remission.analysis.comparison import (
     COX,
     FINE_GRAY,
@@ -35,7 +36,6 @@ from remission.analysis.comparison import (
     SPLINE_COLUMNS,
     Comparison,
     ComparisonProtocol,
-    covariate_words,
 )
 from remission.clinical.diseases import DISEASES
 from remission.clinical.regimens import REGIMENS
@@ -767,8 +767,8 @@ def comparison_methods(comparison: Comparison) -> str:
     """One methods paragraph for the comparison, its sources cited (printed by
     :func:`remission.reports.methods.cite`), in the reader's language."""
     p = comparison.protocol
-    covariates = _and_list([str(covariate_words(c)) for c in p.model_covariates])
-    splines = _and_list([str(covariate_words(c)) for c in SPLINE_COLUMNS if c in p.model_covariates])
+    covariates = _and_list([str(column_words(c)) for c in p.model_covariates])
+    splines = _and_list([str(column_words(c)) for c in SPLINE_COLUMNS if c in p.model_covariates])
     if splines:
         score = _(
             "The probability of being given the treatment (the propensity score) was estimated by logistic "

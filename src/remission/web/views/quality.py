@@ -30,16 +30,21 @@ def _record_url(finding: Any) -> str:
     return reverse("record_edit", args=[kind.slug, finding.record_id])
 
 
+def _kind(finding: Any) -> Any:
+    """The record kind of the finding's entity (None for an entity the web has no form for)."""
+    return PATIENT_KIND if finding.entity == "patient" else KIND_OF_MODEL_NAME.get(finding.entity)
+
+
 def _field(finding: Any) -> str:
     """The finding's field by its name for people ("Diagnosis date", not ``diagnosis_date``)."""
-    kind = PATIENT_KIND if finding.entity == "patient" else KIND_OF_MODEL_NAME.get(finding.entity)
+    kind = _kind(finding)
     return finding.problem.field if kind is None else field_label(kind.model, finding.problem.field)
 
 
 def _record(finding: Any) -> str:
     """The finding's record as the page's language names it ("Suivi #12"; the patient is in its own
     column); the problem's own record name stays as written, in English, for the API and the logs."""
-    kind = PATIENT_KIND if finding.entity == "patient" else KIND_OF_MODEL_NAME.get(finding.entity)
+    kind = _kind(finding)
     if kind is None:
         return finding.problem.record
     name = capfirst(model_label(kind.model))
