@@ -50,3 +50,21 @@ def test_each_named_departure_still_exists_and_is_written_down() -> None:
     for a, b in DEPARTURES:
         assert (a, b) in imports, f"{a} no longer imports {b}: remove it from DEPARTURES and the document"
         assert any(f"`{a}/" in bullet and f"`{b}/" in bullet for bullet in bullets), f"{a} → {b} not listed"
+
+
+def test_reports_take_only_result_types_from_the_statistics_engine() -> None:
+    # reports lay out and render what the analysis computed (docs/reports.md): from remission.survival
+    # they may name a result's type (KaplanMeierResult, …), never call an estimator
+    import ast
+
+    called = []
+    for path in (PACKAGE / "reports").rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("remission.survival"):
+                called += [f"{path.name}: {a.name}" for a in node.names if not a.name[:1].isupper()]
+            elif isinstance(node, ast.Import):
+                called += [
+                    f"{path.name}: {a.name}" for a in node.names if a.name.startswith("remission.survival")
+                ]
+    assert not called, f"reports call the statistics engine (compute it in remission.analysis): {called}"

@@ -17,6 +17,7 @@ from remission.analysis.benchmarking import (
     ENDPOINTS,
     BenchmarkEndpoint,
     centre_benchmarks,
+    funnel_curve,
     funnel_limit,
     funnel_limits,
     poisson_ratio_ci,
@@ -116,3 +117,20 @@ def test_the_report_endpoints_count_events_by_their_horizon() -> None:
 def test_missing_columns_are_named(cohort: pd.DataFrame) -> None:
     with pytest.raises(ValueError, match="centre benchmarking needs the columns"):
         centre_benchmarks(cohort.drop(columns="era"), endpoints=R_ENDPOINTS)
+
+
+def test_the_funnel_lines_span_a_tenfold_range_at_least() -> None:
+    # expected 4 and 10: geometric middle sqrt(40) = 6.32, widened to 6.32 / sqrt(10) = 2 up to
+    # 6.32 * sqrt(10) = 20 (wider than 4 * 0.8 ... 10 * 1.15)
+    centres = pd.DataFrame({"expected": [4.0, 10.0, 0.0]})
+    curve = funnel_curve(centres, points=5)
+    np.testing.assert_allclose(curve["expected"], [2.0, 2.0 * 10**0.25, 2.0 * 10**0.5, 2.0 * 10**0.75, 20.0])
+    limits = funnel_limits([2.0, 20.0])
+    np.testing.assert_allclose(curve["upper_95"].iloc[[0, -1]], limits["upper_95"], rtol=1e-12)
+    assert funnel_curve(pd.DataFrame({"expected": [0.0]})).empty  # nobody expected: no line
+
+
+def test_each_benchmarked_endpoint_has_its_funnel(cohort: pd.DataFrame) -> None:
+    result = centre_benchmarks(cohort)
+    assert result is not None
+    assert set(result.funnels["endpoint"]) == set(result.centres["endpoint"])

@@ -80,3 +80,13 @@ def test_a_product_given_after_the_cut_off_is_not_there() -> None:
 )
 def test_worst_grade_counts_only_up_to_the_end_of_follow_up(end: dt.date, expected: str) -> None:
     assert worst_grade(COURSES[0], "crs", DAY0, end) == expected
+
+
+def test_survival_is_estimated_in_the_analysis() -> None:
+    # four patients: C3 dies on day 40, the others are last seen alive on day 200 -> S = 3/4 from day 40
+    (car_t,) = other_cell_therapies(COURSES, cutoff=dt.date(2024, 1, 1))
+    assert car_t.survival["OS"].at([39.0, 40.0, 200.0]).estimate.tolist() == [1.0, 0.75, 0.75]
+    os_rows = car_t.estimates[car_t.estimates["endpoint"] == "OS"]
+    assert os_rows["timepoint"].tolist() == ["100 days", "1 year", "2 years"]
+    assert os_rows["estimate"].iloc[0] == pytest.approx(0.75, abs=1e-12)
+    assert set(car_t.estimates["endpoint"]) == {"OS", "PFS"}

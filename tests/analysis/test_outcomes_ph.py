@@ -1,7 +1,7 @@
 """The proportional hazards tests beside the Cox models of the outcome analysis equal R's
 ``cox.zph(coxph(...), transform = "km")`` on the same cohort, coded as the analysis codes it
 (tests/reference/ph_report/make_reference.R), and the residuals kept for the plots of the failing terms
-are R's ``cox.zph(..., terms = FALSE)`` ones."""
+are R's ``cox.zph(..., terms = FALSE)`` ones, with the smooth ``plot.cox.zph`` draws through them."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from remission.analysis.outcomes import (
     PH_ALPHA,
     PH_COLUMNS,
     PH_RESIDUAL_COLUMNS,
+    PH_SMOOTH_COLUMNS,
     OutcomeAnalysis,
     fit_models,
     fit_stratum_models,
@@ -46,6 +47,16 @@ def reference(name: str) -> pd.DataFrame:
     frame["model"] = frame["endpoint"].map(lambda e: MODELS[e][0])
     frame["endpoint"] = frame["endpoint"].map(lambda e: MODELS[e][1])
     return frame
+
+
+def panel_of(frame: pd.DataFrame, stratum: str, model: str, endpoint: str, column: str) -> pd.DataFrame:
+    """The rows of one residual plot's panel."""
+    return frame[
+        (frame["stratum"] == stratum)
+        & (frame["model"] == model)
+        & (frame["endpoint"] == endpoint)
+        & (frame["column"] == column)
+    ]
 
 
 def test_the_models_are_coded_as_in_r(analysis: OutcomeAnalysis) -> None:
@@ -85,12 +96,7 @@ def test_the_residuals_of_failing_terms_are_cox_zph_per_column(analysis: Outcome
     key = ["stratum", "model", "endpoint", "column"]
     assert sorted(map(tuple, kept[key].to_numpy())) == sorted(map(tuple, wanted[key].to_numpy()))
     for (stratum, model, endpoint, column), rows in expected.groupby(key, sort=False):
-        mine = got[
-            (got["stratum"] == stratum)
-            & (got["model"] == model)
-            & (got["endpoint"] == endpoint)
-            & (got["column"] == column)
-        ]
+        mine = panel_of(got, stratum, model, endpoint, column)
         # same deaths in R's order: exact times, transformed times to 1e-12 absolute
         np.testing.assert_array_equal(mine["time"].to_numpy(), rows["time"].to_numpy())
         np.testing.assert_allclose(mine["transformed_time"], rows["x"], rtol=0, atol=1e-12)
@@ -98,6 +104,23 @@ def test_the_residuals_of_failing_terms_are_cox_zph_per_column(analysis: Outcome
         np.testing.assert_allclose(mine["residual"], rows["y"], rtol=0, atol=1e-6)
         # tolerance 1e-6 relative on zph$var[j, j]
         np.testing.assert_allclose(mine["variance"], rows["var"], rtol=1e-6, atol=0)
+
+
+def test_the_smooths_are_plot_cox_zph_s(analysis: OutcomeAnalysis) -> None:
+    expected = reference("zph_smooth.csv")
+    got = analysis.ph_smooths
+    assert list(got.columns) == list(PH_SMOOTH_COLUMNS)
+    key = ["stratum", "model", "endpoint", "column"]
+    assert sorted(map(tuple, got[key].drop_duplicates().to_numpy())) == sorted(
+        map(tuple, expected[key].drop_duplicates().to_numpy())
+    )  # a smooth for every panel R draws, and no other
+    for (stratum, model, endpoint, column), rows in expected.groupby(key, sort=False):
+        mine = panel_of(got, stratum, model, endpoint, column)
+        # tolerance 1e-6 absolute at each of the 40 points (residuals agree to 1e-6, a least-squares fit)
+        np.testing.assert_allclose(mine["transformed_time"], rows["x"], rtol=0, atol=1e-6)
+        np.testing.assert_allclose(mine["fit"], rows["yhat"], rtol=0, atol=1e-6)
+        np.testing.assert_allclose(mine["lower"], rows["lower"], rtol=0, atol=1e-6)
+        np.testing.assert_allclose(mine["upper"], rows["upper"], rtol=0, atol=1e-6)
 
 
 def test_failing_terms_are_those_below_the_threshold(analysis: OutcomeAnalysis) -> None:

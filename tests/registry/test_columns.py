@@ -90,3 +90,11 @@ def test_no_rows_give_empty_typed_columns(centres: None) -> None:
 def test_the_queryset_filter_is_kept(centres: None) -> None:
     columns = read_columns(Centre.objects.filter(code__in=["c1", "c3"]).order_by("-code"), {"code": "text"})
     assert columns["code"].tolist() == ["c3", "c1"]
+
+
+def test_a_text_that_is_the_null_marker_reads_as_text(db: None) -> None:
+    # COPY writes NULL as an unquoted \N and quotes a stored text that is \N: the two stay apart
+    Centre.objects.create(code="marker", name="\\N", country="NL")
+    Centre.objects.create(code="nothing", name="", country="NL")
+    columns = read_columns(Centre.objects.order_by("code"), {"code": "text", "name": "text"})
+    assert columns["name"].tolist() == ["\\N", ""]

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from remission.analysis import AnalysisSet
-from remission.analysis.centre_completeness import clark_by_centre
+from remission.analysis.completeness import clark_by_centre
 from remission.analysis.results import compute_outcomes
 from remission.reports.completeness_section import TITLE, completeness_section
 from remission.reports.outcomes_report import build_document
@@ -45,7 +45,7 @@ def test_per_centre_by_hand() -> None:
         343,
         526,
     ]
-    section = completeness_section(frame, cutoff=CUTOFF)
+    section = completeness_section(clark_by_centre(frame, cutoff=CUTOFF), analysed=len(frame))
     rows = section.blocks[0].rows
     assert rows[0] == ("north", "2", "1", "0.7", "1.2", "57.9%")  # 252/365.25 = 0.69 y; 435/365.25 = 1.19 y
     assert rows[-1][0] == "All centres" and rows[-1][1] == "3"

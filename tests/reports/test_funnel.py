@@ -6,7 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
+from remission.analysis.benchmarking import funnel_curve
 from remission.reports.funnel import GID_CENTRE, GID_LIMIT, NAME_ALL_BELOW, plot_funnel
 
 
@@ -25,8 +27,13 @@ def _centres(n: int) -> pd.DataFrame:
     )
 
 
+def _funnel(centres: pd.DataFrame, *, title: str) -> Figure:
+    """The plot of ``centres`` with the limit lines the analysis computes for them."""
+    return plot_funnel(centres, funnel_curve(centres), title=title)
+
+
 def test_points_limits_and_names() -> None:
-    fig = plot_funnel(_centres(NAME_ALL_BELOW + 5), title="NRM")
+    fig = _funnel(_centres(NAME_ALL_BELOW + 5), title="NRM")
     ax = fig.axes[0]
     (points,) = [c for c in ax.collections if c.get_gid() == GID_CENTRE]
     assert len(points.get_offsets()) == NAME_ALL_BELOW + 5
@@ -35,13 +42,13 @@ def test_points_limits_and_names() -> None:
 
 
 def test_few_centres_are_all_named() -> None:
-    ax = plot_funnel(_centres(4), title="NRM").axes[0]
+    ax = _funnel(_centres(4), title="NRM").axes[0]
     assert sorted(t.get_text() for t in ax.texts) == ["c00", "c01", "c02", "c03"]
 
 
 def test_nothing_to_plot() -> None:
     with pytest.raises(ValueError, match="no centre"):
-        plot_funnel(_centres(3).assign(expected=0.0), title="NRM")
+        _funnel(_centres(3).assign(expected=0.0), title="NRM")
 
 
 def test_names_of_crowded_centres_do_not_overlap_or_leave_the_plot() -> None:
@@ -56,7 +63,7 @@ def test_names_of_crowded_centres_do_not_overlap_or_leave_the_plot() -> None:
             "outside_998": 0,
         }
     )
-    fig = plot_funnel(crowded, title="NRM")
+    fig = _funnel(crowded, title="NRM")
     canvas = FigureCanvasAgg(fig)
     canvas.draw()  # after the layout, as it is saved
     renderer = canvas.get_renderer()

@@ -1,6 +1,7 @@
 """The proportional hazards blocks beside the Cox models: the table prints the analysis' numbers, a
-figure appears for exactly the covariates that fail the test (none when all pass), and the smooth of a
-residual plot is the one R's plot.cox.zph draws (tests/reference/ph_report/make_reference.R)."""
+figure appears for exactly the covariates that fail the test (none when all pass), and each panel draws
+the analysis's residuals, smooth and coefficient (the smooth is checked against R in
+tests/survival/test_zph_smooth.py and tests/analysis/test_outcomes_ph.py)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,6 @@ from remission.reports.proportional_hazards import (
     GID_SMOOTH,
     ph_blocks,
     ph_figures,
-    ph_smooth,
     ph_table,
     plot_ph_residuals,
 )
@@ -117,7 +117,7 @@ def test_a_figure_for_exactly_the_failing_covariates(failing: OutcomeAnalysis) -
     fails = table[(table["term"] != "GLOBAL") & (table["p_value"] < failing.ph_alpha)]
     # the data were made so: disease's hazard ratio reverses after a year, in every model (all deaths)
     assert ("Cox", "OS", "disease") in set(map(tuple, fails[["model", "endpoint", "term"]].to_numpy()))
-    figures = ph_figures(failing.ph_residuals, table)
+    figures = ph_figures(failing.ph_residuals, failing.ph_smooths, table)
     slug = {"Cox": "cox", "cause-specific Cox": "cause-specific-cox"}
     assert [f.name for f in figures] == [
         f"ph-all-{slug[r.model]}-{r.endpoint.lower()}-{r.term.replace('_', '-')}" for r in fails.itertuples()
@@ -130,7 +130,11 @@ def test_a_figure_for_exactly_the_failing_covariates(failing: OutcomeAnalysis) -
 def test_the_panels_draw_residuals_smooth_and_coefficient(failing: OutcomeAnalysis) -> None:
     panels = failing.ph_residuals
     panels = panels[(panels["model"] == "Cox") & (panels["endpoint"] == "OS") & (panels["term"] == "disease")]
-    fig = plot_ph_residuals(panels, title="disease")
+    smooths = failing.ph_smooths
+    smooths = smooths[
+        (smooths["model"] == "Cox") & (smooths["endpoint"] == "OS") & (smooths["term"] == "disease")
+    ]
+    fig = plot_ph_residuals(panels, smooths, title="disease")
     axes = [ax for ax in fig.axes if ax.get_visible()]
     assert len(axes) == 1  # disease has two levels: one column, one panel
     ax = axes[0]
@@ -140,6 +144,7 @@ def test_the_panels_draw_residuals_smooth_and_coefficient(failing: OutcomeAnalys
     np.testing.assert_array_equal(line.get_ydata(), [panels["coef"].iloc[0]] * 2)  # exact
     (smooth,) = [line for line in ax.lines if line.get_gid() == GID_SMOOTH]
     assert len(smooth.get_xdata()) == 40
+    np.testing.assert_array_equal(smooth.get_ydata(), smooths["fit"].to_numpy())  # the analysis's, exact
 
 
 def test_no_figure_when_every_covariate_passes(passing: OutcomeAnalysis) -> None:
@@ -149,7 +154,8 @@ def test_no_figure_when_every_covariate_passes(passing: OutcomeAnalysis) -> None
     assert passing.ph_residuals.empty
     blocks = ph_blocks(passing, {})
     assert [type(b) for b in blocks] == [Table, Paragraph]
-    assert ph_figures(passing.ph_residuals, table) == []
+    assert passing.ph_smooths.empty
+    assert ph_figures(passing.ph_residuals, passing.ph_smooths, table) == []
 
 
 def test_the_blocks_are_table_figures_note(failing: OutcomeAnalysis) -> None:
@@ -161,27 +167,7 @@ def test_the_blocks_are_table_figures_note(failing: OutcomeAnalysis) -> None:
     assert ph_blocks(failing, {}, stratum="ssc") == []  # no models in that stratum
 
 
-def test_the_smooth_is_plot_cox_zph_s() -> None:
-    columns = pd.read_csv(REFERENCE / "zph_columns.csv")
-    smooth = pd.read_csv(REFERENCE / "zph_smooth.csv")
-    key = ["stratum", "endpoint", "column"]
-    assert smooth.groupby(key).ngroups == 20
-    for name, expected in smooth.groupby(key):
-        rows = columns[(columns[key] == pd.Series(name, index=key)).all(axis=1)]
-        got = ph_smooth(rows["x"], rows["y"], float(rows["var"].iloc[0]))
-        assert got is not None
-        # tolerance 1e-6 absolute at each of the 40 points (a least-squares fit; measured 2e-14)
-        np.testing.assert_allclose(got.x, expected["x"], rtol=0, atol=1e-6)
-        np.testing.assert_allclose(got.fit, expected["yhat"], rtol=0, atol=1e-6)
-        np.testing.assert_allclose(got.lower, expected["lower"], rtol=0, atol=1e-6)
-        np.testing.assert_allclose(got.upper, expected["upper"], rtol=0, atol=1e-6)
-
-
-def test_no_smooth_through_too_few_distinct_times() -> None:
-    assert ph_smooth([0.1, 0.1, 0.5, 0.5, 0.9], [1.0, 2.0, 0.0, 1.0, 3.0], 1.0) is None
-
-
-def test_a_large_panel_draws_a_sample_and_smooths_every_residual() -> None:
+def test_a_large_panel_draws_a_sample_of_its_residuals() -> None:
     from remission.reports.proportional_hazards import MAX_POINTS_DRAWN
 
     n = MAX_POINTS_DRAWN * 3
@@ -197,12 +183,11 @@ def test_a_large_panel_draws_a_sample_and_smooths_every_residual() -> None:
             "variance": 0.01,
         }
     )
-    fig = plot_ph_residuals(panels, title="age")
+    no_smooth = pd.DataFrame(columns=["column", "transformed_time", "fit", "lower", "upper"])
+    fig = plot_ph_residuals(panels, no_smooth, title="age")
     ax = next(ax for ax in fig.axes if ax.get_visible())
     (points,) = [c for c in ax.collections if c.get_gid() == GID_RESIDUAL]
     drawn = points.get_offsets()[:, 1]
     assert len(drawn) == MAX_POINTS_DRAWN
     assert set(drawn) <= set(panels["residual"])  # a sample of the residuals, none made up
-    (smooth,) = [line for line in ax.lines if line.get_gid() == GID_SMOOTH]
-    everyone = ph_smooth(panels["transformed_time"].to_numpy(), panels["residual"].to_numpy(), 0.01)
-    np.testing.assert_allclose(smooth.get_ydata(), everyone.fit, rtol=0, atol=1e-12)  # from all 9,000
+    assert not [line for line in ax.lines if line.get_gid() == GID_SMOOTH]  # none given, none drawn

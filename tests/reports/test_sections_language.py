@@ -11,6 +11,7 @@ import pytest
 from django.utils import translation
 
 from remission.analysis import AnalysisSet
+from remission.analysis.activity import DAYS_PER_MONTH, binned_summary
 from remission.analysis.cell_therapy import other_cell_therapies
 from remission.analysis.landmark import LandmarkSettings, landmark_analysis, landmarks_words
 from remission.analysis.multistate import NOT_MODELLED, transition_words
@@ -127,8 +128,9 @@ def _figure_texts(fig: object) -> str:
 
 def test_trajectory_plots_in_french() -> None:
     with translation.override("fr"):
+        summary = binned_summary(SCORES, value="score", width_days=180, min_patients=2)
         fig = plot_score_trajectories(
-            SCORES, title="mRSS", score_label="mRSS", width_days=180, min_patients=2, max_patients=2
+            SCORES, summary, title="mRSS", score_label="mRSS", min_patients=2, max_patients=2
         )
         text = _figure_texts(fig)
         assert "Médiane par fenêtre de visite (au moins 2 patients)" in text
@@ -142,5 +144,6 @@ def test_trajectory_plots_in_french() -> None:
                 "value": [100.0, 200.0, 300.0],
             }
         )
-        panels = plot_immune_reconstitution(labs, {"cd4": "CD4"}, title="IR", min_patients=3)
+        cd4 = binned_summary(labs, value="value", width_days=DAYS_PER_MONTH, min_patients=3)
+        panels = plot_immune_reconstitution({"cd4": cd4}, {"cd4": "CD4"}, title="IR", min_patients=3)
         assert "Médiane (ligne) et écart interquartile (bande)" in _figure_texts(panels)

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from remission.analysis.activity import binned_summary
+from remission.analysis.activity import DAYS_PER_MONTH, binned_summary
 from remission.reports.trajectories import (
     GID_IQR,
     GID_MEDIAN,
@@ -38,7 +38,8 @@ def test_binned_summary_one_value_per_patient_and_bin() -> None:
 
 
 def test_score_plot_draws_each_patient_and_the_median() -> None:
-    fig = plot_score_trajectories(SCORES, title="mRSS", score_label="mRSS", width_days=180, min_patients=2)
+    summary = binned_summary(SCORES, value="score", width_days=180, min_patients=2)
+    fig = plot_score_trajectories(SCORES, summary, title="mRSS", score_label="mRSS", min_patients=2)
     ax = fig.axes[0]
     assert len([a for a in ax.lines if a.get_gid() == GID_PATIENT]) == 3
     (median,) = [a for a in ax.lines if a.get_gid() == GID_MEDIAN]
@@ -55,8 +56,17 @@ def test_immune_reconstitution_one_panel_per_analyte_with_data() -> None:
             "value": [100.0, 200.0, 300.0, 0.0, 10.0, 20.0],
         }
     )
+    summaries = {
+        code: binned_summary(
+            labs[labs["analyte"] == code], value="value", width_days=DAYS_PER_MONTH, min_patients=3
+        )
+        for code in ("cd4", "cd19")
+    }
     fig = plot_immune_reconstitution(
-        labs, {"cd4": "CD4 (cells/µL)", "cd19": "CD19 (cells/µL)", "nk": "NK"}, title="IR", min_patients=3
+        summaries,
+        {"cd4": "CD4 (cells/µL)", "cd19": "CD19 (cells/µL)", "nk": "NK"},
+        title="IR",
+        min_patients=3,
     )
     panels = [ax for ax in fig.axes if ax.get_visible()]
     assert [ax.get_gid() for ax in panels] == ["cd4", "cd19"]
@@ -67,4 +77,5 @@ def test_immune_reconstitution_one_panel_per_analyte_with_data() -> None:
 
 def test_missing_columns_are_named() -> None:
     with pytest.raises(ValueError, match="patient"):
-        plot_score_trajectories(SCORES.drop(columns="patient"), title="x", score_label="y")
+        summary = binned_summary(SCORES, value="score", width_days=180, min_patients=2)
+        plot_score_trajectories(SCORES.drop(columns="patient"), summary, title="x", score_label="y")

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -51,6 +51,7 @@ MIN_CENTRES = 3
 MIN_LEVEL_EVENTS = 5  # a disease with fewer events is pooled into OTHER_DISEASES in the model
 OTHER_DISEASES = "other diseases"
 LIMITS: tuple[tuple[str, float], ...] = (("95%", 0.95), ("99.8%", 0.998))
+FUNNEL_POINTS = 300  # expected counts at which a funnel plot's limit lines are computed
 NRM = 2  # cr_cause code of non-relapse mortality (remission.analysis.endpoints)
 SKIPPED = gettext_noop("Benchmarking of %(endpoint)s: not computed — %(reason)s")  # Words templates
 WARNED = gettext_noop("Benchmarking of %(endpoint)s: %(message)s")
@@ -98,11 +99,14 @@ class Benchmarking:
     outside_95, outside_998 (-1 below that funnel's lower limit, +1 above its upper limit, 0 within).
     ``models``: endpoint, n (patients in the model), n_event, terms (the case-mix terms fitted).
     ``notes``: endpoints not computed and fit warnings, with the reason.
+    ``funnels``: the funnel plot's limit lines per endpoint (endpoint and the columns of
+    :func:`funnel_limits`, :func:`funnel_curve`).
     """
 
     centres: pd.DataFrame
     models: pd.DataFrame
     notes: tuple[Words, ...]
+    funnels: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def poisson_ratio_ci(
@@ -141,6 +145,21 @@ def funnel_limits(expected: ArrayLike) -> pd.DataFrame:
         columns[f"lower_{key}"] = funnel_limit(e, tail)
         columns[f"upper_{key}"] = funnel_limit(e, 1.0 - tail)
     return pd.DataFrame(columns)
+
+
+def funnel_curve(centres: pd.DataFrame, points: int = FUNNEL_POINTS) -> pd.DataFrame:
+    """The limit lines of one endpoint's funnel plot: :func:`funnel_limits` at ``points`` expected counts,
+    evenly spaced on a log scale over the expected events of ``centres`` (rows of
+    :attr:`Benchmarking.centres`), widened to at least a tenfold range so that the funnel's narrowing
+    shows (and from 0.05 up). Empty when no centre has expected events."""
+    expected = centres["expected"].to_numpy(dtype=np.float64)
+    expected = expected[expected > 0]
+    if not len(expected):
+        return funnel_limits(np.empty(0))
+    low, high = float(expected.min()), float(expected.max())
+    middle = np.sqrt(low * high)
+    low, high = min(low * 0.8, middle / np.sqrt(10.0)), max(high * 1.15, middle * np.sqrt(10.0))
+    return funnel_limits(np.geomspace(max(low, 0.05), high, points))
 
 
 def case_mix(
@@ -280,4 +299,10 @@ def centre_benchmarks(
             }
         )
     centres = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
-    return Benchmarking(centres=centres, models=pd.DataFrame(models), notes=tuple(notes))
+    funnels = [funnel_curve(table).assign(endpoint=table["endpoint"].iloc[0]) for table in tables]
+    return Benchmarking(
+        centres=centres,
+        models=pd.DataFrame(models),
+        notes=tuple(notes),
+        funnels=pd.concat(funnels, ignore_index=True) if funnels else pd.DataFrame(),
+    )

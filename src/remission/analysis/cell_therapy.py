@@ -11,6 +11,9 @@ cell-associated neurotoxicity syndrome (ICANS) are summarised by each patient's 
 consensus grading, [@Lee2019]), counting adverse events of
 category ``crs``/``icans`` with onset from day 0 to the end of follow-up.
 
+Overall and progression-free survival of each product are Kaplan-Meier estimates (the curves, and the
+estimates at :data:`TIMEPOINTS`).
+
 Registry cohorts of these products are small: :data:`SMALL_NUMBERS` says below how many patients the
 numbers are to be read as a description, not an estimate (the report says so).
 """
@@ -18,13 +21,16 @@ numbers are to be read as a description, not an estimate (the report says so).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from remission.analysis.endpoints import InfusionSelection, PatientCourse, derive_endpoints
+from remission.analysis.outcomes import YEAR, survival_estimates
 from remission.registry.codes import AdverseEventCategory, ProductType
+from remission.survival import KaplanMeierResult, kaplan_meier
 
 OTHER_PRODUCTS: tuple[str, ...] = (
     ProductType.CAR_T.value,
@@ -37,18 +43,27 @@ IMMUNE_EFFECTOR_PRODUCTS = frozenset({ProductType.CAR_T.value})
 TOXICITIES: tuple[str, ...] = (AdverseEventCategory.CRS.value, AdverseEventCategory.ICANS.value)
 GRADES: tuple[str, ...] = ("none", "1", "2", "3", "4", "5", "not graded")
 SMALL_NUMBERS = 30
+TIMEPOINTS: tuple[tuple[float, str], ...] = ((100.0, "100 days"), (YEAR, "1 year"), (2 * YEAR, "2 years"))
+ENDPOINTS: tuple[tuple[str, str, str], ...] = (
+    ("OS", "os_days", "os_event"),
+    ("PFS", "pfs_days", "pfs_event"),
+)
 
 
 @dataclass(frozen=True)
 class ProductCohort:
     """One product type: the endpoint rows (one per patient, day 0 = the first infusion of it) and, for an
     immune-effector-cell product, each patient's worst CRS and ICANS grade (``toxicity``: registry_id,
-    category, worst — one of :data:`GRADES`)."""
+    category, worst — one of :data:`GRADES`); the Kaplan-Meier curves of :data:`ENDPOINTS` (``survival``,
+    by endpoint) and their estimates at :data:`TIMEPOINTS` (``estimates``: endpoint, timepoint, time_days,
+    estimate, lower, upper)."""
 
     product_type: str
     frame: pd.DataFrame
     toxicity: pd.DataFrame
     also_hsct: int  # of these patients, how many also had an autologous HSCT
+    survival: Mapping[str, KaplanMeierResult] = field(default_factory=dict)
+    estimates: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def n(self) -> int:
@@ -102,12 +117,29 @@ def other_cell_therapies(
             )
             for r in endpoints.rows
         )
+        frame = endpoints.to_frame()
+        survival, estimates = _survival(frame)
         out.append(
             ProductCohort(
                 product_type=product,
-                frame=endpoints.to_frame(),
+                frame=frame,
                 toxicity=pd.DataFrame(rows, columns=["registry_id", "category", "worst"]),
                 also_hsct=int(also),
+                survival=survival,
+                estimates=estimates,
             )
         )
     return tuple(out)
+
+
+def _survival(frame: pd.DataFrame) -> tuple[dict[str, KaplanMeierResult], pd.DataFrame]:
+    """The Kaplan-Meier curve of each of :data:`ENDPOINTS`, and the estimates at :data:`TIMEPOINTS`."""
+    curves: dict[str, KaplanMeierResult] = {}
+    estimates = []
+    for endpoint, time, event in ENDPOINTS:
+        curves[endpoint] = kaplan_meier(
+            frame[time].to_numpy(dtype=np.float64), frame[event].to_numpy(dtype=np.int64)
+        )
+        table = survival_estimates(frame, time=time, event=event, timepoints=TIMEPOINTS)
+        estimates.append(table.assign(endpoint=endpoint))
+    return curves, pd.concat(estimates, ignore_index=True)

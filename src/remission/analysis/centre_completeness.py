@@ -32,7 +32,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from django.core.cache import cache
 
 from remission.analysis.columns import read_registry_columns
@@ -40,7 +39,6 @@ from remission.analysis.endpoints import InfusionSelection
 from remission.analysis.endpoints.columnar import derive_columns
 from remission.interop.extract import scope_words
 from remission.registry.access import scope_for
-from remission.registry.dates import as_days
 from remission.registry.quality import completeness as arithmetic
 from remission.registry.quality.completeness import ClarkIndex, FormsInWindow, OpenQueries
 from remission.registry.selectors import completeness as read
@@ -364,33 +362,3 @@ def benchmark_download(*, user: Any, query: CompletenessQuery, via: str) -> tupl
         reason=via,
     )
     return content, name
-
-
-def clark_by_centre(frame: pd.DataFrame, *, cutoff: dt.date) -> pd.DataFrame:
-    """Clark's C per centre and overall of an analysis frame (columns ``centre``, ``infusion_date``,
-    ``os_days``, ``os_event``: one row per analysed patient, the death or the last contact ``os_days``
-    after day 0), for the outcomes report: one row per centre in code order, then ``all`` — whose
-    ``patients`` is every row of the frame on or before the cut-off, so that the section accounts for
-    every analysed patient. The ``all`` row is the report's overall Clark's C (``analysis.completeness``)."""
-    columns = ("centre", "patients", "deaths", "observed_person_days", "potential_person_days", "clark_c")
-    day0 = as_days([pd.Timestamp(v).date() for v in frame["infusion_date"]])
-    days = frame["os_days"].to_numpy(dtype=np.int64).astype("timedelta64[D]")
-    died = frame["os_event"].to_numpy(dtype=np.int64) == 1
-    last = day0 + days
-    death = np.where(died, last, np.datetime64("NaT", "D"))
-    centre = np.asarray([str(c) for c in frame["centre"]], dtype=object)
-    rows = []
-    for code in [*sorted(set(centre.tolist())), None]:
-        keep = np.ones(centre.shape, dtype=bool) if code is None else centre == code
-        c = arithmetic.clark_index(day0[keep], last[keep], death[keep], cutoff)
-        rows.append(
-            (
-                "all" if code is None else code,
-                c.patients,
-                c.deaths,
-                c.observed_days,
-                c.potential_days,
-                c.index,
-            )
-        )
-    return pd.DataFrame(rows, columns=columns)

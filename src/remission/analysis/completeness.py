@@ -81,3 +81,33 @@ def follow_up_summary(frame: pd.DataFrame, *, cutoff: dt.date, strata: str | Non
             }
         )
     return pd.DataFrame(rows)
+
+
+def clark_by_centre(frame: pd.DataFrame, *, cutoff: dt.date) -> pd.DataFrame:
+    """Clark's C per centre and overall of an analysis frame (columns ``centre``, ``infusion_date``,
+    ``os_days``, ``os_event``: one row per analysed patient, the death or the last contact ``os_days``
+    after day 0), for the outcomes report: one row per centre in code order, then ``all`` — whose
+    ``patients`` is every row of the frame on or before the cut-off, so that the section accounts for
+    every analysed patient. The ``all`` row is the report's overall Clark's C (:func:`clark_completeness`)."""
+    columns = ("centre", "patients", "deaths", "observed_person_days", "potential_person_days", "clark_c")
+    day0 = pd.to_datetime(frame["infusion_date"]).to_numpy(dtype="datetime64[D]")
+    days = frame["os_days"].to_numpy(dtype=np.int64).astype("timedelta64[D]")
+    died = frame["os_event"].to_numpy(dtype=np.int64) == 1
+    last = day0 + days
+    death = np.where(died, last, np.datetime64("NaT", "D"))
+    centre = frame["centre"].astype(str).to_numpy(dtype=object)
+    rows = []
+    for code in [*sorted(set(centre.tolist())), None]:
+        keep = np.ones(centre.shape, dtype=bool) if code is None else centre == code
+        c = clark_index(day0[keep], last[keep], death[keep], cutoff)
+        rows.append(
+            (
+                "all" if code is None else code,
+                c.patients,
+                c.deaths,
+                c.observed_days,
+                c.potential_days,
+                c.index,
+            )
+        )
+    return pd.DataFrame(rows, columns=columns)

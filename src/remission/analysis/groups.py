@@ -43,8 +43,9 @@ class Groups:
     def in_shown(self, frame: pd.DataFrame) -> pd.Series:
         """True for each row of ``frame`` in a shown group."""
         values = frame[self.by]
-        text = pd.Series([None if pd.isna(v) else str(v) for v in values], index=frame.index, dtype=object)
-        return text.isin(self.labels)
+        labels = set(self.labels)
+        wanted = [v for v in pd.unique(values) if not pd.isna(v) and str(v) in labels]  # the values shown
+        return values.isin(wanted) & values.notna()
 
     def masked(self, frame: pd.DataFrame) -> pd.DataFrame:
         """A copy of ``frame`` with ``by`` missing for every row not in a shown group (its dtype kept): the

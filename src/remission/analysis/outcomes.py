@@ -52,6 +52,7 @@ from remission.survival import (
 )
 from remission.survival.cox import CoxResult
 from remission.survival.design import DesignSpec
+from remission.survival.zph_smooth import ph_smooth
 
 YEAR = 365.25
 TIMEPOINTS: tuple[tuple[float, str], ...] = (
@@ -125,6 +126,19 @@ PH_RESIDUAL_COLUMNS: tuple[str, ...] = (
     "transformed_time",
     "residual",
 )
+# the smooth through each panel of residuals (R plot.cox.zph: a natural spline, its ±2 SE band), at
+# SMOOTH_POINTS transformed times per design column; a column whose spline cannot be fitted has no rows
+PH_SMOOTH_COLUMNS: tuple[str, ...] = (
+    "stratum",
+    "model",
+    "endpoint",
+    "term",
+    "column",
+    "transformed_time",
+    "fit",
+    "lower",
+    "upper",
+)
 REFERENCE_RULE = (
     "Each factor's reference level is its most common level in the analysed cohort (ties: the first "
     "level in order), the same in the overall and the per-disease models."
@@ -143,7 +157,8 @@ class OutcomeAnalysis:
     ``proportional_hazards``: stratum, model, endpoint, term, chisq, df, p_value — the PH test of every
     Cox model (:data:`PH_COLUMNS`; term "GLOBAL" last per model).
     ``ph_residuals``: the scaled Schoenfeld residuals of the terms that failed it
-    (:data:`PH_RESIDUAL_COLUMNS`); ``ph_alpha`` the level they failed at.
+    (:data:`PH_RESIDUAL_COLUMNS`), ``ph_smooths`` the smooth through them with its band
+    (:data:`PH_SMOOTH_COLUMNS`, from every residual); ``ph_alpha`` the level they failed at.
     """
 
     estimates: pd.DataFrame
@@ -156,18 +171,20 @@ class OutcomeAnalysis:
     proportional_hazards: pd.DataFrame = field(default_factory=lambda: _empty(PH_COLUMNS))
     ph_residuals: pd.DataFrame = field(default_factory=lambda: _empty(PH_RESIDUAL_COLUMNS))
     ph_alpha: float = PH_ALPHA
+    ph_smooths: pd.DataFrame = field(default_factory=lambda: _empty(PH_SMOOTH_COLUMNS))
 
 
 @dataclass(frozen=True)
 class StratumModels:
     """The models of one stratum (:func:`fit_stratum_models`): ``models`` (:data:`MODEL_COLUMNS`),
-    ``proportional_hazards`` (:data:`PH_COLUMNS`), ``ph_residuals`` (:data:`PH_RESIDUAL_COLUMNS`) and the
-    notes on what was not computed."""
+    ``proportional_hazards`` (:data:`PH_COLUMNS`), ``ph_residuals`` (:data:`PH_RESIDUAL_COLUMNS`),
+    ``ph_smooths`` (:data:`PH_SMOOTH_COLUMNS`) and the notes on what was not computed."""
 
     models: pd.DataFrame
     proportional_hazards: pd.DataFrame
     ph_residuals: pd.DataFrame
     notes: tuple[Words, ...]
+    ph_smooths: pd.DataFrame = field(default_factory=lambda: _empty(PH_SMOOTH_COLUMNS))
 
 
 def _empty(columns: Sequence[str]) -> pd.DataFrame:
@@ -382,32 +399,39 @@ def _ph_tables(
     )
     failing = [term for term, p in zip(test.terms, test.p_value, strict=False) if p < ph_alpha]
     if not failing:
-        return table, _empty(PH_RESIDUAL_COLUMNS)
+        return table, _empty(PH_RESIDUAL_COLUMNS), _empty(PH_SMOOTH_COLUMNS)
     columns = proportional_hazards_test(fit, factors, time, event, transform=PH_TRANSFORM, terms=False)
     parts = []
+    smooths = []
     start = 0
     for term in spec.terms:
         width = len(term.names)
         if term.column in failing:
             for j in range(start, start + width):
+                panel = {"stratum": stratum, "model": model, "endpoint": endpoint, "term": term.column}
+                panel["column"] = fit.names[j]
+                residual, variance = columns.scaled_residuals[:, j], float(columns.var[j, j])
                 parts.append(
                     pd.DataFrame(
                         {
-                            "stratum": stratum,
-                            "model": model,
-                            "endpoint": endpoint,
-                            "term": term.column,
-                            "column": fit.names[j],
+                            **panel,
                             "coef": float(fit.coef[j]),
-                            "variance": float(columns.var[j, j]),
+                            "variance": variance,
                             "time": columns.time,
                             "transformed_time": columns.transformed_time,
-                            "residual": columns.scaled_residuals[:, j],
+                            "residual": residual,
                         }
                     )
                 )
+                smooth = ph_smooth(columns.transformed_time, residual, variance)
+                if smooth is not None:
+                    curve = {"transformed_time": smooth.x, "fit": smooth.fit}
+                    smooths.append(
+                        pd.DataFrame({**panel, **curve, "lower": smooth.lower, "upper": smooth.upper})
+                    )
         start += width
-    return table, pd.concat(parts, ignore_index=True)
+    smoothed = pd.concat(smooths, ignore_index=True) if smooths else _empty(PH_SMOOTH_COLUMNS)
+    return table, pd.concat(parts, ignore_index=True), smoothed
 
 
 def fit_stratum_models(
@@ -429,7 +453,8 @@ def fit_stratum_models(
     :func:`~remission.survival.cox` codes the same way (the same column names, the terms), so that the PH test
     (:func:`remission.survival.proportional_hazards_test`, transform :data:`PH_TRANSFORM`) tests each
     covariate (a factor's dummies together) and all of them; for a covariate with p < ``ph_alpha`` the
-    scaled Schoenfeld residuals of its design columns are kept for a plot."""
+    scaled Schoenfeld residuals of its design columns are kept for a plot, with the smooth through
+    them and its band (:func:`remission.survival.zph_smooth.ph_smooth`, from every residual)."""
     factors = model_frame(frame, covariates, references=references)
     data = frame.loc[factors.index]
     spec: DesignSpec | None = None
@@ -441,6 +466,7 @@ def fit_stratum_models(
     tables: list[pd.DataFrame] = []
     ph_tables: list[pd.DataFrame] = []
     residuals: list[pd.DataFrame] = []
+    smooths: list[pd.DataFrame] = []
     notes: list[Words] = []
     place = stratum_words(stratum)
     nrm = (data["cr_cause"] == NRM).astype(int)
@@ -502,7 +528,7 @@ def fit_stratum_models(
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                table, kept = _ph_tables(
+                table, kept, smoothed = _ph_tables(
                     result, spec, factors, *outcome, (stratum, model, endpoint), ph_alpha
                 )
             notes += [words(WARNED, what=what, stratum=place, message=str(w.message)) for w in caught]
@@ -512,11 +538,14 @@ def fit_stratum_models(
         ph_tables.append(table)
         if not kept.empty:
             residuals.append(kept)
+        if not smoothed.empty:
+            smooths.append(smoothed)
     return StratumModels(
         models=pd.concat(tables, ignore_index=True) if tables else _empty(MODEL_COLUMNS),
         proportional_hazards=pd.concat(ph_tables, ignore_index=True) if ph_tables else _empty(PH_COLUMNS),
         ph_residuals=(pd.concat(residuals, ignore_index=True) if residuals else _empty(PH_RESIDUAL_COLUMNS)),
         notes=tuple(notes),
+        ph_smooths=pd.concat(smooths, ignore_index=True) if smooths else _empty(PH_SMOOTH_COLUMNS),
     )
 
 
@@ -581,6 +610,7 @@ def standard_outcomes(
     models: list[pd.DataFrame] = []
     ph_tables: list[pd.DataFrame] = []
     ph_residuals: list[pd.DataFrame] = []
+    ph_smooths: list[pd.DataFrame] = []
     notes: list[Words] = []
     for stratum, rows in strata:
         if rows.empty:
@@ -615,6 +645,8 @@ def standard_outcomes(
             ph_tables.append(fitted.proportional_hazards)
         if not fitted.ph_residuals.empty:
             ph_residuals.append(fitted.ph_residuals)
+        if not fitted.ph_smooths.empty:
+            ph_smooths.append(fitted.ph_smooths)
         notes += fitted.notes
     test_columns = ["stratum", "endpoint", "test", "statistic", "df", "p_value"]
     return OutcomeAnalysis(
@@ -630,4 +662,5 @@ def standard_outcomes(
             pd.concat(ph_residuals, ignore_index=True) if ph_residuals else _empty(PH_RESIDUAL_COLUMNS)
         ),
         ph_alpha=ph_alpha,
+        ph_smooths=pd.concat(ph_smooths, ignore_index=True) if ph_smooths else _empty(PH_SMOOTH_COLUMNS),
     )

@@ -43,6 +43,7 @@ from remission.analysis.benchmarking import Benchmarking, centre_benchmarks
 from remission.analysis.cell_therapy import OTHER_PRODUCTS, ProductCohort, other_cell_therapies
 from remission.analysis.cohorts import Cohort
 from remission.analysis.comparison import Comparison, ComparisonProtocol, compare
+from remission.analysis.completeness import clark_by_centre
 from remission.analysis.curves import CurveFits, fit_curves
 from remission.analysis.dataset import AnalysisSet, derive_analysis_set_from_columns
 from remission.analysis.flow import DataCutoff, data_cut_off
@@ -90,6 +91,7 @@ class OutcomesResults:
     multistate: StateOccupation | None = None  # the multi-state view (analysis.multistate)
     transitions: TransitionModels | None = None  # its transition-specific Cox models (age, sex)
     comparisons: tuple[Comparison, ...] = ()  # REPORT_COMPARISONS the cohort can answer
+    completeness: pd.DataFrame | None = None  # Clark's C per centre and overall (centre_completeness)
 
     @property
     def frame(self) -> pd.DataFrame:
@@ -119,16 +121,18 @@ def compute_outcomes(
     cell_therapy: Sequence[ProductCohort] = (),
 ) -> OutcomesResults:
     """Table 1, the standard outcome analysis (overall and per disease, groups of ``by`` compared), the
-    curves to draw, centre benchmarking (with at least three centres) and, when ``measurements`` are
+    curves to draw, centre benchmarking (with at least three centres), the completeness of follow-up per
+    centre and, when ``measurements`` are
     given (:func:`remission.analysis.longitudinal.load_measurements`), the summaries of disease activity
     and immune reconstitution."""
     frame = analysis_set.frame
     groups = compared_groups(frame, by) if by is not None else None
     table1_by = by if groups is not None and len(groups.shown) >= 2 else None
     categorical = [c for c in CATEGORICAL if c != table1_by]
+    outcomes = standard_outcomes(frame, by=by, cutoff=analysis_set.cutoff)
     return OutcomesResults(
         analysis_set=analysis_set,
-        outcomes=standard_outcomes(frame, by=by, cutoff=analysis_set.cutoff),
+        outcomes=outcomes,
         table1=table1(groups.masked(frame) if table1_by else frame, by=table1_by, categorical=categorical),
         table1_by=table1_by,
         groups=groups,
@@ -144,6 +148,7 @@ def compute_outcomes(
         if len(frame)
         else None,
         comparisons=_comparisons(frame),
+        completeness=clark_by_centre(frame, cutoff=outcomes.cutoff),
     )
 
 

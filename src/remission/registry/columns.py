@@ -2,18 +2,17 @@
 
 :func:`read_columns` takes a queryset (already scoped to the reading user by the registry's selectors)
 and the fields to read, each with a :data:`Kind`, and returns one array per field. On PostgreSQL the
-queryset's own SQL runs inside ``COPY (…) TO STDOUT`` and the CSV that comes back is parsed by pandas'
-C parser: no Python tuple per row is ever built (at 100,000 patients, the 2.3 million laboratory results
-took 5.9 s this way against 6.7 s through ``values_list``). On any
-other database the rows come through ``values_list`` and are turned into the same columns.
+queryset's own SQL runs inside ``COPY (…) TO STDOUT`` and the CSV that comes back is parsed by pyarrow's
+CSV reader, each column straight to its type (dates included): no Python tuple per row is ever built. On
+any other database the rows come through ``values_list`` and are turned into the same columns.
 
 Kinds:
 
 - ``"int"`` — int64; the field must not be NULL;
 - ``"float"`` — float64, NULL as NaN;
 - ``"date"`` — datetime64[D], NULL as NaT;
-- ``"text"`` — an object array of ``str``, NULL as ``None`` (on PostgreSQL a stored text of exactly
-  ``\\N``, COPY's NULL marker here, also reads as ``None``).
+- ``"text"`` — an object array of ``str``, NULL as ``None`` (COPY writes NULL as an unquoted ``\\N``, its
+  marker here, and quotes a stored text that is exactly ``\\N``, which therefore reads as that text).
 """
 
 from __future__ import annotations
@@ -25,16 +24,24 @@ from operator import itemgetter
 from typing import Any, Literal
 
 import numpy as np
-import pandas as pd
+import pyarrow as pa
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import QuerySet
+from pyarrow import csv
 
 from remission.registry.dates import as_days
 
 Kind = Literal["int", "float", "date", "text"]
 KINDS: tuple[Kind, ...] = ("int", "float", "date", "text")
 NULL = r"\N"  # how COPY writes NULL in CSV here, so that NULL and an empty string stay apart
+# how each kind is typed when the CSV is parsed (an int column holding NULL comes back as float64)
+ARROW_TYPES: dict[Kind, pa.DataType] = {
+    "int": pa.int64(),
+    "float": pa.float64(),
+    "date": pa.date32(),
+    "text": pa.string(),
+}
 UNKNOWN_KIND = "field {field}: kind {kind!r} is not one of {kinds}"
 NULL_INT = "{model}.{field}: NULL in an integer column (read it as 'float')"
 
@@ -57,7 +64,7 @@ def read_columns(rows: QuerySet, fields: Mapping[str, Kind]) -> dict[str, np.nda
 
 
 def _copied(selected: QuerySet, fields: Mapping[str, Kind]) -> dict[str, np.ndarray]:
-    """PostgreSQL: the queryset's SQL through ``COPY … TO STDOUT`` as CSV, parsed by pandas."""
+    """PostgreSQL: the queryset's SQL through ``COPY … TO STDOUT`` as CSV, parsed by pyarrow."""
     try:
         sql, params = selected.query.get_compiler(using=selected.db).as_sql()
     except EmptyResultSet:  # a filter no row can match (``pk__in=[]``): Django sends no query either
@@ -71,29 +78,21 @@ def _copied(selected: QuerySet, fields: Mapping[str, Kind]) -> dict[str, np.ndar
     ):
         for block in copy:
             buffer.write(block)
-    buffer.seek(0)
-    names = list(fields)
     if not buffer.getbuffer().nbytes:
         return {field: _empty(kind) for field, kind in fields.items()}
-    frame = pd.read_csv(
+    buffer.seek(0)
+    table = csv.read_csv(
         buffer,
-        header=None,
-        names=names,
-        dtype={f: "float64" if k == "float" else object for f, k in fields.items() if k != "int"},
-        na_values=[NULL],
-        keep_default_na=False,
-        engine="c",
+        read_options=csv.ReadOptions(column_names=list(fields)),
+        parse_options=csv.ParseOptions(newlines_in_values=True),
+        convert_options=csv.ConvertOptions(
+            column_types={field: ARROW_TYPES[kind] for field, kind in fields.items()},
+            null_values=[NULL],
+            strings_can_be_null=True,  # an unquoted \N is NULL ...
+            quoted_strings_can_be_null=False,  # ... a quoted "\N" (COPY quotes a text that is \N) is text
+        ),
     )
-    columns: dict[str, np.ndarray] = {}
-    for field, kind in fields.items():
-        values = frame[field]
-        if kind == "date":
-            columns[field] = pd.to_datetime(values, format="%Y-%m-%d").to_numpy().astype("datetime64[D]")
-        elif kind == "text":
-            columns[field] = values.to_numpy(dtype=object, na_value=None)
-        else:
-            columns[field] = values.to_numpy()
-    return columns
+    return {field: table[field].to_numpy() for field in fields}
 
 
 def _logged(cursor: Any, sql: str, params: Any) -> AbstractContextManager[None]:

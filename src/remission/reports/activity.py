@@ -115,6 +115,7 @@ def activity_figures(summaries: ActivitySummaries, *, who: str) -> list[FigureBl
             figure_block(
                 plot_score_trajectories(
                     data,
+                    summary,
                     title=_("%(score)s: %(diseases)s")
                     % {"score": label, "diseases": _disease_words(summaries.diseases[instrument])},
                     score_label=SHORT_SCORE_LABELS.get(instrument, label if len(label) <= 24 else instrument),
@@ -123,7 +124,6 @@ def activity_figures(summaries: ActivitySummaries, *, who: str) -> list[FigureBl
                     horizon_days=horizon,
                     min_patients=MIN_PATIENTS,
                     ylim=(bottom, top + 0.05 * (top - bottom)),
-                    summary=summary,
                 ),
                 f"trajectory-{instrument}",
                 _(
@@ -144,13 +144,12 @@ def activity_figures(summaries: ActivitySummaries, *, who: str) -> list[FigureBl
         figures.append(
             figure_block(
                 plot_immune_reconstitution(
-                    None,
+                    panels,
                     analytes,
                     title=_("Immune reconstitution"),
                     subtitle=who,
                     max_months=IMMUNE_MONTHS,
                     min_patients=MIN_PATIENTS,
-                    summaries=panels,
                     columns=3 if len(panels) > 6 else 2,
                 ),
                 "immune-reconstitution",

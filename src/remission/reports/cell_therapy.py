@@ -14,19 +14,23 @@ import pandas as pd
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext, pgettext
 
-from remission.analysis.cell_therapy import GRADES, IMMUNE_EFFECTOR_PRODUCTS, SMALL_NUMBERS, ProductCohort
+from remission.analysis.cell_therapy import (
+    ENDPOINTS,
+    GRADES,
+    IMMUNE_EFFECTOR_PRODUCTS,
+    SMALL_NUMBERS,
+    TIMEPOINTS,
+    ProductCohort,
+)
 from remission.analysis.flow import product_words
-from remission.analysis.outcomes import YEAR, survival_estimates
 from remission.reports.curves import plot_survival
 from remission.reports.document import Block, Paragraph, Section, Table
 from remission.reports.images import figure_block
 from remission.reports.labels import disease_label, endpoint_label
 from remission.reports.numbers import format_count, format_percent_ci, localise, percent_sign
 from remission.reports.tables import timepoint_label
-from remission.survival import kaplan_meier
 
 TITLE = gettext_noop("Cell therapy other than autologous HSCT")  # translated where shown
-TIMEPOINTS: tuple[tuple[float, str], ...] = ((100.0, "100 days"), (YEAR, "1 year"), (2 * YEAR, "2 years"))
 TOXICITY_WORDS = {"crs": gettext_noop("Cytokine release syndrome (CRS)"), "icans": gettext_noop("ICANS")}
 NO_RESPONSE = "no response definition for the disease"  # the outcome's code in the CSV table
 NOT_RECORDED = "not recorded"  # the disease's code in the CSV table when it is missing
@@ -136,13 +140,10 @@ def _responses(cohort: ProductCohort) -> Table:
 
 
 def _survival(cohort: ProductCohort) -> list[Block]:
-    frame = cohort.frame
-    os_fit = kaplan_meier(frame["os_days"].to_numpy(dtype=float), frame["os_event"].to_numpy(dtype=int))
-    pfs_fit = kaplan_meier(frame["pfs_days"].to_numpy(dtype=float), frame["pfs_event"].to_numpy(dtype=int))
     name, product = _name(cohort), str(product_words(cohort.product_type))
     figure = figure_block(
         plot_survival(
-            {endpoint_label("OS"): os_fit, endpoint_label("PFS"): pfs_fit},
+            {endpoint_label(endpoint): cohort.survival[endpoint] for endpoint, _t, _e in ENDPOINTS},
             title=_("%(product)s: survival") % {"product": name},
             subtitle=_("n = %(n)s; day 0 = first infusion of %(product)s")
             % {"n": format_count(cohort.n), "product": product},
@@ -155,22 +156,20 @@ def _survival(cohort: ProductCohort) -> list[Block]:
         % {"product": product},
     )
     rows = []
-    data = []
-    for endpoint, time, event in (("OS", "os_days", "os_event"), ("PFS", "pfs_days", "pfs_event")):
-        table = survival_estimates(frame, time=time, event=event, timepoints=TIMEPOINTS)
+    for endpoint, _time, _event in ENDPOINTS:
+        table = cohort.estimates[cohort.estimates["endpoint"] == endpoint]
         rows.append(
             (
                 endpoint_label(endpoint),
                 *(format_percent_ci(r.estimate, r.lower, r.upper) for r in table.itertuples()),
             )
         )
-        data.append(table.assign(endpoint=endpoint))
     estimates = Table(
         caption=_("%(product)s: survival estimates (95%% CI)") % {"product": name},
         header=(_("Endpoint"), *(timepoint_label(label) for _day, label in TIMEPOINTS)),
         rows=tuple(rows),
         csv_name=f"{cohort.product_type}_estimates.csv",
-        data=pd.concat(data, ignore_index=True),
+        data=cohort.estimates,
         numeric_columns=(1, 2, 3),
     )
     return [figure, estimates]

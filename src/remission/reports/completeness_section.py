@@ -1,17 +1,15 @@
 """The outcomes report's section *Completeness of follow-up*: Clark's completeness index per centre of the
-analysed patients (``analysis/centre_completeness.clark_by_centre``), with a total row that counts every
-analysed patient, so that the section accounts for each one the patient flow says was analysed."""
+analysed patients (computed by the analysis, ``analysis/completeness.clark_by_centre``), with a
+total row that counts every analysed patient, so that the section accounts for each one the patient flow
+says was analysed."""
 
 from __future__ import annotations
-
-import datetime as dt
 
 import numpy as np
 import pandas as pd
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from remission.analysis.centre_completeness import clark_by_centre
 from remission.reports.document import Paragraph, Section, Table
 from remission.reports.numbers import MISSING, format_count, format_number, format_percent, percent_sign
 
@@ -57,13 +55,13 @@ def completeness_table(table: pd.DataFrame) -> Table:
     )
 
 
-def completeness_section(frame: pd.DataFrame, *, cutoff: dt.date) -> Section:
-    """The section for the analysed ``frame`` (one row per patient) at the report's data cut-off."""
-    table = clark_by_centre(frame, cutoff=cutoff)
+def completeness_section(table: pd.DataFrame, *, analysed: int) -> Section:
+    """The section of ``table`` (:func:`~remission.analysis.completeness.clark_by_centre` of the
+    ``analysed`` patients)."""
     shown = int(table.loc[table["centre"] != "all", "patients"].sum())
     blocks = (
         completeness_table(table),
-        Paragraph(accounted_words(len(frame), shown), note=True),
+        Paragraph(accounted_words(analysed, shown), note=True),
         Paragraph(str(NOTE), note=True),
     )
     return Section(str(TITLE), blocks, "completeness")

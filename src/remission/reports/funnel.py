@@ -1,7 +1,7 @@
 """The funnel plot of centre benchmarking: each centre's O/E against its expected events.
 
-The target (O/E = 1) is a solid line; the 95 % and 99.8 % control limits
-(:func:`remission.analysis.benchmarking.funnel_limits`) narrow as the expected count grows. A centre
+The target (O/E = 1) is a solid line; the 95 % and 99.8 % control limits (computed by the analysis,
+:func:`remission.analysis.benchmarking.funnel_curve`) narrow as the expected count grows. A centre
 outside the 95 % limits is drawn in colour and named by its code; the others are grey and unnamed
 unless there are at most :data:`NAME_ALL_BELOW` centres. The legend sits under the plot, clear of
 the points.
@@ -16,7 +16,6 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
-from remission.analysis.benchmarking import funnel_limits
 from remission.reports import style
 from remission.reports.numbers import localise
 
@@ -27,23 +26,20 @@ ABOVE, BELOW = style.PALETTE[1], style.PALETTE[0]  # vermillion: more events tha
 NOTHING_TO_PLOT = "no centre with expected events to plot"
 
 
-def plot_funnel(centres: pd.DataFrame, *, title: str, subtitle: str = "") -> Figure:
+def plot_funnel(centres: pd.DataFrame, limits: pd.DataFrame, *, title: str, subtitle: str = "") -> Figure:
     """O/E against expected events, one point per centre, with the 95 % and 99.8 % limits.
 
     ``centres``: one endpoint's rows of :attr:`remission.analysis.benchmarking.Benchmarking.centres`
-    (``centre``, ``expected``, ``ratio``, ``outside_95``, ``outside_998``).
+    (``centre``, ``expected``, ``ratio``, ``outside_95``, ``outside_998``); ``limits``: its funnel's
+    limit lines (its rows of ``Benchmarking.funnels``: ``expected``, ``lower_95``, ``upper_95``,
+    ``lower_998``, ``upper_998``, in increasing ``expected``).
     """
     data = centres[centres["expected"] > 0]
-    if data.empty:
+    if data.empty or limits.empty:
         raise ValueError(NOTHING_TO_PLOT)
     expected = data["expected"].to_numpy(dtype=np.float64)
     ratio = data["ratio"].to_numpy(dtype=np.float64)
-    low, high = float(expected.min()), float(expected.max())
-    # at least a tenfold range of expected events, so that the funnel's narrowing shows
-    middle = np.sqrt(low * high)
-    low, high = min(low * 0.8, middle / np.sqrt(10.0)), max(high * 1.15, middle * np.sqrt(10.0))
-    grid = np.geomspace(max(low, 0.05), high, 300)
-    limits = funnel_limits(grid)
+    grid = limits["expected"].to_numpy(dtype=np.float64)
     top = max(2.0, float(np.nanmax(ratio)) * 1.15, float(limits["upper_95"].iloc[-1]) * 1.1)
     top = min(top, max(4.0, float(np.nanmax(ratio)) * 1.15))
     with style.house_style():
@@ -60,7 +56,7 @@ def plot_funnel(centres: pd.DataFrame, *, title: str, subtitle: str = "") -> Fig
             for side in ("lower", "upper"):
                 (line,) = ax.plot(
                     grid,
-                    limits[f"{side}_{key}"],
+                    limits[f"{side}_{key}"].to_numpy(dtype=np.float64),
                     color=style.MUTED,
                     linewidth=1.1,
                     dashes=dash,

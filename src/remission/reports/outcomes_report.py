@@ -293,7 +293,8 @@ def build_document(
             "follow-up",
         )
     )
-    sections.append(completeness_section(frame, cutoff=cutoff))
+    if results.completeness is not None:
+        sections.append(completeness_section(results.completeness, analysed=n))
     if results.benchmarks is not None and not results.benchmarks.centres.empty:
         sections.append(_benchmarking_section(results.benchmarks, who))
     if cell_therapy is not None:
@@ -374,6 +375,7 @@ def _benchmarking_section(benchmarks: Benchmarking, who: str) -> Section:
             figure_block(
                 plot_funnel(
                     part,
+                    benchmarks.funnels[benchmarks.funnels["endpoint"] == first["endpoint"]],
                     title=_("Centre benchmarking: %(endpoint)s") % {"endpoint": endpoint},
                     subtitle=_("%(cohort)s; %(n)s patients in the case-mix model, %(events)s events")
                     % {

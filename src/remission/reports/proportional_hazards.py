@@ -6,23 +6,22 @@ test has p below the analysis' threshold (``OutcomeAnalysis.ph_alpha``) a figure
 column, what R's ``plot(cox.zph(fit, transform = "km", terms = FALSE))`` draws: the scaled Schoenfeld
 residuals against the transformed time (1 - Kaplan-Meier, so the axis runs from the first to the last
 death; labelled in years), a natural cubic spline smooth with 4 degrees of freedom and its ±2 standard
-error band (:func:`ph_smooth`, computed as ``plot.cox.zph`` computes it), and a horizontal line at the
-model's coefficient: under proportional hazards the smooth stays near that line, flat.
-Nothing is computed here but the smooth, formatting and layout.
+error band (computed by the analysis as ``plot.cox.zph`` computes it, ``OutcomeAnalysis.ph_smooths``), and
+a horizontal line at the model's coefficient: under proportional hazards the smooth stays near that line,
+flat. Nothing is computed here: this module formats and lays out.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 from matplotlib.figure import Figure
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import NDArray
 
 from remission.analysis.outcomes import PH_ALPHA, OutcomeAnalysis
 from remission.reports import style
@@ -32,14 +31,9 @@ from remission.reports.labels import STRATUM_ALL, stratum_label, term_label, var
 from remission.reports.numbers import format_count, format_number, format_p, localise
 from remission.reports.tables import model_title
 from remission.reports.timescale import DAYS_PER_YEAR
-from remission.survival.splines import rcs_basis
 
 GLOBAL = "GLOBAL"
 GLOBAL_LABEL = gettext_lazy("Global (all terms)")
-# plot.cox.zph's defaults: a natural spline with df = 4, drawn at nsmo = 40 points, ±2 SE
-SMOOTH_DF = 4
-SMOOTH_POINTS = 40
-BAND_SE = 2.0
 PANELS_PER_ROW = 3
 GID_RESIDUAL = "residual"
 # residuals drawn per panel at most: beyond that the cloud is a grey mass and drawing it costs seconds at
@@ -63,62 +57,6 @@ NOTE = gettext_lazy(
     "smooth that crosses it clearly, or slopes, shows how the effect changes. With many patients a "
     "small, clinically unimportant drift can be significant; with few, a large one can be missed."
 )
-
-
-@dataclass(frozen=True)
-class Smooth:
-    """The smooth of one residual plot: ``fit`` at ``x`` with its ±2 SE band (``lower``, ``upper``)."""
-
-    x: NDArray[np.float64]
-    fit: NDArray[np.float64]
-    lower: NDArray[np.float64]
-    upper: NDArray[np.float64]
-
-
-def _natural_spline_basis(x: NDArray[np.float64], knots: NDArray[np.float64]) -> NDArray[np.float64]:
-    """1 and :func:`remission.survival.splines.rcs_basis`: with the intercept it spans the space R's
-    ``ns(x, knots, intercept = TRUE)`` spans, so fits and their variances agree."""
-    return np.column_stack([np.ones_like(x), rcs_basis(x, knots)])
-
-
-def ph_smooth(
-    transformed_time: ArrayLike,
-    residual: ArrayLike,
-    variance: float,
-    *,
-    df: int = SMOOTH_DF,
-    points: int = SMOOTH_POINTS,
-) -> Smooth | None:
-    """The smooth R's ``plot.cox.zph`` draws through scaled Schoenfeld residuals (``se = TRUE``).
-
-    A least-squares natural cubic spline with ``df`` degrees of freedom (interior knots at the k/(df-1)
-    quantiles, k = 1..df-2, of the plotting grid and the transformed times together, boundary knots at
-    their range, as
-    ``ns(c(pred.x, x), df, intercept = TRUE)``), evaluated at ``points`` equally spaced transformed times;
-    the band is ± 2 sqrt(``variance`` p' (X'X)^-1 p), ``variance`` being ``zph$var[j, j]``. Missing
-    residuals are left out. None when the spline cannot be fitted (fewer distinct times than ``df``),
-    where R skips the smooth with a warning.
-    """
-    x = np.asarray(transformed_time, dtype=np.float64)
-    y = np.asarray(residual, dtype=np.float64)
-    grid = np.linspace(x.min(), x.max(), points)
-    both = np.r_[grid, x]
-    interior = np.quantile(both, np.arange(1, df - 1) / (df - 1))
-    low, high = float(both.min()), float(both.max())
-    if not high > low:
-        return None
-    knots = (np.r_[low, interior, high] - low) / (high - low)  # on [0, 1]: the same space, better scaled
-    keep = np.isfinite(y)
-    design = _natural_spline_basis((x[keep] - low) / (high - low), knots)
-    predict = _natural_spline_basis((grid - low) / (high - low), knots)
-    q, r = np.linalg.qr(design)
-    if np.linalg.matrix_rank(r) < df:
-        return None
-    coef = np.linalg.solve(r, q.T @ y[keep])
-    fit = predict @ coef
-    spread = predict @ np.linalg.inv(r)  # p' R^-1: its squared row sums are p' (X'X)^-1 p
-    band = BAND_SE * np.sqrt(variance * np.sum(spread**2, axis=1))
-    return Smooth(x=grid, fit=fit, lower=fit - band, upper=fit + band)
 
 
 def _slug(text: str) -> str:
@@ -189,11 +127,16 @@ def _year_ticks(time: NDArray[np.float64], transformed: NDArray[np.float64]) -> 
 
 
 def plot_ph_residuals(
-    panels: pd.DataFrame, *, title: str, references: Mapping[str, object] | None = None
+    panels: pd.DataFrame,
+    smooths: pd.DataFrame,
+    *,
+    title: str,
+    references: Mapping[str, object] | None = None,
 ) -> Figure:
     """One figure for one covariate of one model: a panel per design column (``column``) with its
-    scaled residuals against ``transformed_time``, the smooth and band (:func:`ph_smooth`) and a dashed
-    line at ``coef``. ``panels``: rows of ``OutcomeAnalysis.ph_residuals`` for that covariate."""
+    scaled residuals against ``transformed_time``, the smooth and band and a dashed line at ``coef``.
+    ``panels``: rows of ``OutcomeAnalysis.ph_residuals`` for that covariate; ``smooths``: its rows of
+    ``OutcomeAnalysis.ph_smooths`` (a column without rows is drawn without a smooth)."""
     columns = list(dict.fromkeys(panels["column"].astype(str)))
     ncols = min(len(columns), PANELS_PER_ROW)
     nrows = -(-len(columns) // ncols)
@@ -209,13 +152,13 @@ def plot_ph_residuals(
             drawn = _drawn(len(x))
             points = ax.scatter(x[drawn], y[drawn], s=6, color=style.MUTED, alpha=0.45, linewidths=0)
             points.set_gid(GID_RESIDUAL)
-            smooth = ph_smooth(x, y, float(rows["variance"].iloc[0]))
-            if smooth is not None:
-                band = ax.fill_between(
-                    smooth.x, smooth.lower, smooth.upper, color=style.colour(0), alpha=style.BAND_ALPHA
-                )
+            smooth = smooths[smooths["column"].astype(str) == column]
+            if len(smooth):
+                at = smooth["transformed_time"].to_numpy(dtype=np.float64)
+                lower, upper = smooth["lower"].to_numpy(dtype=np.float64), smooth["upper"].to_numpy()
+                band = ax.fill_between(at, lower, upper, color=style.colour(0), alpha=style.BAND_ALPHA)
                 band.set_gid(GID_BAND)
-                (line,) = ax.plot(smooth.x, smooth.fit, color=style.colour(0))
+                (line,) = ax.plot(at, smooth["fit"].to_numpy(dtype=np.float64), color=style.colour(0))
                 line.set_gid(GID_SMOOTH)
             reference = ax.axhline(coef, color=style.colour(1), linewidth=1.1, dashes=(4, 3))
             reference.set_gid(GID_COEF)
@@ -242,17 +185,22 @@ def _drawn(n: int) -> NDArray[np.int64] | slice:
 
 def ph_figures(
     residuals: pd.DataFrame,
+    smooths: pd.DataFrame,
     ph: pd.DataFrame | None = None,
     *,
     stratum: str = STRATUM_ALL,
     references: Mapping[str, object] | None = None,
 ) -> list[FigureBlock]:
     """A figure per covariate in ``residuals`` (``OutcomeAnalysis.ph_residuals``: the covariates that
-    failed the test) of ``stratum``, in the order of the analysis; ``ph`` (the test table) puts each
-    test's p in the caption."""
+    failed the test) of ``stratum``, in the order of the analysis, with the smooths of ``smooths``
+    (``OutcomeAnalysis.ph_smooths``); ``ph`` (the test table) puts each test's p in the caption."""
     part = residuals[residuals["stratum"].astype(str) == stratum]
+    smooths = smooths[smooths["stratum"].astype(str) == stratum]
     blocks: list[FigureBlock] = []
     for (model, endpoint, term), panels in part.groupby(["model", "endpoint", "term"], sort=False):
+        smooth = smooths[
+            (smooths["model"] == model) & (smooths["endpoint"] == endpoint) & (smooths["term"] == term)
+        ]
         what = model_title(str(model), str(endpoint))
         covariate = variable_label(str(term))
         p_text = ""
@@ -270,6 +218,7 @@ def ph_figures(
                 }
         fig = plot_ph_residuals(
             panels,
+            smooth,
             title=_("%(covariate)s: %(model)s") % {"covariate": covariate, "model": what},
             references=references,
         )
@@ -319,6 +268,6 @@ def ph_blocks(
     alpha = analysis.ph_alpha
     return [
         ph_table(ph, stratum, alpha=alpha, references=references),
-        *ph_figures(analysis.ph_residuals, ph, stratum=stratum, references=references),
+        *ph_figures(analysis.ph_residuals, analysis.ph_smooths, ph, stratum=stratum, references=references),
         ph_note(alpha),
     ]

@@ -20,17 +20,15 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator
 
-from remission.analysis.activity import binned_summary
 from remission.reports import style
 from remission.reports.numbers import format_count, localise
-from remission.reports.timescale import DAYS_PER_MONTH, MONTHS, TimeScale, time_scale
+from remission.reports.timescale import MONTHS, TimeScale, time_scale
 
 GID_PATIENT = "patient"
 GID_MEDIAN = "median"
 GID_IQR = "iqr"
 MISSING_COLUMNS = "{what} needs the columns {needed}; got {got}"
 NOTHING_TO_PLOT = "no {what} to plot"
-NO_DATA = "plot_immune_reconstitution needs the laboratory values (frame) or their summaries"
 BEFORE_LABEL = gettext_noop("Before")  # translated where shown
 PANEL_MONTHS = replace(MONTHS, tick_step=6.0)  # a small panel has room for a tick every 6 months
 
@@ -81,25 +79,24 @@ def _time_axis(ax: Axes, scale: TimeScale, summary: pd.DataFrame, horizon: float
 
 def plot_score_trajectories(
     frame: pd.DataFrame,
+    summary: pd.DataFrame,
     *,
     title: str,
     score_label: str,
     subtitle: str = "",
     scale: str | TimeScale = "years",
-    width_days: float = 6 * DAYS_PER_MONTH,
     horizon_days: float | None = None,
     max_patients: int = 150,
     min_patients: int = 5,
     seed: int = 0,
     ylim: tuple[float, float] | None = None,
-    summary: pd.DataFrame | None = None,
 ) -> Figure:
     """Each patient's scores as a thin grey line, and the median per visit window in colour.
 
     ``frame``: columns ``patient``, ``days``, ``score`` (one row per assessment). At most
-    ``max_patients`` patient lines are drawn (a fixed random sample, said in the subtitle); the median
-    uses every patient. ``width_days`` is the visit window (default 6 months). ``summary``: the
-    :func:`binned_summary` of ``frame`` when the caller has it already (it is computed otherwise).
+    ``max_patients`` patient lines are drawn (a fixed random sample, said in the subtitle). ``summary``:
+    the median per visit window, computed by the analysis from every patient
+    (:func:`remission.analysis.activity.binned_summary`, ``ActivitySummaries.scores``).
     """
     _check_columns(frame, ("patient", "days", "score"), "plot_score_trajectories")
     data = frame.dropna(subset=["days", "score"])
@@ -108,8 +105,6 @@ def plot_score_trajectories(
     unit = time_scale(scale)
     horizon_d = horizon_days if horizon_days is not None else float(data["days"].max())
     data = data[data["days"] <= horizon_d]
-    if summary is None:
-        summary = binned_summary(data, value="score", width_days=width_days, min_patients=min_patients)
     summary = summary[summary["days"] <= horizon_d]
     patients = pd.Categorical(data["patient"])
     present = np.unique(patients.codes[patients.codes >= 0])
@@ -164,7 +159,7 @@ def plot_score_trajectories(
 
 
 def plot_immune_reconstitution(
-    frame: pd.DataFrame | None,
+    summaries: Mapping[str, pd.DataFrame],
     analytes: Mapping[str, str],
     *,
     title: str,
@@ -172,30 +167,14 @@ def plot_immune_reconstitution(
     max_months: int = 24,
     min_patients: int = 5,
     columns: int = 2,
-    summaries: Mapping[str, pd.DataFrame] | None = None,
 ) -> Figure:
     """Median and interquartile range by month since infusion, one panel per analyte.
 
-    ``frame``: columns ``patient``, ``days``, ``analyte``, ``value`` (one row per lab result, in one
-    unit per analyte). ``analytes`` maps analyte codes to panel titles with the unit
-    (``{"cd4": "CD4+ T cells (cells/µL)"}``) and sets the order; analytes with no summarised month
-    are left out. ``summaries``: each analyte's monthly :func:`binned_summary` when the caller has
-    them already (then ``frame`` may be None; otherwise they are computed from it).
+    ``summaries``: each analyte's monthly summary (computed by the analysis:
+    :func:`remission.analysis.activity.binned_summary`, ``ActivitySummaries.immune``). ``analytes``
+    maps analyte codes to panel titles with the unit (``{"cd4": "CD4+ T cells (cells/µL)"}``) and sets
+    the order; analytes with no summarised month are left out.
     """
-    if summaries is None:
-        if frame is None:
-            raise ValueError(NO_DATA)
-        _check_columns(frame, ("patient", "days", "analyte", "value"), "plot_immune_reconstitution")
-        summaries = {
-            code: binned_summary(
-                frame[(frame["analyte"] == code).to_numpy()],
-                value="value",
-                width_days=DAYS_PER_MONTH,
-                min_patients=min_patients,
-                max_bin=max_months,
-            )
-            for code in analytes
-        }
     summaries = {code: summaries[code] for code in analytes if code in summaries}
     summaries = {code: s for code, s in summaries.items() if not s.empty}
     if not summaries:
