@@ -80,14 +80,16 @@ def test_a_centre_user_reads_the_same_set_by_both_roads(synthetic: None) -> None
 @pytest.mark.usefixtures("edge_cases")
 def test_other_cell_therapies_from_their_recipients_alone_are_those_of_everyone() -> None:
     from remission.analysis.cell_therapy import other_cell_therapies
-    from remission.analysis.results import _cell_therapies
+    from remission.analysis.results import _other_recipients
 
     cutoff = dt.date.today()
     everyone = other_cell_therapies(load_courses(user=SYSTEM, cutoff=cutoff).courses, cutoff=cutoff)
-    recipients = _cell_therapies(read_registry_columns(SYSTEM, cutoff), user=SYSTEM, cutoff=cutoff)
+    courses = _other_recipients(read_registry_columns(SYSTEM, cutoff), user=SYSTEM, cutoff=cutoff)
+    recipients = other_cell_therapies(courses, cutoff=cutoff)
     assert {c.product_type for c in everyone} >= {"car_t", "msc"}  # the hand-built patients hold both
     assert [c.product_type for c in recipients] == [c.product_type for c in everyone]
     for mine, oracle in zip(recipients, everyone, strict=True):
         pd.testing.assert_frame_equal(mine.frame, oracle.frame, check_exact=True)
         pd.testing.assert_frame_equal(mine.toxicity, oracle.toxicity, check_exact=True)
         assert mine.also_hsct == oracle.also_hsct
+        pd.testing.assert_frame_equal(mine.estimates, oracle.estimates, check_exact=True)

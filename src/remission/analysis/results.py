@@ -8,9 +8,10 @@ This is the one road from the registry to results (``docs/reports.md``):
    (:func:`remission.analysis.dataset.derive_analysis_set_from_columns`; the per-patient derivation,
    :func:`remission.analysis.endpoints.derive_endpoints`, is its test oracle), and the other cell
    therapies from their recipients' courses
-   (:func:`remission.analysis.cell_therapy.other_cell_therapies`); then the cohort's scores and laboratory
-   values are read (:func:`remission.analysis.longitudinal.load_measurements`, which needs the cohort;
-   counted as query time);
+   (:func:`remission.analysis.cell_therapy.other_cell_therapies`); the reads this stage needs — those
+   recipients' courses, then the cohort's scores and laboratory values
+   (:func:`remission.analysis.longitudinal.load_measurements`, which needs the cohort) — are counted as
+   query time;
 3. **models** — :func:`compute_outcomes`: Table 1, the standard outcome analysis, the curves, centre
    benchmarking, landmark, multi-state and comparison analyses, the disease-activity summaries.
 
@@ -46,6 +47,7 @@ from remission.analysis.comparison import Comparison, ComparisonProtocol, compar
 from remission.analysis.completeness import clark_by_centre
 from remission.analysis.curves import CurveFits, fit_curves
 from remission.analysis.dataset import AnalysisSet, derive_analysis_set_from_columns
+from remission.analysis.endpoints import PatientCourse
 from remission.analysis.flow import DataCutoff, data_cut_off
 from remission.analysis.groups import Groups, compared_groups
 from remission.analysis.landmark import LandmarkAnalysis, landmark_analysis
@@ -236,8 +238,11 @@ def compute_results(
     tables = read_registry_columns(user, cutoff.date)
     clock.finished("query")
     analysis_set = derive_analysis_set_from_columns(tables, cohort=request.cohort, cutoff=cutoff)
-    cell_therapy = _cell_therapies(tables, user=user, cutoff=cutoff.date)
+    clock.finished("derivation")
+    recipients = _other_recipients(tables, user=user, cutoff=cutoff.date)
     del tables
+    clock.finished("query")
+    cell_therapy = other_cell_therapies(recipients, cutoff=cutoff.date) if recipients else ()
     clock.finished("derivation")
     outcomes = None
     if not analysis_set.frame.empty:
@@ -258,12 +263,12 @@ def compute_results(
     )
 
 
-def _cell_therapies(
+def _other_recipients(
     tables: Mapping[str, Mapping[str, np.ndarray]], *, user: Any, cutoff: dt.date
-) -> tuple[ProductCohort, ...]:
-    """The other cell therapies (:func:`remission.analysis.cell_therapy.other_cell_therapies`), from the
-    courses of their recipients only (few, so read as courses: :func:`remission.analysis.loader.
-    load_courses`)."""
+) -> tuple[PatientCourse, ...]:
+    """The courses of the patients who received a cell therapy other than autologous HSCT, for
+    :func:`remission.analysis.cell_therapy.other_cell_therapies` (few, so read as courses:
+    :func:`remission.analysis.loader.load_courses`; counted as query time)."""
     from remission.analysis.loader import load_courses
 
     infusions = tables["infusions"]
@@ -271,8 +276,7 @@ def _cell_therapies(
     recipients = sorted(set(infusions["patient_id"][other].tolist()))
     if not recipients:
         return ()
-    courses = load_courses(user=user, cutoff=cutoff, patient_ids=recipients).courses
-    return other_cell_therapies(courses, cutoff=cutoff)
+    return load_courses(user=user, cutoff=cutoff, patient_ids=recipients).courses
 
 
 def results_key(user: Any, request: ResultsRequest) -> str:
