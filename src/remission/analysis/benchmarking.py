@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -106,7 +106,7 @@ class Benchmarking:
     centres: pd.DataFrame
     models: pd.DataFrame
     notes: tuple[Words, ...]
-    funnels: pd.DataFrame = field(default_factory=pd.DataFrame)
+    funnels: pd.DataFrame
 
 
 def poisson_ratio_ci(

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -62,8 +62,8 @@ class ProductCohort:
     frame: pd.DataFrame
     toxicity: pd.DataFrame
     also_hsct: int  # of these patients, how many also had an autologous HSCT
-    survival: Mapping[str, KaplanMeierResult] = field(default_factory=dict)
-    estimates: pd.DataFrame = field(default_factory=pd.DataFrame)
+    survival: Mapping[str, KaplanMeierResult]
+    estimates: pd.DataFrame
 
     @property
     def n(self) -> int:

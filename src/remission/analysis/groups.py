@@ -45,7 +45,7 @@ class Groups:
         values = frame[self.by]
         labels = set(self.labels)
         wanted = [v for v in pd.unique(values) if not pd.isna(v) and str(v) in labels]  # the values shown
-        return values.isin(wanted) & values.notna()
+        return values.isin(wanted)
 
     def masked(self, frame: pd.DataFrame) -> pd.DataFrame:
         """A copy of ``frame`` with ``by`` missing for every row not in a shown group (its dtype kept): the

@@ -183,8 +183,8 @@ class StratumModels:
     models: pd.DataFrame
     proportional_hazards: pd.DataFrame
     ph_residuals: pd.DataFrame
+    ph_smooths: pd.DataFrame
     notes: tuple[Words, ...]
-    ph_smooths: pd.DataFrame = field(default_factory=lambda: _empty(PH_SMOOTH_COLUMNS))
 
 
 def _empty(columns: Sequence[str]) -> pd.DataFrame:

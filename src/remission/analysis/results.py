@@ -242,7 +242,7 @@ def compute_results(
     recipients = _other_recipients(tables, user=user, cutoff=cutoff.date)
     del tables
     clock.finished("query")
-    cell_therapy = other_cell_therapies(recipients, cutoff=cutoff.date) if recipients else ()
+    cell_therapy = other_cell_therapies(recipients, cutoff=cutoff.date)
     clock.finished("derivation")
     outcomes = None
     if not analysis_set.frame.empty:
