@@ -1,7 +1,8 @@
 """The proportional hazards tests beside the Cox models of the outcome analysis equal R's
 ``cox.zph(coxph(...), transform = "km")`` on the same cohort, coded as the analysis codes it
 (tests/reference/ph_report/make_reference.R), and the residuals kept for the plots of the failing terms
-are R's ``cox.zph(..., terms = FALSE)`` ones, with the smooth ``plot.cox.zph`` draws through them."""
+are R's ``cox.zph`` ones (per term, a factor's levels collapsed), with the smooth ``plot.cox.zph`` draws
+through them."""
 
 from __future__ import annotations
 
@@ -49,13 +50,13 @@ def reference(name: str) -> pd.DataFrame:
     return frame
 
 
-def panel_of(frame: pd.DataFrame, stratum: str, model: str, endpoint: str, column: str) -> pd.DataFrame:
+def panel_of(frame: pd.DataFrame, stratum: str, model: str, endpoint: str, term: str) -> pd.DataFrame:
     """The rows of one residual plot's panel."""
     return frame[
         (frame["stratum"] == stratum)
         & (frame["model"] == model)
         & (frame["endpoint"] == endpoint)
-        & (frame["column"] == column)
+        & (frame["term"] == term)
     ]
 
 
@@ -87,22 +88,23 @@ def test_the_ph_table_equals_cox_zph(analysis: OutcomeAnalysis) -> None:
         assert rows["term"].iloc[-1] == "GLOBAL"
 
 
-def test_the_residuals_of_failing_terms_are_cox_zph_per_column(analysis: OutcomeAnalysis) -> None:
-    expected = reference("zph_columns.csv")
+def test_the_residuals_of_failing_terms_are_cox_zph_per_term(analysis: OutcomeAnalysis) -> None:
+    expected = reference("zph_terms.csv")
     got = analysis.ph_residuals
     assert list(got.columns) == list(PH_RESIDUAL_COLUMNS)
-    kept = got[["stratum", "model", "endpoint", "column"]].drop_duplicates()
-    wanted = expected[["stratum", "model", "endpoint", "column"]].drop_duplicates()
-    key = ["stratum", "model", "endpoint", "column"]
-    assert sorted(map(tuple, kept[key].to_numpy())) == sorted(map(tuple, wanted[key].to_numpy()))
-    for (stratum, model, endpoint, column), rows in expected.groupby(key, sort=False):
-        mine = panel_of(got, stratum, model, endpoint, column)
+    key = ["stratum", "model", "endpoint", "term"]
+    kept = got[key].drop_duplicates()
+    wanted = expected[key].drop_duplicates()
+    assert sorted(map(tuple, kept.to_numpy())) == sorted(map(tuple, wanted.to_numpy()))
+    assert "disease" in set(wanted["term"])  # a factor of three levels: R's collapsed series
+    for (stratum, model, endpoint, term), rows in expected.groupby(key, sort=False):
+        mine = panel_of(got, stratum, model, endpoint, term)
         # same deaths in R's order: exact times, transformed times to 1e-12 absolute
         np.testing.assert_array_equal(mine["time"].to_numpy(), rows["time"].to_numpy())
         np.testing.assert_allclose(mine["transformed_time"], rows["x"], rtol=0, atol=1e-12)
         # tolerance 1e-6 absolute on residuals of order 1-10
         np.testing.assert_allclose(mine["residual"], rows["y"], rtol=0, atol=1e-6)
-        # tolerance 1e-6 relative on zph$var[j, j]
+        # tolerance 1e-6 relative on zph$var[j, j] (a collapsed factor's: t(w) vmean w inverted)
         np.testing.assert_allclose(mine["variance"], rows["var"], rtol=1e-6, atol=0)
 
 
@@ -110,12 +112,12 @@ def test_the_smooths_are_plot_cox_zph_s(analysis: OutcomeAnalysis) -> None:
     expected = reference("zph_smooth.csv")
     got = analysis.ph_smooths
     assert list(got.columns) == list(PH_SMOOTH_COLUMNS)
-    key = ["stratum", "model", "endpoint", "column"]
+    key = ["stratum", "model", "endpoint", "term"]
     assert sorted(map(tuple, got[key].drop_duplicates().to_numpy())) == sorted(
         map(tuple, expected[key].drop_duplicates().to_numpy())
     )  # a smooth for every panel R draws, and no other
-    for (stratum, model, endpoint, column), rows in expected.groupby(key, sort=False):
-        mine = panel_of(got, stratum, model, endpoint, column)
+    for (stratum, model, endpoint, term), rows in expected.groupby(key, sort=False):
+        mine = panel_of(got, stratum, model, endpoint, term)
         # tolerance 1e-6 absolute at each of the 40 points (residuals agree to 1e-6, a least-squares fit)
         np.testing.assert_allclose(mine["transformed_time"], rows["x"], rtol=0, atol=1e-6)
         np.testing.assert_allclose(mine["fit"], rows["yhat"], rtol=0, atol=1e-6)
@@ -130,11 +132,19 @@ def test_failing_terms_are_those_below_the_threshold(analysis: OutcomeAnalysis) 
     assert sorted(map(tuple, got.to_numpy())) == sorted(
         map(tuple, failing[["stratum", "model", "endpoint", "term"]].to_numpy())
     )
-    # the line each panel is drawn at: the fitted coefficient of that column
+    # the line each panel is drawn at: a one-column term's fitted coefficient (its design column named),
+    # 1 for a factor of several levels (R adds 1 to the collapsed series), with its number of columns
     models = analysis.models.set_index(["stratum", "model", "endpoint", "term"])
-    for r in analysis.ph_residuals.drop_duplicates(["stratum", "model", "endpoint", "column"]).itertuples():
-        ratio = models.at[(r.stratum, r.model, r.endpoint, r.column), "hazard_ratio"]
-        np.testing.assert_allclose(np.exp(r.coef), ratio, rtol=1e-12, atol=0)  # the same number, exp'd
+    tests = table.set_index(["stratum", "model", "endpoint", "term"])
+    panels = analysis.ph_residuals.drop_duplicates(["stratum", "model", "endpoint", "term"])
+    assert set(panels["df"]) == {1, 2, 3}  # both kinds are among the failing terms (intensity: 3)
+    for r in panels.itertuples():
+        assert r.df == tests.at[(r.stratum, r.model, r.endpoint, r.term), "df"]
+        if r.df == 1:
+            ratio = models.at[(r.stratum, r.model, r.endpoint, r.column), "hazard_ratio"]
+            np.testing.assert_allclose(np.exp(r.coef), ratio, rtol=1e-12, atol=0)  # the same number, exp'd
+        else:
+            assert (r.column, r.coef) == (r.term, 1.0)
 
 
 def test_a_stricter_threshold_keeps_fewer_residuals() -> None:

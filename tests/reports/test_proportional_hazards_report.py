@@ -1,7 +1,7 @@
 """The proportional hazards blocks beside the Cox models: the table prints the analysis' numbers, a
-figure appears for exactly the covariates that fail the test (none when all pass), and each panel draws
-the analysis's residuals, smooth and coefficient (the smooth is checked against R in
-tests/survival/test_zph_smooth.py and tests/analysis/test_outcomes_ph.py)."""
+figure appears for exactly the models with a covariate that fails the test, a panel per such covariate
+(none when all pass), and each panel draws the analysis's residuals, smooth and coefficient (the smooth
+is checked against R in tests/survival/test_zph_smooth.py and tests/analysis/test_outcomes_ph.py)."""
 
 from __future__ import annotations
 
@@ -112,39 +112,68 @@ def test_the_table_prints_the_analysis_numbers(failing: OutcomeAnalysis) -> None
     assert table.data is failing.proportional_hazards  # the CSV: unrounded, every stratum
 
 
-def test_a_figure_for_exactly_the_failing_covariates(failing: OutcomeAnalysis) -> None:
+def test_a_figure_per_model_with_a_failing_covariate(failing: OutcomeAnalysis) -> None:
     table = failing.proportional_hazards
     fails = table[(table["term"] != "GLOBAL") & (table["p_value"] < failing.ph_alpha)]
     # the data were made so: disease's hazard ratio reverses after a year, in every model (all deaths)
     assert ("Cox", "OS", "disease") in set(map(tuple, fails[["model", "endpoint", "term"]].to_numpy()))
     figures = ph_figures(failing.ph_residuals, failing.ph_smooths, table)
     slug = {"Cox": "cox", "cause-specific Cox": "cause-specific-cox"}
+    models = list(dict.fromkeys(zip(fails["model"], fails["endpoint"], strict=True)))
     assert [f.name for f in figures] == [
-        f"ph-all-{slug[r.model]}-{r.endpoint.lower()}-{r.term.replace('_', '-')}" for r in fails.itertuples()
+        f"ph-all-{slug[model]}-{endpoint.lower()}" for model, endpoint in models
     ]
-    for figure in figures:
+    words = {"age_per_10y": "Age (per 10 years)", "sex": "Sex", "disease": "Disease"}
+    for figure, (model, endpoint) in zip(figures, models, strict=True):
         assert figure.png.startswith(b"\x89PNG")
-        assert figure.caption.endswith("Test of proportional hazards: p <0.001.")  # p ~ 1e-16
+        mine = fails[(fails["model"] == model) & (fails["endpoint"] == endpoint)]
+        tests = "; ".join(f"{words[r.term]} p {by_hand_p(r.p_value)}" for r in mine.itertuples())
+        assert figure.caption.endswith(f"Tests of proportional hazards: {tests}.")
 
 
 def test_the_panels_draw_residuals_smooth_and_coefficient(failing: OutcomeAnalysis) -> None:
     panels = failing.ph_residuals
-    panels = panels[(panels["model"] == "Cox") & (panels["endpoint"] == "OS") & (panels["term"] == "disease")]
+    panels = panels[(panels["model"] == "Cox") & (panels["endpoint"] == "OS")]
     smooths = failing.ph_smooths
-    smooths = smooths[
-        (smooths["model"] == "Cox") & (smooths["endpoint"] == "OS") & (smooths["term"] == "disease")
-    ]
-    fig = plot_ph_residuals(panels, smooths, title="disease")
+    smooths = smooths[(smooths["model"] == "Cox") & (smooths["endpoint"] == "OS")]
+    fig = plot_ph_residuals(panels, smooths, title="OS")
     axes = [ax for ax in fig.axes if ax.get_visible()]
-    assert len(axes) == 1  # disease has two levels: one column, one panel
-    ax = axes[0]
+    terms = list(dict.fromkeys(panels["term"]))
+    assert len(axes) == len(terms)  # a panel per failing covariate
+    ax = axes[terms.index("disease")]
+    disease = panels[panels["term"] == "disease"]
+    assert ax.get_title(loc="left") == "Disease: Systemic sclerosis"  # two levels: one column, named
     (points,) = [c for c in ax.collections if c.get_gid() == GID_RESIDUAL]
-    np.testing.assert_array_equal(points.get_offsets()[:, 1], panels["residual"].to_numpy())  # exact
+    np.testing.assert_array_equal(points.get_offsets()[:, 1], disease["residual"].to_numpy())  # exact
     (line,) = [line for line in ax.lines if line.get_gid() == GID_COEF]
-    np.testing.assert_array_equal(line.get_ydata(), [panels["coef"].iloc[0]] * 2)  # exact
+    np.testing.assert_array_equal(line.get_ydata(), [disease["coef"].iloc[0]] * 2)  # exact
     (smooth,) = [line for line in ax.lines if line.get_gid() == GID_SMOOTH]
     assert len(smooth.get_xdata()) == 40
-    np.testing.assert_array_equal(smooth.get_ydata(), smooths["fit"].to_numpy())  # the analysis's, exact
+    expected = smooths[smooths["term"] == "disease"]["fit"].to_numpy()
+    np.testing.assert_array_equal(smooth.get_ydata(), expected)  # the analysis's, exact
+
+
+def test_a_factor_of_several_levels_is_one_panel_at_1() -> None:
+    rng = np.random.default_rng(3)
+    time = np.sort(rng.uniform(1, 3000, 60))
+    panels = pd.DataFrame(
+        {
+            "term": "intensity",
+            "column": "intensity",
+            "df": 3,
+            "coef": 1.0,
+            "time": time,
+            "transformed_time": time / 3000,
+            "residual": rng.normal(1.0, 1.0, 60),
+        }
+    )
+    no_smooth = pd.DataFrame(columns=["term", "transformed_time", "fit", "lower", "upper"])
+    fig = plot_ph_residuals(panels, no_smooth, title="OS")
+    (ax,) = [ax for ax in fig.axes if ax.get_visible()]
+    assert ax.get_title(loc="left") == "Conditioning intensity"  # the factor, not one of its levels
+    assert ax.get_ylabel() == "Multiple of the fitted effect"
+    (line,) = [line for line in ax.lines if line.get_gid() == GID_COEF]
+    np.testing.assert_array_equal(line.get_ydata(), [1.0, 1.0])
 
 
 def test_no_figure_when_every_covariate_passes(passing: OutcomeAnalysis) -> None:
@@ -175,7 +204,9 @@ def test_a_large_panel_draws_a_sample_of_its_residuals() -> None:
     time = np.sort(rng.uniform(1, 3000, n))
     panels = pd.DataFrame(
         {
-            "column": "age",
+            "term": "age_per_10y",
+            "column": "age_per_10y",
+            "df": 1,
             "time": time,
             "transformed_time": time / 3000,
             "residual": rng.normal(0.1, 1.0, n),
@@ -183,7 +214,7 @@ def test_a_large_panel_draws_a_sample_of_its_residuals() -> None:
             "variance": 0.01,
         }
     )
-    no_smooth = pd.DataFrame(columns=["column", "transformed_time", "fit", "lower", "upper"])
+    no_smooth = pd.DataFrame(columns=["term", "transformed_time", "fit", "lower", "upper"])
     fig = plot_ph_residuals(panels, no_smooth, title="age")
     ax = next(ax for ax in fig.axes if ax.get_visible())
     (points,) = [c for c in ax.collections if c.get_gid() == GID_RESIDUAL]

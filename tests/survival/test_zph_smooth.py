@@ -15,12 +15,12 @@ REFERENCE = Path(__file__).resolve().parents[1] / "reference" / "ph_report"
 
 
 def test_the_smooth_is_plot_cox_zph_s() -> None:
-    columns = pd.read_csv(REFERENCE / "zph_columns.csv")
+    terms = pd.read_csv(REFERENCE / "zph_terms.csv")
     smooth = pd.read_csv(REFERENCE / "zph_smooth.csv")
-    key = ["stratum", "endpoint", "column"]
-    assert smooth.groupby(key).ngroups == 20
+    key = ["stratum", "endpoint", "term"]
+    assert smooth.groupby(key).ngroups == 10
     for name, expected in smooth.groupby(key):
-        rows = columns[(columns[key] == pd.Series(name, index=key)).all(axis=1)]
+        rows = terms[(terms[key] == pd.Series(name, index=key)).all(axis=1)]
         got = ph_smooth(rows["x"], rows["y"], float(rows["var"].iloc[0]))
         assert got is not None
         # tolerance 1e-6 absolute at each of the 40 points (a least-squares fit; measured 2e-14)

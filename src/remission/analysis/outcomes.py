@@ -15,8 +15,8 @@ On an analysis data set (:func:`remission.analysis.load_cohort`), overall and pe
   stratum and the four models of that stratum share the design;
 - beside every Cox model (not Fine-Gray), the test of proportional hazards from scaled Schoenfeld
   residuals (R ``cox.zph(fit, transform = "km")``), per term (a factor's dummies together) and global;
-  for each term whose p is below :data:`PH_ALPHA`, its scaled residuals against the transformed time,
-  one series per design column, for a plot;
+  for each term whose p is below :data:`PH_ALPHA`, its scaled residuals against the transformed time
+  and their smooth, one series per term as R's ``plot(cox.zph(fit))`` draws them, for a plot;
 - follow-up: median by reverse Kaplan-Meier and Clark's completeness index (:mod:`.completeness`);
 - the number of patients per centre and year of infusion.
 
@@ -111,15 +111,18 @@ def stratum_words(stratum: str) -> Words | str:
 
 # the columns of the PH table (one row per term of each Cox model, then its GLOBAL row)
 PH_COLUMNS: tuple[str, ...] = ("stratum", "model", "endpoint", "term", "chisq", "df", "p_value")
-# the scaled Schoenfeld residuals of the failing terms (one row per death and design column); ``coef``
-# is the column's coefficient (where the residuals centre under PH), ``variance`` R's zph$var[j, j]
-# (for the band around a smooth, as plot.cox.zph draws it)
+# the scaled Schoenfeld residuals of the failing terms (one row per death and term, R cox.zph's default
+# terms = TRUE); ``column`` the term's design column ("sexmale"), or the term itself for a factor of
+# ``df`` > 1 levels besides its reference, collapsed into its part of the linear predictor; ``coef``
+# where the residuals centre under PH (the column's coefficient; 1 for a collapsed factor);
+# ``variance`` R's zph$var[j, j] (for the band around a smooth, as plot.cox.zph draws it)
 PH_RESIDUAL_COLUMNS: tuple[str, ...] = (
     "stratum",
     "model",
     "endpoint",
     "term",
     "column",
+    "df",
     "coef",
     "variance",
     "time",
@@ -127,13 +130,12 @@ PH_RESIDUAL_COLUMNS: tuple[str, ...] = (
     "residual",
 )
 # the smooth through each panel of residuals (R plot.cox.zph: a natural spline, its ±2 SE band), at
-# SMOOTH_POINTS transformed times per design column; a column whose spline cannot be fitted has no rows
+# SMOOTH_POINTS transformed times per term; a term whose spline cannot be fitted has no rows
 PH_SMOOTH_COLUMNS: tuple[str, ...] = (
     "stratum",
     "model",
     "endpoint",
     "term",
-    "column",
     "transformed_time",
     "fit",
     "lower",
@@ -378,10 +380,11 @@ def _ph_tables(
     event: pd.Series,
     labels: tuple[str, str, str],
     ph_alpha: float,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The PH test of ``fit`` per term and global (R ``cox.zph(fit, transform = "km")``) and the scaled
-    residuals of the terms with p < ``ph_alpha``, one series per design column (as
-    ``cox.zph(fit, transform = "km", terms = FALSE)`` gives them: a factor's levels one by one)."""
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The PH test of ``fit`` per term and global (R ``cox.zph(fit, transform = "km")``), and for each
+    term with p < ``ph_alpha`` its scaled residuals and their smooth, as ``plot(cox.zph(fit))`` draws
+    them: one series per term, a factor's levels collapsed into its part of the linear predictor
+    (centred at 1 under proportional hazards), a single-column term centred at its coefficient."""
     # the Cox fit is on the factor frame (the columns of the numeric design), so the test takes a
     # factor's dummies together
     test = proportional_hazards_test(fit, factors, time, event, transform=PH_TRANSFORM, terms=True)
@@ -397,41 +400,47 @@ def _ph_tables(
             "p_value": test.p_value,
         }
     )
-    failing = [term for term, p in zip(test.terms, test.p_value, strict=False) if p < ph_alpha]
-    if not failing:
-        return table, _empty(PH_RESIDUAL_COLUMNS), _empty(PH_SMOOTH_COLUMNS)
-    columns = proportional_hazards_test(fit, factors, time, event, transform=PH_TRANSFORM, terms=False)
-    parts = []
-    smooths = []
+    # each term: (its design column or itself, its number of columns, where its residuals centre)
+    described: dict[str, tuple[str, int, float]] = {}
     start = 0
     for term in spec.terms:
         width = len(term.names)
-        if term.column in failing:
-            for j in range(start, start + width):
-                panel = {"stratum": stratum, "model": model, "endpoint": endpoint, "term": term.column}
-                panel["column"] = fit.names[j]
-                residual, variance = columns.scaled_residuals[:, j], float(columns.var[j, j])
-                parts.append(
-                    pd.DataFrame(
-                        {
-                            **panel,
-                            "coef": float(fit.coef[j]),
-                            "variance": variance,
-                            "time": columns.time,
-                            "transformed_time": columns.transformed_time,
-                            "residual": residual,
-                        }
-                    )
-                )
-                smooth = ph_smooth(columns.transformed_time, residual, variance)
-                if smooth is not None:
-                    curve = {"transformed_time": smooth.x, "fit": smooth.fit}
-                    smooths.append(
-                        pd.DataFrame({**panel, **curve, "lower": smooth.lower, "upper": smooth.upper})
-                    )
+        single = width == 1
+        described[term.column] = (
+            fit.names[start] if single else term.column,
+            width,
+            float(fit.coef[start]) if single else 1.0,
+        )
         start += width
+    parts = []
+    smooths = []
+    for j, (term, p_value) in enumerate(zip(test.terms, test.p_value, strict=False)):
+        if not p_value < ph_alpha:
+            continue
+        panel = {"stratum": stratum, "model": model, "endpoint": endpoint, "term": term}
+        residual, variance = test.scaled_residuals[:, j], float(test.var[j, j])
+        column, width, centre = described[term]
+        parts.append(
+            pd.DataFrame(
+                {
+                    **panel,
+                    "column": column,
+                    "df": width,
+                    "coef": centre,
+                    "variance": variance,
+                    "time": test.time,
+                    "transformed_time": test.transformed_time,
+                    "residual": residual,
+                }
+            )
+        )
+        smooth = ph_smooth(test.transformed_time, residual, variance)
+        if smooth is not None:
+            curve = {"transformed_time": smooth.x, "fit": smooth.fit}
+            smooths.append(pd.DataFrame({**panel, **curve, "lower": smooth.lower, "upper": smooth.upper}))
+    kept = pd.concat(parts, ignore_index=True) if parts else _empty(PH_RESIDUAL_COLUMNS)
     smoothed = pd.concat(smooths, ignore_index=True) if smooths else _empty(PH_SMOOTH_COLUMNS)
-    return table, pd.concat(parts, ignore_index=True), smoothed
+    return table, kept, smoothed
 
 
 def fit_stratum_models(
@@ -452,9 +461,10 @@ def fit_stratum_models(
     Fine-Gray model is fitted on that numeric design and the Cox models on the factors, which
     :func:`~remission.survival.cox` codes the same way (the same column names, the terms), so that the PH test
     (:func:`remission.survival.proportional_hazards_test`, transform :data:`PH_TRANSFORM`) tests each
-    covariate (a factor's dummies together) and all of them; for a covariate with p < ``ph_alpha`` the
-    scaled Schoenfeld residuals of its design columns are kept for a plot, with the smooth through
-    them and its band (:func:`remission.survival.zph_smooth.ph_smooth`, from every residual)."""
+    covariate (a factor's dummies together) and all of them; for a covariate with p < ``ph_alpha`` its
+    scaled Schoenfeld residuals (a factor's collapsed into one series, as ``cox.zph`` does by default)
+    are kept for a plot, with the smooth through them and its band
+    (:func:`remission.survival.zph_smooth.ph_smooth`, from every residual)."""
     factors = model_frame(frame, covariates, references=references)
     data = frame.loc[factors.index]
     spec: DesignSpec | None = None

@@ -2,13 +2,15 @@
 
 The numbers are those of :func:`remission.analysis.outcomes.fit_stratum_models` (R ``cox.zph(fit,
 transform = "km")``: per covariate, a factor's levels together, and global). For each covariate whose
-test has p below the analysis' threshold (``OutcomeAnalysis.ph_alpha``) a figure shows, per design
-column, what R's ``plot(cox.zph(fit, transform = "km", terms = FALSE))`` draws: the scaled Schoenfeld
-residuals against the transformed time (1 - Kaplan-Meier, so the axis runs from the first to the last
-death; labelled in years), a natural cubic spline smooth with 4 degrees of freedom and its ±2 standard
-error band (computed by the analysis as ``plot.cox.zph`` computes it, ``OutcomeAnalysis.ph_smooths``), and
-a horizontal line at the model's coefficient: under proportional hazards the smooth stays near that line,
-flat. Nothing is computed here: this module formats and lays out.
+test has p below the analysis' threshold (``OutcomeAnalysis.ph_alpha``) a panel of its model's figure
+shows what R's ``plot(cox.zph(fit, transform = "km"))`` draws: the scaled Schoenfeld residuals against
+the transformed time (1 - Kaplan-Meier, so the axis runs from the first to the last death; labelled in
+years), a natural cubic spline smooth with 4 degrees of freedom and its ±2 standard error band (computed
+by the analysis as ``plot.cox.zph`` computes it, ``OutcomeAnalysis.ph_smooths``), and a horizontal line
+at the model's coefficient: under proportional hazards the smooth stays near that line, flat. A factor of
+several levels is one panel, as in R: its levels traced together, as a multiple of the factor's fitted
+effect (its part of the linear predictor), so that its line is at 1 and 0 is no effect at that time.
+Nothing is computed here: this module formats and lays out.
 """
 
 from __future__ import annotations
@@ -53,8 +55,10 @@ NOTE = gettext_lazy(
     "factor's levels together) or for all covariates at once (global), says that the hazard ratio "
     "shown is an average over follow-up of an effect that changes. For each covariate with p < %(alpha)s "
     "the figures show the scaled Schoenfeld residuals, which trace the coefficient over time, with a "
-    "smooth (natural spline, 4 df) and its ±2 SE band; the dashed line is the model's coefficient. A "
-    "smooth that crosses it clearly, or slopes, shows how the effect changes. With many patients a "
+    "smooth (natural spline, 4 df) and its ±2 SE band; the dashed line is the model's coefficient. For a "
+    "factor of several levels one panel traces its levels together, as a multiple of the fitted effect: "
+    "the dashed line is at 1, and 0 is no effect. A smooth that crosses it clearly, or slopes, shows how "
+    "the effect changes. With many patients a "
     "small, clinically unimportant drift can be significant; with few, a large one can be missed."
 )
 
@@ -133,26 +137,26 @@ def plot_ph_residuals(
     title: str,
     references: Mapping[str, object] | None = None,
 ) -> Figure:
-    """One figure for one covariate of one model: a panel per design column (``column``) with its
-    scaled residuals against ``transformed_time``, the smooth and band and a dashed line at ``coef``.
-    ``panels``: rows of ``OutcomeAnalysis.ph_residuals`` for that covariate; ``smooths``: its rows of
-    ``OutcomeAnalysis.ph_smooths`` (a column without rows is drawn without a smooth)."""
-    columns = list(dict.fromkeys(panels["column"].astype(str)))
-    ncols = min(len(columns), PANELS_PER_ROW)
-    nrows = -(-len(columns) // ncols)
+    """One figure for one model: a panel per failing covariate (``term``) with its scaled residuals
+    against ``transformed_time``, the smooth and band and a dashed line at ``coef``. ``panels``: rows of
+    ``OutcomeAnalysis.ph_residuals`` for that model; ``smooths``: its rows of
+    ``OutcomeAnalysis.ph_smooths`` (a covariate without rows is drawn without a smooth)."""
+    terms = list(dict.fromkeys(panels["term"].astype(str)))
+    ncols = min(len(terms), PANELS_PER_ROW)
+    nrows = -(-len(terms) // ncols)
     with style.house_style():
         fig = style.new_figure(0.6 + 2.6 * nrows)
         axes = fig.subplots(nrows, ncols, squeeze=False)
-        for index, column in enumerate(columns):
+        for index, term in enumerate(terms):
             ax = axes[index // ncols][index % ncols]
-            rows = panels[panels["column"].astype(str) == column]
+            rows = panels[panels["term"].astype(str) == term]
             x = rows["transformed_time"].to_numpy(dtype=np.float64)
             y = rows["residual"].to_numpy(dtype=np.float64)
             coef = float(rows["coef"].iloc[0])
             drawn = _drawn(len(x))
             points = ax.scatter(x[drawn], y[drawn], s=6, color=style.MUTED, alpha=0.45, linewidths=0)
             points.set_gid(GID_RESIDUAL)
-            smooth = smooths[smooths["column"].astype(str) == column]
+            smooth = smooths[smooths["term"].astype(str) == term]
             if len(smooth):
                 at = smooth["transformed_time"].to_numpy(dtype=np.float64)
                 lower, upper = smooth["lower"].to_numpy(dtype=np.float64), smooth["upper"].to_numpy()
@@ -166,13 +170,20 @@ def plot_ph_residuals(
             if at:
                 ax.set_xticks(at, labels)
             ax.set_xlabel(_("Years after infusion (Kaplan-Meier scale)"))
-            if index % ncols == 0:
-                ax.set_ylabel(_("β(t), log hazard ratio"))
-            ax.set_title(term_label(column, references, short=True), fontsize=9, fontweight="normal")
-        for index in range(len(columns), nrows * ncols):
+            together = int(rows["df"].iloc[0]) > 1
+            ax.set_ylabel(_("Multiple of the fitted effect") if together else _("β(t), log hazard ratio"))
+            ax.set_title(_panel_title(rows, references), fontsize=9, fontweight="normal")
+        for index in range(len(terms), nrows * ncols):
             axes[index // ncols][index % ncols].set_visible(False)
         fig.suptitle(title, x=0.0, ha="left", fontsize=11, fontweight="bold", color=style.INK)
     return fig
+
+
+def _panel_title(rows: pd.DataFrame, references: Mapping[str, object] | None) -> str:
+    """A covariate's panel: its one design column in words ("Sex: male (vs female)"), or the factor."""
+    if int(rows["df"].iloc[0]) > 1:
+        return variable_label(str(rows["term"].iloc[0]))
+    return term_label(str(rows["column"].iloc[0]), references, short=True)
 
 
 def _drawn(n: int) -> NDArray[np.int64] | slice:
@@ -183,6 +194,21 @@ def _drawn(n: int) -> NDArray[np.int64] | slice:
     return np.sort(np.random.default_rng(0).choice(n, MAX_POINTS_DRAWN, replace=False))
 
 
+def _tests_text(ph: pd.DataFrame | None, stratum: str, model: str, endpoint: str, terms: list[str]) -> str:
+    """ "Disease p <0.001; Sex p = 0.012." from the test table, in the order of ``terms``."""
+    if ph is None:
+        return ""
+    tests = ph[(ph["stratum"].astype(str) == stratum) & (ph["model"] == model) & (ph["endpoint"] == endpoint)]
+    parts = []
+    for term in terms:
+        test = tests[tests["term"] == term]
+        if not test.empty:
+            p_value = format_p(test["p_value"].iloc[0])
+            shown = p_value if p_value.startswith("<") else f"= {p_value}"
+            parts.append(_("%(covariate)s p %(p)s") % {"covariate": variable_label(term), "p": shown})
+    return " " + _("Tests of proportional hazards: %(tests)s.") % {"tests": "; ".join(parts)} if parts else ""
+
+
 def ph_figures(
     residuals: pd.DataFrame,
     smooths: pd.DataFrame,
@@ -191,38 +217,25 @@ def ph_figures(
     stratum: str = STRATUM_ALL,
     references: Mapping[str, object] | None = None,
 ) -> list[FigureBlock]:
-    """A figure per covariate in ``residuals`` (``OutcomeAnalysis.ph_residuals``: the covariates that
-    failed the test) of ``stratum``, in the order of the analysis, with the smooths of ``smooths``
-    (``OutcomeAnalysis.ph_smooths``); ``ph`` (the test table) puts each test's p in the caption."""
+    """A figure per model of ``stratum`` with a covariate in ``residuals`` (``OutcomeAnalysis.ph_residuals``:
+    the covariates that failed the test), a panel per such covariate, in the order of the analysis, with
+    the smooths of ``smooths`` (``OutcomeAnalysis.ph_smooths``); ``ph`` (the test table) puts each test's
+    p in the caption."""
     part = residuals[residuals["stratum"].astype(str) == stratum]
     smooths = smooths[smooths["stratum"].astype(str) == stratum]
     blocks: list[FigureBlock] = []
-    for (model, endpoint, term), panels in part.groupby(["model", "endpoint", "term"], sort=False):
-        smooth = smooths[
-            (smooths["model"] == model) & (smooths["endpoint"] == endpoint) & (smooths["term"] == term)
-        ]
+    for (model, endpoint), panels in part.groupby(["model", "endpoint"], sort=False):
+        smooth = smooths[(smooths["model"] == model) & (smooths["endpoint"] == endpoint)]
         what = model_title(str(model), str(endpoint))
-        covariate = variable_label(str(term))
-        p_text = ""
-        if ph is not None:
-            test = ph[
-                (ph["stratum"].astype(str) == stratum)
-                & (ph["model"] == model)
-                & (ph["endpoint"] == endpoint)
-                & (ph["term"] == term)
-            ]
-            if not test.empty:
-                p_value = format_p(test["p_value"].iloc[0])
-                p_text = " " + _("Test of proportional hazards: p %(p)s.") % {
-                    "p": p_value if p_value.startswith("<") else f"= {p_value}"
-                }
+        terms = list(dict.fromkeys(panels["term"].astype(str)))
+        covariates = ", ".join(variable_label(term).lower() for term in terms)
         fig = plot_ph_residuals(
             panels,
             smooth,
-            title=_("%(covariate)s: %(model)s") % {"covariate": covariate, "model": what},
+            title=_("Proportional hazards: %(model)s") % {"model": what},
             references=references,
         )
-        largest = int(panels.groupby(panels["column"].astype(str), sort=False).size().max())
+        largest = int(panels.groupby(panels["term"].astype(str), sort=False).size().max())
         sample = (
             " " + DRAWN_SAMPLE % {"drawn": format_count(MAX_POINTS_DRAWN), "total": format_count(largest)}
             if largest > MAX_POINTS_DRAWN
@@ -231,19 +244,20 @@ def ph_figures(
         blocks.append(
             figure_block(
                 fig,
-                name=f"ph-{_slug(stratum)}-{_slug(str(model))}-{_slug(str(endpoint))}-{_slug(str(term))}",
+                name=f"ph-{_slug(stratum)}-{_slug(str(model))}-{_slug(str(endpoint))}",
                 caption=_(
-                    "%(covariate)s, %(model)s (%(patients)s): scaled Schoenfeld residuals against time, "
-                    "with a smooth and its ±2 SE band; dashed: the model's coefficient."
+                    "%(model)s (%(patients)s): scaled Schoenfeld residuals of each covariate that fails "
+                    "the test against time, with a smooth and its ±2 SE band; dashed: the model's "
+                    "coefficient (1 for a factor of several levels, traced together)."
                 )
-                % {"covariate": covariate, "model": what, "patients": stratum_label(stratum).lower()}
-                + p_text
+                % {"model": what, "patients": stratum_label(stratum).lower()}
+                + _tests_text(ph, stratum, str(model), str(endpoint), terms)
                 + sample,
                 alt=_(
-                    "Scaled Schoenfeld residuals of %(covariate)s (%(model)s) plotted against time after "
-                    "infusion, with a smoothed curve and a dashed line at the model's log hazard ratio."
+                    "Scaled Schoenfeld residuals of %(covariates)s (%(model)s) plotted against time after "
+                    "infusion, each with a smoothed curve and a dashed line at the model's coefficient."
                 )
-                % {"covariate": covariate.lower(), "model": what},
+                % {"covariates": covariates, "model": what},
             )
         )
     return blocks

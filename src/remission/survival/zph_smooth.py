@@ -4,7 +4,7 @@
 (``ns(c(pred.x, x), df, intercept = TRUE)``, :data:`SMOOTH_DF` degrees of freedom) and evaluates it at
 :data:`SMOOTH_POINTS` equally spaced transformed times with a band of ± :data:`BAND_SE` standard errors
 (``zph$var[j, j]`` times p' (X'X)^-1 p), as ``plot.cox.zph(se = TRUE)`` does. The residuals and the
-variance come from :func:`remission.survival.proportional_hazards_test` (``terms = False``).
+variance come from :func:`remission.survival.proportional_hazards_test`.
 """
 
 from __future__ import annotations

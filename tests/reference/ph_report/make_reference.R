@@ -9,11 +9,12 @@
 #                  an empty intensity is the level "unknown")
 #   coef.csv       stratum, endpoint, term, coef          (coxph coefficients: the coding agrees)
 #   zph_table.csv  stratum, endpoint, term, chisq, df, p  (cox.zph(fit, transform = "km")$table)
-#   zph_columns.csv  stratum, endpoint, column, row, time, x, y, var
-#                  (cox.zph(fit, transform = "km", terms = FALSE): per design column of the terms whose
-#                  p < 0.05 in the table above, the deaths in R's order and zph$var[j, j])
-#   zph_smooth.csv   stratum, endpoint, column, x, yhat, lower, upper
-#                  (what plot.cox.zph draws for those columns, df = 4, nsmo = 40: its own code below)
+#   zph_terms.csv  stratum, endpoint, term, row, time, x, y, var
+#                  (cox.zph(fit, transform = "km"), the default terms = TRUE: per term whose p < 0.05 in
+#                  the table above, the deaths in R's order, zph$y[, j] (a factor's columns collapsed
+#                  into its part of the linear predictor, centred at 1) and zph$var[j, j])
+#   zph_smooth.csv stratum, endpoint, term, x, yhat, lower, upper
+#                  (what plot(cox.zph(fit)) draws for those terms, df = 4, nsmo = 40: its own code below)
 # Endpoints: OS and PFS (Cox), NRM (cause-specific Cox: NRM an event, relapse censored). Strata: "all"
 # (every covariate), "ms" and "ssc" (no disease covariate; references as in "all").
 # The data: disease's effect on OS reverses after a year (PH fails for disease); the rest is proportional.
@@ -76,7 +77,7 @@ for (name in c("sex", "disease", "era", "intensity", "experienced")) {
 d$nrm_event <- as.integer(d$cr_cause == 2)
 
 num <- function(x) ifelse(is.na(x), "NA", sprintf("%.17g", x))
-coefs <- list(); tables <- list(); columns <- list(); smooths <- list()
+coefs <- list(); tables <- list(); panels <- list(); smooths <- list()
 endpoints <- list(OS = c("os_days", "os_event"), PFS = c("pfs_days", "pfs_event"),
                   NRM = c("cr_days", "nrm_event"))
 for (stratum in c("all", "ms", "ssc")) {
@@ -95,17 +96,14 @@ for (stratum in c("all", "ms", "ssc")) {
                                                p = num(tb[, "p"]))
     failing <- setdiff(rownames(tb)[tb[, "p"] < 0.05], "GLOBAL")
     if (length(failing) == 0) next
-    zc <- cox.zph(fit, transform = "km", terms = FALSE)
-    assign_ <- attr(model.matrix(fit), "assign")
-    labels <- attr(terms(fit), "term.labels")
-    for (j in which(labels[assign_] %in% failing)) {
-      column <- colnames(zc$y)[j]
-      columns[[length(columns) + 1]] <- data.frame(stratum = stratum, endpoint = endpoint, column = column,
-                                                   row = seq_along(zc$time), time = num(zc$time),
-                                                   x = num(zc$x), y = num(zc$y[, j]),
-                                                   var = num(zc$var[j, j]))
+    for (term in failing) {
+      j <- match(term, colnames(z$y))
+      panels[[length(panels) + 1]] <- data.frame(stratum = stratum, endpoint = endpoint, term = term,
+                                                   row = seq_along(z$time), time = num(z$time),
+                                                   x = num(z$x), y = num(z$y[, j]),
+                                                   var = num(z$var[j, j]))
       # plot.cox.zph (survival 3.5), df = 4, nsmo = 40, se = TRUE: its lines, computed as it computes them
-      xx <- zc$x; y <- zc$y[, j]; nsmo <- 40; df <- 4
+      xx <- z$x; y <- z$y[, j]; nsmo <- 40; df <- 4
       pred.x <- seq(from = min(xx), to = max(xx), length = nsmo)
       lmat <- ns(c(pred.x, xx), df = df, intercept = TRUE)
       pmat <- lmat[1:nsmo, ]; xmat <- lmat[-(1:nsmo), ]
@@ -114,8 +112,8 @@ for (stratum in c("all", "ms", "ssc")) {
       yhat <- pmat %*% qr.coef(qmat, y[keep])
       bk <- backsolve(qmat$qr[1:df, 1:df], diag(df))
       seval <- ((pmat %*% (bk %*% t(bk))) * pmat) %*% rep(1, df)
-      band <- 2 * sqrt(zc$var[j, j] * seval)
-      smooths[[length(smooths) + 1]] <- data.frame(stratum = stratum, endpoint = endpoint, column = column,
+      band <- 2 * sqrt(z$var[j, j] * seval)
+      smooths[[length(smooths) + 1]] <- data.frame(stratum = stratum, endpoint = endpoint, term = term,
                                                    x = num(pred.x), yhat = num(yhat),
                                                    lower = num(yhat - band), upper = num(yhat + band))
     }
@@ -123,5 +121,5 @@ for (stratum in c("all", "ms", "ssc")) {
 }
 write.csv(do.call(rbind, coefs), "coef.csv", row.names = FALSE, quote = FALSE)
 write.csv(do.call(rbind, tables), "zph_table.csv", row.names = FALSE, quote = FALSE)
-write.csv(do.call(rbind, columns), "zph_columns.csv", row.names = FALSE, quote = FALSE)
+write.csv(do.call(rbind, panels), "zph_terms.csv", row.names = FALSE, quote = FALSE)
 write.csv(do.call(rbind, smooths), "zph_smooth.csv", row.names = FALSE, quote = FALSE)
