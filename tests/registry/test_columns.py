@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from remission.registry import services
@@ -98,3 +99,24 @@ def test_a_text_that_is_the_null_marker_reads_as_text(db: None) -> None:
     Centre.objects.create(code="nothing", name="", country="NL")
     columns = read_columns(Centre.objects.order_by("code"), {"code": "text", "name": "text"})
     assert columns["name"].tolist() == ["\\N", ""]
+
+
+def test_codes_read_as_categoricals_with_sorted_categories_and_null_missing(db: None) -> None:
+    for code, name, country in (("z", "Zwolle", "NL"), ("a", "Aachen", "DE"), ("m", "Madrid", "ES")):
+        Centre.objects.create(code=code, name=name, country=country)
+    Centre.objects.create(code="b", name="\\N", country="NL")  # a text that is the null marker
+    rows = Centre.objects.order_by("name")  # Aachen, Madrid, Zwolle, \N
+    columns = read_columns(rows, {"country": "code", "name": "code"})
+    country = columns["country"]
+    assert isinstance(country, pd.Categorical)
+    assert list(country.categories) == ["DE", "ES", "NL"]  # sorted, not in the order met
+    assert country.tolist() == ["DE", "ES", "NL", "NL"]
+    assert columns["name"].tolist() == ["Aachen", "Madrid", "Zwolle", "\\N"]  # quoted \N stays text
+    # a NULL is missing (code -1): the first procedure year read as a code, for want of a nullable text
+    years = read_columns(Centre.objects.order_by("code"), {"first_procedure_year": "code"})
+    assert years["first_procedure_year"].codes.tolist() == [-1, -1, -1, -1]
+
+
+def test_no_rows_give_an_empty_categorical(db: None) -> None:
+    columns = read_columns(Centre.objects.filter(pk__in=[]), {"country": "code"})
+    assert isinstance(columns["country"], pd.Categorical) and len(columns["country"]) == 0

@@ -41,7 +41,11 @@ def test_score_plot_draws_each_patient_and_the_median() -> None:
     summary = binned_summary(SCORES, value="score", width_days=180, min_patients=2)
     fig = plot_score_trajectories(SCORES, summary, title="mRSS", score_label="mRSS", min_patients=2)
     ax = fig.axes[0]
-    assert len([a for a in ax.lines if a.get_gid() == GID_PATIENT]) == 3
+    (patients,) = [c for c in ax.collections if c.get_gid() == GID_PATIENT]
+    segments = patients.get_segments()
+    assert len(segments) == 3  # one line per patient
+    # patient b's scores in the order of its visits (before, day 5, day 370), exact
+    np.testing.assert_array_equal(segments[1][:, 1], [25.0, 24.0, 10.0])
     (median,) = [a for a in ax.lines if a.get_gid() == GID_MEDIAN]
     # the "before" point, a gap (not joined to day 0), then the windows after the infusion
     np.testing.assert_array_equal(median.get_ydata(), [30.0, np.nan, 26.0, 25.5, 18.0])

@@ -348,7 +348,7 @@ def read_measurements(
 
     assessed = read_columns(
         records(Assessment).filter(score__isnull=False),
-        {"patient_id": "int", "date": "date", "instrument": "text", "score": "float"},
+        {"patient_id": "int", "date": "date", "instrument": "code", "score": "float"},
     )
     work_ups = read_columns(
         records(WorkUp), {"patient_id": "int", "date": "date", **dict.fromkeys(WORKUP_SCORES, "float")}
@@ -360,14 +360,19 @@ def read_measurements(
             {
                 "patient_id": work_ups["patient_id"][given],
                 "date": work_ups["date"][given],
-                "instrument": np.full(int(given.sum()), name, dtype=object),
+                "instrument": pd.Categorical.from_codes(np.zeros(int(given.sum()), dtype=np.int8), [name]),
                 "score": work_ups[name][given],
             }
         )
-    scores = {name: np.concatenate([part[name] for part in parts]) for name in assessed}
+    scores = {
+        name: union_categoricals([part[name] for part in parts], sort_categories=True)
+        if name == "instrument"
+        else np.concatenate([part[name] for part in parts])
+        for name in assessed
+    }
     labs = read_columns(
         records(LabResult),
-        {"patient_id": "int", "date": "date", "analyte": "text", "value": "float", "unit": "text"},
+        {"patient_id": "int", "date": "date", "analyte": "code", "value": "float", "unit": "code"},
     )
 
     def frame(columns: dict[str, np.ndarray]) -> pd.DataFrame:

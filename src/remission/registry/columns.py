@@ -12,7 +12,10 @@ Kinds:
 - ``"float"`` — float64, NULL as NaN;
 - ``"date"`` — datetime64[D], NULL as NaT;
 - ``"text"`` — an object array of ``str``, NULL as ``None`` (COPY writes NULL as an unquoted ``\\N``, its
-  marker here, and quotes a stored text that is exactly ``\\N``, which therefore reads as that text).
+  marker here, and quotes a stored text that is exactly ``\\N``, which therefore reads as that text);
+- ``"code"`` — a coded text (an analyte, an instrument, a status) as a ``pandas.Categorical``, its
+  categories sorted, NULL as missing (code -1): the values are parsed once per distinct code rather than
+  turned into one Python string per row (on PostgreSQL the CSV reader builds the dictionary).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from operator import itemgetter
 from typing import Any, Literal
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
@@ -32,8 +36,9 @@ from pyarrow import csv
 
 from remission.registry.dates import as_days
 
-Kind = Literal["int", "float", "date", "text"]
-KINDS: tuple[Kind, ...] = ("int", "float", "date", "text")
+Kind = Literal["int", "float", "date", "text", "code"]
+KINDS: tuple[Kind, ...] = ("int", "float", "date", "text", "code")
+Column = np.ndarray | pd.Categorical  # what one field reads as: a Categorical for "code", else an array
 NULL = r"\N"  # how COPY writes NULL in CSV here, so that NULL and an empty string stay apart
 # how each kind is typed when the CSV is parsed (an int column holding NULL comes back as float64)
 ARROW_TYPES: dict[Kind, pa.DataType] = {
@@ -41,12 +46,13 @@ ARROW_TYPES: dict[Kind, pa.DataType] = {
     "float": pa.float64(),
     "date": pa.date32(),
     "text": pa.string(),
+    "code": pa.dictionary(pa.int32(), pa.string()),
 }
 UNKNOWN_KIND = "field {field}: kind {kind!r} is not one of {kinds}"
 NULL_INT = "{model}.{field}: NULL in an integer column (read it as 'float')"
 
 
-def read_columns(rows: QuerySet, fields: Mapping[str, Kind]) -> dict[str, np.ndarray]:
+def read_columns(rows: QuerySet, fields: Mapping[str, Kind]) -> dict[str, Column]:
     """The values of ``fields`` (Django field paths, ``"product__product_type"`` included) of every row of
     ``rows``, as one array per field, in the queryset's order."""
     for field, kind in fields.items():
@@ -63,7 +69,7 @@ def read_columns(rows: QuerySet, fields: Mapping[str, Kind]) -> dict[str, np.nda
     return columns
 
 
-def _copied(selected: QuerySet, fields: Mapping[str, Kind]) -> dict[str, np.ndarray]:
+def _copied(selected: QuerySet, fields: Mapping[str, Kind]) -> dict[str, Column]:
     """PostgreSQL: the queryset's SQL through ``COPY … TO STDOUT`` as CSV, parsed by pyarrow."""
     try:
         sql, params = selected.query.get_compiler(using=selected.db).as_sql()
@@ -92,7 +98,15 @@ def _copied(selected: QuerySet, fields: Mapping[str, Kind]) -> dict[str, np.ndar
             quoted_strings_can_be_null=False,  # ... a quoted "\N" (COPY quotes a text that is \N) is text
         ),
     )
-    return {field: table[field].to_numpy() for field in fields}
+    return {
+        field: _coded(table[field].to_pandas().array) if kind == "code" else table[field].to_numpy()
+        for field, kind in fields.items()
+    }
+
+
+def _coded(values: pd.Categorical) -> pd.Categorical:
+    """The categories sorted, as ``pd.Categorical`` sorts them (the CSV reader keeps them as met)."""
+    return values.reorder_categories(sorted(values.categories))
 
 
 def _logged(cursor: Any, sql: str, params: Any) -> AbstractContextManager[None]:
@@ -101,17 +115,19 @@ def _logged(cursor: Any, sql: str, params: Any) -> AbstractContextManager[None]:
     return cursor.debug_sql(sql, params) if hasattr(cursor, "debug_sql") else nullcontext()
 
 
-def _listed(selected: QuerySet, fields: Mapping[str, Kind]) -> dict[str, np.ndarray]:
+def _listed(selected: QuerySet, fields: Mapping[str, Kind]) -> dict[str, Column]:
     """Any database: ``values_list`` rows turned into the same columns."""
     rows = list(selected)
-    columns: dict[str, np.ndarray] = {}
+    columns: dict[str, Column] = {}
     for position, (field, kind) in enumerate(fields.items()):
         values = list(map(itemgetter(position), rows))
         columns[field] = _typed(values, kind)
     return columns
 
 
-def _typed(values: list[Any], kind: Kind) -> np.ndarray:
+def _typed(values: list[Any], kind: Kind) -> Column:
+    if kind == "code":
+        return pd.Categorical(values)
     if kind == "date":
         return as_days(values)
     if kind == "text":
@@ -123,7 +139,9 @@ def _typed(values: list[Any], kind: Kind) -> np.ndarray:
     return np.asarray(values, dtype=np.int64)
 
 
-def _empty(kind: Kind) -> np.ndarray:
+def _empty(kind: Kind) -> Column:
+    if kind == "code":
+        return pd.Categorical([])
     return {
         "int": np.empty(0, dtype=np.int64),
         "float": np.empty(0, dtype=np.float64),

@@ -17,6 +17,7 @@ import pandas as pd
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator
 
@@ -77,6 +78,27 @@ def _time_axis(ax: Axes, scale: TimeScale, summary: pd.DataFrame, horizon: float
     ax.set_xlabel(str(scale.axis_label))
 
 
+def _patient_lines(visits: pd.DataFrame, scale: TimeScale, horizon: float) -> LineCollection:
+    """One thin grey line per patient through ``visits`` (sorted by patient, then days), as one artist."""
+    days = visits["days"].to_numpy(dtype=np.float64)
+    x = _positions(np.where(days < 0, -1, 0), days, scale, horizon)
+    y = visits["score"].to_numpy(dtype=np.float64)
+    codes = pd.Categorical(visits["patient"]).codes
+    starts = np.flatnonzero(np.diff(codes)) + 1
+    segments = [np.column_stack(part) for part in zip(np.split(x, starts), np.split(y, starts), strict=True)]
+    lines = LineCollection(
+        segments,
+        colors=style.MUTED,
+        alpha=style.THIN_ALPHA,
+        linewidths=0.7,
+        capstyle="projecting",  # as a plotted line's ends and joins (lines.solid_capstyle, _joinstyle)
+        joinstyle="round",
+        zorder=2,  # a plotted line's, under the median drawn after it
+    )
+    lines.set_gid(GID_PATIENT)
+    return lines
+
+
 def plot_score_trajectories(
     frame: pd.DataFrame,
     summary: pd.DataFrame,
@@ -91,7 +113,8 @@ def plot_score_trajectories(
     seed: int = 0,
     ylim: tuple[float, float] | None = None,
 ) -> Figure:
-    """Each patient's scores as a thin grey line, and the median per visit window in colour.
+    """Each patient's scores as a thin grey line (one collection of lines), and the median per visit
+    window in colour.
 
     ``frame``: columns ``patient``, ``days``, ``score`` (one row per assessment). At most
     ``max_patients`` patient lines are drawn (a fixed random sample, said in the subtitle). ``summary``:
@@ -115,13 +138,7 @@ def plot_score_trajectories(
         fig = style.new_figure(3.6)
         ax = fig.add_subplot()
         lines = data[data["patient"].isin(shown)].sort_values(["patient", "days"])
-        for _patient, visits in lines.groupby("patient", sort=True, observed=True):
-            days = visits["days"].to_numpy(dtype=float)
-            x = _positions(np.where(days < 0, -1, 0), days, unit, horizon)
-            (line,) = ax.plot(
-                x, visits["score"], color=style.MUTED, alpha=style.THIN_ALPHA, linewidth=0.7, marker=None
-            )
-            line.set_gid(GID_PATIENT)
+        ax.add_collection(_patient_lines(lines, unit, horizon))
         (median,) = ax.plot(
             *_gap_after_before(
                 _positions(summary["bin"].to_numpy(), summary["days"].to_numpy(), unit, horizon),

@@ -118,12 +118,11 @@ def _term_for(name: str, series: pd.Series) -> Term:
 def _encode_term(term: Term, series: pd.Series) -> NDArray[np.float64]:
     if term.levels is None:
         return np.asarray(series, dtype=np.float64)[:, None]
-    values = np.asarray(series, dtype=object)
-    known = set(term.levels)
-    for value in values:
-        if value not in known:
-            raise SurvivalInputError(UNKNOWN_LEVEL.format(name=term.column, level=value))
-    codes = pd.Categorical(values, categories=list(term.levels)).codes
+    codes = pd.Categorical(series, categories=list(term.levels)).codes  # -1: not a level (or missing)
+    unknown = np.flatnonzero(codes < 0)
+    if unknown.size:
+        level = series.iloc[unknown[0]]
+        raise SurvivalInputError(UNKNOWN_LEVEL.format(name=term.column, level=level))
     # Treatment contrasts (R's contr.treatment): one 0/1 column per non-reference level.
     return (codes[:, None] == np.arange(1, len(term.levels))[None, :]).astype(np.float64)
 
