@@ -8,6 +8,7 @@ from pathlib import Path
 
 from django.utils.translation import gettext as _
 from matplotlib.figure import Figure
+from PIL import Image
 
 from remission.reports.document import FigureBlock
 from remission.reports.figure_data import figure_table
@@ -19,10 +20,14 @@ PNG_COMPRESS_LEVEL = 1  # zlib level: plots of flat colours compress well even a
 
 
 def figure_png(fig: Figure, dpi: int = REPORT_DPI) -> bytes:
+    """``fig`` as an RGB PNG on white: no alpha channel (the white makes every pixel opaque), which is a
+    quarter less to encode, and which the PDF embeds as it is instead of splitting off a soft mask."""
+    raw = io.BytesIO()
+    fig.savefig(raw, format="rgba", dpi=dpi, facecolor="white")
+    width, height = (int(size * dpi) for size in fig.get_size_inches())  # as the Agg canvas truncates
+    image = Image.frombuffer("RGBA", (width, height), raw.getbuffer(), "raw", "RGBA", 0, 1).convert("RGB")
     buffer = io.BytesIO()
-    fig.savefig(
-        buffer, format="png", dpi=dpi, facecolor="white", pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL}
-    )
+    image.save(buffer, format="png", compress_level=PNG_COMPRESS_LEVEL)
     return buffer.getvalue()
 
 
