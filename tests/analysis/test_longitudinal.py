@@ -270,3 +270,18 @@ def test_measurements_travel_between_processes_read_only() -> None:
         arrived.labs.loc[0, "value"] = 0.0
     with pytest.raises(TypeError):
         arrived.left_out["cd4 in %"] = 1  # type: ignore[index]
+
+
+@pytest.mark.parametrize("spread", [1_000, 2**60])  # one int64 key; ranges too wide for one: lexsort
+def test_rows_sort_by_patient_code_then_days_stably(spread: int) -> None:
+    from remission.analysis.longitudinal import _sorted_rows
+
+    rng = np.random.default_rng(5)
+    n = 5_000
+    patient = rng.integers(0, 300, n)
+    code = rng.integers(-1, 4, n).astype(np.int8)  # a categorical's codes, -1 missing
+    days = rng.integers(-spread, spread, n)
+    rows = _sorted_rows([patient, code, days])
+    # by hand: Python's sort is stable, the tuple compares patient, then code, then days
+    expected = sorted(range(n), key=lambda i: (patient[i], code[i], days[i]))
+    assert rows.tolist() == expected

@@ -161,13 +161,31 @@ def _dated(index: _IndexInfusions, raw: pd.DataFrame) -> tuple[dict[str, Any], n
     return columns, keep
 
 
+def _sorted_rows(keys: list[np.ndarray]) -> np.ndarray:
+    """The stable order of the rows by ``keys`` (integers, the first the most significant): one sort of a
+    single int64 key made of them when their ranges fit in 62 bits (they do for patients × codes × days),
+    else ``np.lexsort``."""
+    if not keys or not len(keys[0]):
+        return np.arange(0)
+    combined = np.zeros(len(keys[0]), dtype=np.int64)
+    room = 1
+    for key in keys:
+        low, high = int(key.min()), int(key.max())
+        span = high - low + 1
+        room *= span
+        if room >= 2**62:
+            return np.lexsort(keys[::-1])
+        combined = combined * span + (key.astype(np.int64) - low)
+    return np.argsort(combined, kind="stable")
+
+
 def _in_order(columns: dict[str, Any], keys: tuple[str, ...], order: tuple[str, ...]) -> pd.DataFrame:
     """A read-only frame of ``columns`` (in ``order``), rows sorted by ``keys`` (categorical by code)."""
     sort_keys = [
         np.asarray(columns[k].codes) if isinstance(columns[k], pd.Categorical) else np.asarray(columns[k])
-        for k in reversed(keys)
+        for k in keys
     ]
-    rows = np.lexsort(sort_keys) if sort_keys and len(sort_keys[0]) else np.arange(0)
+    rows = _sorted_rows(sort_keys)
     frame: dict[str, Any] = {}
     for name in order:
         values = columns[name][rows]
