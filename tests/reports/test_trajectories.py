@@ -37,6 +37,15 @@ def test_binned_summary_one_value_per_patient_and_bin() -> None:
     assert summary.loc[2, "median"] == 18.0 and summary.loc[2, "q1"] == 14.0
 
 
+def test_binned_summary_of_categorical_patients_is_the_same() -> None:
+    # patients as the registry reads them: a categorical with categories nobody in this frame has
+    patients = pd.Categorical(SCORES["patient"], categories=["z", "c", "b", "a", "unseen"])
+    summary = binned_summary(SCORES.assign(patient=patients), value="score", width_days=180, min_patients=2)
+    expected = binned_summary(SCORES, value="score", width_days=180, min_patients=2)
+    pd.testing.assert_frame_equal(summary, expected)
+    assert summary["bin"].tolist() == [-1, 0, 1, 2] and summary["n"].tolist() == [3, 2, 2, 2]
+
+
 def test_score_plot_draws_each_patient_and_the_median() -> None:
     summary = binned_summary(SCORES, value="score", width_days=180, min_patients=2)
     fig = plot_score_trajectories(SCORES, summary, title="mRSS", score_label="mRSS", min_patients=2)

@@ -71,8 +71,12 @@ def binned_summary(
     data = data.assign(bin=grid)
     if max_bin is not None:
         data = data[data["bin"] <= max_bin]
-    per_patient = data.groupby(["bin", "patient"], sort=True, observed=True)[value].median()
-    grouped = per_patient.groupby(level="bin")
+    # one integer per (bin, patient): a patient's values in a bin are one group, ordered by bin
+    patients, _ = pd.factorize(data["patient"])
+    span = int(patients.max(initial=0)) + 1
+    key = (data["bin"].to_numpy(dtype=np.int64) + 1) * span + patients
+    per_patient = pd.Series(data[value].to_numpy(dtype=np.float64)).groupby(key, sort=True).median()
+    grouped = per_patient.groupby(pd.Index(per_patient.index // span - 1, name="bin"))
     summary = pd.DataFrame(
         {
             "n": grouped.size(),
