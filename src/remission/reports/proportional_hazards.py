@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
+from matplotlib import rcParams
 from matplotlib.figure import Figure
 from numpy.typing import NDArray
 
@@ -48,6 +49,7 @@ GID_SMOOTH = "smooth"
 GID_BAND = "band"
 GID_COEF = "coefficient"
 _YEAR_TICKS = (0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 15.0, 20.0)
+TICK_GAP = 0.08  # of a full-width panel's axis between two year ticks; a panel of a row of k, k times
 NOTE = gettext_lazy(
     "A Cox model assumes proportional hazards: each hazard ratio is the same at every time after "
     "infusion. The test (R survival::cox.zph, time transformed by the "
@@ -114,8 +116,11 @@ def ph_table(
     )
 
 
-def _year_ticks(time: NDArray[np.float64], transformed: NDArray[np.float64]) -> tuple[list[float], list[str]]:
-    """Positions on the transformed axis of round times in years (g is non-decreasing in time)."""
+def _year_ticks(
+    time: NDArray[np.float64], transformed: NDArray[np.float64], *, gap: float = TICK_GAP
+) -> tuple[list[float], list[str]]:
+    """Positions on the transformed axis of round times in years (g is non-decreasing in time), each at
+    least ``gap`` of the axis from the one before, so that their labels do not run together."""
     order = np.argsort(time, kind="stable")
     years = time[order] / DAYS_PER_YEAR
     values = transformed[order]
@@ -124,7 +129,7 @@ def _year_ticks(time: NDArray[np.float64], transformed: NDArray[np.float64]) -> 
     for tick in _YEAR_TICKS:
         if years[0] <= tick <= years[-1]:
             position = float(np.interp(tick, years, values))
-            if not at or position - at[-1] > 0.08 * (values[-1] - values[0]):
+            if not at or position - at[-1] > gap * (values[-1] - values[0]):
                 at.append(position)
                 labels.append(f"{tick:g}")
     return at, labels
@@ -166,15 +171,15 @@ def plot_ph_residuals(
                 line.set_gid(GID_SMOOTH)
             reference = ax.axhline(coef, color=style.colour(1), linewidth=1.1, dashes=(4, 3))
             reference.set_gid(GID_COEF)
-            at, labels = _year_ticks(rows["time"].to_numpy(dtype=np.float64), x)
+            at, labels = _year_ticks(rows["time"].to_numpy(dtype=np.float64), x, gap=TICK_GAP * ncols)
             if at:
                 ax.set_xticks(at, labels)
-            ax.set_xlabel(_("Years after infusion (Kaplan-Meier scale)"))
             together = int(rows["df"].iloc[0]) > 1
             ax.set_ylabel(_("Multiple of the fitted effect") if together else _("β(t), log hazard ratio"))
             ax.set_title(_panel_title(rows, references), fontsize=9, fontweight="normal")
         for index in range(len(terms), nrows * ncols):
             axes[index // ncols][index % ncols].set_visible(False)
+        fig.supxlabel(_("Years after infusion (Kaplan-Meier scale)"), fontsize=rcParams["axes.labelsize"])
         fig.suptitle(title, x=0.0, ha="left", fontsize=11, fontweight="bold", color=style.INK)
     return fig
 
