@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from remission.analysis.endpoints import InfusionSelection, PatientCourse, derive_endpoints
-from remission.analysis.outcomes import YEAR, survival_estimates
+from remission.analysis.outcomes import YEAR, estimates_at
 from remission.registry.codes import AdverseEventCategory, ProductType
 from remission.survival import KaplanMeierResult, kaplan_meier
 
@@ -140,6 +140,5 @@ def _survival(frame: pd.DataFrame) -> tuple[dict[str, KaplanMeierResult], pd.Dat
         curves[endpoint] = kaplan_meier(
             frame[time].to_numpy(dtype=np.float64), frame[event].to_numpy(dtype=np.int64)
         )
-        table = survival_estimates(frame, time=time, event=event, timepoints=TIMEPOINTS)
-        estimates.append(table.assign(endpoint=endpoint))
+        estimates.append(estimates_at(curves[endpoint], TIMEPOINTS).assign(endpoint=endpoint))
     return curves, pd.concat(estimates, ignore_index=True)

@@ -339,7 +339,7 @@ def read_measurements(
     Four queries whatever the number of patients (patients, assessments, work-ups, laboratory results),
     each read as columns (:func:`remission.registry.columns.read_columns`). Django must be set up.
     """
-    from remission.registry.columns import read_columns
+    from remission.registry.columns import Column, read_columns
     from remission.registry.models import Assessment, LabResult, WorkUp
     from remission.registry.selectors.scoping import readable_patients, readable_records
 
@@ -393,7 +393,7 @@ def read_measurements(
         {"patient_id": "int", "date": "date", "analyte": "code", "value": "float", "unit": "code"},
     )
 
-    def frame(columns: dict[str, np.ndarray]) -> pd.DataFrame:
+    def frame(columns: Mapping[str, Column]) -> pd.DataFrame:
         """The columns read, ``patient_id`` turned into the ``patient`` (registry id) column, first."""
         rest = {name: values for name, values in columns.items() if name != "patient_id"}
         return pd.DataFrame({"patient": patient_column(columns["patient_id"]), **rest})

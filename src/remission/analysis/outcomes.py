@@ -40,6 +40,7 @@ from remission.analysis.completeness import follow_up_summary
 from remission.analysis.groups import MAX_GROUPS, MIN_GROUP_SIZE, compared_groups
 from remission.analysis.words import Words, words
 from remission.survival import (
+    KaplanMeierResult,
     SurvivalInputError,
     aalen_johansen,
     cox,
@@ -198,6 +199,13 @@ def survival_estimates(
 ) -> pd.DataFrame:
     """Kaplan-Meier estimate of ``time``/``event`` at ``timepoints``: timepoint, time_days, estimate, CI."""
     fit = kaplan_meier(frame[time].to_numpy(dtype=np.float64), frame[event].to_numpy(dtype=np.int64))
+    return estimates_at(fit, timepoints)
+
+
+def estimates_at(
+    fit: KaplanMeierResult, timepoints: Sequence[tuple[float, str]] = TIMEPOINTS
+) -> pd.DataFrame:
+    """The Kaplan-Meier curve ``fit`` at ``timepoints``: timepoint, time_days, estimate, CI."""
     points = fit.at([t for t, _ in timepoints])
     return pd.DataFrame(
         {

@@ -93,7 +93,7 @@ class OutcomesResults:
     multistate: StateOccupation | None = None  # the multi-state view (analysis.multistate)
     transitions: TransitionModels | None = None  # its transition-specific Cox models (age, sex)
     comparisons: tuple[Comparison, ...] = ()  # REPORT_COMPARISONS the cohort can answer
-    completeness: pd.DataFrame | None = None  # Clark's C per centre and overall (centre_completeness)
+    completeness: pd.DataFrame | None = None  # Clark's C per centre and overall (analysis.completeness)
 
     @property
     def frame(self) -> pd.DataFrame:

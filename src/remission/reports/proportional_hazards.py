@@ -174,21 +174,17 @@ def plot_ph_residuals(
             at, labels = _year_ticks(rows["time"].to_numpy(dtype=np.float64), x, gap=TICK_GAP * ncols)
             if at:
                 ax.set_xticks(at, labels)
-            together = int(rows["df"].iloc[0]) > 1
+            together = int(rows["df"].iloc[0]) > 1  # a factor's levels traced together
             ax.set_ylabel(_("Multiple of the fitted effect") if together else _("β(t), log hazard ratio"))
-            ax.set_title(_panel_title(rows, references), fontsize=9, fontweight="normal")
+            # the factor, or the one design column in words ("Sex: male (vs female)")
+            column = str(rows["column"].iloc[0])
+            title = variable_label(term) if together else term_label(column, references, short=True)
+            ax.set_title(title, fontsize=9, fontweight="normal")
         for index in range(len(terms), nrows * ncols):
             axes[index // ncols][index % ncols].set_visible(False)
         fig.supxlabel(_("Years after infusion (Kaplan-Meier scale)"), fontsize=rcParams["axes.labelsize"])
         fig.suptitle(title, x=0.0, ha="left", fontsize=11, fontweight="bold", color=style.INK)
     return fig
-
-
-def _panel_title(rows: pd.DataFrame, references: Mapping[str, object] | None) -> str:
-    """A covariate's panel: its one design column in words ("Sex: male (vs female)"), or the factor."""
-    if int(rows["df"].iloc[0]) > 1:
-        return variable_label(str(rows["term"].iloc[0]))
-    return term_label(str(rows["column"].iloc[0]), references, short=True)
 
 
 def _drawn(n: int) -> NDArray[np.int64] | slice:
