@@ -15,7 +15,7 @@ The report's section (:mod:`remission.reports.activity`) lays these summaries ou
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,6 +51,31 @@ IMMUNE_ORDER: tuple[str, ...] = (
 )
 
 
+def sorted_group_quantiles(
+    keys: np.ndarray, values: np.ndarray, quantiles: Sequence[float]
+) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    """The distinct ``keys`` (sorted), the number of values of each, and each of ``quantiles`` of its
+    values, from one sort of the (key, value) pairs. A quantile interpolates linearly between the two
+    order statistics around it (R's type 7, pandas' default); the median (0.5) is the middle value or the
+    mean of the two middle ones. ``values`` hold no NaN."""
+    order = np.lexsort((values, keys))
+    keys, values = keys[order], values[order]
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else np.empty(0, np.int64)
+    sizes = np.diff(np.r_[starts, len(keys)])
+    results = []
+    for q in quantiles:
+        if q == 0.5:
+            results.append((values[starts + (sizes - 1) // 2] + values[starts + sizes // 2]) / 2)
+            continue
+        position = q * (sizes - 1)
+        below = position.astype(np.int64)  # rounded down: positions are not negative
+        fraction = position - below
+        low = values[starts + below]
+        high = values[starts + np.minimum(below + 1, sizes - 1)]
+        results.append(np.where(fraction == 0, low, low + (high - low) * fraction))
+    return keys[starts], sizes, results
+
+
 def binned_summary(
     frame: pd.DataFrame, *, value: str, width_days: float, min_patients: int = 5, max_bin: int | None = None
 ) -> pd.DataFrame:
@@ -75,16 +100,9 @@ def binned_summary(
     patients, _ = pd.factorize(data["patient"])
     span = int(patients.max(initial=0)) + 1
     key = (data["bin"].to_numpy(dtype=np.int64) + 1) * span + patients
-    per_patient = pd.Series(data[value].to_numpy(dtype=np.float64)).groupby(key, sort=True).median()
-    grouped = per_patient.groupby(pd.Index(per_patient.index // span - 1, name="bin"))
-    summary = pd.DataFrame(
-        {
-            "n": grouped.size(),
-            "median": grouped.median(),
-            "q1": grouped.quantile(0.25),
-            "q3": grouped.quantile(0.75),
-        }
-    ).reset_index()
+    pairs, _, (per_patient,) = sorted_group_quantiles(key, data[value].to_numpy(dtype=np.float64), (0.5,))
+    bins, n, (median, q1, q3) = sorted_group_quantiles(pairs // span - 1, per_patient, (0.5, 0.25, 0.75))
+    summary = pd.DataFrame({"bin": bins, "n": n, "median": median, "q1": q1, "q3": q3})
     summary = summary[summary["n"] >= min_patients].reset_index(drop=True)
     summary.insert(1, "days", summary["bin"] * width_days)
     return summary

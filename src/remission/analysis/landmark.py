@@ -140,14 +140,22 @@ def _responded(definition: str) -> frozenset[str]:
     return RESPONDED[key]
 
 
+def response_days(frame: pd.DataFrame) -> np.ndarray:
+    """Days from ``infusion_date`` to ``response_date`` (float; NaN without a response date). The dates are
+    converted without pandas' cache, whose check alone costs more than converting dates already stored as
+    dates."""
+    response = pd.to_datetime(frame["response_date"], cache=False)
+    infusion = pd.to_datetime(frame["infusion_date"], cache=False)
+    return (response - infusion).dt.days.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
 def response_status(frame: pd.DataFrame, landmark_days: float) -> pd.Series:
     """Each row's response status at ``landmark_days`` (:data:`STATUSES`; missing where the disease has
     no response definition). Reads ``response_definition``, ``response``, ``response_date`` and
     ``infusion_date``. Raises KeyError for a definition without a response rule."""
     definition = frame["response_definition"].fillna("").astype(str).to_numpy()
     decision = frame["response"].fillna("").astype(str).to_numpy()
-    day = (pd.to_datetime(frame["response_date"]) - pd.to_datetime(frame["infusion_date"])).dt.days
-    known_by = (day <= landmark_days).fillna(False).to_numpy(dtype=bool)
+    known_by = response_days(frame) <= landmark_days  # NaN (no response date) compares False
     status = np.full(len(frame), None, dtype=object)
     for name in np.unique(definition):
         rows = definition == name
@@ -170,8 +178,12 @@ def response_status(frame: pd.DataFrame, landmark_days: float) -> pd.Series:
 def landmark_rows(frame: pd.DataFrame, landmark_days: float, endpoint: str) -> pd.DataFrame:
     """The rows at risk at the landmark for ``endpoint`` ("OS" or "PFS") with a response definition:
     ``time`` (days from the landmark), ``event`` and ``status``; index kept."""
+    return _at_risk(frame, response_status(frame, landmark_days), landmark_days, endpoint)
+
+
+def _at_risk(frame: pd.DataFrame, status: pd.Series, landmark_days: float, endpoint: str) -> pd.DataFrame:
+    """:func:`landmark_rows` with the rows' response status at the landmark already known."""
     _, time, event = next(e for e in ENDPOINTS if e[0] == endpoint)
-    status = response_status(frame, landmark_days)
     at_risk = (frame[time].to_numpy(dtype=np.float64) > landmark_days) & status.notna().to_numpy()
     rows = frame[at_risk]
     return pd.DataFrame(
@@ -226,8 +238,9 @@ def landmark_analysis(
     for disease in sorted(frame.loc[has_definition, "disease"].astype(str).unique()):
         of_disease = frame[(frame["disease"].astype(str) == disease) & has_definition]
         for landmark in settings.landmarks_days:
+            status = response_status(of_disease, landmark)  # the same for both endpoints
             for endpoint, _, _ in ENDPOINTS:
-                rows = landmark_rows(of_disease, landmark, endpoint)
+                rows = _at_risk(of_disease, status, landmark, endpoint)
                 parts = _one(rows, disease, landmark, endpoint, settings)
                 for into, part in zip((estimates, tests, counts, notes), parts, strict=True):
                     into.extend(part)

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 from django.utils.translation import gettext_noop
 
-from remission.analysis.landmark import RESPONDED_STATUS, response_status
+from remission.analysis.landmark import RESPONDED_STATUS, response_days, response_status
 from remission.analysis.words import Words, words
 from remission.survival import CoxResult, MultistateResult, SurvivalInputError, cox, multistate
 
@@ -87,7 +87,7 @@ def transitions(frame: pd.DataFrame, *, id_column: str = "registry_id") -> Trans
     ``cr_days``, ``cr_cause`` and the response columns (``response_definition``, ``response``,
     ``response_date``, ``infusion_date``)."""
     status = response_status(frame, np.inf)
-    response_day = (pd.to_datetime(frame["response_date"]) - pd.to_datetime(frame["infusion_date"])).dt.days
+    response_day = response_days(frame)
     records: list[tuple[object, float, float, str]] = []
     left_out = 0
     columns = zip(
@@ -97,7 +97,7 @@ def transitions(frame: pd.DataFrame, *, id_column: str = "registry_id") -> Trans
         frame["cr_days"].to_numpy(dtype=np.float64),
         frame["cr_cause"].to_numpy(dtype=np.int64),
         (status == RESPONDED_STATUS).to_numpy() & (frame["response_definition"] != "neda3").to_numpy(),
-        response_day.to_numpy(dtype=np.float64, na_value=np.nan),
+        response_day,
         strict=True,
     )
     for pid, os_days, os_event, cr_days, cr_cause, responded, day in columns:
