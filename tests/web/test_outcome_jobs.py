@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from remission.analysis import results as analysis_results
 from remission.registry.codes import AuditAction
@@ -213,6 +214,48 @@ def test_the_page_job_warms_the_page(client_of: Callable[[str], Client], computa
     assert again != pk
     _finish(again)
     assert computations == ["dm_a", "dm_a"]
+
+
+def test_a_download_after_the_page_writes_the_page_s_document(
+    client_of: Callable[[str], Client], computations: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page job keeps the document it laid out (tables, figures drawn); a download of the same cohort
+    in the same language writes it instead of laying the results out again; a download in another
+    language, or after the results were computed again, lays them out again."""
+    from django.core.cache import cache
+
+    from remission.reports import outcomes_report, pipeline
+
+    built: list[str] = []
+    real = outcomes_report.build_document
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        built.append(translation.get_language())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(outcomes_report, "build_document", counted)
+    monkeypatch.setattr(pipeline, "build_document", counted)
+    client = client_of("stat")
+    cohort = {"by": "era"}
+    assert _finish(_job_id(client.get(reverse("outcomes"), cohort))).status == "done"
+    assert len(built) == 1
+    pdf = _finish(_job_id(client.get(reverse("outcomes_report", args=["pdf"]), cohort)))
+    assert pdf.status == "done" and len(built) == 1  # the page's document, written as it is
+    assert client.get(reverse("outcomes_job_download", args=[pdf.pk])).content.startswith(b"%PDF")
+    french = client.get(reverse("outcomes_report", args=["html"]), cohort, HTTP_ACCEPT_LANGUAGE="fr")
+    assert _finish(_job_id(french)).status == "done" and built[1:] == ["fr"]  # no French page: laid out
+    assert computations == ["stat"]
+    cache.delete(pages.results_key_of(committed_user(client), cohort))  # the results computed again ...
+    zipped = _finish(_job_id(client.get(reverse("outcomes_report", args=["zip"]), cohort)))
+    assert zipped.status == "done" and computations == ["stat", "stat"]
+    assert len(built) == 3  # ... so the page's document, laid out from the earlier ones, is not used
+
+
+def committed_user(client: Client) -> Any:
+    """The user ``client`` is logged in as."""
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.get(pk=client.session["_auth_user_id"])
 
 
 def test_a_job_left_by_a_stopped_server_is_shown_as_failed(

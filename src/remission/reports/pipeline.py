@@ -4,7 +4,8 @@ The results come from the one road of the analysis layer (:mod:`remission.analys
 derivation, models — read, derived and fitted in this process); :func:`produce_report` adds the fourth
 stage, **rendering** (plots, HTML or PDF, the CSV archive). The command line computes the results
 afresh; the web download passes those the page already computed (:func:`remission.analysis.results.
-cohort_results`), so a report downloaded after viewing the page is only rendered.
+cohort_results`), so a report downloaded after viewing the page is only rendered — or only written, when
+the page also kept the document it laid out from them (its figures drawn).
 
 Django must be set up (the command line does it). Only ``remission.analysis`` touches the database.
 """
@@ -22,6 +23,7 @@ from remission.analysis import Cohort
 from remission.analysis.results import STAGES as ANALYSIS_STAGES
 from remission.analysis.results import CohortResults, ResultsRequest, compute_results
 from remission.reports.bundle import tables_path, write_tables
+from remission.reports.document import Document
 from remission.reports.html import render_html
 from remission.reports.outcomes_report import DEFAULT_TITLE, EVERY_CENTRE, build_document
 from remission.reports.pdf import render_pdf
@@ -96,13 +98,16 @@ def produce_report(
     on_stage: Callable[[str], None] | None = None,
     generated: dt.date | None = None,
     results: CohortResults | None = None,
+    document: Document | None = None,
 ) -> ReportRun:
     """Write the report to ``out`` (.html or .pdf) and its tables to ``<stem>-tables.zip`` beside it.
 
     ``results``: the analysis's results for ``request`` when the caller has them
     (:func:`remission.analysis.results.cohort_results`); else they are computed here
     (:func:`remission.analysis.results.compute_results`, the date of data extraction ``generated`` or
-    today). ``on_stage(name)`` is called as each stage of :data:`STAGES` finishes (for a progress bar).
+    today). ``document``: the document laid out from those ``results`` for ``request`` (the web page's,
+    kept), written as it is; else it is laid out here. ``on_stage(name)`` is called as each stage of
+    :data:`STAGES` finishes (for a progress bar).
     """
     path = Path(out)
     if path.suffix.lower() not in FORMATS:
@@ -120,13 +125,14 @@ def produce_report(
     if results.outcomes is None:
         raise EmptyCohortError(EMPTY_COHORT.format(filters=_filter_words(request.filters)))
     started, cpu_started = time.perf_counter(), time.process_time()
-    document = build_document(
-        results.outcomes,
-        filters=request.filters,
-        title=request.title,
-        generated=generated,
-        scope=scope_words(user),
-    )
+    if document is None:
+        document = build_document(
+            results.outcomes,
+            filters=request.filters,
+            title=request.title,
+            generated=generated,
+            scope=scope_words(user),
+        )
     tables = write_tables(document, tables_path(path), notes=results.outcomes.outcomes.notes)
     if path.suffix.lower() == ".pdf":
         path.write_bytes(render_pdf(document))

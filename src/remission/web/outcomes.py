@@ -4,8 +4,10 @@ The page is the outcomes report itself (``remission.reports``: Table 1, estimate
 curves) for the cohort chosen in the filter form, rendered inside the web layout. The results come from
 the analysis layer's one cached road (:func:`remission.analysis.results.cohort_results`, kept per (what
 the user may read, request, day)); the page laid out from them, in the language of the user who asked
-for it, is kept beside them under the same key and that language, and a download (HTML, PDF, tables)
-renders the same results instead of computing them again. *Recompute* bypasses both. The first
+for it, is kept beside them under the same key and that language, and so is the report document it was
+laid out from (its tables and figures, drawn): a download (HTML, PDF, tables) writes that document when
+it was laid out from the same computation of the results, else lays the same results out again, instead
+of computing them again. *Recompute* bypasses all three. The first
 computation of a page and every download run as background jobs (``remission.web.jobs``), told the stage
 under way through a ``progress`` callback. A statistician reads
 every centre (pseudonymised: registry IDs only); a centre user reads their own centre.
@@ -33,6 +35,7 @@ from remission.registry.codes import Intensity, ProductType, Sex
 from remission.web.forms import in_registry_years
 
 PAGE_PREFIX = "page:"  # the laid-out page, kept under its results' key
+DOCUMENT_PREFIX = "document:"  # the report document the page was laid out from, for the downloads
 GROUPINGS = [
     ("disease", gettext_lazy("Disease")),
     ("era", gettext_lazy("Era")),
@@ -251,10 +254,10 @@ def cached_page(*, user: Any, data: dict[str, Any]) -> OutcomesPage | None:
     return cache.get(_page_key(user, data))
 
 
-def _page_key(user: Any, data: dict[str, Any]) -> str:
-    """A laid-out page is kept per language (its sections are written in it), beside the language-free
-    results it was laid out from."""
-    return f"{PAGE_PREFIX}{get_language() or settings.LANGUAGE_CODE}:{results_key_of(user, data)}"
+def _page_key(user: Any, data: dict[str, Any], prefix: str = PAGE_PREFIX) -> str:
+    """A laid-out page (and the document it was laid out from: ``prefix``) is kept per language (its
+    sections are written in it), beside the language-free results it was laid out from."""
+    return f"{prefix}{get_language() or settings.LANGUAGE_CODE}:{results_key_of(user, data)}"
 
 
 def _results(
@@ -297,6 +300,8 @@ def outcomes_page(
         document = build_document(
             results.outcomes, filters=request.filters, title=request.title, scope=scope_words(user)
         )
+        kept = (results.computed_at, document)  # which computation it was laid out from
+        cache.set(_page_key(user, data, DOCUMENT_PREFIX), kept, CACHE_SECONDS)
         page = OutcomesPage(
             document.title, document.subtitle, _sections(document), results.n_patients, computed, flow=flow
         )
@@ -309,14 +314,17 @@ def report_file(
 ) -> tuple[bytes, str, int] | None:
     """The HTML or PDF report of the chosen cohort, or (``zip``) the report's tables as CSV files in the
     zip the HTML report links to; with the number of patients (None when the cohort is empty). The
-    results are the page's (:func:`_results`: computed once, shared; ``progress`` as there)."""
+    results are the page's (:func:`_results`: computed once, shared; ``progress`` as there), and so is
+    the document, when the page was laid out from the same computation in this language."""
     from remission.reports.pipeline import EmptyCohortError, produce_report
 
     request, results = _results(user, data, progress=progress)
+    kept = cache.get(_page_key(user, data, DOCUMENT_PREFIX))
+    document = kept[1] if kept is not None and kept[0] == results.computed_at else None
     with tempfile.TemporaryDirectory(prefix="remission-report-") as folder:
         path = Path(folder) / f"remission-outcomes.{'html' if fmt == 'zip' else fmt}"
         try:
-            run = produce_report(request, path, results=results)
+            run = produce_report(request, path, results=results, document=document)
         except EmptyCohortError:
             return None
         produced = run.tables if fmt == "zip" else path
