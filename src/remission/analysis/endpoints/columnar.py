@@ -226,6 +226,8 @@ class _Locator:
             return {k: np.asarray(v)[keep] for k, v in table.items()}, np.empty(0, dtype=np.int64)
         at = np.minimum(np.searchsorted(self.sorted, ids), len(self.sorted) - 1)
         keep = self.sorted[at] == ids
+        if keep.all():  # as read from one scope: every row's patient is known, nothing to copy
+            return {k: np.asarray(v) for k, v in table.items()}, self.order[at]
         rows = {k: np.asarray(v)[keep] for k, v in table.items()}
         return rows, self.order[at[keep]]
 
@@ -673,12 +675,12 @@ def derive_columns(
     birthday = months.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64) + 14
     age = np.where(no_birth, np.nan, (day0 - birthday) / 365.25)
 
-    # -- disease-specific response (per patient: not yet columnar) ------------------------------------------
-    outcomes = (
-        _responses(sc, spos, analysed, disease, day0, last, top, oday, otype, opos, settings, found)
-        if responses
-        else {}
-    )
+    # -- disease-specific response (MS and SSc as columns, the others one outcome per patient) -------------
+    response_columns = _ResponseColumns(n)
+    if responses:
+        _responses(
+            response_columns, sc, spos, analysed, disease, day0, last, top, oday, otype, opos, settings, found
+        )
 
     # -- the frame -----------------------------------------------------------------------------------------
     keep = np.flatnonzero(analysed)
@@ -722,12 +724,13 @@ def derive_columns(
     data["sad_cause"] = sad_cause[keep].astype(np.int64)
     data["malignancy_days"] = malignancy_days[keep].astype(np.int64)
     data["malignancy_cause"] = malignancy_cause[keep].astype(np.int64)
-    data.update(_response_columns([outcomes.get(p, NONE) for p in keep.tolist()]))
+    data.update(response_columns.taken(keep))
     frame = pd.DataFrame(data, columns=list(COLUMNS))
     return ColumnarEndpoints(frame, found.sorted(), excluded, left_out)
 
 
 def _responses(
+    into: _ResponseColumns,
     sc: Mapping[str, np.ndarray],
     spos: np.ndarray,
     analysed: np.ndarray,
@@ -740,10 +743,11 @@ def _responses(
     opos: np.ndarray,
     settings: EndpointSettings,
     found: _Findings,
-) -> dict[int, ResponseOutcome]:
-    """The response of every analysed patient whose disease has a response definition, by patient
-    position, with the findings (module docstring: MS and SSc as columns, RA, SLE and Crohn's disease with
-    the values picked as columns, the rest per patient through :func:`derive_response`)."""
+) -> None:
+    """The response of every analysed patient whose disease has a response definition, written ``into``
+    the response columns at the patient's position, with the findings (module docstring: MS and SSc as
+    columns, RA, SLE and Crohn's disease with the values picked as columns, the rest per patient through
+    :func:`derive_response`)."""
     probe = dt.date(2000, 1, 1)
     defined = [
         d
@@ -755,23 +759,23 @@ def _responses(
     ]
     wanted = analysed & _is_in(disease, defined)
     if not wanted.any():
-        return {}
+        return
     sday = _days(sc["date"])
     clinical = np.flatnonzero((otype == OutcomeType.RELAPSE.value) & wanted[opos] & (oday <= top[opos]))
     clinical = clinical[np.lexsort((oday[clinical], opos[clinical]))]  # sorted, as derive_patient sorts them
-    result: dict[int, ResponseOutcome] = {}
     if settings.neda.cdp == settings.cdp:  # else NEDA-3 computes its own CDP: per patient
         ms = wanted & (disease == "ms")
-        result, per_patient = _ms_columns(
-            sc, spos, sday, ms, day0, last, top, opos[clinical], oday[clinical], settings
+        per_patient = _ms_columns(
+            into, sc, spos, sday, ms, day0, last, top, opos[clinical], oday[clinical], settings
         )
         wanted = wanted & ~(ms & ~per_patient)
     ssc = wanted & (disease == "ssc")
-    assisted, per_patient = _ssc_columns(sc, spos, sday, ssc, day0, top, settings)
-    result.update(assisted)
+    per_patient = _ssc_columns(into, sc, spos, sday, ssc, day0, top, settings)
     wanted = wanted & ~(ssc & ~per_patient)
     nearest = wanted & _is_in(disease, ["crohn", "ra", "sle"])
-    result.update(_nearest_value_responses(sc, spos, sday, nearest, disease, day0, top, settings, found))
+    outcomes = _nearest_value_responses(sc, spos, sday, nearest, disease, day0, top, settings, found)
+    for p, outcome in outcomes.items():
+        into.put(p, outcome)
     wanted = wanted & ~nearest
     rows = np.flatnonzero(wanted[spos] & (sday <= top[spos]))
     rows = rows[np.argsort(spos[rows], kind="stable")]  # by patient, each patient's in the loader's order
@@ -798,18 +802,18 @@ def _responses(
         strict=True,
     ):
         reported: list[tuple[str, str]] = []
-        result[p] = derive_response(
+        outcome = derive_response(
             disease_code,
             day0=start,
             end=end,
             scores=scores.get(p, []),
             relapses=relapses.get(p, []),
             settings=settings,
-            report=lambda rule, message, into=reported: into.append((rule, message)),
+            report=lambda rule, message, to=reported: to.append((rule, message)),
         )
+        into.put(p, outcome)
         for k, (rule, message) in enumerate(reported):
             found.add(p, _STAGE_RESPONSE, k, 0, rule, message)
-    return result
 
 
 def _count_ok(value: object) -> bool:
@@ -818,6 +822,7 @@ def _count_ok(value: object) -> bool:
 
 
 def _ms_columns(
+    into: _ResponseColumns,
     sc: Mapping[str, np.ndarray],
     spos: np.ndarray,
     sday: np.ndarray,
@@ -828,10 +833,11 @@ def _ms_columns(
     rpos: np.ndarray,
     rday: np.ndarray,
     settings: EndpointSettings,
-) -> tuple[dict[int, ResponseOutcome], np.ndarray]:
+) -> np.ndarray:
     """CDP and NEDA-3 (:mod:`.responses`' ``_ms`` with :mod:`remission.clinical.responses`' definitions) of
-    the MS patients ``ms``, as columns: the outcomes by patient position, and the patients left to the
-    per-patient code (an EDSS value or MRI lesion count the clinical layer rejects: it reports a finding).
+    the MS patients ``ms``, as columns, written ``into`` the response columns; returns the patients left
+    to the per-patient code (an EDSS value or MRI lesion count the clinical layer rejects: it reports a
+    finding).
     ``rpos``/``rday``: the clinical relapses up to the end of follow-up, sorted by patient and date."""
     n = len(ms)
     rows = np.flatnonzero(ms[spos] & (sday <= top[spos]))
@@ -938,19 +944,18 @@ def _ms_columns(
     neda = np.where(has_base, neda, NOT_COMPUTABLE)
     event_date = has_base & active
 
-    outcomes: dict[int, ResponseOutcome] = {}
-    for p in np.flatnonzero(ms & ~per_patient).tolist():
-        decision = neda[p]
-        outcomes[p] = ResponseOutcome(
-            response_definition="neda3",
-            response=decision,
-            response_date=_date(first_event[p]) if event_date[p] else None,
-            cdp=cdp[p],
-            cdp_days=None if cdp_missing[p] else int(cdp_days[p]),
-            cdp_event=None if cdp_missing[p] else int(progressed[p]),
-            neda3=decision,
-        )
-    return outcomes, per_patient
+    done = np.flatnonzero(ms & ~per_patient)
+    into.fill(
+        done,
+        response_definition="neda3",
+        response=neda[done],
+        response_date=np.where(event_date, first_event, _NAT)[done],
+        cdp=cdp[done],
+        cdp_days=np.where(cdp_missing, _NAT, cdp_days)[done],
+        cdp_event=np.where(cdp_missing, _NAT, progressed)[done],
+        neda3=neda[done],
+    )
+    return per_patient
 
 
 def _series_rows(
@@ -1131,6 +1136,7 @@ def _percent(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
 
 
 def _ssc_columns(
+    into: _ResponseColumns,
     sc: Mapping[str, np.ndarray],
     spos: np.ndarray,
     sday: np.ndarray,
@@ -1138,9 +1144,10 @@ def _ssc_columns(
     day0: np.ndarray,
     top: np.ndarray,
     settings: EndpointSettings,
-) -> tuple[dict[int, ResponseOutcome], np.ndarray]:
+) -> np.ndarray:
     """The ASSIST response (:func:`remission.clinical.responses.assist_response`, as ``_ssc`` calls it) of
-    the SSc patients ``ssc``, as columns; the patients left to the per-patient code (a baseline FVC of 0)."""
+    the SSc patients ``ssc``, as columns, written ``into`` the response columns; returns the patients left
+    to the per-patient code (a baseline FVC of 0)."""
     n = len(ssc)
     a = settings.assist
     mrss = _baseline_and_follow_up(
@@ -1171,15 +1178,14 @@ def _ssc_columns(
     # the response date: the latest follow-up value in the evidence
     mrss_evidence = (mrss_known | (not_applicable & m1_has & (m0 > 0))) & m1_has
     dated = np.maximum(np.where(mrss_evidence, m1_day, _NAT), np.where(fvc_known, f1_day, _NAT))
-    outcomes = {
-        p: ResponseOutcome(
-            response_definition="assist_response",
-            response=str(decision[p]),
-            response_date=None if dated[p] == _NAT else _date(dated[p]),
-        )
-        for p in np.flatnonzero(ssc & ~per_patient).tolist()
-    }
-    return outcomes, per_patient
+    done = np.flatnonzero(ssc & ~per_patient)
+    into.fill(
+        done,
+        response_definition="assist_response",
+        response=decision[done].astype(object),
+        response_date=dated[done],
+    )
+    return per_patient
 
 
 def _dates(days: np.ndarray) -> list[dt.date]:
@@ -1198,19 +1204,41 @@ def _grouped(pos: np.ndarray, values: list) -> dict[int, list]:
     }
 
 
-def _response_columns(outcomes: list[ResponseOutcome]) -> dict[str, object]:
-    """The response columns with :meth:`EndpointSet.to_frame`'s dtypes."""
-    dates = [o.response_date for o in outcomes]
-    return {
-        "response_definition": np.array([o.response_definition for o in outcomes], dtype=object),
-        "response": np.array([o.response for o in outcomes], dtype=object),
-        "response_date": _as_datetime(
-            np.array([_NAT if d is None else d.toordinal() - _EPOCH for d in dates], dtype=np.int64)
-        ),
-        "remission_definition": np.array([o.remission_definition for o in outcomes], dtype=object),
-        "remission": np.array([o.remission for o in outcomes], dtype=object),
-        "cdp": np.array([o.cdp for o in outcomes], dtype=object),
-        "cdp_days": pd.array([o.cdp_days for o in outcomes], dtype="Int64"),
-        "cdp_event": pd.array([o.cdp_event for o in outcomes], dtype="Int64"),
-        "neda3": np.array([o.neda3 for o in outcomes], dtype=object),
-    }
+class _ResponseColumns:
+    """The response columns (:class:`~.responses.ResponseOutcome`'s fields) of every patient position, as
+    derivation fills them: :data:`~.responses.NONE`'s values to begin with, then the patients decided as
+    columns (:meth:`fill`) and those decided one at a time (:meth:`put`). Dates and the two whole numbers
+    are held as int64, :data:`_NAT` for None."""
+
+    TEXT = ("response_definition", "response", "remission_definition", "remission", "cdp", "neda3")
+    NUMBERS = ("response_date", "cdp_days", "cdp_event")
+
+    def __init__(self, n: int) -> None:
+        self.values: dict[str, np.ndarray] = {
+            **{name: np.full(n, getattr(NONE, name), dtype=object) for name in self.TEXT},
+            **{name: np.full(n, _NAT, dtype=np.int64) for name in self.NUMBERS},
+        }
+
+    def fill(self, positions: np.ndarray, **columns: object) -> None:
+        """The named columns at ``positions``: each an array beside ``positions`` or one value for all."""
+        for name, values in columns.items():
+            self.values[name][positions] = values
+
+    def put(self, p: int, outcome: ResponseOutcome) -> None:
+        """One patient's outcome."""
+        for name in self.TEXT:
+            self.values[name][p] = getattr(outcome, name)
+        date = outcome.response_date
+        self.values["response_date"][p] = _NAT if date is None else date.toordinal() - _EPOCH
+        for name in ("cdp_days", "cdp_event"):
+            value = getattr(outcome, name)
+            self.values[name][p] = _NAT if value is None else value
+
+    def taken(self, keep: np.ndarray) -> dict[str, object]:
+        """The columns of the positions ``keep``, with :meth:`EndpointSet.to_frame`'s dtypes."""
+        out: dict[str, object] = {name: self.values[name][keep] for name in self.TEXT}
+        out["response_date"] = _as_datetime(self.values["response_date"][keep])
+        for name in ("cdp_days", "cdp_event"):
+            values = self.values[name][keep]
+            out[name] = pd.arrays.IntegerArray(np.where(values == _NAT, 0, values), values == _NAT)
+        return out
