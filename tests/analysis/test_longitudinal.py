@@ -88,6 +88,32 @@ def test_units_are_converted_exactly_or_left_out() -> None:
     assert UNITS["cd4"] == "cells/uL" and UNITS["igg"] == "g/L" and UNITS["platelets"] == "10^9/L"
 
 
+def test_unit_pairs_are_numbered_as_numpy_s_unique_numbers_them() -> None:
+    # canonical_values numbers the (analyte, unit) pairs by counting; np.unique (sorting) is the reference
+    from remission.analysis.longitudinal import _pairs
+
+    rng = np.random.default_rng(21)
+    cases = [np.empty(0, dtype=np.int64), np.array([-1, -1]), np.array([7, 3, 7, 0, -2, 3])]
+    cases += [rng.integers(-4, 30, size=int(rng.integers(1, 60))) for _ in range(200)]
+    for combined in cases:
+        pairs, inverse = _pairs(combined)
+        expected_pairs, expected_inverse = np.unique(combined, return_inverse=True)
+        assert pairs.tolist() == expected_pairs.tolist()
+        assert inverse.tolist() == expected_inverse.tolist()
+
+
+def test_a_row_in_a_unit_with_a_conversion_is_scaled_and_the_others_are_untouched() -> None:
+    value, keep, _, left_out = canonical_values(
+        np.array(["cd4", "igg", "cd4", "igg", "cd4"], dtype=object),
+        np.array([0.5, np.nan, 1.25, 3.0, 7.0]),
+        np.array(["10^9/L", "mg/dL", "10^9/L", "mm/h", "cells/uL"], dtype=object),
+    )
+    assert keep.tolist() == [True, True, True, False, True]
+    assert value[0] == 500.0 and value[2] == 1250.0 and value[4] == 7.0  # exact: 1000 and 1 as factors
+    assert np.isnan(value[1]) and value[3] == 3.0  # missing stays missing; a row left out keeps its value
+    assert left_out == {"igg in mm/h": 1}
+
+
 def _raw_labs() -> pd.DataFrame:
     rows = [
         ("P-A", "2020-01-01", "cd4", 600.0, "cells/uL"),  # day -9

@@ -222,28 +222,39 @@ def canonical_values(
     """
     analyte = pd.Categorical(analyte)
     unit = pd.Categorical(unit)
-    out = np.asarray(value, dtype=np.float64).copy()
-    keep = np.zeros(out.shape[0], dtype=bool)
+    value = np.asarray(value, dtype=np.float64)
     left_out: dict[str, int] = {}
-    combined = analyte.codes.astype(np.int64) * (len(unit.categories) + 1) + unit.codes
-    pairs, inverse = np.unique(combined, return_inverse=True)
-    reported_codes = np.full(pairs.shape[0], -1, dtype=np.int64)
+    pairs, inverse = _pairs(analyte.codes.astype(np.int64) * (len(unit.categories) + 1) + unit.codes)
+    counts = np.bincount(inverse, minlength=len(pairs))
+    # per (analyte, unit) pair: the factor to the reported unit, kept or not, the reported unit's code
+    factor = np.ones(len(pairs), dtype=np.float64)
+    kept = np.zeros(len(pairs), dtype=bool)
+    reported_codes = np.full(len(pairs), -1, dtype=np.int64)
     reported_units: list[str] = []
-    for k, pair in enumerate(pairs):
+    for k, pair in enumerate(pairs.tolist()):
         code = str(analyte.categories[pair // (len(unit.categories) + 1)])
         given = str(unit.categories[pair % (len(unit.categories) + 1)])
         wanted = UNITS.get(code, given)
-        rows = inverse == k
         if given == wanted or (given, wanted) in CONVERSIONS:
-            out[rows] *= CONVERSIONS.get((given, wanted), 1.0)
-            keep |= rows
+            factor[k] = CONVERSIONS.get((given, wanted), 1.0)
+            kept[k] = True
             if wanted not in reported_units:
                 reported_units.append(wanted)
             reported_codes[k] = reported_units.index(wanted)
         else:
-            left_out[f"{code} in {given}"] = int(rows.sum())
+            left_out[f"{code} in {given}"] = int(counts[k])
     units = pd.Categorical.from_codes(reported_codes[inverse], categories=reported_units or ["-"])
-    return out, keep, units, left_out
+    return value * factor[inverse], kept[inverse], units, left_out
+
+
+def _pairs(combined: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(combined, return_inverse=True)`` for small whole numbers (codes of a few categories
+    combined), by counting instead of sorting."""
+    if not len(combined):
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    low = combined.min()
+    present = np.bincount(combined - low) > 0
+    return np.flatnonzero(present) + low, (np.cumsum(present) - 1)[combined - low]
 
 
 def cd4_cd8_ratios(labs: pd.DataFrame) -> pd.DataFrame:
