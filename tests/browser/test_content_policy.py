@@ -74,3 +74,37 @@ def test_print_button_uses_the_script_file(browser: Any, live_server: Any, live_
     assert page.evaluate("window.__printed === true")
     assert problems == [], problems
     page.close()
+
+
+def test_pages_keep_their_layout_without_style_attributes(
+    browser: Any, live_server: Any, live_world: Any
+) -> None:
+    # the templates' one-off adjustments are classes of web/app.css (style-src 'self' refuses attributes):
+    # the browser applies them, and reports no violation on the pages that use them
+    base = live_server.url
+    page = browser.new_page()
+    problems = _watch(page)
+
+    def computed(selector: str, prop: str) -> str:
+        return page.locator(selector).first.evaluate(f"e => getComputedStyle(e).{prop}")
+
+    page.goto(f"{base}/signin/")
+    assert computed(".signin-card", "maxWidth") == "400px"
+    assert computed(".signin-card", "marginTop") == "48px"  # 3rem
+    page.get_by_label("User name").fill("clin_a")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base}/patients/")
+    assert computed(".split-row", "display") == "flex"
+    assert computed(".split-row", "alignItems") == "center"
+    assert computed("caption.text-left", "textAlign") == "left"
+    page.goto(f"{base}/patients/{live_world.patient_a.registry_id}/")
+    assert computed(".split-row", "alignItems") == "flex-start"
+    assert computed("td.text-right", "textAlign") == "right"
+    assert computed("col.w-9", "width") == "144px"  # 9rem
+    page.goto(f"{base}/patients/{live_world.patient_a.registry_id}/quick/labs/")
+    assert computed("fieldset.mt-1", "marginTop") == "16px"
+    page.goto(f"{base}/screening/")
+    assert computed("button.offscreen", "left") == "-9999px"
+    assert problems == [], problems
+    page.close()

@@ -77,6 +77,8 @@ def test_every_security_header_on_a_page(production: dict) -> None:
     assert headers["Cross-Origin-Opener-Policy"] == "same-origin"
     policy = headers["Content-Security-Policy"]
     assert "script-src 'self';" in policy + ";"
+    assert "style-src 'self';" in policy + ";"
+    assert "unsafe-inline" not in policy
     assert "frame-ancestors 'none'" in policy
     assert "unsafe-eval" not in policy
     assert len(headers["X-Request-ID"]) == 16

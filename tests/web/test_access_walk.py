@@ -558,3 +558,27 @@ def test_api_documents_are_public(world: Any) -> None:
     client = Client()
     assert client.get(reverse("api:openapi-json")).status_code == 200
     assert client.get(reverse("api:openapi-view")).status_code == 200
+
+
+def test_no_page_carries_a_style_attribute(world: Any) -> None:
+    # the Content-Security-Policy's style-src is 'self' (tests/web/test_hardening.py): every page the
+    # registry's administrator can open, forms, widgets and included templates together, as served
+    import re
+
+    style_attribute = re.compile(r"<[a-zA-Z][^<>]*\sstyle\s*=", re.IGNORECASE)
+    client = Client()
+    client.force_login(world.users["admin"])
+    pages = 0
+    found = []
+    for rule, method, url, _ in _web_requests(world, "admin"):
+        if method != "get" or rule == "static":
+            continue
+        response = client.get(url)
+        if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
+            continue
+        pages += 1
+        match = style_attribute.search(response.content.decode())
+        if match:
+            found.append(f"{url}: {match.group(0)[:80]}")
+    assert pages > 40, pages  # the walk reached the pages
+    assert not found, "\n".join(found)

@@ -37,6 +37,26 @@ def test_no_template_has_inline_script(template: Path) -> None:
     assert not EVENT_HANDLER.search(text), f"an on…= event handler in {template.name}"
 
 
+STYLE_ATTRIBUTE = re.compile(r"<[a-zA-Z][^<>]*\sstyle\s*=", re.IGNORECASE)
+STYLE_ELEMENT = re.compile(r"<style\b", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("template", _templates(), ids=lambda p: str(p.relative_to(TEMPLATES)))
+def test_no_template_has_inline_style(template: Path) -> None:
+    # the policy's style-src is 'self': a style attribute or <style> element would be refused by the browser
+    text = template.read_text(encoding="utf-8")
+    assert not STYLE_ATTRIBUTE.search(text), f"a style attribute in {template.name}"
+    assert not STYLE_ELEMENT.search(text), f"a <style> element in {template.name}"
+
+
+def test_the_checks_catch_inline_style() -> None:
+    assert STYLE_ATTRIBUTE.search('<div class="card" style="margin:0">')
+    assert STYLE_ATTRIBUTE.search("<td\nstyle='x'>")
+    assert STYLE_ELEMENT.search("<style>p{}</style>")
+    assert not STYLE_ATTRIBUTE.search('<link rel="stylesheet" href="/static/web/app.css">')
+    assert not STYLE_ATTRIBUTE.search("<p>the house style= is kept</p>")
+
+
 def test_the_checks_catch_inline_script() -> None:
     """The two patterns above find what they are meant to find."""
     assert SCRIPT_TAG.search("<script>alert(1)</script>").group(1) == ""
@@ -60,6 +80,7 @@ def test_pages_carry_the_policy_and_security_headers() -> None:
     assert response.status_code == 200
     csp = _csp(response)
     assert csp["script-src"] == ["'self'"]
+    assert csp["style-src"] == ["'self'"]  # no inline style: no 'unsafe-inline'
     assert csp["object-src"] == ["'none'"]
     assert csp["frame-ancestors"] == ["'none'"]
     assert csp["form-action"] == ["'self'"]

@@ -164,13 +164,13 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 # Content-Security-Policy (django-csp): scripts only from the application's own files, no inline script
 # (the templates load web/app.js and web/screening.js); no framing; forms post only to the application.
-# Styles allow inline style attributes (the templates' layout tweaks); images allow data: (the outcome
-# figures are PNG data URIs).
+# Styles only from the application's files too: no <style> element, no style attribute (a template's
+# one-off adjustment is a class of web/app.css); images allow data: (the outcome figures are PNG data URIs).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
-        "style-src": ["'self'", "'unsafe-inline'"],
+        "style-src": ["'self'"],
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],

@@ -22,8 +22,8 @@ What is columnar, and what is not yet:
   ``response_date``, ``remission_definition``, ``remission``, ``cdp``, ``cdp_days``, ``cdp_event``,
   ``neda3``), as :mod:`.responses` derives them:
 
-  - MS (confirmed disability progression, NEDA-3) and SSc (ASSIST): array operations; only the MRI lesion
-    counts are read out of each MRI's items one by one.
+  - MS (confirmed disability progression, NEDA-3) and SSc (ASSIST): array operations, written straight
+    into the response columns; only the MRI lesion counts are read out of each MRI's items one by one.
   - RA (EULAR), SLE (DORIS) and Crohn's disease (CDAI response and remission): the baseline and time-point
     values are picked as array operations; **not yet columnar**: the decision on them is the clinical
     layer's function (``eular_response``, ``doris_remission``, ``cdai_response``, ``cdai_remission``),
