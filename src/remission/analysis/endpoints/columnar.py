@@ -1211,12 +1211,12 @@ class _ResponseColumns:
     are held as int64, :data:`_NAT` for None."""
 
     TEXT = ("response_definition", "response", "remission_definition", "remission", "cdp", "neda3")
-    NUMBERS = ("response_date", "cdp_days", "cdp_event")
+    WHOLE_NUMBERS = ("cdp_days", "cdp_event")  # nullable integers (Int64 in the frame)
 
     def __init__(self, n: int) -> None:
         self.values: dict[str, np.ndarray] = {
             **{name: np.full(n, getattr(NONE, name), dtype=object) for name in self.TEXT},
-            **{name: np.full(n, _NAT, dtype=np.int64) for name in self.NUMBERS},
+            **{name: np.full(n, _NAT, dtype=np.int64) for name in ("response_date", *self.WHOLE_NUMBERS)},
         }
 
     def fill(self, positions: np.ndarray, **columns: object) -> None:
@@ -1230,7 +1230,7 @@ class _ResponseColumns:
             self.values[name][p] = getattr(outcome, name)
         date = outcome.response_date
         self.values["response_date"][p] = _NAT if date is None else date.toordinal() - _EPOCH
-        for name in ("cdp_days", "cdp_event"):
+        for name in self.WHOLE_NUMBERS:
             value = getattr(outcome, name)
             self.values[name][p] = _NAT if value is None else value
 
@@ -1238,7 +1238,7 @@ class _ResponseColumns:
         """The columns of the positions ``keep``, with :meth:`EndpointSet.to_frame`'s dtypes."""
         out: dict[str, object] = {name: self.values[name][keep] for name in self.TEXT}
         out["response_date"] = _as_datetime(self.values["response_date"][keep])
-        for name in ("cdp_days", "cdp_event"):
+        for name in self.WHOLE_NUMBERS:
             values = self.values[name][keep]
             out[name] = pd.arrays.IntegerArray(np.where(values == _NAT, 0, values), values == _NAT)
         return out
