@@ -10,6 +10,10 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
+from django.db import DataError, connection, transaction
+from django.db.models import ExpressionWrapper, IntegerField, Value
+from django.db.models.functions import Length
+from psycopg import pq
 
 from remission.registry import services
 from remission.registry.access import SYSTEM
@@ -120,3 +124,32 @@ def test_codes_read_as_categoricals_with_sorted_categories_and_null_missing(db: 
 def test_no_rows_give_an_empty_categorical(db: None) -> None:
     columns = read_columns(Centre.objects.filter(pk__in=[]), {"country": "code"})
     assert isinstance(columns["country"], pd.Categorical) and len(columns["country"]) == 0
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="an error part-way through COPY")
+def test_an_error_part_way_is_raised_as_djangos_and_the_connection_reads_on(centres: None) -> None:
+    # 1 / (code's length - 2) divides by zero at the third centre: COPY has sent rows by then
+    failing = Centre.objects.order_by("code").annotate(
+        ratio=ExpressionWrapper(Value(1) / (Length("code") - Value(2)), output_field=IntegerField())
+    )
+    with pytest.raises(DataError, match="division by zero"), transaction.atomic():
+        read_columns(failing, {"code": "text", "ratio": "int"})
+    # the savepoint rolled back, the same connection reads the next statement
+    assert read_columns(Centre.objects.order_by("code"), {"code": "text"})["code"].tolist()[:2] == [
+        "c0",
+        "c1",
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_read_opening_djangos_transaction_runs_inside_it() -> None:
+    # psycopg begins the transaction Django opens at its next statement; the COPY must not run before it
+    Centre.objects.create(code="committed", name="Committed", country="NL")
+    with transaction.atomic():
+        columns = read_columns(Centre.objects.all(), {"code": "text"})
+        if connection.vendor == "postgresql":
+            assert connection.connection.info.transaction_status == pq.TransactionStatus.INTRANS
+        Centre.objects.create(code="inside", name="Inside", country="NL")
+        inside = read_columns(Centre.objects.order_by("code"), {"code": "text"})
+    assert columns["code"].tolist() == ["committed"]
+    assert inside["code"].tolist() == ["committed", "inside"]  # the transaction's own row is seen

@@ -6,6 +6,13 @@ queryset's own SQL runs inside ``COPY (…) TO STDOUT`` and the CSV that comes b
 CSV reader, each column straight to its type (dates included): no Python tuple per row is ever built. On
 any other database the rows come through ``values_list`` and are turned into the same columns.
 
+``COPY`` sends each row as one message of PostgreSQL's protocol. :func:`_copy_out` takes them from
+libpq in one loop over psycopg's documented low-level connection (``Connection.pgconn``) instead of
+psycopg's ``Copy`` object, which hands each row through a generator and a wait loop: on 2.3 M
+laboratory values that object took 1.5 s against 0.6 s of this process's time here (1.0 s of wall clock,
+the database server's own pace). The statement is run as ``Cursor.copy`` runs it: the parameters merged
+client-side (``COPY`` takes none), in the transaction Django's connection has open.
+
 Kinds:
 
 - ``"int"`` — int64; the field must not be NULL;
@@ -21,6 +28,7 @@ Kinds:
 from __future__ import annotations
 
 import io
+import select
 from collections.abc import Mapping
 from contextlib import AbstractContextManager, nullcontext
 from operator import itemgetter
@@ -28,10 +36,12 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+import psycopg
 import pyarrow as pa
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import QuerySet
+from psycopg import pq
 from pyarrow import csv
 
 from remission.registry.dates import as_days
@@ -75,15 +85,10 @@ def _copied(selected: QuerySet, fields: Mapping[str, Kind]) -> dict[str, Column]
         sql, params = selected.query.get_compiler(using=selected.db).as_sql()
     except EmptyResultSet:  # a filter no row can match (``pk__in=[]``): Django sends no query either
         return {field: _empty(kind) for field, kind in fields.items()}
-    buffer = io.BytesIO()
     statement = f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, NULL '{NULL}')"
-    with (
-        connections[selected.db].cursor() as cursor,
-        _logged(cursor, statement, params),
-        cursor.cursor.copy(statement, params) as copy,
-    ):
-        for block in copy:
-            buffer.write(block)
+    database = connections[selected.db]
+    with database.cursor() as cursor, _logged(cursor, statement, params), database.wrap_database_errors:
+        buffer = _copy_out(cursor.cursor.connection, statement, params)
     if not buffer.getbuffer().nbytes:
         return {field: _empty(kind) for field, kind in fields.items()}
     buffer.seek(0)
@@ -102,6 +107,56 @@ def _copied(selected: QuerySet, fields: Mapping[str, Kind]) -> dict[str, Column]
         field: _coded(table[field].to_pandas().array) if kind == "code" else table[field].to_numpy()
         for field, kind in fields.items()
     }
+
+
+def _copy_out(connection: psycopg.Connection, statement: str, params: Any) -> io.BytesIO:
+    """What ``COPY … TO STDOUT`` (``statement`` with ``params``) sends, read from libpq row by row.
+
+    Between messages the loop waits on the socket (``select``), not inside libpq, so that other threads
+    run meanwhile; an error the server reports, at the start or part-way, is raised as psycopg raises it
+    (Django's cursor turns it into its own) and leaves the connection ready for the next statement."""
+    if not connection.autocommit and connection.info.transaction_status == pq.TransactionStatus.IDLE:
+        # Django has opened a transaction that psycopg begins at its next statement: let psycopg begin it
+        connection.execute("SELECT 1")
+    query = psycopg.ClientCursor(connection).mogrify(statement, params)
+    libpq = connection.pgconn
+    libpq.send_query(query.encode(connection.info.encoding))
+    started = _result(libpq)
+    buffer = io.BytesIO()
+    if started.status == pq.ExecStatus.COPY_OUT:
+        write = buffer.write
+        while True:
+            size, row = libpq.get_copy_data(1)  # 1: do not block; 0 when no whole row has arrived yet
+            if size > 0:
+                write(row)
+            elif size == 0:
+                _wait(libpq)
+            else:  # -1: the rows are over (-2: the connection failed, which get_result reports)
+                break
+        finished = _result(libpq)
+    else:  # the statement failed before any row
+        finished = started
+    while _result(libpq, last=True) is not None:  # libpq's results end with None
+        pass
+    if finished.status != pq.ExecStatus.COMMAND_OK:
+        raise psycopg.errors.error_from_result(finished, encoding=connection.info.encoding)
+    return buffer
+
+
+def _result(libpq: pq.abc.PGconn, last: bool = False) -> Any:
+    """libpq's next result, waited for on the socket (``last``: the end of results, None, is allowed)."""
+    while libpq.is_busy():
+        _wait(libpq)
+    result = libpq.get_result()
+    if result is None and not last:
+        raise psycopg.OperationalError(libpq.error_message.decode(errors="replace"))
+    return result
+
+
+def _wait(libpq: pq.abc.PGconn) -> None:
+    """Until the server has sent more, then take it into libpq's buffer."""
+    select.select([libpq.socket], [], [])
+    libpq.consume_input()
 
 
 def _coded(values: pd.Categorical) -> pd.Categorical:
