@@ -1,7 +1,9 @@
 """remission.analysis: registry records → analysis data set (endpoints) → cohorts, Table 1, outcomes.
 
 - :mod:`.endpoints` — endpoint derivation, in one place (pure functions on plain per-patient records);
-- :mod:`.loader` — reads the registry in bulk, centre-scoped, into those records;
+- :mod:`.derivation_reads` — what derivation reads of the registry (scoped querysets, the cut-off), once;
+- :mod:`.columns` — reads those records as columns (the analyses' road); :mod:`.loader` as per-patient
+  records (the columnar derivation's test oracle);
 - :mod:`.cohorts` — era, centre experience, cohort filters, groups;
 - :mod:`.dataset` — :func:`load_cohort`, the notebook API;
 - :mod:`.table1` — baseline characteristics by group;

@@ -1,17 +1,15 @@
 """Read the registry as NumPy columns for :func:`~remission.analysis.endpoints.columnar.derive_columns`.
 
-The same records as :func:`remission.analysis.loader.load_courses`, from the same scoped querysets
-(``readable_patients`` / ``readable_records`` / ``readable_centres`` with the reading user) and the same
-cut-off rules (dated records after ``cutoff`` stay in the database, except infusions and engraftments:
-derivation says who is left out because of an infusion after the cut-off), but as one dict of arrays per
-table through :func:`remission.registry.columns.read_columns` (``COPY`` on PostgreSQL): no Python object
-per record. The querysets are the loader's, in the loader's order, so records come back in the same order.
+The same records as :func:`remission.analysis.loader.load_courses` — both read the querysets of
+:class:`~remission.analysis.derivation_reads.DerivationReads` (scoped to the reading user, dated records up
+to the cut-off), in the same order — but as one dict of arrays per table through
+:func:`remission.registry.columns.read_columns` (``COPY`` on PostgreSQL): no Python object per record.
 
 Two things are decided here rather than in derivation, as the loader does: an infusion's ``intensity`` is
 the effective one (:func:`~remission.analysis.loader.effective_intensity`, once per distinct pair), and
 booleans are read as 0/1 integers (``during_relapse``: 1.0 / 0.0 / NaN). Assessment ``items`` (JSON) are
-read only for the instruments whose items a response definition needs (``loader.ITEMS_NEEDED``), as text
-on PostgreSQL (decoded here) and decoded already elsewhere.
+read only for the instruments whose items a response definition needs (``derivation_reads.ITEMS_NEEDED``),
+as text on PostgreSQL (decoded here) and decoded already elsewhere.
 """
 
 from __future__ import annotations
@@ -21,30 +19,15 @@ import json
 from typing import Any
 
 import numpy as np
-from django.db.models import Case, FloatField, IntegerField, Max, Q, QuerySet, Value, When
+from django.db.models import Case, FloatField, IntegerField, Value, When
 
-from remission.analysis.endpoints.responses import RESPONSE_INSTRUMENTS
-from remission.analysis.loader import ITEMS_NEEDED, effective_intensity
+from remission.analysis.derivation_reads import DerivationReads
+from remission.analysis.loader import effective_intensity
 from remission.registry.codes import AdverseEventCategory
 from remission.registry.columns import read_columns
-from remission.registry.models import (
-    AdverseEvent,
-    Assessment,
-    Diagnosis,
-    Engraftment,
-    FollowUp,
-    Infusion,
-    LabResult,
-    OutcomeEvent,
-    WorkUp,
-)
-from remission.registry.selectors.scoping import readable_centres, readable_patients, readable_records
+from remission.registry.selectors.scoping import readable_centres
 
 Columns = dict[str, np.ndarray]
-
-
-def _upto(rows: QuerySet, field: str, cutoff: dt.date | None) -> QuerySet:
-    return rows if cutoff is None else rows.filter(**{f"{field}__lte": cutoff})
 
 
 def _flag(field: str) -> Case:
@@ -71,14 +54,10 @@ def read_registry_columns(user: Any, cutoff: dt.date | None = None) -> dict[str,
     """Every table endpoint derivation reads, as columns, for what ``user`` may read (see the module
     docstring). Keys: ``patients``, ``centres``, ``diagnoses``, ``infusions``, ``engraftments``,
     ``outcomes``, ``follow_ups``, ``scores``, ``workups``, ``contacts``, ``secondary``."""
-    patients = readable_patients(user)
-
-    def records(model: type) -> QuerySet:
-        return readable_records(model, user)
-
+    reads = DerivationReads(user, cutoff)
     tables: dict[str, Columns] = {}
     tables["patients"] = read_columns(
-        patients.order_by("registry_id"),
+        reads.patients(),
         {
             "pk": "int",
             "registry_id": "text",
@@ -90,11 +69,10 @@ def read_registry_columns(user: Any, cutoff: dt.date | None = None) -> dict[str,
     )
     tables["centres"] = read_columns(readable_centres(user), {"pk": "int", "code": "text", "country": "text"})
     tables["diagnoses"] = read_columns(
-        records(Diagnosis).filter(is_primary=True),
-        {"patient_id": "int", "disease": "text", "subtype": "text"},
+        reads.diagnoses(), {"patient_id": "int", "disease": "text", "subtype": "text"}
     )
     infusions = read_columns(
-        records(Infusion).order_by("patient_id", "sequence"),
+        reads.infusions(),
         {
             "pk": "int",
             "patient_id": "int",
@@ -115,7 +93,7 @@ def read_registry_columns(user: Any, cutoff: dt.date | None = None) -> dict[str,
     )
     tables["infusions"] = infusions
     tables["engraftments"] = read_columns(
-        records(Engraftment).annotate(
+        reads.engraftments().annotate(
             never_below=_flag("platelets_never_below_20"), failure=_flag("graft_failure")
         ),
         {
@@ -127,16 +105,15 @@ def read_registry_columns(user: Any, cutoff: dt.date | None = None) -> dict[str,
         },
     )
     tables["outcomes"] = read_columns(
-        _upto(records(OutcomeEvent), "date", cutoff),
+        reads.outcomes(),
         {"patient_id": "int", "event_type": "text", "date": "date", "cause_of_death": "text"},
     )
     tables["follow_ups"] = read_columns(
-        _upto(records(FollowUp), "date", cutoff),
+        reads.follow_ups(),
         {"patient_id": "int", "date": "date", "vital_status": "text", "disease_status": "text"},
     )
 
     # scores in the loader's order: instruments without items, instruments with items, work-up FVC
-    assessments = _upto(records(Assessment), "date", cutoff)
     score_fields = {
         "patient_id": "int",
         "date": "date",
@@ -144,20 +121,12 @@ def read_registry_columns(user: Any, cutoff: dt.date | None = None) -> dict[str,
         "score": "float",
         "relapse_flag": "float",
     }
-    plain = read_columns(
-        assessments.filter(instrument__in=sorted(RESPONSE_INSTRUMENTS - ITEMS_NEEDED)).annotate(
-            relapse_flag=_optional_flag("during_relapse")
-        ),
-        score_fields,
+    relapse_flag = _optional_flag("during_relapse")
+    plain = read_columns(reads.plain_scores().annotate(relapse_flag=relapse_flag), score_fields)
+    itemised = read_columns(
+        reads.itemised_scores().annotate(relapse_flag=relapse_flag), {**score_fields, "items": "text"}
     )
-    itemised_rows = assessments.filter(instrument__in=sorted(ITEMS_NEEDED)).annotate(
-        relapse_flag=_optional_flag("during_relapse")
-    )
-    itemised = read_columns(itemised_rows, {**score_fields, "items": "text"})
-    fvc = read_columns(
-        _upto(records(WorkUp), "date", cutoff).filter(fvc_pct__isnull=False),
-        {"patient_id": "int", "date": "date", "fvc_pct": "float"},
-    )
+    fvc = read_columns(reads.fvc(), {"patient_id": "int", "date": "date", "fvc_pct": "float"})
     n_plain, n_fvc = len(plain["patient_id"]), len(fvc["patient_id"])
     tables["scores"] = {
         "patient_id": np.concatenate([plain["patient_id"], itemised["patient_id"], fvc["patient_id"]]),
@@ -178,9 +147,7 @@ def read_registry_columns(user: Any, cutoff: dt.date | None = None) -> dict[str,
         ),
     }
     tables["workups"] = read_columns(
-        _upto(records(WorkUp), "date", cutoff).filter(
-            Q(hct_ci_score__isnull=False) | Q(performance_score__isnull=False)
-        ),
+        reads.workups(),
         {
             "patient_id": "int",
             "date": "date",
@@ -190,22 +157,10 @@ def read_registry_columns(user: Any, cutoff: dt.date | None = None) -> dict[str,
         },
     )
 
-    # other contacts: one latest date per patient and kind (columnar.CONTACT_KINDS, the loader's order)
-    adverse = records(AdverseEvent)
-    if cutoff is not None:
-        adverse = adverse.filter(onset_date__lte=cutoff)
-    resolved = adverse.filter(resolution_date__isnull=False)
-    if cutoff is not None:
-        resolved = resolved.filter(resolution_date__lte=cutoff)
-    latest = (
-        assessments.exclude(instrument__in=sorted(RESPONSE_INSTRUMENTS))
-        .values("patient_id")
-        .annotate(last=Max("date")),
-        _upto(records(LabResult), "date", cutoff).values("patient_id").annotate(last=Max("date")),
-        adverse.values("patient_id").annotate(last=Max("onset_date")),
-        resolved.values("patient_id").annotate(last=Max("resolution_date")),
-    )
-    parts = [read_columns(rows, {"patient_id": "int", "last": "date"}) for rows in latest]
+    # other contacts: one latest date per patient and kind (columnar.CONTACT_KINDS, in its order)
+    parts = [
+        read_columns(rows, {"patient_id": "int", "last": "date"}) for rows in reads.latest_contacts().values()
+    ]
     tables["contacts"] = {
         "patient_id": np.concatenate([p["patient_id"] for p in parts]),
         "date": np.concatenate([p["last"] for p in parts]),
@@ -214,7 +169,7 @@ def read_registry_columns(user: Any, cutoff: dt.date | None = None) -> dict[str,
         ),
     }
     tables["secondary"] = read_columns(
-        adverse.filter(category=AdverseEventCategory.SECONDARY_AUTOIMMUNITY),
+        reads.adverse_events().filter(category=AdverseEventCategory.SECONDARY_AUTOIMMUNITY),
         {"patient_id": "int", "onset_date": "date"},
     )
     return tables

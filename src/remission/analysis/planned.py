@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from remission.analysis.derivation_reads import ITEMS_NEEDED
 from remission.analysis.endpoints import (
     RESPONSE_INSTRUMENTS,
     EngraftmentFacts,
@@ -31,7 +32,7 @@ from remission.analysis.endpoints import (
     ScoreFacts,
     WorkUpFacts,
 )
-from remission.analysis.loader import ITEMS_NEEDED, effective_intensity
+from remission.analysis.loader import effective_intensity
 from remission.synth.centres import CENTRE_BY_CODE
 from remission.synth.plan import PatientPlan
 
