@@ -12,37 +12,17 @@ from remission.analysis.derivation_reads import DerivationReads
 from remission.analysis.endpoints.columnar import CONTACT_KINDS
 from remission.registry import services
 from remission.registry.access import SYSTEM
-from remission.registry.codes import ConsentStatus, ProductSource, ProductType, Sex, VitalStatus
+from remission.registry.codes import VitalStatus
+from tests.registry.quality.hand_built import treated
 
 DAY0 = dt.date(2020, 3, 2)
 CUTOFF = dt.date(2021, 1, 1)
 
 
-def _patient(centre: Any, registry_id: str) -> Any:
-    patient = services.patient_register(
-        actor=SYSTEM,
-        centre=centre,
-        sex=Sex.FEMALE,
-        birth_year=1975,
-        birth_month=4,
-        consent_status=ConsentStatus.GIVEN,
-        consent_date=DAY0 - dt.timedelta(days=60),
-        registry_id=registry_id,
-    )
-    product = services.cell_product_record(
-        actor=SYSTEM,
-        patient=patient,
-        product_type=ProductType.AUTOLOGOUS_HSC,
-        source=ProductSource.PERIPHERAL_BLOOD,
-    )
-    services.infusion_record(actor=SYSTEM, patient=patient, product=product, date=DAY0)
-    return patient
-
-
 @pytest.fixture
 def registry(db: None) -> dict[str, Any]:
     centre = services.centre_create(actor=SYSTEM, code="north", name="North", country="NL")
-    a, b = _patient(centre, "P-A"), _patient(centre, "P-B")
+    a, b = (treated(SYSTEM, centre, DAY0, engrafted=False).patient for _ in range(2))
     for patient in (a, b):
         for day in (dt.date(2020, 9, 1), dt.date(2021, 6, 1)):  # one before the cut-off, one after
             services.follow_up_record(actor=SYSTEM, patient=patient, date=day, vital_status=VitalStatus.ALIVE)
@@ -83,7 +63,7 @@ def test_the_contacts_come_in_their_kinds_order(registry: dict[str, Any]) -> Non
 def test_patient_ids_narrow_every_read(registry: dict[str, Any]) -> None:
     b = registry["b"].pk
     reads = DerivationReads(SYSTEM, patient_ids=(b,))
-    assert list(reads.patients().values_list("registry_id", flat=True)) == ["P-B"]
+    assert list(reads.patients().values_list("registry_id", flat=True)) == [registry["b"].registry_id]
     assert set(reads.follow_ups().values_list("patient_id", flat=True)) == {b}
     assert set(reads.infusions().values_list("patient_id", flat=True)) == {b}
     assert all(not list(rows) for rows in reads.latest_contacts().values())  # B has no lab, no event
