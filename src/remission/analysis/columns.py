@@ -25,7 +25,6 @@ from remission.analysis.derivation_reads import DerivationReads
 from remission.analysis.loader import effective_intensity
 from remission.registry.codes import AdverseEventCategory
 from remission.registry.columns import read_columns
-from remission.registry.selectors.scoping import readable_centres
 
 Columns = dict[str, np.ndarray]
 
@@ -67,7 +66,7 @@ def read_registry_columns(user: Any, cutoff: dt.date | None = None) -> dict[str,
             "birth_month": "float",
         },
     )
-    tables["centres"] = read_columns(readable_centres(user), {"pk": "int", "code": "text", "country": "text"})
+    tables["centres"] = read_columns(reads.centres(), {"pk": "int", "code": "text", "country": "text"})
     tables["diagnoses"] = read_columns(
         reads.diagnoses(), {"patient_id": "int", "disease": "text", "subtype": "text"}
     )

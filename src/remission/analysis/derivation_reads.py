@@ -6,12 +6,12 @@ course per patient (the columnar derivation's test oracle, and the few recipient
 therapies). Both take their querysets from :class:`DerivationReads`, so that which records are read, in
 which order, up to which date, is written once.
 
-Every queryset starts from the registry's scoping helpers (``readable_patients`` / ``readable_records``)
-with the reading user. Dated records after the cut-off stay in the database, except infusions and
-engraftments: a patient whose infusion is after the cut-off is counted in the patient flow as left out for
-that reason (derivation never looks past the cut-off). Lab results, adverse events and the assessments
-that no response definition uses are read as one latest date per patient and kind of contact (a
-``GROUP BY`` in the database): all derivation needs of them is the contact.
+Every queryset starts from the registry's scoping helpers (``readable_patients`` / ``readable_records`` /
+``readable_centres``) with the reading user. Dated records after the cut-off stay in the database, except
+infusions and engraftments: a patient whose infusion is after the cut-off is counted in the patient flow as
+left out for that reason (derivation never looks past the cut-off). Lab results, adverse events and the
+assessments that no response definition uses are read as one latest date per patient and kind of contact
+(a ``GROUP BY`` in the database): all derivation needs of them is the contact.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from remission.registry.models import (
     OutcomeEvent,
     WorkUp,
 )
-from remission.registry.selectors.scoping import readable_patients, readable_records
+from remission.registry.selectors.scoping import readable_centres, readable_patients, readable_records
 
 ITEMS_NEEDED = frozenset({"sledai2k", "mri_brain"})  # instruments whose items (not only score) are read
 
@@ -66,8 +66,14 @@ class DerivationReads:
 
     def dated(self, model: type, field: str = "date") -> QuerySet:
         """The readable records of ``model`` whose ``field`` is on or before the cut-off."""
-        rows = self.records(model)
+        return self._upto(self.records(model), field)
+
+    def _upto(self, rows: QuerySet, field: str) -> QuerySet:
         return rows if self.cutoff is None else rows.filter(**{f"{field}__lte": self.cutoff})
+
+    def centres(self) -> QuerySet:
+        """The centres (code and country of each patient's centre)."""
+        return readable_centres(self.user)
 
     def diagnoses(self) -> QuerySet:
         return self.records(Diagnosis).filter(is_primary=True)
@@ -109,20 +115,19 @@ class DerivationReads:
         """Per kind of contact (:data:`~remission.analysis.endpoints.columnar.CONTACT_KINDS`, in its order),
         the latest date per patient: rows of ``patient_id`` and ``last``."""
         adverse = self.adverse_events()
-        resolved = adverse.filter(resolution_date__isnull=False)
-        if self.cutoff is not None:
-            resolved = resolved.filter(resolution_date__lte=self.cutoff)
-        dated = {
-            "assessment": self.dated(Assessment).exclude(instrument__in=sorted(RESPONSE_INSTRUMENTS)),
-            "lab result": self.dated(LabResult),
-            "adverse event onset": adverse,
-            "adverse event resolution": resolved,
+        other_assessments = self.dated(Assessment).exclude(instrument__in=sorted(RESPONSE_INSTRUMENTS))
+        latest = {  # the records, and the date whose latest is read
+            "assessment": (other_assessments, "date"),
+            "lab result": (self.dated(LabResult), "date"),
+            "adverse event onset": (adverse, "onset_date"),
+            "adverse event resolution": (
+                self._upto(adverse.filter(resolution_date__isnull=False), "resolution_date"),
+                "resolution_date",
+            ),
         }
-        field = {"adverse event onset": "onset_date", "adverse event resolution": "resolution_date"}
-        return {
-            kind: dated[kind]
-            .values("patient_id")
-            .annotate(last=Max(field.get(kind, "date")))
-            .values_list("patient_id", "last")
-            for kind in CONTACT_KINDS
-        }
+        contacts: dict[str, QuerySet] = {}
+        for kind in CONTACT_KINDS:
+            rows, field = latest[kind]
+            per_patient = rows.values("patient_id").annotate(last=Max(field))
+            contacts[kind] = per_patient.values_list("patient_id", "last")
+        return contacts

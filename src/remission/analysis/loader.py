@@ -33,7 +33,6 @@ from remission.analysis.endpoints import (
 )
 from remission.registry.catalogue import regimen_intensity
 from remission.registry.codes import AdverseEventCategory, Intensity
-from remission.registry.selectors.scoping import readable_centres
 
 CELL_THERAPY_TOXICITIES = (AdverseEventCategory.CRS.value, AdverseEventCategory.ICANS.value)
 
@@ -75,8 +74,7 @@ def load_courses(
     """Every patient ``user`` may read, as plain courses (``patient_ids`` narrows to those primary keys)."""
     reads = DerivationReads(user, cutoff, None if patient_ids is None else tuple(patient_ids))
     centres = {
-        pk: (code, country)
-        for pk, code, country in readable_centres(user).values_list("pk", "code", "country")
+        pk: (code, country) for pk, code, country in reads.centres().values_list("pk", "code", "country")
     }
     diagnoses: dict[int, tuple[str, str]] = {}
     for patient_id, disease, subtype in reads.diagnoses().values_list("patient_id", "disease", "subtype"):
