@@ -1,11 +1,12 @@
 """sorted_group_quantiles (the binned summaries' medians and quartiles) against NumPy's quantiles group by
-group, and a small case worked by hand."""
+group, and a small case worked by hand; the order of its pairs against NumPy's ``lexsort``."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from remission.analysis.activity import sorted_group_quantiles
+from remission.analysis.activity import _key_value_order, sorted_group_quantiles
 
 
 def test_worked_by_hand() -> None:
@@ -38,3 +39,12 @@ def test_equals_numpy_per_group() -> None:
 def test_no_values() -> None:
     distinct, sizes, (median,) = sorted_group_quantiles(np.empty(0, np.int64), np.empty(0), (0.5,))
     assert len(distinct) == len(sizes) == len(median) == 0
+
+
+@pytest.mark.parametrize("spread", [40, 2**61])  # keys whose (key, rank) integer fits in 64 bits, and not
+def test_the_pairs_are_ordered_as_lexsort_orders_them(spread: int) -> None:
+    rng = np.random.default_rng(5)
+    keys = rng.integers(-3, 40, 20_000).astype(np.int64)
+    keys[:2] = (-3, spread)  # the key range
+    values = rng.choice([0.0, 1.5, 2.0, 7.25], 20_000)  # many ties, within keys too: broken by position
+    np.testing.assert_array_equal(_key_value_order(keys, values), np.lexsort((values, keys)))

@@ -58,7 +58,7 @@ def sorted_group_quantiles(
     values, from one sort of the (key, value) pairs. A quantile interpolates linearly between the two
     order statistics around it (R's type 7, pandas' default); the median (0.5) is the middle value or the
     mean of the two middle ones. ``values`` hold no NaN."""
-    order = np.lexsort((values, keys))
+    order = _key_value_order(keys, values)
     keys, values = keys[order], values[order]
     starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else np.empty(0, np.int64)
     sizes = np.diff(np.r_[starts, len(keys)])
@@ -74,6 +74,21 @@ def sorted_group_quantiles(
         high = values[starts + np.minimum(below + 1, sizes - 1)]
         results.append(np.where(fraction == 0, low, low + (high - low) * fraction))
     return keys[starts], sizes, results
+
+
+def _key_value_order(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """The order of the (key, value) pairs, by key, then value, then position: ``np.lexsort((values,
+    keys))``, from one sort of the values and one of an integer that holds both, key and the value's rank
+    (a third less time on millions of pairs), when that integer fits in 64 bits."""
+    n = len(keys)
+    if n == 0:
+        return np.empty(0, dtype=np.int64)
+    low = int(keys.min())
+    if (int(keys.max()) - low + 1) * n >= 2**63:
+        return np.lexsort((values, keys))
+    rank = np.empty(n, dtype=np.int64)
+    rank[np.argsort(values, kind="stable")] = np.arange(n)  # ties ranked by position
+    return np.argsort((keys.astype(np.int64) - low) * n + rank)  # distinct integers: any sort is stable
 
 
 def binned_summary(

@@ -6,7 +6,9 @@ import base64
 import io
 from pathlib import Path
 
+import numpy as np
 from django.utils.translation import gettext as _
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
@@ -21,11 +23,23 @@ PNG_COMPRESS_LEVEL = 1  # zlib level: plots of flat colours compress well even a
 
 def figure_png(fig: Figure, dpi: int = REPORT_DPI) -> bytes:
     """``fig`` as an RGB PNG on white: no alpha channel (the white makes every pixel opaque), which is a
-    quarter less to encode, and which the PDF embeds as it is instead of splitting off a soft mask."""
-    raw = io.BytesIO()
-    fig.savefig(raw, format="rgba", dpi=dpi, facecolor="white")
-    width, height = (int(size * dpi) for size in fig.get_size_inches())  # as the Agg canvas truncates
-    image = Image.frombuffer("RGBA", (width, height), raw.getbuffer(), "raw", "RGBA", 0, 1).convert("RGB")
+    quarter less to encode, and which the PDF embeds as it is instead of splitting off a soft mask.
+
+    Drawn once, by the Agg canvas, which lays the figure out (its layout engine) and renders it in the
+    same pass; ``savefig`` draws a figure with a layout engine twice, a pass with rendering switched off
+    to lay it out, then the drawing. The pixels are the same (``tests/reports/test_images.py``), in about
+    a tenth less time over the report's figures. The figure's resolution and background are as before
+    afterwards."""
+    dpi_before, background_before = fig.dpi, fig.get_facecolor()
+    fig.set_dpi(dpi)
+    fig.set_facecolor("white")
+    try:
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+        image = Image.fromarray(np.asarray(canvas.buffer_rgba())).convert("RGB")
+    finally:
+        fig.set_dpi(dpi_before)
+        fig.set_facecolor(background_before)
     buffer = io.BytesIO()
     image.save(buffer, format="png", compress_level=PNG_COMPRESS_LEVEL)
     return buffer.getvalue()

@@ -58,6 +58,13 @@ RC: dict[str, Any] = {
     "ytick.labelsize": 8.5,
     "legend.fontsize": 8.5,
     "legend.frameon": False,
+    # Titles stay at the top of their axes instead of being moved above whatever is drawn there, which
+    # costs a measure of every axis's tick labels per title (~0.3 s over the report's figures): the
+    # house style draws nothing there (no top spine or ticks), and no offset or ×10ⁿ multiplier (which
+    # matplotlib puts at the top of the y axis) is drawn, the ticks carry the whole numbers instead.
+    "axes.titley": 1.0,
+    "axes.formatter.useoffset": False,
+    "axes.formatter.limits": (-9, 9),
     "lines.linewidth": 1.8,
     "svg.fonttype": "none",
     "pdf.fonttype": 42,
