@@ -180,3 +180,17 @@ def test_a_transition_with_too_few_events_is_a_note() -> None:
     assert any(
         str(note).startswith("response → death without relapse: not modelled") for note in models.notes
     )
+
+
+def test_transition_models_from_the_whole_frame_s_paths_equal_those_from_the_complete_cases() -> None:
+    """Given the paths of every patient (the multi-state view's, computed once), the models take the
+    complete cases' rows from them: the same fits as from the complete cases' own paths. Exact."""
+    patients = pd.read_csv(
+        TRANSITIONS_REFERENCE / "data_patients.csv", parse_dates=["infusion_date", "response_date"]
+    )
+    patients.loc[patients.index[::7], "age"] = np.nan  # every seventh patient not a complete case
+    covariates = patients[["age", "sex"]]
+    own = transition_models(patients, covariates)
+    shared = transition_models(patients, covariates, paths=transitions(patients))
+    pd.testing.assert_frame_equal(shared.table, own.table, check_exact=True)
+    assert [str(note) for note in shared.notes] == [str(note) for note in own.notes]

@@ -142,9 +142,13 @@ class StateOccupation:
         return self.fit.at(list(times))
 
 
-def state_occupation(frame: pd.DataFrame, *, id_column: str = "registry_id") -> StateOccupation:
-    """The multi-state model of the module notes on the analysis set's rows."""
-    paths = transitions(frame, id_column=id_column)
+def state_occupation(
+    frame: pd.DataFrame, *, id_column: str = "registry_id", paths: Transitions | None = None
+) -> StateOccupation:
+    """The multi-state model of the module notes on the analysis set's rows (``paths``: their
+    :func:`transitions`, when the caller has them)."""
+    if paths is None:
+        paths = transitions(frame, id_column=id_column)
     rows = paths.rows
     present = set(rows["to_state"]) | {TRANSPLANTED}
     fit = multistate(
@@ -187,22 +191,29 @@ def transition_models(
     *,
     id_column: str = "registry_id",
     min_events_per_term: float = MIN_EVENTS_PER_TERM,
+    paths: Transitions | None = None,
 ) -> TransitionModels:
     """A Cox model of each transition's hazard on ``covariates`` (a frame with the index of ``frame``,
     numeric columns or factors; complete cases), fitted on the rows at risk in the transition's starting
     state: the interval ``(start, stop]`` of each row in that state, the event being a move to the
     transition's end state (a move elsewhere censors). Efron ties, left truncation at ``start``, the robust
     variance clustered on the patient. These are the transition-specific models of R
-    ``coxph(Surv(start, stop, state) ~ x, id = id, istate = ...)`` (whose variance is robust with ``id``)."""
+    ``coxph(Surv(start, stop, state) ~ x, id = id, istate = ...)`` (whose variance is robust with ``id``).
+    ``paths``: the :func:`transitions` of ``frame`` when the caller has them (each patient's rows are
+    their own: those of the complete cases are taken from them)."""
     keep = covariates.dropna().index
-    paths = transitions(frame.loc[keep], id_column=id_column).rows
-    by_id = pd.Series(np.arange(len(keep)), index=frame.loc[keep, id_column].to_numpy())
+    ids = frame.loc[keep, id_column]
+    if paths is None:
+        path_rows = transitions(frame.loc[keep], id_column=id_column).rows
+    else:
+        path_rows = paths.rows[paths.rows["id"].isin(ids).to_numpy()].reset_index(drop=True)
+    by_id = pd.Series(np.arange(len(keep)), index=ids.to_numpy())
     x_all = covariates.loc[keep].reset_index(drop=True)
     tables: list[pd.DataFrame] = []
     fits: dict[tuple[str, str], CoxResult] = {}
     notes: list[Words] = []
     for origin, target in TRANSITIONS:
-        rows = paths[paths["from_state"] == origin]
+        rows = path_rows[path_rows["from_state"] == origin]
         event = (rows["to_state"] == target).to_numpy(dtype=np.int64)
         label = f"{origin} → {target}"  # the transition in the tables (English, as the states)
         named = transition_words(origin, target)

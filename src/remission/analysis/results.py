@@ -57,6 +57,7 @@ from remission.analysis.multistate import (
     TransitionModels,
     state_occupation,
     transition_models,
+    transitions,
 )
 from remission.analysis.outcomes import COVARIATES, OutcomeAnalysis, model_frame, standard_outcomes
 from remission.analysis.table1 import CATEGORICAL, table1
@@ -132,6 +133,7 @@ def compute_outcomes(
     table1_by = by if groups is not None and len(groups.shown) >= 2 else None
     categorical = [c for c in CATEGORICAL if c != table1_by]
     outcomes = standard_outcomes(frame, by=by, cutoff=analysis_set.cutoff)
+    paths = transitions(frame) if len(frame) else None  # the multi-state view's and its models'
     return OutcomesResults(
         analysis_set=analysis_set,
         outcomes=outcomes,
@@ -145,9 +147,9 @@ def compute_outcomes(
         benchmarks=centre_benchmarks(frame),
         cell_therapy=tuple(cell_therapy),
         landmark=landmark_analysis(frame),
-        multistate=state_occupation(frame) if len(frame) else None,
-        transitions=transition_models(frame, model_frame(frame, TRANSITION_COVARIATES))
-        if len(frame)
+        multistate=state_occupation(frame, paths=paths) if paths is not None else None,
+        transitions=transition_models(frame, model_frame(frame, TRANSITION_COVARIATES), paths=paths)
+        if paths is not None
         else None,
         comparisons=_comparisons(frame),
         completeness=clark_by_centre(frame, cutoff=outcomes.cutoff),

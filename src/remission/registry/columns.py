@@ -55,7 +55,7 @@ ARROW_TYPES: dict[Kind, pa.DataType] = {
     "int": pa.int64(),
     "float": pa.float64(),
     "date": pa.date32(),
-    "text": pa.string(),
+    "text": pa.dictionary(pa.int32(), pa.string()),  # turned into str objects once per distinct text
     "code": pa.dictionary(pa.int32(), pa.string()),
 }
 UNKNOWN_KIND = "field {field}: kind {kind!r} is not one of {kinds}"
@@ -103,10 +103,15 @@ def _copied(selected: QuerySet, fields: Mapping[str, Kind]) -> dict[str, Column]
             quoted_strings_can_be_null=False,  # ... a quoted "\N" (COPY quotes a text that is \N) is text
         ),
     )
-    return {
-        field: _coded(table[field].to_pandas().array) if kind == "code" else table[field].to_numpy()
-        for field, kind in fields.items()
-    }
+    columns: dict[str, Column] = {}
+    for field, kind in fields.items():
+        if kind == "code":
+            columns[field] = _coded(table[field].to_pandas().array)
+        elif kind == "text":
+            columns[field] = _texts(table[field].to_pandas().array)
+        else:
+            columns[field] = table[field].to_numpy()
+    return columns
 
 
 def _copy_out(connection: psycopg.Connection, statement: str, params: Any) -> io.BytesIO:
@@ -157,6 +162,14 @@ def _wait(libpq: pq.abc.PGconn) -> None:
     """Until the server has sent more, then take it into libpq's buffer."""
     select.select([libpq.socket], [], [])
     libpq.consume_input()
+
+
+def _texts(values: pd.Categorical) -> np.ndarray:
+    """A text column as an object array of ``str`` (``None`` for NULL), from the dictionary the CSV reader
+    built: one ``str`` per distinct text, shared by the rows that hold it, instead of one per row (the
+    follow-ups' statuses: 1.6 M values, a few dozen distinct)."""
+    texts = np.append(np.asarray(values.categories, dtype=object), None)  # code -1 (NULL) takes the None
+    return texts[values.codes]
 
 
 def _coded(values: pd.Categorical) -> pd.Categorical:
