@@ -340,6 +340,7 @@ def cox(
     weights_arr = check_weights(weights, n)
     w = np.ones(n) if weights_arr is None else weights_arr
     strata_codes, strata_levels = group_codes(strata, n, "strata")
+    cluster_arr = group_codes(cluster, n, "cluster")[0] if cluster is not None else None
     Xmat, names, spec = design_matrix(X)
     check_design_values(Xmat, names, n)
     p = Xmat.shape[1]
@@ -378,7 +379,7 @@ def cox(
         resid = rs.score_residuals(state)
         dfbeta = (rs.w[:, None] * resid) @ naive_var  # weighted dfbeta residuals
         if cluster is not None:
-            codes = group_codes(cluster, n, "cluster")[0][rs.order]
+            codes = cluster_arr[rs.order]
             dfbeta = np.column_stack(
                 [np.bincount(codes, weights=dfbeta[:, j], minlength=codes.max() + 1) for j in range(p)]
             )
@@ -400,7 +401,6 @@ def cox(
 
     eta_lp = np.empty(n)
     eta_lp[rs.order] = rs.X @ beta  # the centred linear predictor, in input order
-    cluster_arr = group_codes(cluster, n, "cluster")[0] if cluster is not None else None
     conc_data = (time_arr, event_arr, eta_lp, entry_arr, strata_codes, weights_arr, cluster_arr)
     return CoxResult(
         names=names,
