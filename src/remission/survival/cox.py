@@ -378,7 +378,7 @@ def cox(
     if robust or cluster is not None:
         resid = rs.score_residuals(state)
         dfbeta = (rs.w[:, None] * resid) @ naive_var  # weighted dfbeta residuals
-        if cluster is not None:
+        if cluster_arr is not None:
             codes = cluster_arr[rs.order]
             dfbeta = np.column_stack(
                 [np.bincount(codes, weights=dfbeta[:, j], minlength=codes.max() + 1) for j in range(p)]
