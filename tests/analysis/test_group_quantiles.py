@@ -48,3 +48,14 @@ def test_the_pairs_are_ordered_as_lexsort_orders_them(spread: int) -> None:
     keys[:2] = (-3, spread)  # the key range
     values = rng.choice([0.0, 1.5, 2.0, 7.25], 20_000)  # many ties, within keys too: broken by position
     np.testing.assert_array_equal(_key_value_order(keys, values), np.lexsort((values, keys)))
+
+
+def test_keys_in_order_need_only_their_groups_of_several_values_ordered() -> None:
+    """Keys already in order (groups of one, two and more values, ties within groups): the same order as
+    ``lexsort``'s."""
+    rng = np.random.default_rng(8)
+    keys = np.sort(rng.integers(0, 3_000, 10_000)).astype(np.int64)  # groups of 1 to about 10
+    values = rng.choice([0.5, 1.0, 2.0, 3.5, 9.0], 10_000)
+    np.testing.assert_array_equal(_key_value_order(keys, values), np.lexsort((values, keys)))
+    single = np.arange(50, dtype=np.int64)  # every group one value: the rows as they are
+    np.testing.assert_array_equal(_key_value_order(single, rng.random(50)), np.arange(50))

@@ -78,11 +78,19 @@ def sorted_group_quantiles(
 
 def _key_value_order(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
     """The order of the (key, value) pairs, by key, then value, then position: ``np.lexsort((values,
-    keys))``, from one sort of the values and one of an integer that holds both, key and the value's rank
-    (a third less time on millions of pairs), when that integer fits in 64 bits."""
+    keys))``. Keys already in order (a tidy frame's rows, patient by patient) need only the groups of
+    several values ordered, which are few (a patient's laboratory values: one per month). Otherwise from
+    one sort of the values and one of an integer that holds both, key and the value's rank (a third less
+    time than ``lexsort`` on millions of pairs), when that integer fits in 64 bits."""
     n = len(keys)
     if n == 0:
         return np.empty(0, dtype=np.int64)
+    if (keys[1:] >= keys[:-1]).all():
+        sizes = np.diff(np.r_[np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]), n])
+        shared = np.flatnonzero(np.repeat(sizes > 1, sizes))  # the rows of groups of several values
+        order = np.arange(n)
+        order[shared] = shared[np.lexsort((values[shared], keys[shared]))]
+        return order
     low = int(keys.min())
     if (int(keys.max()) - low + 1) * n >= 2**63:
         return np.lexsort((values, keys))
@@ -111,12 +119,14 @@ def binned_summary(
     data = data.assign(bin=grid)
     if max_bin is not None:
         data = data[data["bin"] <= max_bin]
-    # one integer per (bin, patient): a patient's values in a bin are one group, ordered by bin
+    # one integer per (patient, bin): a patient's values in a bin are one group; in order already when
+    # the rows are a tidy frame's (patient by patient, by day), the patients numbered as they come
     patients, _ = pd.factorize(data["patient"])
-    span = int(patients.max(initial=0)) + 1
-    key = (data["bin"].to_numpy(dtype=np.int64) + 1) * span + patients
+    bin_plus_one = data["bin"].to_numpy(dtype=np.int64) + 1  # 0 for every day before the infusion
+    span = int(bin_plus_one.max(initial=0)) + 1
+    key = patients.astype(np.int64) * span + bin_plus_one
     pairs, _, (per_patient,) = sorted_group_quantiles(key, data[value].to_numpy(dtype=np.float64), (0.5,))
-    bins, n, (median, q1, q3) = sorted_group_quantiles(pairs // span - 1, per_patient, (0.5, 0.25, 0.75))
+    bins, n, (median, q1, q3) = sorted_group_quantiles(pairs % span - 1, per_patient, (0.5, 0.25, 0.75))
     summary = pd.DataFrame({"bin": bins, "n": n, "median": median, "q1": q1, "q3": q3})
     summary = summary[summary["n"] >= min_patients].reset_index(drop=True)
     summary.insert(1, "days", summary["bin"] * width_days)
