@@ -206,11 +206,18 @@ def summarise_measurements(measurements: Measurements) -> ActivitySummaries:
             covered |= set(measured)
             score_data[instrument] = rows[["patient", "days", "score"]]
     labs = measurements.labs
-    labs = labs[(labs["days"] <= (IMMUNE_MONTHS + 0.5) * DAYS_PER_MONTH).to_numpy()]
+    shown = (labs["days"] <= (IMMUNE_MONTHS + 0.5) * DAYS_PER_MONTH).to_numpy()
+    # each analyte's rows, in their order, from one pass over the values (not one filter per analyte)
+    per_analyte = {
+        str(analyte): rows
+        for analyte, rows in labs.loc[shown, ["patient", "days", "value", "unit", "analyte"]].groupby(
+            "analyte", observed=True, sort=False
+        )
+    }
     immune_parts: list[pd.DataFrame] = []
     for analyte in [*IMMUNE_ORDER, *sorted(set(measurements.analytes()) - set(IMMUNE_ORDER))]:
-        rows = labs[(labs["analyte"] == analyte).to_numpy()]
-        if rows.empty:
+        rows = per_analyte.get(analyte)
+        if rows is None or rows.empty:
             continue
         summary = _summary(
             rows[["patient", "days", "value"]], value="value", width=DAYS_PER_MONTH, max_bin=IMMUNE_MONTHS
