@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from remission.analysis.longitudinal import CD4_CD8_RATIO, UNITS, Measurements
+from remission.analysis.longitudinal import CD4_CD8_RATIO, Measurements
 from remission.clinical.diseases import DISEASES
 from remission.clinical.instruments import INSTRUMENTS
 from remission.registry.codes import Analyte
@@ -216,15 +216,15 @@ def summarise_measurements(measurements: Measurements) -> ActivitySummaries:
     }
     immune_parts: list[pd.DataFrame] = []
     for analyte in [*IMMUNE_ORDER, *sorted(set(measurements.analytes()) - set(IMMUNE_ORDER))]:
-        rows = per_analyte.get(analyte)
-        if rows is None or rows.empty:
+        rows = per_analyte.get(analyte)  # a group-by's groups are never empty
+        if rows is None:
             continue
         summary = _summary(
             rows[["patient", "days", "value"]], value="value", width=DAYS_PER_MONTH, max_bin=IMMUNE_MONTHS
         )
         if summary.empty:
             continue
-        unit = str(rows["unit"].iloc[0]) if len(rows) else UNITS.get(analyte, "")
+        unit = str(rows["unit"].iloc[0])
         immune_parts.append(summary.assign(analyte=analyte, unit=unit))
         patients[analyte] = int(rows["patient"].nunique())
     score_columns = ["instrument", "bin", "days", "n", "median", "q1", "q3"]
